@@ -1,0 +1,172 @@
+"""Customers and MRR by segment: new cohorts and the opening book, layered over time.
+
+Every cohort of a segment follows the same per-unit trajectory by age (see
+:func:`planner.engine.retention.trajectory`), scaled by its size; the company's series
+are the sum over cohorts, i.e. a convolution of new business with that trajectory
+along the month axis (the development-triangle sum, done by FFT).
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import fft
+
+from planner.engine.retention import trajectory
+from planner.engine.sampling import Inputs
+from planner.scenario.model import Segment
+
+DAYS_PER_MONTH = 365.25 / 12
+MAX_LAG = 13  # months; payment terms are at most 365 days
+
+#: per-unit trajectory key -> (result series, scaled by new customers or by new MRR)
+_LAYERED = {
+    "customers": ("customers", "count"),
+    "churned_customers": ("churned_customers", "count"),
+    "mrr": ("mrr", "money"),
+    "expansion": ("expansion_mrr", "money"),
+    "contraction": ("contraction_mrr", "money"),
+    "churned_mrr": ("churned_mrr", "money"),
+    "deferred": ("deferred_revenue", "money"),
+}
+
+
+def layer(new: np.ndarray, profile: np.ndarray) -> np.ndarray:
+    """Sum of cohorts: ``out[:, t] = sum_{c <= t} new[:, c] * profile[:, t - c]``.
+
+    Parameters
+    ----------
+    new : ndarray, shape (paths, k, months)
+        Size of the cohort started each month.
+    profile : ndarray, shape (paths or 1, k, months)
+        Per-unit value of a cohort by age.
+
+    Returns
+    -------
+    ndarray, shape (paths, k, months)
+    """
+    months = new.shape[-1]
+    if profile.shape[0] == 1:
+        # same trajectory on every path: a matrix product with its (upper-triangular
+        # Toeplitz) development matrix, exact and BLAS-fast
+        age = np.arange(months)[None, :] - np.arange(months)[:, None]  # [cohort, month]
+        matrix = np.where(age >= 0, profile[0][:, np.clip(age, 0, None)], 0.0)  # (k, c, t)
+        return np.matmul(new.transpose(1, 0, 2), matrix).transpose(1, 0, 2)
+    n = 2 * fft.next_fast_len(months)
+    spectrum = fft.rfft(new, n, axis=-1) * fft.rfft(profile, n, axis=-1)
+    return fft.irfft(spectrum, n, axis=-1)[..., :months]
+
+
+def new_business(segment: Segment, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """New customers, their MRR and the marketing programme spend that bought them.
+
+    Returns
+    -------
+    new_customers, new_mrr, programme_spend : ndarray, shape (paths, months)
+    """
+    if segment.marketing_budget is not None:
+        spend = inputs.series(segment.marketing_budget)
+        customers = spend / inputs.value(segment.cac)
+    else:
+        spend = np.zeros((inputs.paths, inputs.horizon))
+        customers = inputs.series(segment.new_customers)
+    years = np.arange(inputs.horizon) // 12
+    price = inputs.value(segment.arpa) * (1.0 + inputs.value(segment.annual_increase)) ** years
+    return customers, customers * price, spend
+
+
+def opening_ages(segment: Segment) -> np.ndarray:
+    """Age, the month before the start, of each of the ``term`` slices of the opening book.
+
+    The book renews evenly: slice ``j`` renews in month ``j`` of the horizon (and every
+    ``term`` months after), and is about ``opening_age`` months old.
+    """
+    term = segment.term_months
+    base = term * max(1, -(-segment.opening_age // term))
+    return base - 1 - np.arange(term)
+
+
+def opening_book(segment: Segment, inputs: Inputs) -> dict[str, np.ndarray]:
+    """The existing customers' series over the horizon, shape (paths, months) each.
+
+    Also ``deferred_open`` (paths,) the unearned revenue at the start and
+    ``prior_billings`` (paths, MAX_LAG) invoices of the ``MAX_LAG`` months before the
+    start (oldest first), for the opening receivables.
+    """
+    term, billing, months = segment.term_months, segment.billing_months, inputs.horizon
+    customers = inputs.value(segment.opening_customers) / term
+    mrr = inputs.value(segment.opening_mrr) / term
+    out = {name: np.zeros((1, months)) for name, _ in _LAYERED.values()}
+    out["deferred_open"] = np.zeros((1, 1))
+    out["prior_billings"] = np.zeros((1, MAX_LAG))
+    for start_age in opening_ages(segment):
+        path = trajectory(segment, np.arange(start_age, start_age + months + 1), inputs)
+        for key, (name, unit) in _LAYERED.items():
+            out[name] = out[name] + path[key][:, 1:] * (customers if unit == "count" else mrr)
+        out["deferred_open"] = out["deferred_open"] + path["deferred"][:, :1] * mrr
+        prior_ages = start_age + 1 + np.arange(-MAX_LAG, 0)
+        billed = (prior_ages % billing == 0) & (prior_ages >= 0)
+        out["prior_billings"] = out["prior_billings"] + mrr * billing * billed[None, :]
+    return {key: inputs.full(value) for key, value in out.items()}
+
+
+def collection_weights(segment: Segment, inputs: Inputs) -> np.ndarray:
+    """Share of an invoice collected 0, 1, ..., MAX_LAG - 1 months after it is issued.
+
+    Payment terms of ``d`` days are a lag of ``d / 30.44`` months, split between the two
+    neighbouring whole months. Shape (paths, MAX_LAG); rows sum to 1.
+    """
+    lag = inputs.full(inputs.value(segment.payment_terms_days))[:, 0] / DAYS_PER_MONTH
+    low = np.floor(lag).astype(int)
+    frac = lag - low
+    weights = np.zeros((inputs.paths, MAX_LAG + 1))
+    rows = np.arange(inputs.paths)
+    weights[rows, low] += 1.0 - frac
+    weights[rows, low + 1] += frac
+    return weights[:, :MAX_LAG]
+
+
+def segment_revenue(segment: Segment, inputs: Inputs) -> dict[str, np.ndarray]:
+    """All revenue-side series of one segment, shape (paths, months) each.
+
+    Keys: customers, new_customers, churned_customers, mrr, new_mrr, expansion_mrr,
+    contraction_mrr, churned_mrr, revenue, billings, collections, deferred_revenue,
+    programme_spend; and opening_deferred, opening_receivables (paths,).
+    """
+    new_customers, new_mrr, spend = (inputs.full(a) for a in new_business(segment, inputs))
+    unit = trajectory(segment, np.arange(inputs.horizon), inputs)
+    keys = list(_LAYERED)
+    sizes = np.stack([new_customers if _LAYERED[k][1] == "count" else new_mrr for k in keys], axis=1)
+    rows = max(unit[k].shape[0] for k in keys)
+    profiles = np.stack([np.broadcast_to(unit[k], (rows, inputs.horizon)) for k in keys], axis=1)
+    layered = layer(sizes, profiles)
+    book = opening_book(segment, inputs)
+    out = {_LAYERED[k][0]: layered[:, i] + book[_LAYERED[k][0]] for i, k in enumerate(keys)}
+    out["new_customers"], out["new_mrr"], out["programme_spend"] = new_customers, new_mrr, spend
+    out["revenue"] = out["mrr"]
+    deferred_before = np.concatenate([book["deferred_open"], out["deferred_revenue"][:, :-1]], axis=1)
+    out["billings"] = out["revenue"] + out["deferred_revenue"] - deferred_before
+    out["collections"], out["opening_receivables"] = _collections(
+        out["billings"], book["prior_billings"], collection_weights(segment, inputs))
+    out["opening_deferred"] = book["deferred_open"][:, 0]
+    return out
+
+
+def _collections(billings: np.ndarray, prior: np.ndarray, weights: np.ndarray):
+    """Cash collected each month from this and earlier months' invoices.
+
+    Returns
+    -------
+    collections : ndarray, shape (paths, months)
+    opening_receivables : ndarray, shape (paths,)
+        Invoices issued before the start and not yet paid then.
+    """
+    months = billings.shape[1]
+    history = np.concatenate([prior, billings], axis=1)
+    collected = np.zeros_like(billings)
+    for lag in range(MAX_LAG):
+        start = MAX_LAG - lag
+        collected += weights[:, lag:lag + 1] * history[:, start:start + months]
+    paid_before = np.zeros(prior.shape[0])
+    for lag in range(MAX_LAG):
+        # prior invoice k (k = 0 oldest, month k - MAX_LAG) is paid in month k - MAX_LAG + lag
+        paid_before += (weights[:, lag:lag + 1] * prior[:, : MAX_LAG - lag]).sum(axis=1)
+    return collected, prior.sum(axis=1) - paid_before

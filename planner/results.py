@@ -1,0 +1,147 @@
+"""SimulationResult: the simulated series as named arrays, with totals and quantiles.
+
+Shapes: segment series are stored as (paths, months, segments), company series as
+(paths, months). ``total(name)`` and ``segment(name, seg)`` always return
+(paths, months); ``quantiles(name, q)`` returns (len(q), months).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from planner.engine.core import COMPANY_SERIES, SEGMENT_SERIES
+from planner.scenario.model import Scenario
+
+#: derived series -> (function of a getter, whether it exists per segment)
+DERIVED = {
+    "arr": (lambda get: 12.0 * get("mrr"), True),
+    "gross_profit": (lambda get: get("revenue") - get("cogs"), True),
+    "opex": (lambda get: get("sm_expense") + get("rnd_expense") + get("cs_expense")
+             + get("ga_expense"), False),
+    "ebitda": (lambda get: get("revenue") - get("cogs") - get("sm_expense") - get("rnd_expense")
+               - get("cs_expense") - get("ga_expense"), False),
+    "net_cash_flow": (lambda get: get("collections") - get("cogs") - get("sm_expense")
+                      - get("rnd_expense") - get("cs_expense") - get("ga_expense")
+                      + get("funding"), False),
+}
+#: what each derived series is computed from
+DEPENDS = {"arr": ("mrr",), "gross_profit": ("revenue", "cogs"),
+           "opex": ("sm_expense", "rnd_expense", "cs_expense", "ga_expense"),
+           "ebitda": ("revenue", "cogs", "sm_expense", "rnd_expense", "cs_expense", "ga_expense"),
+           "net_cash_flow": ("collections", "cogs", "sm_expense", "rnd_expense", "cs_expense",
+                             "ga_expense", "funding")}
+SERIES = SEGMENT_SERIES + COMPANY_SERIES + tuple(DERIVED)
+UNITS = {"customers": "count", "new_customers": "count", "churned_customers": "count",
+         "headcount": "people"}
+
+
+def base_series(names) -> set[str]:
+    """The stored series needed to provide ``names`` (derived ones expanded)."""
+    out: set[str] = set()
+    for name in names:
+        if name not in SERIES:
+            raise KeyError(_unknown(name))
+        out.update(DEPENDS.get(name, (name,)))
+    return out
+
+
+def _unknown(name: str) -> str:
+    import difflib
+
+    hint = difflib.get_close_matches(name, SERIES, n=1)
+    return f"no series named {name!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+
+
+@dataclass
+class SimulationResult:
+    """The outcome of :func:`planner.simulate`.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    seed : int
+    months : ndarray of datetime64[M], shape (months,)
+    segments : tuple of str
+    by_segment : dict of str -> ndarray (paths, months, segments)
+    company : dict of str -> ndarray (paths, months)
+        Company series, and segment series kept only as totals.
+    opening : dict of str -> ndarray (paths,)
+        ``cash``, ``deferred_revenue`` and ``receivables`` the month before the start.
+    """
+
+    scenario: Scenario
+    seed: int
+    by_segment: dict[str, np.ndarray]
+    company: dict[str, np.ndarray]
+    opening: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def months(self) -> np.ndarray:
+        return self.scenario.months
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        return self.scenario.segment_names
+
+    @property
+    def paths(self) -> int:
+        return next(iter(self.opening.values())).shape[0]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Series available from this result."""
+        have = set(self.by_segment) | set(self.company)
+        return tuple(n for n in SERIES if set(DEPENDS.get(n, (n,))) <= have)
+
+    def total(self, name: str) -> np.ndarray:
+        """Company total of a series, shape (paths, months)."""
+        if name in self.company:
+            return self.company[name]
+        if name in self.by_segment:
+            return self.by_segment[name].sum(axis=2)
+        if name in DERIVED:
+            return DERIVED[name][0](self.total)
+        raise KeyError(_unknown(name) if name not in SERIES else
+                       f"series {name!r} was not kept in this result (see simulate(keep=...))")
+
+    def segment(self, name: str, seg: str) -> np.ndarray:
+        """One segment's series, shape (paths, months)."""
+        if seg not in self.segments:
+            raise KeyError(f"no segment named {seg!r}; segments are {', '.join(self.segments)}")
+        index = self.segments.index(seg)
+        if name in DERIVED and DERIVED[name][1]:
+            return DERIVED[name][0](lambda n: self.segment(n, seg))
+        if name in self.by_segment:
+            return self.by_segment[name][:, :, index]
+        if name in COMPANY_SERIES or name in DERIVED:
+            raise KeyError(f"{name!r} is a company-level series; use total({name!r})")
+        raise KeyError(_unknown(name) if name not in SERIES else
+                       f"series {name!r} was not kept by segment in this result")
+
+    def quantiles(self, name: str, q, segment: str | None = None) -> np.ndarray:
+        """Quantiles across paths for each month.
+
+        Parameters
+        ----------
+        name : str
+        q : float or sequence of float
+            Probabilities in [0, 1], e.g. ``(0.1, 0.5, 0.9)``.
+        segment : str, optional
+            A segment instead of the company total.
+
+        Returns
+        -------
+        ndarray, shape (len(q), months)
+        """
+        data = self.total(name) if segment is None else self.segment(name, segment)
+        return np.quantile(data, np.atleast_1d(np.asarray(q, dtype=float)), axis=0)
+
+    def cash_out_month(self) -> np.ndarray:
+        """Index of the first month with cash below zero, or -1 if never; shape (paths,)."""
+        below = self.total("cash") < 0
+        return np.where(below.any(axis=1), below.argmax(axis=1), -1)
+
+    def cash_trough(self) -> np.ndarray:
+        """Lowest cash balance over the horizon (opening included), shape (paths,)."""
+        return np.minimum(self.total("cash").min(axis=1), self.opening["cash"])

@@ -1,0 +1,74 @@
+"""Load a scenario file: read, parse, apply overrides, validate, normalise."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from planner.errors import Problem, ScenarioError
+from planner.scenario.build import build_scenario
+from planner.scenario.overrides import apply_overrides
+from planner.scenario.schema import scenario_spec
+from planner.scenario.spec import Context
+from planner.scenario.yamltree import parse_yaml
+from planner.scenario.model import Scenario
+
+
+def read_text(path: str | os.PathLike) -> str:
+    """Read a UTF-8 text file, turning OS and encoding errors into ScenarioError."""
+    source = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError([Problem(source, None, "", "file not found")]) from None
+    except IsADirectoryError:
+        raise ScenarioError([Problem(source, None, "", "is a directory, not a scenario file")]) from None
+    except OSError as err:
+        raise ScenarioError([Problem(source, None, "", f"cannot read file: {err.strerror}")]) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ScenarioError([Problem(source, None, "", f"not a UTF-8 text file (byte {err.start})")]) from None
+
+
+def load_scenario(path: str | os.PathLike, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Read and validate a scenario file.
+
+    Parameters
+    ----------
+    path : path-like
+        The YAML file.
+    overrides : sequence of str
+        ``dotted.path=VALUE`` items applied before validation (the CLI's ``--set``).
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        Every problem found, each with file, line, key path and what was expected.
+    """
+    return parse_scenario(read_text(path), str(path), overrides)
+
+
+def parse_scenario(text: str, source: str = "<string>",
+                   overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Validate scenario YAML given as text (see :func:`load_scenario`)."""
+    data, lines = parse_yaml(text, source)
+    if data is None:
+        raise ScenarioError([Problem(source, None, "", "the file is empty; expected a scenario "
+                                                       "mapping (try `planner init`)")])
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(source, 1, "", "the top level must be a mapping of keys "
+                                                    "(name:, start:, segments:, ...)")])
+    data, sources = apply_overrides(data, overrides)
+    lines.overrides.update(sources)
+    ctx = Context(lines)
+    spec = scenario_spec().check(data, (), ctx)
+    if ctx.problems:
+        raise ScenarioError(ctx.problems)
+    scenario = build_scenario(spec, ctx)
+    if ctx.problems:
+        raise ScenarioError(ctx.problems)
+    return scenario

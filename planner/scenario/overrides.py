@@ -1,0 +1,93 @@
+"""``--set dotted.path=VALUE`` overrides, applied to the YAML tree before validation."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from planner.errors import Problem, ScenarioError
+
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def parse_key_path(text: str) -> tuple:
+    """``costs.headcount[0].salary`` or ``costs.headcount.0.salary`` -> key path tuple."""
+    parts: list = []
+    for piece in _INDEX.sub(r".\1", text).split("."):
+        if piece == "":
+            raise ValueError("empty key")
+        parts.append(int(piece) if piece.isdigit() else piece)
+    return tuple(parts)
+
+
+def apply_overrides(data: dict, overrides: list[str] | tuple[str, ...]) -> tuple[dict, dict]:
+    """Set scalar values in a parsed scenario.
+
+    Parameters
+    ----------
+    data : dict
+        Parsed YAML (changed in place).
+    overrides : list of str
+        ``dotted.path=VALUE`` items; VALUE is read as a YAML scalar.
+
+    Returns
+    -------
+    data : dict
+    sources : dict
+        key path -> the override text, so errors can point at it.
+
+    Raises
+    ------
+    ScenarioError
+        For malformed items, paths through non-mappings, or non-scalar values.
+    """
+    problems: list[Problem] = []
+    sources: dict = {}
+    for item in overrides:
+        where = f"--set {item}"
+        key, sep, raw = item.partition("=")
+        try:
+            path = parse_key_path(key.strip()) if sep else None
+        except ValueError:
+            path = None
+        if path is None:
+            problems.append(Problem(where, None, "", "expected dotted.path=VALUE"))
+            continue
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else None
+        except yaml.YAMLError:
+            value = raw
+        if isinstance(value, (dict, list)) or value is None:
+            problems.append(Problem(where, None, key, "the value must be a single number or text"))
+            continue
+        error = _set(data, path, value)
+        if error:
+            problems.append(Problem(where, None, key, error))
+        else:
+            sources[path] = where
+    if problems:
+        raise ScenarioError(problems)
+    return data, sources
+
+
+def _set(data: Any, path: tuple, value: Any) -> str | None:
+    node = data
+    for depth, part in enumerate(path[:-1]):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            shown = ".".join(map(str, path[: depth + 1]))
+            return f"no such entry in the scenario: {shown}"
+    last = path[-1]
+    if isinstance(node, list):
+        if not isinstance(last, int) or last >= len(node):
+            return "index out of range"
+    elif not isinstance(node, dict):
+        return "cannot set a key inside a single value"
+    if isinstance(node, dict) and isinstance(node.get(last), (dict, list)):
+        return "is not a single value (use the YAML file for structured inputs)"
+    node[last] = value
+    return None

@@ -1,0 +1,205 @@
+"""The scenario format: every key, its type, range, default and meaning.
+
+This one definition drives validation (:mod:`planner.scenario.loader`) and the JSON
+Schema printed by ``planner schema``.
+"""
+from __future__ import annotations
+
+from planner.scenario.spec import (ListOf, MapOf, Month, Number, OneOf, Record, Text,
+                                   distribution_schema)
+
+DEPARTMENTS = ("sales", "marketing", "rnd", "cs", "ga")
+BILLING_NAMES = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}
+
+
+def _shape(value) -> str:
+    """Classify a YAML value for :class:`OneOf` fields that accept several shapes."""
+    if isinstance(value, dict):
+        if "dist" in value:
+            return "number"
+        if "start" in value:
+            return "growth"
+        if "schedule" in value:
+            return "schedule"
+        return "map"
+    if isinstance(value, bool):
+        return "other"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    return "other"
+
+
+def series(doc: str, *, low: float | None = 0.0, default=None) -> OneOf:
+    """A monthly amount: constant, start + growth, or a dated step schedule."""
+    value = Number(low=low)
+    options = {
+        "number": Number(doc, low=low),
+        "growth": Record({
+            "start": Number("value in the first month", low=low),
+            "monthly_growth": Number("compound growth per month, e.g. 0.03", low=-0.5, high=2.0),
+            "annual_growth": Number("compound growth per year, e.g. 0.4", low=-0.99, high=100.0),
+        }, exclusive=(("monthly_growth", "annual_growth"),)),
+        "schedule": Record({
+            "schedule": MapOf(value, "month (YYYY-MM) -> value from that month on; before the "
+                                     "first date the value is 0", key=Month(), min_items=1),
+        }),
+    }
+    kw = {} if default is None else {"default": default}
+    return OneOf(_shape, options, doc + " (a number, a distribution, {start, monthly_growth} or "
+                                        "{schedule: {YYYY-MM: value}})", **kw)
+
+
+def per_segment(doc: str, **number_kw) -> OneOf:
+    """One value for every segment, or a mapping segment name -> value."""
+    default = number_kw.pop("default", 0.0)
+    return OneOf(_shape, {"number": Number(doc, **number_kw),
+                          "map": MapOf(Number(**number_kw), "segment name -> value")},
+                 doc + " (one value, or segment name -> value)", default=default)
+
+
+def _retention() -> OneOf:
+    constant = Record({
+        "model": Text("constant churn rate", choices=("constant",)),
+        "monthly_churn": Number("share of customers lost per month", low=0.0, high=1.0),
+        "annual_churn": Number("share of customers lost per year", low=0.0, high=1.0),
+    }, exclusive=(("monthly_churn", "annual_churn"),))
+    curve = Record({
+        "model": Text("explicit survival curve", choices=("curve",)),
+        "curve": MapOf(Number(low=0.0, high=1.0, dist=False),
+                       "age in months -> share of the cohort still active (age 0 = 1.0); "
+                       "interpolated log-linearly, extended with the last interval's churn",
+                       key=Number(low=0, integer=True, dist=False), min_items=2),
+    })
+    sbg = Record({
+        "model": Text("shifted-beta-geometric (Fader & Hardie 2007)", choices=("sbg",)),
+        "alpha": Number("sBG alpha", low=0.0, low_open=True),
+        "beta": Number("sBG beta", low=0.0, low_open=True),
+        "period": Text("unit of one sBG period", choices=("month", "year"), default="month"),
+        "log_cov": ListOf(ListOf(Number(dist=False)),
+                          "2x2 covariance of (ln alpha, ln beta), e.g. from `planner fit`; "
+                          "draws (alpha, beta) jointly lognormal per path", default=None),
+    })
+    return OneOf(lambda v: v.get("model") if isinstance(v, dict) else None,
+                 {"constant": constant, "curve": curve, "sbg": sbg},
+                 "a mapping with model: constant, curve or sbg")
+
+
+def _segment() -> Record:
+    return Record({
+        "opening": Record({
+            "customers": Number("paying customers at the start", low=0.0, default=0.0),
+            "mrr": Number("their MRR at the start", low=0.0, default=0.0, unit="currency"),
+            "age_months": Number("average age of the existing book, months", low=0,
+                                 integer=True, dist=False, default=12),
+        }, "the existing book of this segment", default={}),
+        "price": Record({
+            "arpa": Number("MRR of a new customer (average revenue per account, per month)",
+                           low=0.0, unit="currency"),
+            "annual_increase": Number("list-price increase for new customers every 12 months",
+                                      low=-0.5, high=1.0, default=0.0),
+        }),
+        "contract": Record({
+            "term_months": Number("contract length; longer contracts churn only at renewal",
+                                  low=1, integer=True, dist=False, default=1),
+            "billing": OneOf(_shape, {
+                "text": Text(choices=tuple(BILLING_NAMES)),
+                "number": Number(low=1, integer=True, dist=False)},
+                "monthly, quarterly, semiannual, annual, or a number of months billed upfront",
+                default="monthly"),
+            "payment_terms_days": Number("days from invoice to cash", low=0.0, high=365.0,
+                                         default=0.0),
+        }, default={}),
+        "acquisition": Record({
+            "new_customers": series("new customers won per month"),
+            "marketing_budget": series("marketing programme spend per month (counted in marketing "
+                                       "expense); new customers = budget / cac", ),
+            "cac": Number("programme spend per new customer", low=0.0, low_open=True, default=None),
+        }, exclusive=(("new_customers", "marketing_budget"),)),
+        "retention": _retention(),
+        "expansion": Record({
+            "monthly_rate": Number("expansion of surviving customers' MRR per month", low=0.0,
+                                   high=1.0, default=0.0),
+            "contraction_monthly_rate": Number("contraction of surviving customers' MRR per month "
+                                               "(taken at renewal for longer contracts)",
+                                               low=0.0, high=1.0, default=0.0),
+            "mrr_per_customer_curve": MapOf(Number(low=0.0, low_open=True, dist=False),
+                                            "age in months -> MRR of a surviving customer relative "
+                                            "to its start (replaces the rates), e.g. from "
+                                            "`planner fit`", key=Number(low=0, integer=True,
+                                                                        dist=False),
+                                            default=None),
+        }, default={}),
+    })
+
+
+def _role() -> Record:
+    return Record({
+        "role": Text("job title"),
+        "department": Text("where the cost is reported", choices=DEPARTMENTS),
+        "salary": Number("annual base salary", low=0.0, unit="currency"),
+        "burden": Number("employer taxes and benefits as a share of salary", low=0.0, high=2.0,
+                         default=0.0),
+        "annual_raise": Number("salary increase every 12 months", low=0.0, high=1.0, default=0.0),
+        "start": Number("people in the role at the start", low=0, integer=True, dist=False,
+                        default=0),
+        "hires": MapOf(Number(integer=True, dist=False), "month (YYYY-MM) -> people hired "
+                       "(negative for departures)", key=Month(), default={}),
+    })
+
+
+def _opex_line() -> Record:
+    return Record({
+        "name": Text("what the spend is"),
+        "department": Text("where the cost is reported", choices=DEPARTMENTS),
+        "monthly": series("spend per month", default=0.0),
+        "pct_of_revenue": Number("spend as a share of revenue", low=0.0, high=5.0, default=0.0),
+    })
+
+
+def scenario_spec() -> Record:
+    """The whole scenario file."""
+    return Record({
+        "name": Text("scenario name; also the output folder name"),
+        "description": Text("free text", default=""),
+        "start": Month("first simulated month"),
+        "horizon_months": Number("months simulated", low=1, high=240, integer=True, dist=False),
+        "currency": Text("ISO currency code used in output", default="USD"),
+        "simulation": Record({
+            "paths": Number("Monte Carlo paths", low=1, high=10_000_000, integer=True, dist=False,
+                            default=1000),
+            "seed": Number("random seed; same seed, same results", low=0, integer=True,
+                           dist=False, default=0),
+        }, default={}),
+        "opening": Record({
+            "cash": Number("cash at the start", unit="currency"),
+        }),
+        "segments": MapOf(_segment(), "segment name -> its economics", min_items=1),
+        "costs": Record({
+            "cogs": Record({
+                "hosting_pct_of_revenue": per_segment("hosting and third-party cost as a share of "
+                                                      "revenue", low=0.0, high=1.0),
+                "per_customer_monthly": per_segment("cost to serve one customer per month",
+                                                    low=0.0),
+            }, default={}),
+            "headcount": ListOf(_role(), "roles with salaries and hires", default=[]),
+            "opex": ListOf(_opex_line(), "other operating expenses", default=[]),
+        }, default={}),
+        "funding": Record({
+            "rounds": ListOf(Record({
+                "name": Text("round name"),
+                "month": Month("month the cash arrives"),
+                "amount": Number("cash raised", low=0.0, unit="currency"),
+            }), "dated equity inflows", default=[]),
+        }, default={}),
+    }, "A planner scenario")
+
+
+def json_schema() -> dict:
+    """JSON Schema (draft 2020-12) of the scenario format."""
+    out = scenario_spec().schema()
+    out["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    out["title"] = "planner scenario"
+    out["$defs"] = {"distribution": distribution_schema()}
+    return out
