@@ -1,0 +1,84 @@
+"""Chart of a retention fit: actual vs fitted vs projected cohort survival."""
+from __future__ import annotations
+
+import io
+
+import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+__all__ = ["plot_retention_fit", "render_retention_png"]
+
+_STYLE = {
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "legend.frameon": False,
+}
+
+
+def plot_retention_fit(fit, ax: Axes | None = None, level: float = 0.8) -> Axes:
+    """Plot actual, fitted and projected survival of a retention fit.
+
+    Parameters
+    ----------
+    fit : planner.fit.RetentionFit
+        The fit to draw.
+    ax : matplotlib Axes, optional
+        Where to draw; by default a new figure (not registered with pyplot).
+    level : float
+        Coverage of the shaded interval from the parameter uncertainty.
+
+    Returns
+    -------
+    Axes
+        With the pooled actual survival (markers), the sBG fit over the observed
+        ages (solid), its projection to ``fit.horizon`` (dashed) and the interval.
+    """
+    with matplotlib.rc_context(_STYLE):
+        if ax is None:
+            ax = Figure(figsize=(8, 5)).add_subplot()
+        last = int(fit.observed.ages[-1])
+        ages = np.linspace(0, fit.horizon, 20 * fit.horizon + 1)
+        seen = ages <= last
+        lower, upper = fit.survival_interval(ages, level)
+        fitted = fit.survival(ages)
+        ax.fill_between(ages, lower, upper, color="C0", alpha=0.15, linewidth=0,
+                        label=f"{level:.0%} interval (parameter uncertainty)")
+        ax.plot(ages[seen], fitted[seen], color="C0", linewidth=2, label="sBG fit")
+        ax.plot(ages[~seen], fitted[~seen], color="C0", linewidth=2, linestyle="--", label="sBG projection")
+        ax.plot(fit.observed.ages, fit.observed.survival, "o", color="C1", markersize=5, clip_on=False,
+                zorder=3, label="Actual (pooled across cohorts)")
+        ax.axvline(last, color="0.5", linestyle=":", linewidth=1)
+        ax.annotate("last observed age", (last, 1.02), xytext=(4, 0), textcoords="offset points",
+                    fontsize=8, color="0.4", va="bottom")
+        segment = f", segment {fit.segment}" if fit.segment else ""
+        ax.set_title(f"Customer retention{segment}: actual vs sBG fit and projection\n"
+                     f"alpha = {fit.alpha:.3g}, beta = {fit.beta:.3g}; {fit.n_cohorts:,} "
+                     f"cohort{'' if fit.n_cohorts == 1 else 's'}, {fit.n_customers:,} customers")
+        ax.set_xlabel(f"Age ({fit.period}s since acquisition)")
+        ax.set_ylabel("Customers still active (share of cohort)")
+        ax.set_xlim(0, fit.horizon)
+        ax.set_ylim(0, 1.08)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.legend(loc="upper right")
+    return ax
+
+
+def render_retention_png(fit, dpi: int = 200) -> bytes:
+    """Render :func:`plot_retention_fit` as PNG bytes (Agg; no global matplotlib state)."""
+    with matplotlib.rc_context(_STYLE):
+        fig = Figure(figsize=(8, 5), layout="constrained")
+        FigureCanvasAgg(fig)
+        plot_retention_fit(fit, fig.add_subplot())
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi)
+    fig.clear()
+    return buf.getvalue()
