@@ -1,13 +1,156 @@
 """Command-line interface: a thin layer that parses options, calls the library, writes files."""
 from __future__ import annotations
 
+import functools
+import json
+import sys
+from pathlib import Path
+
 import click
+
+from planner.errors import PlannerError, ScenarioError
+
+DEFAULT_SCENARIO = "series_a_midmarket.yaml"
+
+
+class UserError(click.ClickException):
+    """A clean error for the user: problem lines as they are, then a one-line ``Error:``."""
+
+    def __init__(self, err: Exception):
+        self.problems = [str(p) for p in getattr(err, "problems", [])]
+        headline = (f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''} found"
+                    if self.problems else str(err))
+        super().__init__(headline)
+
+    def show(self, file=None) -> None:
+        stream = file or sys.stderr
+        for line in self.problems:
+            click.echo(line, file=stream)
+        click.echo(f"Error: {self.message}", file=stream)
+
+
+def user_errors(func):
+    """Turn input and output errors into :class:`UserError`; real bugs keep their traceback."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except PlannerError as err:
+            raise UserError(err) from None
+        except OSError as err:
+            raise click.ClickException(f"cannot write output: {err}") from None
+    return wrapper
+
+
+def default_scenario_path() -> Path:
+    """The bundled default scenario (``scenarios/series_a_midmarket.yaml`` of the checkout)."""
+    return Path(__file__).resolve().parent.parent / "scenarios" / DEFAULT_SCENARIO
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="planner")
 def main() -> None:
-    """planner: bottom-up Monte Carlo financial planning for SaaS businesses."""
+    """planner: bottom-up Monte Carlo financial planning for SaaS businesses.
+
+    Write a scenario (planner init), check it (planner validate), run it (planner run).
+    """
+
+
+def _load(path: str | None, overrides: tuple[str, ...]):
+    from planner import load_scenario
+
+    if path is None:
+        default = default_scenario_path()
+        if not default.exists():
+            raise ScenarioError([])  # pragma: no cover - only outside a checkout
+        path = str(default)
+    return load_scenario(path, overrides)
+
+
+@main.command()
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@click.option("--paths", type=click.IntRange(1, 10_000_000), help="Monte Carlo paths (default: the scenario's).")
+@click.option("--seed", type=click.IntRange(0), help="Random seed (default: the scenario's).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Output folder (default: outputs/<scenario name>/).")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override one input, e.g. --set segments.smb.price.arpa=450 (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON and nothing else.")
+@user_errors
+def run(scenario, paths, seed, out_dir, overrides, as_json):
+    """Simulate SCENARIO (default: the bundled Series A example) and write its tables.
+
+    Writes projection.csv (monthly P10/P50/P90 of the key series) and summary.json to
+    outputs/<scenario name>/, and prints the headline ranges.
+    """
+    from planner import simulate
+    from planner.export import write_run_outputs
+    from planner.format import summary_text
+    from planner.summary import TABLE_SERIES, summarise
+
+    sc = _load(scenario, overrides)
+    result = simulate(sc, paths=paths, seed=seed, keep=TABLE_SERIES, by_segment=False)
+    summary = summarise(result)
+    target = Path(out_dir) if out_dir else Path("outputs") / _safe_name(sc.name)
+    files = write_run_outputs(result, target, summary)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+        return
+    click.echo(summary_text(summary))
+    click.echo("Wrote " + ", ".join(str(f) for f in files))
+
+
+def _safe_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in name).strip("-.") or "scenario"
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override inputs before checking (as for run).")
+def validate(files, overrides):
+    """Check scenario FILES; report every problem, one per line. Exit 1 if any is invalid."""
+    from planner import load_scenario
+
+    bad = 0
+    for path in files:
+        try:
+            sc = load_scenario(path, overrides)
+        except ScenarioError as err:
+            bad += 1
+            for problem in err.problems:
+                click.echo(str(problem), err=True)
+            continue
+        click.echo(f"ok: {path} ({sc.name}: {len(sc.segments)} segments, {sc.horizon} months, "
+                   f"{len(sc.params)} uncertain inputs)")
+    if bad:
+        raise click.ClickException(f"{bad} of {len(files)} file{'s' if len(files) > 1 else ''} invalid")
+
+
+@main.command()
+def schema():
+    """Print the JSON Schema of the scenario format (for editor autocompletion)."""
+    from planner.scenario.schema import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2))
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@user_errors
+def init(path, force):
+    """Write a commented starter scenario to PATH."""
+    from importlib.resources import files as resource_files
+
+    from planner.io import write_text
+
+    target = Path(path)
+    if target.exists() and not force:
+        raise click.ClickException(f"{path} exists; use --force to overwrite it")
+    text = resource_files("planner").joinpath("templates/starter.yaml").read_text(encoding="utf-8")
+    write_text(target, text)
+    click.echo(f"Wrote {path}; edit it, then: planner validate {path} && planner run {path}")
 
 
 def _register_optional_commands() -> None:

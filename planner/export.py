@@ -1,0 +1,39 @@
+"""Write a run's tables to files (atomically): the monthly projection CSV and summary JSON."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from planner.io import write_text
+from planner.results import SimulationResult
+from planner.summary import projection_table, summarise
+
+
+def projection_csv(result: SimulationResult) -> str:
+    """The monthly P10/P50/P90 table as CSV text (money rounded to cents)."""
+    header, rows = projection_table(result)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([row[0]] + [f"{v:.2f}" for v in row[1:]])
+    return buf.getvalue()
+
+
+def write_run_outputs(result: SimulationResult, out_dir: str | Path,
+                      summary: dict | None = None) -> list[Path]:
+    """Write ``projection.csv`` and ``summary.json`` into ``out_dir``.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    out_dir = Path(out_dir)
+    summary = summarise(result) if summary is None else summary
+    files = [out_dir / "projection.csv", out_dir / "summary.json"]
+    write_text(files[0], projection_csv(result))
+    write_text(files[1], json.dumps(summary, indent=2) + "\n")
+    return files

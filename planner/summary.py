@@ -1,0 +1,98 @@
+"""Headline numbers of a simulation, as plain data (for the terminal, JSON and reports)."""
+from __future__ import annotations
+
+import numpy as np
+
+from planner.results import SimulationResult
+
+QUANTILES = (0.1, 0.5, 0.9)
+#: series of the monthly projection table, in column order
+TABLE_SERIES = ("arr", "mrr", "customers", "new_customers", "revenue", "gross_profit", "opex",
+                "ebitda", "net_cash_flow", "cash", "deferred_revenue", "headcount")
+
+
+def _bands(values: np.ndarray) -> dict[str, float]:
+    p10, p50, p90 = np.quantile(values, QUANTILES)
+    return {"p10": float(p10), "p50": float(p50), "p90": float(p90)}
+
+
+def _month(result: SimulationResult, index: int) -> str:
+    return str(result.months[index])
+
+
+def yearly(result: SimulationResult, name: str) -> list[dict]:
+    """P10/P50/P90 of a flow summed over each 12-month plan year (partial last year kept)."""
+    data = result.total(name)
+    out = []
+    for first in range(0, data.shape[1], 12):
+        last = min(first + 12, data.shape[1]) - 1
+        entry = {"from": _month(result, first), "to": _month(result, last),
+                 "months": last - first + 1}
+        out.append(entry | _bands(data[:, first:last + 1].sum(axis=1)))
+    return out
+
+
+def cash_out(result: SimulationResult) -> dict:
+    """How often and when cash falls below zero."""
+    month = result.cash_out_month()
+    out_paths = month >= 0
+    info: dict = {"probability": float(out_paths.mean())}
+    for horizon in (12, 24):
+        if horizon <= len(result.months):
+            info[f"by_month_{horizon}"] = float(((month >= 0) & (month < horizon)).mean())
+    if out_paths.any():
+        first = np.quantile(month[out_paths], QUANTILES, method="lower").astype(int)
+        info["first_month"] = {k: _month(result, i) for k, i in zip(("p10", "p50", "p90"), first)}
+    return info
+
+
+def summarise(result: SimulationResult) -> dict:
+    """Headline results as a JSON-ready dict.
+
+    Returns
+    -------
+    dict
+        ``scenario``, ``paths``, ``seed``, ``start``, ``end``, ``currency``;
+        ``arr_start`` and ``arr_end`` / ``cash_end`` / ``cash_trough`` / ``customers_end``
+        as {p10, p50, p90}; ``revenue_by_year`` and ``ebitda_by_year``;
+        ``cash_out`` (probability, by month 12 / 24, first month quantiles).
+    """
+    sc = result.scenario
+    return {
+        "scenario": sc.name,
+        "source": sc.source,
+        "paths": result.paths,
+        "seed": result.seed,
+        "start": _month(result, 0),
+        "end": _month(result, -1),
+        "currency": sc.currency,
+        "arr_end": _bands(result.total("arr")[:, -1]),
+        "arr_after_12_months": _bands(result.total("arr")[:, min(11, len(result.months) - 1)]),
+        "customers_end": _bands(result.total("customers")[:, -1]),
+        "revenue_by_year": yearly(result, "revenue"),
+        "ebitda_by_year": yearly(result, "ebitda"),
+        "cash_end": _bands(result.total("cash")[:, -1]),
+        "cash_trough": _bands(result.cash_trough()),
+        "cash_out": cash_out(result),
+    }
+
+
+def projection_table(result: SimulationResult, names=TABLE_SERIES) -> tuple[list[str], list[list]]:
+    """Monthly P10/P50/P90 of the key series.
+
+    Returns
+    -------
+    header : list of str
+        ``month`` then ``<series>_p10``, ``<series>_p50``, ``<series>_p90`` per series.
+    rows : list of list
+        One row per month.
+    """
+    header = ["month"]
+    columns = []
+    for name in names:
+        q = result.quantiles(name, QUANTILES)
+        for label, row in zip(("p10", "p50", "p90"), q):
+            header.append(f"{name}_{label}")
+            columns.append(row)
+    rows = [[str(m)] + [float(c[i]) for c in columns] for i, m in enumerate(result.months)]
+    return header, rows
