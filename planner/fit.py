@@ -193,7 +193,8 @@ def _maximise(counts: _Counts, source: str) -> tuple[np.ndarray, float, np.ndarr
         if np.any(np.linalg.eigvalsh(h) >= 0):
             break
         step = -np.linalg.solve(h, g)
-        if _loglik(x + step, counts) < value or np.any(np.abs(x + step) > 30):
+        inside = np.all((x + step >= _LOG_BOUNDS[0]) & (x + step <= _LOG_BOUNDS[1]))
+        if not inside or _loglik(x + step, counts) < value:
             break
         x = x + step
         if np.max(np.abs(step)) < 1e-12:
@@ -382,7 +383,12 @@ class RetentionFit:
         }
 
     def scenario_block(self) -> str:
-        """Ready-to-paste scenario YAML: ``retention:`` (and the MRR curve when known)."""
+        """Ready-to-paste scenario YAML: ``retention:`` and, with MRR, ``mrr_per_customer_curve:``."""
+        revenue = "" if self.revenue is None else self.revenue.scenario_block()
+        return self.retention_block() + revenue
+
+    def retention_block(self) -> str:
+        """The ``retention:`` scenario block; ``log_cov`` carries the parameter uncertainty."""
         cov = _format_cov(self.cov_log)
         lines = [
             "retention:",
@@ -393,8 +399,7 @@ class RetentionFit:
             f"  log_cov: {cov}   # covariance of (ln alpha, ln beta) from the fit; "
             "the simulator draws (alpha, beta) jointly lognormal per path",
         ]
-        block = "\n".join(lines) + "\n"
-        return block if self.revenue is None else block + self.revenue.scenario_block()
+        return "\n".join(lines) + "\n"
 
 
 def _commented(text: str, comment: str) -> str:
@@ -562,11 +567,16 @@ def write_fit_outputs(fit: RetentionFit, out_dir: str | os.PathLike) -> list[Pat
     from planner.io import write_bytes, write_text
 
     out = Path(out_dir)
-    header = (f"# sBG retention fitted by `planner fit` from {fit.source}"
-              + (f" (segment {fit.segment})" if fit.segment else "")
-              + f": {fit.n_cohorts} cohorts, {fit.n_customers} customers\n")
+    name = fit.segment or "NAME"
+    yaml_text = (f"# sBG retention fitted by `planner fit` from {fit.source}"
+                 + (f" (segment {fit.segment})" if fit.segment else "")
+                 + f": {fit.n_cohorts} cohorts, {fit.n_customers} customers\n"
+                 + f"# Paste under segments.{name}: in a scenario\n" + fit.retention_block())
+    if fit.revenue is not None:
+        yaml_text += (f"# Paste under segments.{name}.expansion: (replaces monthly_rate and "
+                      "contraction_monthly_rate)\n" + fit.revenue.scenario_block())
     files = [out / "fit.json", out / "retention.yaml", out / "retention_fit.png"]
     write_text(files[0], json.dumps(fit.to_dict(), indent=2) + "\n")
-    write_text(files[1], header + fit.scenario_block())
+    write_text(files[1], yaml_text)
     write_bytes(files[2], render_retention_png(fit))
     return files
