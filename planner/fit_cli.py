@@ -33,9 +33,13 @@ def fit_command(history: str, period: str, model: str, segment: str | None, as_j
     """
     try:
         fit = fit_retention(history, period=period, model=model, segment=segment)
-        write_fit_outputs(fit, out_dir)
-    except (PlannerError, OSError) as err:
+    except PlannerError as err:
         raise click.ClickException(str(err)) from err
+    try:
+        write_fit_outputs(fit, out_dir)
+    except OSError as err:
+        where = err.filename or out_dir
+        raise click.ClickException(f"cannot write the outputs to {where}: {err.strerror or err}") from err
     if as_json:
         click.echo(json.dumps(fit.to_dict()))
     else:
