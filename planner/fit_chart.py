@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.ticker import MaxNLocator, MultipleLocator, PercentFormatter
 
 __all__ = ["plot_retention_fit", "render_retention_png"]
 
@@ -66,7 +66,9 @@ def plot_retention_fit(fit, ax: Axes | None = None, level: float = 0.8) -> Axes:
         ax.set_ylabel("Customers still active (share of cohort)")
         ax.set_xlim(0, fit.horizon)
         ax.set_ylim(0, 1.08)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        months = fit.period == "month" and fit.horizon >= 18
+        ax.xaxis.set_major_locator(MultipleLocator(6 if fit.horizon <= 48 else 12) if months
+                                   else MaxNLocator(integer=True))
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.legend(loc="upper right")
     return ax
