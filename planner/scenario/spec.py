@@ -253,6 +253,9 @@ class Record(Field):
             elif spec.required and not self._optional_by_group(name):
                 ctx.error(path + (name,), f"is required{': ' + spec.doc if spec.doc else ''}")
                 out[name] = INVALID
+            elif isinstance(spec.default, dict):
+                # fill the nested defaults of an omitted block
+                out[name] = spec.check(dict(spec.default), path + (name,), ctx)
             else:
                 out[name] = _copy_default(spec.default) if spec.default is not _MISSING else None
         self._check_exclusive(value, path, ctx)
