@@ -172,12 +172,17 @@ def _check_identifiable(counts: _Counts, source: str) -> None:
                                   "rate cannot determine both alpha and beta; the fit needs at least ages 0, 1 and 2")
 
 
-def _geometric_loglik(counts: _Counts) -> float:
-    """Log-likelihood of the constant-churn limit (alpha, beta -> inf), at its own MLE."""
+def _constant_churn(counts: _Counts) -> tuple[float, float, float]:
+    """Churners, customer-periods at risk and their ratio: the constant-churn-rate MLE."""
     t = np.arange(len(counts.churned))
     churned = counts.churned.sum()
-    exposure = np.dot(t, counts.churned) + np.dot(t, counts.survivors)  # customer-periods at risk
-    p = churned / exposure
+    exposure = np.dot(t, counts.churned) + np.dot(t, counts.survivors)
+    return churned, exposure, churned / exposure
+
+
+def _geometric_loglik(counts: _Counts) -> float:
+    """Log-likelihood of the constant-churn limit (alpha, beta -> inf), at its own MLE."""
+    churned, exposure, p = _constant_churn(counts)
     return churned * np.log(p) + (exposure - churned) * np.log1p(-p) if p < 1 else 0.0
 
 
@@ -209,8 +214,7 @@ def _maximise(counts: _Counts, source: str) -> tuple[np.ndarray, float, np.ndarr
 
 def _boundary_message(counts: _Counts, toward_constant: bool) -> str:
     if toward_constant:
-        t = np.arange(len(counts.churned))
-        rate = counts.churned.sum() / (np.dot(t, counts.churned) + np.dot(t, counts.survivors))
+        rate = _constant_churn(counts)[2]
         return ("retention does not improve with age in this history, so the sBG cannot tell loyal from "
                 "fickle customers: the fit runs to its limit of a constant churn rate "
                 f"({rate:.1%} per period); model retention as a constant churn rate or add more history")

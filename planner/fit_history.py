@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
 import os
 import re
 from dataclasses import dataclass
@@ -107,8 +108,8 @@ class CohortHistory:
             Label used in error messages.
         """
         labels = list(cohorts) if cohorts is not None else [str(i + 1) for i in range(len(counts))]
-        if len(labels) != len(counts) or (mrr is not None and len(mrr) != len(counts)):
-            raise ValueError("counts, cohorts and mrr must have one entry per cohort")
+        if len(labels) != len(counts) or (mrr is not None and list(map(len, mrr)) != list(map(len, counts))):
+            raise ValueError("counts, cohorts and mrr must have one entry per cohort (and mrr one per age)")
         records, problems = [], []
         for c, row in enumerate(counts):
             for age, value in enumerate(row):
@@ -193,8 +194,10 @@ def read_history(path: str | os.PathLike) -> CohortHistory:
         raise ScenarioError([Problem(source, None, "", "cannot read the history: not a UTF-8 text (CSV) file")])
     except OSError as err:
         raise ScenarioError([Problem(source, None, "", f"cannot read the history file ({err.strerror or err})")])
-    rows = [(n, [cell.strip() for cell in row]) for n, row in _csv_rows(text)]
-    rows = [(n, row) for n, row in rows if any(row)]
+    try:
+        rows = [(n, [cell.strip() for cell in row]) for n, row in _csv_rows(text) if any(row)]
+    except csv.Error as err:
+        raise ScenarioError([Problem(source, None, "", f"cannot read the history as CSV ({err})")])
     if not rows:
         raise ScenarioError([Problem(source, None, "", f"the file is empty: {_HEADER_HELP}")])
     (header_line, header), body = rows[0], rows[1:]
@@ -216,7 +219,7 @@ def read_history(path: str | os.PathLike) -> CohortHistory:
 
 def _csv_rows(text: str) -> Iterable[tuple[int, list[str]]]:
     """Yield ``(line number, cells)`` for each CSV record (line of its first cell)."""
-    reader = csv.reader(text.splitlines())
+    reader = csv.reader(io.StringIO(text, newline=""))
     line = 1
     for row in reader:
         yield line, row
