@@ -1,0 +1,91 @@
+"""Speed and memory of the engine and of `planner run`, on the three-segment example.
+
+Usage: python benchmarks/bench.py [--quick]
+
+Each case runs in a fresh Python process, so its peak resident memory (ru_maxrss) is
+its own. Prints a Markdown table for the README. Not a test: nothing here is asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = ROOT / "scenarios" / "series_a_midmarket.yaml"
+
+ENGINE_CASE = """
+import json, resource, time, planner
+sc = planner.load_scenario({scenario!r})
+planner.simulate(sc, paths=200)                      # warm-up: imports, FFT plans
+best = float("inf")
+for _ in range({repeat}):
+    t = time.perf_counter()
+    r = planner.simulate(sc, paths={paths}, keep={keep})
+    best = min(best, time.perf_counter() - t)
+print(json.dumps({{"seconds": best, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+REFERENCE_CASE = """
+import json, time, planner
+from planner.engine.reference import simulate_reference
+sc = planner.load_scenario({scenario!r})
+t = time.perf_counter()
+simulate_reference(sc, seed=1, paths={paths})
+print(json.dumps({{"seconds_per_path": (time.perf_counter() - t) / {paths}}}))
+"""
+
+
+def python_case(code: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+CLI_CASE = """
+import json, resource, time
+from planner.cli import main
+t = time.perf_counter()
+main(["run", {scenario!r}, "--paths", "{paths}", "--out", {out!r}, "--json"], standalone_mode=False)
+print(json.dumps({{"seconds": time.perf_counter() - t,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def cli_case(paths: int, out_dir: Path) -> dict:
+    """`planner run` in its own process (imports and file writing included)."""
+    return python_case(CLI_CASE.format(scenario=str(SCENARIO), paths=paths, out=str(out_dir)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="skip the 100k cases")
+    args = parser.parse_args()
+    sizes = (1_000, 10_000) if args.quick else (1_000, 10_000, 100_000)
+    print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}, "
+          f"scenario: {SCENARIO.name} (3 segments, 60 months)\n")
+    ref = python_case(REFERENCE_CASE.format(scenario=str(SCENARIO), paths=20))
+    print("| case | paths | seconds | peak RSS (MB) | paths/s |")
+    print("|---|---:|---:|---:|---:|")
+    per_path = None
+    for paths in sizes:
+        r = python_case(ENGINE_CASE.format(scenario=str(SCENARIO), paths=paths,
+                                           repeat=3 if paths <= 10_000 else 1, keep=None))
+        if paths == 10_000:
+            per_path = r["seconds"] / paths
+        print(f"| simulate(), all series | {paths:,} | {r['seconds']:.2f} | {r['rss_mb']:.0f} | "
+              f"{paths / r['seconds']:,.0f} |")
+    cli_paths = 10_000 if args.quick else 100_000
+    out = ROOT / "outputs" / "_bench"
+    c = cli_case(cli_paths, out)
+    print(f"| `planner run --paths {cli_paths:,}` (whole process) | {cli_paths:,} | {c['seconds']:.2f} | "
+          f"{c['rss_mb']:.0f} | {cli_paths / c['seconds']:,.0f} |")
+    print(f"\nscalar reference: {ref['seconds_per_path'] * 1000:.1f} ms per path; "
+          f"vectorised engine at 10,000 paths: {per_path * 1e6:.0f} us per path; "
+          f"speed-up x{ref['seconds_per_path'] / per_path:,.0f}")
+
+
+if __name__ == "__main__":
+    main()
