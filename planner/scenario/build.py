@@ -2,7 +2,9 @@
 
 Field-level checks live in the schema; here are the ones that need the whole file:
 dates inside the horizon, references to segments, contract and billing consistency,
-curves that make sense.
+curves that make sense. They run even when some fields had problems (those fields are
+:data:`~planner.scenario.spec.INVALID` and their dependent checks are skipped), so a
+user sees every problem of a file at once.
 """
 from __future__ import annotations
 
@@ -14,7 +16,12 @@ from scipy import stats
 from planner.scenario.distributions import Distribution
 from planner.scenario.model import (OpexLine, Retention, Role, Round, Scenario, Segment, Series)
 from planner.scenario.schema import BILLING_NAMES
-from planner.scenario.spec import Context
+from planner.scenario.spec import INVALID, Context
+
+
+def _valid(*values) -> bool:
+    """True when none of ``values`` had a field-level problem (already reported)."""
+    return all(v is not INVALID for v in values)
 
 
 class _Builder:
@@ -24,6 +31,8 @@ class _Builder:
         self.horizon = spec["horizon_months"]
 
     def month_index(self, month: np.datetime64, path: tuple) -> int | None:
+        if not _valid(self.start, self.horizon, month):
+            return None
         index = int((month - self.start).astype(int))
         if not 0 <= index < self.horizon:
             last = self.start + self.horizon - 1
@@ -32,11 +41,13 @@ class _Builder:
         return index
 
     def series(self, value, path: tuple) -> Series | None:
-        if value is None:
+        if value is None or value is INVALID:
             return None
         if not isinstance(value, dict):
             return Series("constant", value=value)
         if "schedule" in value:
+            if value["schedule"] is INVALID:
+                return None
             steps = []
             for month, amount in sorted(value["schedule"].items()):
                 index = self.month_index(month, path + ("schedule", str(month)))
@@ -49,10 +60,14 @@ class _Builder:
 
 
 def _curve(mapping: dict, path: tuple, ctx: Context, what: str, *, falling: bool) -> tuple | None:
+    if mapping is INVALID or not mapping or not _valid(*mapping.values()):
+        return None
     points = sorted(mapping.items())
-    if points[0][0] != 0 or points[0][1] != 1.0:
-        ctx.error(path, f"{what} must start at age 0 with 1.0", points[0][1] if points[0][0] == 0
-                  else f"first age {points[0][0]}")
+    if points[0][0] != 0:
+        ctx.error(path, f"{what} must start at age 0 with 1.0 (got first age {points[0][0]})")
+        return None
+    if points[0][1] != 1.0:
+        ctx.error(path, f"{what} must start at age 0 with 1.0", points[0][1])
         return None
     if falling:
         for (a0, s0), (a1, s1) in zip(points, points[1:]):
@@ -66,7 +81,9 @@ def _curve(mapping: dict, path: tuple, ctx: Context, what: str, *, falling: bool
     return tuple((int(a), float(s)) for a, s in points)
 
 
-def _retention(value: dict, path: tuple, ctx: Context) -> Retention:
+def _retention(value: dict, path: tuple, ctx: Context) -> Retention | None:
+    if value is INVALID:
+        return None
     model = value["model"]
     if model == "constant":
         if value["monthly_churn"] is not None:
@@ -74,7 +91,8 @@ def _retention(value: dict, path: tuple, ctx: Context) -> Retention:
         annual = value["annual_churn"]
         if isinstance(annual, float):
             return Retention("constant", monthly_churn=1 - (1 - annual) ** (1 / 12))
-        ctx.error(path + ("annual_churn",), "a distribution here must be given as monthly_churn")
+        if annual is not None and annual is not INVALID:
+            ctx.error(path + ("annual_churn",), "a distribution here must be given as monthly_churn")
         return Retention("constant")
     if model == "curve":
         curve = _curve(value["curve"], path + ("curve",), ctx, "the survival curve", falling=True)
@@ -87,15 +105,17 @@ def _retention(value: dict, path: tuple, ctx: Context) -> Retention:
 
 def _log_cov(value: dict, path: tuple, ctx: Context):
     raw = value["log_cov"]
-    if raw is None:
+    if raw is None or raw is INVALID or not all(isinstance(r, list) and _valid(*r) for r in raw):
         return None, None
     where = path + ("log_cov",)
-    matrix = np.array(raw, dtype=float) if all(isinstance(r, list) for r in raw) else None
-    if matrix is None or matrix.shape != (2, 2):
+    if len(raw) != 2 or any(len(row) != 2 for row in raw):
         ctx.error(where, "must be a 2x2 matrix [[var_a, cov], [cov, var_b]]")
         return None, None
+    matrix = np.array(raw, dtype=float)
     if not np.allclose(matrix, matrix.T) or np.linalg.eigvalsh(matrix).min() < -1e-12:
         ctx.error(where, "must be symmetric and positive semidefinite")
+        return None, None
+    if not _valid(value["alpha"], value["beta"]):
         return None, None
     if not all(isinstance(value[k], float) for k in ("alpha", "beta")):
         ctx.error(where, "needs alpha and beta as numbers (the fitted estimates), not distributions")
@@ -106,7 +126,9 @@ def _log_cov(value: dict, path: tuple, ctx: Context):
     return tuple(map(tuple, matrix.tolist())), zs
 
 
-def _per_segment(value, names: tuple[str, ...], path: tuple, ctx: Context) -> dict:
+def _per_segment(value, names: tuple[str, ...] | None, path: tuple, ctx: Context) -> dict:
+    if names is None:  # the segments themselves had a problem
+        return {}
     if not isinstance(value, dict):
         return {name: value for name in names}
     for key in value:
@@ -117,50 +139,77 @@ def _per_segment(value, names: tuple[str, ...], path: tuple, ctx: Context) -> di
     return {name: value.get(name, 0.0) for name in names}
 
 
-def _segment(b: _Builder, name: str, value: dict, costs: dict) -> Segment:
-    path = ("segments", name)
-    contract = value["contract"]
-    billing = contract["billing"]
+def _months(n: int) -> str:
+    return f"{n} month{'' if n == 1 else 's'}"
+
+
+def _check_contract(contract, path: tuple, ctx: Context) -> int | None:
+    """Billing period in months; an error if it does not divide the contract term."""
+    if contract is INVALID or not _valid(contract["billing"], contract["term_months"]):
+        return None
+    billing, term = contract["billing"], contract["term_months"]
     billing_months = BILLING_NAMES[billing] if isinstance(billing, str) else billing
-    term = contract["term_months"]
     if term % billing_months:
-        b.ctx.error(path + ("contract", "billing"), f"the billing period ({billing_months} months) "
-                    f"must divide the contract term ({term} months)")
-    acq = value["acquisition"]
-    if acq["marketing_budget"] is not None and acq["cac"] is None:
-        b.ctx.error(path + ("acquisition", "cac"), "is required with marketing_budget")
-    if acq["new_customers"] is not None and acq["cac"] is not None:
-        b.ctx.error(path + ("acquisition", "cac"), "applies only with marketing_budget")
-    exp = value["expansion"]
-    curve = exp["mrr_per_customer_curve"]
-    if curve is not None:
-        curve = _curve(curve, path + ("expansion", "mrr_per_customer_curve"), b.ctx,
-                       "mrr_per_customer_curve", falling=False)
+        ctx.error(path + ("billing",), f"the billing period ({_months(billing_months)}) "
+                                       f"must divide the contract term ({_months(term)})")
+    return billing_months
+
+
+def _check_cac(acq, path: tuple, ctx: Context) -> None:
+    """cac goes with marketing_budget, and only with it."""
+    if acq is INVALID:
+        return
+    given = [k for k in ("new_customers", "marketing_budget") if acq[k] is not None]
+    if given == ["marketing_budget"] and acq["cac"] is None:
+        ctx.error(path + ("cac",), "is required with marketing_budget")
+    if given == ["new_customers"] and acq["cac"] is not None:
+        ctx.error(path + ("cac",), "applies only with marketing_budget")
+
+
+def _segment(b: _Builder, name: str, value: dict, costs: dict) -> Segment | None:
+    if value is INVALID:
+        return None
+    path = ("segments", name)
+    contract, acq, exp = value["contract"], value["acquisition"], value["expansion"]
+    billing_months = _check_contract(contract, path + ("contract",), b.ctx)
+    _check_cac(acq, path + ("acquisition",), b.ctx)
+    curve = None
+    if exp is not INVALID and exp["mrr_per_customer_curve"] is not None:
+        curve = _curve(exp["mrr_per_customer_curve"], path + ("expansion", "mrr_per_customer_curve"),
+                       b.ctx, "mrr_per_customer_curve", falling=False)
         if exp["monthly_rate"] != 0.0 or exp["contraction_monthly_rate"] != 0.0:
             b.ctx.error(path + ("expansion",), "give either mrr_per_customer_curve or the monthly "
                                                "rates, not both")
-    opening = value["opening"]
+    retention = _retention(value["retention"], path + ("retention",), b.ctx)
+    opening, price = value["opening"], value["price"]
+    if not _valid(contract, acq, exp, opening, price):
+        return None
     return Segment(
         name=name, opening_customers=opening["customers"], opening_mrr=opening["mrr"],
-        opening_age=opening["age_months"], arpa=value["price"]["arpa"],
-        annual_increase=value["price"]["annual_increase"], term_months=term,
+        opening_age=opening["age_months"], arpa=price["arpa"],
+        annual_increase=price["annual_increase"], term_months=contract["term_months"],
         billing_months=billing_months, payment_terms_days=contract["payment_terms_days"],
         new_customers=b.series(acq["new_customers"], path + ("acquisition", "new_customers")),
         marketing_budget=b.series(acq["marketing_budget"], path + ("acquisition", "marketing_budget")),
-        cac=acq["cac"], retention=_retention(value["retention"], path + ("retention",), b.ctx),
+        cac=acq["cac"], retention=retention,
         expansion_rate=exp["monthly_rate"], contraction_rate=exp["contraction_monthly_rate"],
         mrr_curve=curve, hosting_pct=costs["hosting"][name],
         cost_per_customer=costs["per_customer"][name])
 
 
-def _role(b: _Builder, value: dict, path: tuple) -> Role:
+def _role(b: _Builder, value: dict, path: tuple) -> Role | None:
+    if value is INVALID:
+        return None
     hires = []
-    for month, count in sorted(value["hires"].items()):
-        index = b.month_index(month, path + ("hires", str(month)))
-        if index is not None:
-            hires.append((index, count))
+    if value["hires"] is not INVALID:
+        for month, count in sorted(value["hires"].items()):
+            index = b.month_index(month, path + ("hires", str(month)))
+            if index is not None:
+                hires.append((index, count))
     total = value["start"]
     for index, count in hires:
+        if not _valid(total, count):
+            break
         total += count
         if total < 0:
             b.ctx.error(path + ("hires",), f"headcount would fall below zero in "
@@ -170,26 +219,44 @@ def _role(b: _Builder, value: dict, path: tuple) -> Role:
                 value["annual_raise"], value["start"], tuple(hires))
 
 
-def build_scenario(spec: dict, ctx: Context) -> Scenario:
-    """Build the :class:`Scenario` from a field-validated mapping, recording problems in ``ctx``."""
+def _items(value) -> list:
+    """The entries of a list field, or none when the field itself had a problem."""
+    return [] if value is INVALID else list(value)
+
+
+def build_scenario(spec: dict, ctx: Context) -> Scenario | None:
+    """Build the :class:`Scenario` from a checked mapping, recording problems in ``ctx``.
+
+    Fields that had a problem are :data:`~planner.scenario.spec.INVALID`; checks that need
+    them are skipped, the others still run. Returns None when ``ctx`` holds any problem.
+    """
     b = _Builder(spec, ctx)
-    names = tuple(spec["segments"])
-    cogs = spec["costs"]["cogs"]
+    seg_specs = spec["segments"] if isinstance(spec["segments"], dict) else {}
+    names = tuple(seg_specs) if spec["segments"] is not INVALID else None
+    costs_spec = spec["costs"] if spec["costs"] is not INVALID else {
+        "cogs": INVALID, "headcount": INVALID, "opex": INVALID}
+    cogs = costs_spec["cogs"]
+    if cogs is INVALID:
+        cogs = {"hosting_pct_of_revenue": INVALID, "per_customer_monthly": INVALID}
     costs = {"hosting": _per_segment(cogs["hosting_pct_of_revenue"], names,
                                      ("costs", "cogs", "hosting_pct_of_revenue"), ctx),
              "per_customer": _per_segment(cogs["per_customer_monthly"], names,
                                           ("costs", "cogs", "per_customer_monthly"), ctx)}
-    segments = tuple(_segment(b, name, value, costs) for name, value in spec["segments"].items())
+    segments = tuple(_segment(b, name, value, costs) for name, value in seg_specs.items())
     roles = tuple(_role(b, r, ("costs", "headcount", i))
-                  for i, r in enumerate(spec["costs"]["headcount"]))
+                  for i, r in enumerate(_items(costs_spec["headcount"])))
     opex = tuple(OpexLine(o["name"], o["department"],
                           b.series(o["monthly"], ("costs", "opex", i, "monthly")),
-                          o["pct_of_revenue"]) for i, o in enumerate(spec["costs"]["opex"]))
+                          o["pct_of_revenue"])
+                 for i, o in enumerate(_items(costs_spec["opex"])) if o is not INVALID)
+    funding = spec["funding"]
     rounds = []
-    for i, r in enumerate(spec["funding"]["rounds"]):
-        index = b.month_index(r["month"], ("funding", "rounds", i, "month"))
+    for i, r in enumerate(_items(funding["rounds"]) if funding is not INVALID else []):
+        index = None if r is INVALID else b.month_index(r["month"], ("funding", "rounds", i, "month"))
         if index is not None:
             rounds.append(Round(r["name"], index, r["amount"]))
+    if ctx.problems:
+        return None
     sim = spec["simulation"]
     return Scenario(
         name=spec["name"], description=spec["description"], source=ctx.lines.source,

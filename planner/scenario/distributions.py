@@ -123,6 +123,15 @@ def _uniform(p: dict) -> tuple[Any, list[str]]:
     return stats.uniform(loc=p["low"], scale=p["high"] - p["low"]), []
 
 
+def _finite_number(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too long for a float
+        return False
+
+
 Builder = Callable[[dict], tuple[Any, list[str]]]
 
 #: family -> (alternative sets of parameter names, builder)
@@ -151,6 +160,8 @@ def parse_distribution(spec: dict) -> tuple[Distribution | None, list[tuple[str,
         ``key`` is the offending sub-key ('' for the mapping itself).
     """
     family = spec.get("dist")
+    if family is None:
+        return None, [("dist", f"is required: the distribution family, one of {', '.join(FAMILIES)}")]
     if family not in FAMILIES:
         import difflib
 
@@ -165,12 +176,17 @@ def parse_distribution(spec: dict) -> tuple[Distribution | None, list[tuple[str,
         expected = " or ".join("{" + ", ".join(s) + "}" for s in shapes)
         return None, [("", f"{family} takes {expected} (got {{{', '.join(sorted(map(str, given)))}}})")]
     problems = [(k, f"must be a number (got {spec[k]!r})") for k in shape
-                if isinstance(spec[k], bool) or not isinstance(spec[k], (int, float))
-                or not math.isfinite(spec[k])]
+                if not _finite_number(spec[k])]
     if problems:
         return None, problems
     params = {k: float(spec[k]) for k in shape}
     frozen, errors = builder(params)
     if errors:
         return None, [("", e) for e in errors]
-    return Distribution(family, params, frozen), []
+    dist = Distribution(family, params, frozen)
+    with np.errstate(all="ignore"):
+        tails = np.asarray(frozen.ppf([0.001, 0.999]), dtype=float)
+    if not np.isfinite(tails).all():
+        return None, [("", f"{dist.describe()} is too wide to compute with (its 0.1% to 99.9% range "
+                           f"overflows); check the parameters")]
+    return dist, []

@@ -66,9 +66,8 @@ def parse_scenario(text: str, source: str = "<string>",
     lines.overrides.update(sources)
     ctx = Context(lines)
     spec = scenario_spec().check(data, (), ctx)
-    if ctx.problems:
-        raise ScenarioError(ctx.problems)
+    # cross-key checks run even after field problems, so every problem is reported at once
     scenario = build_scenario(spec, ctx)
-    if ctx.problems:
+    if ctx.problems or scenario is None:
         raise ScenarioError(ctx.problems)
     return scenario

@@ -1,12 +1,14 @@
 """``--set dotted.path=VALUE`` overrides, applied to the YAML tree before validation."""
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 
 import yaml
 
 from planner.errors import Problem, ScenarioError
+from planner.scenario.yamltree import dotted, exponent_float
 
 _INDEX = re.compile(r"\[(\d+)\]")
 
@@ -58,6 +60,8 @@ def apply_overrides(data: dict, overrides: list[str] | tuple[str, ...]) -> tuple
             value = yaml.safe_load(raw) if raw.strip() else None
         except yaml.YAMLError:
             value = raw
+        if isinstance(value, str) and exponent_float(raw.strip()) is not None:
+            value = exponent_float(raw.strip())  # 1.5e7, read as YAML 1.2 does
         if isinstance(value, (dict, list)) or value is None:
             problems.append(Problem(where, None, key, "the value must be a single number or text"))
             continue
@@ -78,16 +82,23 @@ def _set(data: Any, path: tuple, value: Any) -> str | None:
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]
+        elif isinstance(node, list):
+            return (f"no such entry in the scenario: {dotted(path[: depth + 1])} "
+                    f"({dotted(path[:depth])} has {len(node)} entries)")
         else:
-            shown = ".".join(map(str, path[: depth + 1]))
-            return f"no such entry in the scenario: {shown}"
+            shown = dotted(path[: depth + 1])
+            hint = (difflib.get_close_matches(str(part), [str(k) for k in node], n=1)
+                    if isinstance(node, dict) else [])
+            extra = f"; did you mean '{hint[0]}'?" if hint else ""
+            return f"no such entry in the scenario: {shown}{extra}"
     last = path[-1]
     if isinstance(node, list):
         if not isinstance(last, int) or last >= len(node):
             return "index out of range"
     elif not isinstance(node, dict):
         return "cannot set a key inside a single value"
-    if isinstance(node, dict) and isinstance(node.get(last), (dict, list)):
+    current = node[last] if isinstance(node, list) else node.get(last)
+    if isinstance(current, (dict, list)):
         return "is not a single value (use the YAML file for structured inputs)"
     node[last] = value
     return None

@@ -48,7 +48,9 @@ def series(doc: str, *, low: float | None = 0.0, default=None) -> OneOf:
     }
     kw = {} if default is None else {"default": default}
     return OneOf(_shape, options, doc + " (a number, a distribution, {start, monthly_growth} or "
-                                        "{schedule: {YYYY-MM: value}})", **kw)
+                                        "{schedule: {YYYY-MM: value}})",
+                 expected="a number, a distribution ({dist: ...}), {start, monthly_growth or "
+                          "annual_growth} or {schedule: {YYYY-MM: value}}", **kw)
 
 
 def per_segment(doc: str, **number_kw) -> OneOf:
@@ -56,7 +58,8 @@ def per_segment(doc: str, **number_kw) -> OneOf:
     default = number_kw.pop("default", 0.0)
     return OneOf(_shape, {"number": Number(doc, **number_kw),
                           "map": MapOf(Number(**number_kw), "segment name -> value")},
-                 doc + " (one value, or segment name -> value)", default=default)
+                 doc + " (one value, or segment name -> value)", default=default,
+                 expected="a number, a distribution ({dist: ...}) or a mapping segment name -> value")
 
 
 def _retention() -> OneOf:
@@ -83,7 +86,7 @@ def _retention() -> OneOf:
     })
     return OneOf(lambda v: v.get("model") if isinstance(v, dict) else None,
                  {"constant": constant, "curve": curve, "sbg": sbg},
-                 "a mapping with model: constant, curve or sbg")
+                 "a mapping with model: constant, curve or sbg", key="model")
 
 
 def _segment() -> Record:

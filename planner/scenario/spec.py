@@ -71,6 +71,8 @@ class Context:
 
 
 def _show(value: Any) -> str:
+    if value is None:
+        return "nothing"
     if isinstance(value, str):
         return repr(value)
     if isinstance(value, float):
@@ -110,6 +112,14 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def is_finite_number(value: Any) -> bool:
+    """A real number that fits a float (YAML integers can be arbitrarily long)."""
+    try:
+        return _is_number(value) and math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 class Number(Field):
     """A number; with ``dist=True`` also a distribution (one draw per path)."""
 
@@ -134,7 +144,7 @@ class Number(Field):
     def check(self, value, path, ctx):
         if isinstance(value, dict) and self.dist:
             return self._check_dist(value, path, ctx)
-        if not _is_number(value) or not math.isfinite(value):
+        if not is_finite_number(value):
             expected = "a number or a distribution ({dist: ...})" if self.dist else "a number"
             ctx.error(path, f"must be {expected}", value)
             return INVALID
@@ -332,15 +342,31 @@ class ListOf(Field):
 class OneOf(Field):
     """A value that takes one of several shapes, chosen by the YAML type or a key."""
 
-    def __init__(self, choose, options: dict[str, Field], doc: str = "", *, default: Any = _MISSING):
+    def __init__(self, choose, options: dict[str, Field], doc: str = "", *, default: Any = _MISSING,
+                 key: str | None = None, expected: str = ""):
         self.choose, self.options, self.doc, self.default = choose, options, doc, default
+        self.key = key  # the mapping key that names the option (e.g. ``model``), if any
+        self.expected = expected  # the shapes accepted, for the error message (default: doc)
 
     def check(self, value, path, ctx):
         kind = self.choose(value)
         if kind not in self.options:
-            ctx.error(path, f"must be {self.doc or 'one of ' + ', '.join(self.options)}", value)
+            if self.key is not None and isinstance(value, dict):
+                self._bad_key(value, path, ctx)
+            else:
+                expected = self.expected or self.doc or "one of " + ", ".join(self.options)
+                ctx.error(path, f"must be {expected}", value)
             return INVALID
         return self.options[kind].check(value, path, ctx)
+
+    def _bad_key(self, value: dict, path: tuple, ctx: Context) -> None:
+        names = ", ".join(self.options)
+        if self.key not in value:
+            ctx.error(path + (self.key,), f"is required: one of {names}")
+            return
+        hint = difflib.get_close_matches(str(value[self.key]), list(self.options), n=1)
+        extra = f"; did you mean '{hint[0]}'?" if hint else ""
+        ctx.error(path + (self.key,), f"must be one of {names}{extra}", value[self.key])
 
     def schema(self):
         return self._with_doc({"anyOf": [o.schema() for o in self.options.values()]})

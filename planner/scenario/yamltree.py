@@ -7,6 +7,7 @@ errors instead of YAML's silent "last one wins".
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -59,9 +60,23 @@ def dotted(path: Path) -> str:
 
 _constructor = yaml.SafeLoader("")
 
+#: numbers in exponent form that YAML 1.2 reads as floats but PyYAML (YAML 1.1) leaves as
+#: text: ``1e6``, ``2.5e6`` (1.1 wants a dot *and* a signed exponent, as in ``2.5e+6``)
+_EXPONENT_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+$")
+
+
+def exponent_float(text: str) -> float | None:
+    """``"1.4e7"`` -> 14000000.0; None if ``text`` is not a number in exponent form."""
+    return float(text) if _EXPONENT_FLOAT.match(text) else None
+
 
 def _scalar(node: yaml.ScalarNode) -> Any:
-    return _constructor.construct_object(node, deep=True)
+    value = _constructor.construct_object(node, deep=True)
+    if isinstance(value, str) and node.style is None:  # plain (unquoted) text
+        number = exponent_float(value)
+        if number is not None:
+            return number
+    return value
 
 
 def _build(node: yaml.Node, path: Path, lines: LineMap, problems: list[Problem]) -> Any:
@@ -74,7 +89,9 @@ def _build(node: yaml.Node, path: Path, lines: LineMap, problems: list[Problem])
                 problems.append(Problem(lines.source, key_node.start_mark.line + 1, "",
                                         "keys must be plain names or numbers"))
                 continue
-            if not isinstance(key, (int, float)):
+            if isinstance(key, bool):  # `yes:` / `on:` as a key: keep the name as written
+                key = str(key_node.value)
+            elif not isinstance(key, (int, float)):
                 key = str(key)
             child = path + (key,)
             if key in out:
@@ -118,13 +135,20 @@ def parse_yaml(text: str, source: str) -> tuple[Any, LineMap]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = None if node is None else _build(node, (), lines, problems)
+    except yaml.reader.ReaderError as err:  # a control character: not a text file
+        line = text.count("\n", 0, err.position) + 1 if isinstance(err.position, int) else None
+        code = ord(err.character) if isinstance(err.character, str) else err.character
+        char = f" #x{code:04x}" if isinstance(code, int) else ""
+        raise ScenarioError([Problem(source, line, "", f"not valid YAML: contains the control "
+                                                       f"character{char}; is it a text file?")]) from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = None if mark is None else mark.line + 1
         what = " ".join(s for s in (err.context, err.problem) if s)
         raise ScenarioError([Problem(source, line, "", f"not valid YAML: {what}")]) from None
     except yaml.YAMLError as err:
-        raise ScenarioError([Problem(source, None, "", f"not valid YAML: {err}")]) from None
+        what = " ".join(str(err).split())  # one line per problem
+        raise ScenarioError([Problem(source, None, "", f"not valid YAML: {what}")]) from None
     if problems:
         raise ScenarioError(problems)
     return data, lines
