@@ -1,0 +1,343 @@
+"""The `planner` command line through click's CliRunner, each test in an empty directory.
+
+Exit codes and the exact error lines are pinned; no bad input may end in a traceback,
+and a failed run must not leave output files behind.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import click
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from planner.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "scenarios" / "series_a_midmarket.yaml"
+BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))
+STARTER = ROOT / "planner" / "templates" / "starter.yaml"
+
+SMALL = """\
+name: tiny
+start: 2027-01
+horizon_months: 24
+simulation: {paths: 20, seed: 7}
+opening:
+  cash: 1000000
+segments:
+  smb:
+    price: {arpa: 100}
+    acquisition:
+      new_customers: {dist: uniform, low: 8, high: 12}
+    retention: {model: constant, monthly_churn: 0.02}
+costs:
+  headcount:
+    - {role: Engineer, department: rnd, salary: 150000, hires: {2027-03: 2}}
+"""
+
+BAD = """\
+name: broken
+start: 2027-01
+horizon_months: 24
+opening:
+  cash: 1000000
+segments:
+  smb:
+    price: {arpa: -100}
+    acquisition: {new_customers: 10}
+    retention: {model: constant, monthly_churn: 0.02}
+costs:
+  headcount:
+    - {role: Engineer, department: rnd, salary: 150000, hires: {2030-01: 2}}
+"""
+BAD_LINES = [
+    "bad.yaml:8: segments.smb.price.arpa: must be >= 0 (got -100)",
+    "bad.yaml:13: costs.headcount[0].hires.2030-01: month 2030-01 is outside the horizon 2027-01 to 2028-12",
+]
+
+
+@pytest.fixture
+def runner(tmp_path):
+    """A CliRunner inside an empty directory holding small.yaml, bad.yaml and example.yaml."""
+    cli = CliRunner()
+    with cli.isolated_filesystem(temp_dir=tmp_path):
+        Path("small.yaml").write_text(SMALL)
+        Path("bad.yaml").write_text(BAD)
+        shutil.copy(EXAMPLE, "example.yaml")
+        yield cli
+
+
+def files_here() -> set[str]:
+    return {str(p) for p in Path(".").rglob("*")}
+
+
+def assert_clean_failure(result) -> None:
+    """Non-zero exit through click (no stray exception), and no traceback anywhere."""
+    assert result.exit_code != 0
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+
+
+# ------------------------------------------------------------------------------ validate
+def test_validate_ok(runner):
+    result = runner.invoke(main, ["validate", "example.yaml", "small.yaml"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "ok: example.yaml (series-a-midmarket: 3 segments, 60 months, 4 uncertain inputs)",
+        "ok: small.yaml (tiny: 1 segments, 24 months, 1 uncertain inputs)",
+    ]
+    assert result.stderr == ""
+
+
+def test_validate_invalid_prints_every_problem_to_stderr(runner):
+    result = runner.invoke(main, ["validate", "bad.yaml"])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == BAD_LINES + ["Error: 1 of 1 file invalid"]
+
+
+def test_validate_checks_every_file_even_after_a_bad_one(runner):
+    result = runner.invoke(main, ["validate", "bad.yaml", "small.yaml"])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == ["ok: small.yaml (tiny: 1 segments, 24 months, 1 uncertain inputs)"]
+    assert result.stderr.splitlines() == BAD_LINES + ["Error: 1 of 2 files invalid"]
+
+
+def test_validate_with_set(runner):
+    result = runner.invoke(main, ["validate", "bad.yaml", "--set", "segments.smb.price.arpa=100",
+                                  "--set", "horizon_months=48"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "ok: bad.yaml (broken: 1 segments, 48 months, 0 uncertain inputs)\n"
+    result = runner.invoke(main, ["validate", "small.yaml", "--set", "segments.smb.price.arpa=-1"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "--set segments.smb.price.arpa=-1: segments.smb.price.arpa: must be >= 0 (got -1)",
+        "Error: 1 of 1 file invalid"]
+
+
+# ----------------------------------------------------------------------------------- run
+def test_run_with_a_bad_scenario_reports_the_problems_and_writes_nothing(runner):
+    before = files_here()
+    result = runner.invoke(main, ["run", "bad.yaml", "--paths", "5"])
+    assert_clean_failure(result)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == BAD_LINES + ["Error: 2 problems found"]
+    result = runner.invoke(main, ["run", "bad.yaml", "--paths", "5", "--json", "--out", "here"])
+    assert_clean_failure(result)
+    assert result.stdout == ""
+    assert files_here() == before
+
+
+def test_run_with_a_bad_set_writes_nothing(runner):
+    before = files_here()
+    result = runner.invoke(main, ["run", "small.yaml", "--set", "segments.smbb.price.arpa=1"])
+    assert_clean_failure(result)
+    assert result.stderr.splitlines() == [
+        "--set segments.smbb.price.arpa=1: segments.smbb.price.arpa: no such entry in the scenario: "
+        "segments.smbb; did you mean 'smb'?",
+        "Error: 1 problem found"]
+    assert files_here() == before
+
+
+def test_run_json_prints_only_json(runner):
+    result = runner.invoke(main, ["run", "example.yaml", "--json", "--paths", "20", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    for key in ("scenario", "arr_end", "cash_trough", "cash_out"):
+        assert key in summary
+    assert summary["scenario"] == "series-a-midmarket"
+    assert summary["paths"] == 20 and summary["seed"] == 3
+    assert set(summary["arr_end"]) >= {"p10", "p50", "p90"}
+    assert result.stderr == ""
+
+
+def test_run_writes_projection_and_summary(runner):
+    result = runner.invoke(main, ["run", "small.yaml"])
+    assert result.exit_code == 0, result.output
+    out = Path("outputs") / "tiny"
+    assert sorted(p.name for p in out.iterdir()) == ["projection.csv", "summary.json"]
+    assert "Wrote " in result.stdout and "projection.csv" in result.stdout
+    with open(out / "projection.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    assert header[:4] == ["month", "arr_p10", "arr_p50", "arr_p90"]
+    assert {"cash_p50", "customers_p50", "revenue_p50"} <= set(header)
+    assert len(body) == 24  # one row per month of the horizon
+    assert body[0][0] == "2027-01" and body[-1][0] == "2028-12"
+    assert all(len(row) == len(header) for row in body)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["scenario"] == "tiny" and summary["paths"] == 20
+
+
+def test_run_out_option(runner):
+    result = runner.invoke(main, ["run", "small.yaml", "--out", "elsewhere/run1", "--json"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in Path("elsewhere/run1").iterdir()) == ["projection.csv", "summary.json"]
+    assert not Path("outputs").exists()
+
+
+def test_run_with_set(runner):
+    result = runner.invoke(main, ["run", "small.yaml", "--json", "--set", "horizon_months=12",
+                                  "--set", "name=shorter"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["scenario"] == "shorter" and summary["end"] == "2027-12"
+    with open(Path("outputs/shorter/projection.csv"), newline="") as f:
+        assert len(list(csv.reader(f))) == 1 + 12
+
+
+def test_run_set_changes_the_numbers(runner):
+    base = json.loads(runner.invoke(main, ["run", "small.yaml", "--json"]).stdout)
+    dearer = json.loads(runner.invoke(main, ["run", "small.yaml", "--json",
+                                             "--set", "segments.smb.price.arpa=200"]).stdout)
+    assert dearer["arr_end"]["p50"] > 1.5 * base["arr_end"]["p50"]
+
+
+# ---------------------------------------------------------------------- bad input files
+@pytest.mark.parametrize("content, line", [
+    pytest.param("month,arr\n2027-01,100\n",
+                 "input.yaml:1: the top level must be a mapping of keys (name:, start:, segments:, ...)",
+                 id="csv-text"),
+    pytest.param("name: [unclosed\nstart: 2027-01\n",
+                 "input.yaml:2: not valid YAML: while parsing a flow sequence expected ',' or ']', but got ':'",
+                 id="not-yaml"),
+    pytest.param("", "input.yaml: the file is empty; expected a scenario mapping (try `planner init`)",
+                 id="empty"),
+    pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", "input.yaml: not a UTF-8 text file (byte 0)",
+                 id="binary"),
+    pytest.param(b"name: a\x00b\n", "input.yaml:1: not valid YAML: contains the control character #x0000; "
+                                    "is it a text file?", id="nul-byte"),
+    pytest.param("- 1\n- 2\n", "input.yaml:1: the top level must be a mapping of keys (name:, start:, "
+                               "segments:, ...)", id="top-level-list"),
+])
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_bad_files_give_a_clean_error(runner, command, content, line):
+    path = Path("input.yaml")
+    (path.write_bytes if isinstance(content, bytes) else path.write_text)(content)
+    before = files_here()
+    result = runner.invoke(main, [command, "input.yaml"])
+    assert_clean_failure(result)
+    assert result.exit_code == 1
+    headline = "Error: 1 of 1 file invalid" if command == "validate" else "Error: 1 problem found"
+    assert result.stderr.splitlines() == [line, headline]
+    assert files_here() == before
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_missing_file(runner, command):
+    result = runner.invoke(main, [command, "nope.yaml"])
+    assert_clean_failure(result)
+    headline = "Error: 1 of 1 file invalid" if command == "validate" else "Error: 1 problem found"
+    assert result.stderr.splitlines() == ["nope.yaml: file not found", headline]
+    assert not Path("outputs").exists()
+
+
+@pytest.mark.parametrize("command, argument", [("validate", "FILES..."), ("run", "[SCENARIO]")])
+def test_directory(runner, command, argument):
+    Path("folder").mkdir()
+    result = runner.invoke(main, [command, "folder"])
+    assert_clean_failure(result)
+    assert result.exit_code == 2  # click's usage error
+    assert result.stderr.splitlines()[-1] == f"Error: Invalid value for '{argument}': File 'folder' is a directory."
+    assert not Path("outputs").exists()
+
+
+# ------------------------------------------------------------------------- init, schema
+def test_init_writes_a_scenario_that_validates(runner):
+    if not STARTER.exists():
+        pytest.skip("planner/templates/starter.yaml is not there yet")
+    result = runner.invoke(main, ["init", "mine.yaml"])
+    assert result.exit_code == 0, result.output
+    assert Path("mine.yaml").read_text() == STARTER.read_text()
+    result = runner.invoke(main, ["validate", "mine.yaml"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("ok: mine.yaml (")
+
+
+def test_init_refuses_to_overwrite_without_force(runner):
+    if not STARTER.exists():
+        pytest.skip("planner/templates/starter.yaml is not there yet")
+    Path("mine.yaml").write_text("keep me\n")
+    result = runner.invoke(main, ["init", "mine.yaml"])
+    assert_clean_failure(result)
+    assert result.exit_code == 1
+    assert result.stderr == "Error: mine.yaml exists; use --force to overwrite it\n"
+    assert Path("mine.yaml").read_text() == "keep me\n"
+    result = runner.invoke(main, ["init", "mine.yaml", "--force"])
+    assert result.exit_code == 0, result.output
+    assert Path("mine.yaml").read_text() == STARTER.read_text()
+
+
+def test_schema_prints_json_schema(runner):
+    result = runner.invoke(main, ["schema"])
+    assert result.exit_code == 0, result.output
+    schema = json.loads(result.stdout)
+    assert schema["type"] == "object"
+    assert {"name", "start", "horizon_months", "segments"} <= set(schema["properties"])
+    assert {"name", "start", "horizon_months", "opening", "segments"} <= set(schema["required"])
+    assert schema["additionalProperties"] is False
+
+
+def _as_json_data(path: Path):
+    """The YAML as JSON would see it (integer curve ages become string keys)."""
+    return json.loads(json.dumps(yaml.safe_load(path.read_text()), default=str))
+
+
+@pytest.mark.parametrize("path", BUNDLED + [STARTER], ids=lambda p: p.name)
+def test_json_schema_accepts_the_bundled_scenarios(runner, path):
+    jsonschema = pytest.importorskip("jsonschema")
+    if not path.exists():
+        pytest.skip(f"{path.name} is not there yet")
+    schema = json.loads(runner.invoke(main, ["schema"]).stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(_as_json_data(path))
+
+
+def test_json_schema_rejects_a_typo(runner):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(runner.invoke(main, ["schema"]).stdout)
+    data = _as_json_data(EXAMPLE)
+    data["horizon_month"] = data.pop("horizon_months")
+    assert not jsonschema.Draft202012Validator(schema).is_valid(data)
+
+
+# ------------------------------------------------------------------------------- help
+def _commands(group: click.Group, prefix=()):
+    for name, command in group.commands.items():
+        yield prefix + (name,), command
+        if isinstance(command, click.Group):
+            yield from _commands(command, prefix + (name,))
+
+
+COMMANDS = [pytest.param(path, command, id=" ".join(path)) for path, command in _commands(main)]
+
+
+def test_the_expected_commands_exist():
+    assert set(main.commands) >= {"run", "validate", "schema", "init", "fit"}
+
+
+@pytest.mark.parametrize("path, command", COMMANDS)
+def test_every_command_has_help(runner, path, command):
+    assert (command.help or "").strip(), f"planner {' '.join(path)} has no help text"
+    for param in command.params:
+        if isinstance(param, click.Option):
+            assert (param.help or "").strip(), f"planner {' '.join(path)} {param.opts[0]} has no help text"
+    result = runner.invoke(main, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Usage: ")
+    first_line = " ".join(command.help.strip().splitlines()[0].split())
+    assert first_line in " ".join(result.stdout.split())  # the help wraps it
+
+
+def test_main_help_lists_every_command(runner):
+    result = runner.invoke(main, ["--help"])
+    assert result.exit_code == 0
+    assert (main.help or "").strip()
+    for name in main.commands:
+        assert f"  {name} " in result.stdout
