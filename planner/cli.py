@@ -68,7 +68,7 @@ def _load(path: str | None, overrides: tuple[str, ...]):
 
 
 @main.command()
-@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@click.argument("scenario", required=False, type=click.Path())
 @click.option("--paths", type=click.IntRange(1, 10_000_000), help="Monte Carlo paths (default: the scenario's).")
 @click.option("--seed", type=click.IntRange(0), help="Random seed (default: the scenario's).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
@@ -105,7 +105,7 @@ def _safe_name(name: str) -> str:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Override inputs before checking (as for run).")
 def validate(files, overrides):

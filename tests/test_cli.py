@@ -238,14 +238,25 @@ def test_missing_file(runner, command):
     assert not Path("outputs").exists()
 
 
-@pytest.mark.parametrize("command, argument", [("validate", "FILES..."), ("run", "[SCENARIO]")])
-def test_directory(runner, command, argument):
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_directory(runner, command):
     Path("folder").mkdir()
     result = runner.invoke(main, [command, "folder"])
     assert_clean_failure(result)
-    assert result.exit_code == 2  # click's usage error
-    assert result.stderr.splitlines()[-1] == f"Error: Invalid value for '{argument}': File 'folder' is a directory."
+    assert result.exit_code == 1
+    headline = "Error: 1 of 1 file invalid" if command == "validate" else "Error: 1 problem found"
+    assert result.stderr.splitlines() == ["folder: is a directory, not a scenario file", headline]
     assert not Path("outputs").exists()
+
+
+def test_validate_reports_a_directory_and_still_checks_the_other_files(runner):
+    Path("folder").mkdir()
+    Path("good.yaml").write_text(EXAMPLE.read_text())
+    result = runner.invoke(main, ["validate", "folder", "good.yaml"])
+    assert result.exit_code == 1
+    assert result.stdout.startswith("ok: good.yaml")
+    assert result.stderr.splitlines() == ["folder: is a directory, not a scenario file",
+                                          "Error: 1 of 2 files invalid"]
 
 
 # ------------------------------------------------------------------------- init, schema

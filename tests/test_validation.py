@@ -95,7 +95,12 @@ def problems(text: str, overrides=()) -> list[str]:
 
 
 def expected_lines(text: str, expected) -> list[str]:
-    return [f"{FILE}:{line_of(text, anchors)}: {rest}" for anchors, rest in expected]
+    return by_line([f"{FILE}:{line_of(text, anchors)}: {rest}" for anchors, rest in expected])
+
+
+def by_line(lines: list[str]) -> list[str]:
+    """Problems are reported in file order (stable for problems on the same line)."""
+    return sorted(lines, key=lambda line: int(line.split(":")[1]))
 
 
 # ------------------------------------------------------------------------- the corpus
@@ -534,7 +539,7 @@ costs:
         2027-03: 2
         2029-02: 1
 """
-    assert problems(text) == [
+    assert problems(text) == by_line([
         "s.yaml:8: segments.smb.price.anual_increase: unknown key; did you mean 'annual_increase'?",
         "s.yaml:8: segments.smb.price.arpa: must be >= 0 (got -100)",
         "s.yaml:13: segments.smb.retention.monthly_churn: must be between 0 and 1 (got 1.2)",
@@ -542,17 +547,17 @@ costs:
         "s.yaml:16: segments.smb.contract.billing: the billing period (5 months) must divide the contract term "
         "(12 months)",
         "s.yaml:26: costs.headcount[0].hires.2029-02: month 2029-02 is outside the horizon 2027-01 to 2028-12",
-    ]
+    ])
 
 
 def test_missing_keys_point_at_their_parent():
     text = "name: tiny\nstart: 2027-01\nhorizon_months: 24\nopening: {cash: 1}\nsegments:\n  smb:\n" \
            "    price: {}\n    acquisition: {new_customers: 1}\n"
-    assert problems(text) == [
+    assert problems(text) == by_line([
         "s.yaml:7: segments.smb.price.arpa: is required: MRR of a new customer (average revenue per account, "
         "per month)",
         "s.yaml:6: segments.smb.retention: is required: a mapping with model: constant, curve or sbg",
-    ]
+    ])
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -69,5 +69,6 @@ def parse_scenario(text: str, source: str = "<string>",
     # cross-key checks run even after field problems, so every problem is reported at once
     scenario = build_scenario(spec, ctx)
     if ctx.problems or scenario is None:
-        raise ScenarioError(ctx.problems)
+        # in file order (overrides, which have no line, first), as an editor shows them
+        raise ScenarioError(sorted(ctx.problems, key=lambda p: p.line or 0))
     return scenario

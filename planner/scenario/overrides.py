@@ -98,7 +98,9 @@ def _set(data: Any, path: tuple, value: Any) -> str | None:
     elif not isinstance(node, dict):
         return "cannot set a key inside a single value"
     current = node[last] if isinstance(node, list) else node.get(last)
-    if isinstance(current, (dict, list)):
+    is_distribution = isinstance(current, dict) and "dist" in current
+    if isinstance(current, (dict, list)) and not is_distribution:
+        # a distribution may be pinned to one number (a what-if); other blocks may not
         return "is not a single value (use the YAML file for structured inputs)"
     node[last] = value
     return None
