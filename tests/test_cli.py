@@ -62,14 +62,13 @@ BAD_LINES = [
 
 
 @pytest.fixture
-def runner(tmp_path):
+def runner(tmp_path, monkeypatch):
     """A CliRunner inside an empty directory holding small.yaml, bad.yaml and example.yaml."""
-    cli = CliRunner()
-    with cli.isolated_filesystem(temp_dir=tmp_path):
-        Path("small.yaml").write_text(SMALL)
-        Path("bad.yaml").write_text(BAD)
-        shutil.copy(EXAMPLE, "example.yaml")
-        yield cli
+    monkeypatch.chdir(tmp_path)
+    Path("small.yaml").write_text(SMALL)
+    Path("bad.yaml").write_text(BAD)
+    shutil.copy(EXAMPLE, "example.yaml")
+    return CliRunner()
 
 
 def files_here() -> set[str]:

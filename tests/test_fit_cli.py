@@ -15,13 +15,12 @@ DATA = Path(__file__).parent / "data" / "fit"
 
 
 @pytest.fixture
-def runner(tmp_path):
+def runner(tmp_path, monkeypatch):
     """A CliRunner inside an empty directory holding copies of the fixtures."""
-    cli = CliRunner()
-    with cli.isolated_filesystem(temp_dir=tmp_path):
-        for fixture in DATA.glob("*.csv"):
-            shutil.copy(fixture, fixture.name)
-        yield cli
+    monkeypatch.chdir(tmp_path)
+    for fixture in DATA.glob("*.csv"):
+        shutil.copy(fixture, fixture.name)
+    return CliRunner()
 
 
 def test_fit_prints_the_table_and_writes_the_outputs(runner):
