@@ -21,16 +21,25 @@ DERIVED = {
              + get("ga_expense"), False),
     "ebitda": (lambda get: get("revenue") - get("cogs") - get("sm_expense") - get("rnd_expense")
                - get("cs_expense") - get("ga_expense"), False),
-    "net_cash_flow": (lambda get: get("collections") - get("cogs") - get("sm_expense")
-                      - get("rnd_expense") - get("cs_expense") - get("ga_expense")
-                      + get("funding"), False),
+    "funding": (lambda get: get("equity_raised") + get("debt_drawn"), False),
+    "net_cash_flow": (lambda get: get("operating_cash_flow") + get("equity_raised")
+                      + get("debt_drawn") - get("debt_repaid") - get("interest"), False),
+    "net_income": (lambda get: get("revenue") - get("cogs") - get("sm_expense")
+                   - get("rnd_expense") - get("cs_expense") - get("ga_expense")
+                   - get("interest"), False),
+    "equity_book": (lambda get: get("cash") + get("receivables") - get("deferred_revenue")
+                    - get("debt_balance"), False),
 }
+_PNL = ("revenue", "cogs", "sm_expense", "rnd_expense", "cs_expense", "ga_expense")
 #: what each derived series is computed from
 DEPENDS = {"arr": ("mrr",), "gross_profit": ("revenue", "cogs"),
            "opex": ("sm_expense", "rnd_expense", "cs_expense", "ga_expense"),
-           "ebitda": ("revenue", "cogs", "sm_expense", "rnd_expense", "cs_expense", "ga_expense"),
-           "net_cash_flow": ("collections", "cogs", "sm_expense", "rnd_expense", "cs_expense",
-                             "ga_expense", "funding")}
+           "ebitda": _PNL,
+           "funding": ("equity_raised", "debt_drawn"),
+           "net_cash_flow": ("operating_cash_flow", "equity_raised", "debt_drawn", "debt_repaid",
+                             "interest"),
+           "net_income": _PNL + ("interest",),
+           "equity_book": ("cash", "receivables", "deferred_revenue", "debt_balance")}
 SERIES = SEGMENT_SERIES + COMPANY_SERIES + tuple(DERIVED)
 UNITS = {"customers": "count", "new_customers": "count", "churned_customers": "count",
          "headcount": "people"}
@@ -68,6 +77,10 @@ class SimulationResult:
         Company series, and segment series kept only as totals.
     opening : dict of str -> ndarray (paths,)
         ``cash``, ``deferred_revenue`` and ``receivables`` the month before the start.
+    per_path : dict of str -> ndarray (paths,)
+        ``ownership``: existing holders' share after the plan's priced rounds.
+    plan : str
+        The funding plan simulated.
     """
 
     scenario: Scenario
@@ -75,6 +88,8 @@ class SimulationResult:
     by_segment: dict[str, np.ndarray]
     company: dict[str, np.ndarray]
     opening: dict[str, np.ndarray] = field(default_factory=dict)
+    per_path: dict[str, np.ndarray] = field(default_factory=dict)
+    plan: str = ""
 
     @property
     def months(self) -> np.ndarray:
@@ -141,6 +156,17 @@ class SimulationResult:
         """Index of the first month with cash below zero, or -1 if never; shape (paths,)."""
         below = self.total("cash") < 0
         return np.where(below.any(axis=1), below.argmax(axis=1), -1)
+
+    def runway_months(self) -> np.ndarray:
+        """Months of cash from the start: the cash-out month's index, or the horizon
+        (censored: cash lasts at least that long) where cash never runs out; shape (paths,)."""
+        month = self.cash_out_month()
+        return np.where(month >= 0, month, len(self.months))
+
+    @property
+    def ownership(self) -> np.ndarray:
+        """Existing holders' share after the plan's priced rounds, shape (paths,)."""
+        return self.per_path["ownership"]
 
     def cash_trough(self) -> np.ndarray:
         """Lowest cash balance over the horizon (opening included), shape (paths,)."""

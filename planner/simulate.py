@@ -1,19 +1,20 @@
-"""``simulate``: sample the inputs and run the engine over all paths, chunk by chunk."""
+"""``simulate``: sample the inputs and run the engine over all paths, block by block."""
 from __future__ import annotations
 
 from typing import Iterable
 
 import numpy as np
 
-from planner.engine.core import COMPANY_SERIES, SEGMENT_SERIES, simulate_chunk
+from planner.engine.core import COMPANY_SERIES, OPENING, SEGMENT_SERIES, simulate_chunk
 from planner.engine.sampling import BLOCK
 from planner.results import SERIES, SimulationResult, base_series
 from planner.scenario.model import Scenario
 
 
 def simulate(scenario: Scenario, *, paths: int | None = None, seed: int | None = None,
-             keep: Iterable[str] | None = None, by_segment: bool = True) -> SimulationResult:
-    """Run the Monte Carlo simulation of a scenario.
+             plan: str | None = None, keep: Iterable[str] | None = None,
+             by_segment: bool = True) -> SimulationResult:
+    """Run the Monte Carlo simulation of a scenario under one funding plan.
 
     Parameters
     ----------
@@ -23,39 +24,82 @@ def simulate(scenario: Scenario, *, paths: int | None = None, seed: int | None =
         Number of paths; None uses the scenario's ``simulation.paths``.
     seed : int, optional
         Random seed; None uses the scenario's ``simulation.seed``. Same seed, same result.
+    plan : str, optional
+        Funding plan (``funding.plans``); None uses the scenario's default plan.
     keep : iterable of str, optional
         Series to keep (derived ones such as ``arr`` keep what they need); None keeps all.
         Keeping fewer saves memory on large runs.
     by_segment : bool
         Keep segment series per segment (True) or only their company totals (False).
 
+    Returns
+    -------
+    SimulationResult
+
     Notes
     -----
     Paths are simulated in aligned blocks of :data:`~planner.engine.sampling.BLOCK`
     paths, the unit of random draws too, so path ``i``'s numbers depend only on the
     seed and ``i``: the first 100 paths of a 10,000-path run equal a 100-path run.
+    """
+    name = scenario.plan(plan).name
+    return simulate_plans(scenario, (name,), paths=paths, seed=seed, keep=keep,
+                          by_segment=by_segment)[name]
+
+
+def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | None = None,
+                   seed: int | None = None, keep: Iterable[str] | None = None,
+                   by_segment: bool = True, block_when_insolvent: bool = True
+                   ) -> dict[str, SimulationResult]:
+    """Simulate several funding plans on the same paths (common random numbers).
+
+    The operating series are computed once and shared (the same arrays) by the results.
+    See :func:`simulate` for the parameters; ``block_when_insolvent=False`` lets every
+    planned inflow arrive on insolvent paths too (for the exact minimum raise).
 
     Returns
     -------
-    SimulationResult
+    dict of plan name -> SimulationResult
     """
     paths = scenario.paths if paths is None else int(paths)
     seed = scenario.seed if seed is None else int(seed)
     if paths < 1:
         raise ValueError(f"paths must be >= 1 (got {paths})")
+    chosen = tuple(scenario.plan(p) for p in plans)
     wanted = base_series(SERIES if keep is None else keep)
-    by_seg = {n: np.empty((paths, scenario.horizon, len(scenario.segments)))
-              for n in SEGMENT_SERIES if n in wanted and by_segment}
-    company = {n: np.empty((paths, scenario.horizon)) for n in wanted if n not in by_seg}
-    opening = {n: np.empty(paths) for n in ("cash", "deferred_revenue", "receivables")}
+    months, n_seg = scenario.horizon, len(scenario.segments)
+    by_seg = {n: np.empty((paths, months, n_seg)) for n in SEGMENT_SERIES if n in wanted and by_segment}
+    ops_company = {n: np.empty((paths, months)) for n in wanted
+                   if n not in by_seg and n not in _FINANCING}
+    opening = {n: np.empty(paths) for n in OPENING}
+    fin = {p.name: {n: np.empty((paths, months), dtype=bool if n == "insolvent" else float)
+                    for n in wanted if n in _FINANCING} | {"ownership": np.empty(paths)}
+           for p in chosen}
     for start in range(0, paths, BLOCK):
         stop = min(paths, start + BLOCK)
-        out = simulate_chunk(scenario, seed, start, start + BLOCK)  # whole block, always
-        n = stop - start
-        for name, array in by_seg.items():
-            array[start:stop] = out[name][:n]
-        for name, array in company.items():
-            array[start:stop] = (out[name] if name in COMPANY_SERIES else out[name].sum(axis=2))[:n]
-        for name, array in opening.items():
-            array[start:stop] = out[f"opening_{name}"][:n]
-    return SimulationResult(scenario, seed, by_seg, company, opening)
+        ops, financing = simulate_chunk(scenario, seed, start, start + BLOCK, chosen,
+                                        block_when_insolvent=block_when_insolvent)
+        _store(ops, by_seg, ops_company, opening, start, stop)
+        for name, arrays in fin.items():
+            for key, array in arrays.items():
+                array[start:stop] = financing[name][key][: stop - start]
+    return {p.name: SimulationResult(
+        scenario, seed, by_seg, ops_company | {k: v for k, v in fin[p.name].items() if k != "ownership"},
+        {k.removeprefix("opening_"): v for k, v in opening.items()},
+        {"ownership": fin[p.name]["ownership"]}, p.name) for p in chosen}
+
+
+_FINANCING = {"equity_raised", "debt_drawn", "debt_repaid", "interest", "debt_balance", "cash",
+              "insolvent"}
+
+
+def _store(ops: dict, by_seg: dict, company: dict, opening: dict, start: int, stop: int) -> None:
+    """Copy one block's operating series into the result arrays."""
+    n = stop - start
+    for name, array in by_seg.items():
+        array[start:stop] = ops[name][:n]
+    for name, array in company.items():
+        value = ops[name] if name in COMPANY_SERIES else ops[name].sum(axis=2)
+        array[start:stop] = value[:n]
+    for name, array in opening.items():
+        array[start:stop] = ops[name][:n]

@@ -62,7 +62,9 @@ def test_cash_and_deferred_revenue_roll_forward(any_scenario):
     r = planner.simulate(any_scenario, paths=PATHS)
     cash = r.total("cash")
     _close(cash - _prev(r, "cash", r.opening["cash"]), r.total("net_cash_flow"), cash)
-    expected_flow = (r.total("collections") - r.total("cogs") - r.total("opex") + r.total("funding"))
+    cash_opex = r.total("opex") - r.total("bad_debt")  # bad debt is an expense, not a payment
+    expected_flow = (r.total("collections") - r.total("cogs") - cash_opex + r.total("equity_raised")
+                     + r.total("debt_drawn") - r.total("debt_repaid") - r.total("interest"))
     _close(r.total("net_cash_flow"), expected_flow, cash)
     deferred = r.total("deferred_revenue")
     _close(deferred - _prev(r, "deferred_revenue", r.opening["deferred_revenue"]),
@@ -70,11 +72,33 @@ def test_cash_and_deferred_revenue_roll_forward(any_scenario):
     assert (deferred >= -1e-6).all()
 
 
-def test_receivables_never_negative_and_collections_lag_billings(any_scenario):
+def test_receivables_roll_forward_and_never_negative(any_scenario):
     r = planner.simulate(any_scenario, paths=PATHS)
-    receivables = r.opening["receivables"][:, None] + np.cumsum(
-        r.total("billings") - r.total("collections"), axis=1)
+    receivables = r.total("receivables")
+    _close(receivables - _prev(r, "receivables", r.opening["receivables"]),
+           r.total("billings") - r.total("collections") - r.total("bad_debt"), receivables)
     assert (receivables >= -1e-6 * max(1.0, np.abs(receivables).max())).all()
+
+
+def test_balance_sheet_balances_under_every_plan(any_scenario):
+    """Assets (cash + receivables) = liabilities (deferred revenue + debt) + equity, where
+    equity moves only by net income and equity raised."""
+    for plan in any_scenario.plan_names:
+        r = planner.simulate(any_scenario, paths=100, plan=plan)
+        equity = r.total("equity_book")
+        opening = r.opening["cash"] + r.opening["receivables"] - r.opening["deferred_revenue"]
+        _close(equity - _prev(r, "equity_book", opening),
+               r.total("net_income") + r.total("equity_raised"), equity)
+        debt = r.total("debt_balance")
+        _close(debt - np.concatenate([np.zeros((debt.shape[0], 1)), debt[:, :-1]], axis=1),
+               r.total("debt_drawn") - r.total("debt_repaid"), debt)
+
+
+def test_insolvency_is_permanent_and_matches_cash(any_scenario):
+    for plan in any_scenario.plan_names:
+        r = planner.simulate(any_scenario, paths=100, plan=plan)
+        insolvent = r.total("insolvent")
+        assert np.array_equal(insolvent, np.maximum.accumulate(r.total("cash") < 0, axis=1))
 
 
 def test_no_nan_or_inf_anywhere(any_scenario):

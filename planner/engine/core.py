@@ -1,4 +1,4 @@
-"""The engine: one chunk of paths through revenue, costs and cash.
+"""The engine: one block of paths through revenue, costs, then a funding plan and cash.
 
 Axis order everywhere: ``(paths, months, segments)`` for segment series and
 ``(paths, months)`` for company series.
@@ -8,30 +8,34 @@ from __future__ import annotations
 import numpy as np
 
 from planner.engine.costs import department_costs, segment_cogs
+from planner.engine.financing import apply_plan
 from planner.engine.revenue import segment_revenue
 from planner.engine.sampling import Inputs, sample_params
-from planner.scenario.model import Scenario
+from planner.scenario.model import Plan, Scenario
 
 #: series kept per segment, shape (paths, months, segments)
 SEGMENT_SERIES = ("customers", "new_customers", "churned_customers", "mrr", "new_mrr",
                   "expansion_mrr", "contraction_mrr", "churned_mrr", "revenue", "cogs",
                   "billings", "collections", "deferred_revenue")
-#: series kept for the company only, shape (paths, months)
-COMPANY_SERIES = ("sm_expense", "rnd_expense", "cs_expense", "ga_expense", "headcount",
-                  "funding", "cash")
+#: operating series kept for the company only, shape (paths, months)
+OPERATING_SERIES = ("sm_expense", "rnd_expense", "cs_expense", "ga_expense", "bad_debt",
+                    "headcount", "receivables", "operating_cash_flow")
+#: financing series (they depend on the funding plan), shape (paths, months)
+FINANCING_SERIES = ("equity_raised", "debt_drawn", "debt_repaid", "interest", "debt_balance",
+                    "cash", "insolvent")
+COMPANY_SERIES = OPERATING_SERIES + FINANCING_SERIES
+OPENING = ("opening_cash", "opening_deferred_revenue", "opening_receivables")
 
 
-def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
-    """Simulate paths ``start..stop-1``.
+def operations(scenario: Scenario, inputs: Inputs) -> dict[str, np.ndarray]:
+    """Everything that does not depend on funding: revenue, costs, collections.
 
     Returns
     -------
     dict of ndarray
-        Every name in :data:`SEGMENT_SERIES` (paths, months, segments), every name in
-        :data:`COMPANY_SERIES` (paths, months), and the opening balances
-        ``opening_cash``, ``opening_deferred_revenue``, ``opening_receivables`` (paths,).
+        :data:`SEGMENT_SERIES` (paths, months, segments), :data:`OPERATING_SERIES`
+        (paths, months) and :data:`OPENING` (paths,).
     """
-    inputs = Inputs(scenario, sample_params(scenario.params, seed, start, stop))
     per_segment = [segment_revenue(seg, inputs) for seg in scenario.segments]
     out = {name: np.stack([s[name] for s in per_segment], axis=2)
            for name in SEGMENT_SERIES if name != "cogs"}
@@ -42,22 +46,44 @@ def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> dict
     revenue = out["revenue"].sum(axis=2)
     spend = sum(s["programme_spend"] for s in per_segment)
     depts = department_costs(scenario, inputs, revenue, spend)
+    out["bad_debt"] = sum(s["bad_debt"] for s in per_segment)
     out["sm_expense"] = depts["sales"] + depts["marketing"]
-    out["rnd_expense"], out["cs_expense"], out["ga_expense"] = depts["rnd"], depts["cs"], depts["ga"]
+    out["rnd_expense"], out["cs_expense"] = depts["rnd"], depts["cs"]
+    out["ga_expense"] = depts["ga"] + out["bad_debt"]  # bad debt is reported in G&A
     out["headcount"] = np.broadcast_to(depts["headcount"], revenue.shape)
-    out["funding"] = _funding(scenario, inputs)
     out["opening_cash"] = inputs.full(inputs.value(scenario.opening_cash))[:, 0]
     out["opening_deferred_revenue"] = sum(s["opening_deferred"] for s in per_segment)
     out["opening_receivables"] = sum(s["opening_receivables"] for s in per_segment)
-    opex = out["sm_expense"] + out["rnd_expense"] + out["cs_expense"] + out["ga_expense"]
-    net = out["collections"].sum(axis=2) - out["cogs"].sum(axis=2) - opex + out["funding"]
-    out["cash"] = out["opening_cash"][:, None] + np.cumsum(net, axis=1)
+    collections = out["collections"].sum(axis=2)
+    out["receivables"] = out["opening_receivables"][:, None] + np.cumsum(
+        out["billings"].sum(axis=2) - collections - out["bad_debt"], axis=1)
+    cash_opex = depts["sales"] + depts["marketing"] + depts["rnd"] + depts["cs"] + depts["ga"]
+    out["operating_cash_flow"] = collections - out["cogs"].sum(axis=2) - cash_opex
     return out
 
 
-def _funding(scenario: Scenario, inputs: Inputs) -> np.ndarray:
-    """Equity cash in by month, shape (paths, months)."""
-    out = np.zeros((inputs.paths, inputs.horizon))
-    for round_ in scenario.rounds:
-        out[:, round_.month] += inputs.value(round_.amount)[:, 0]
-    return out
+def finance(scenario: Scenario, plan: Plan, inputs: Inputs, ops: dict, *,
+            block_when_insolvent: bool = True) -> dict[str, np.ndarray]:
+    """:data:`FINANCING_SERIES` (paths, months) and ``ownership`` (paths,) of one plan."""
+    fin = apply_plan(scenario, plan, inputs, ops["operating_cash_flow"], 12.0 * ops["mrr"].sum(axis=2),
+                     ops["opening_cash"], block_when_insolvent=block_when_insolvent)
+    return {name: getattr(fin, name) for name in FINANCING_SERIES} | {"ownership": fin.ownership}
+
+
+def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int,
+                   plans: tuple[Plan, ...] | None = None, *, block_when_insolvent: bool = True
+                   ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
+    """Simulate paths ``start..stop-1`` under one or more funding plans.
+
+    Returns
+    -------
+    operations : dict of ndarray
+        See :func:`operations`.
+    financing : dict of plan name -> dict of ndarray
+        See :func:`finance`; the plans share the operating paths.
+    """
+    inputs = Inputs(scenario, sample_params(scenario.params, seed, start, stop))
+    ops = operations(scenario, inputs)
+    plans = (scenario.plan(),) if plans is None else plans
+    return ops, {p.name: finance(scenario, p, inputs, ops, block_when_insolvent=block_when_insolvent)
+                 for p in plans}

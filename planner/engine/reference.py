@@ -138,7 +138,7 @@ def _segment_path(seg: Segment, sc: Scenario, p: _Path) -> dict:
     T = sc.horizon
     names = ("customers", "new_customers", "churned_customers", "mrr", "new_mrr", "expansion_mrr",
              "contraction_mrr", "churned_mrr", "revenue", "cogs", "billings", "collections",
-             "deferred_revenue", "spend")
+             "deferred_revenue", "spend", "bad_debt")
     rows = [{n: 0.0 for n in names} for _ in range(T)]
     cohorts, deferred_open, prior = _opening(seg, p)
     for t in range(T):
@@ -165,26 +165,34 @@ def _segment_path(seg: Segment, sc: Scenario, p: _Path) -> dict:
         for delay, share in ((lo, 1 - frac), (lo + 1, frac)):
             if k - 13 + delay >= 0:
                 receivable += amount * share
+    bad = p.v(seg.bad_debt_rate)
     for t in range(T):
         for delay, share in ((lo, 1 - frac), (lo + 1, frac)):
             if 0 <= t - delay + 13 < len(invoices):
-                rows[t]["collections"] += invoices[t - delay + 13] * share
+                due = invoices[t - delay + 13] * share
+                rows[t]["collections"] += due * (1 - bad)
+                rows[t]["bad_debt"] += due * bad
     return {"rows": rows, "deferred_open": deferred_open, "receivable_open": receivable}
 
 
-def simulate_reference(scenario: Scenario, seed: int, paths: int) -> dict[str, np.ndarray]:
+def simulate_reference(scenario: Scenario, seed: int, paths: int, plans=None):
     """Simulate with plain loops; same keys and shapes as :func:`planner.engine.core.simulate_chunk`."""
-    from planner.engine.core import COMPANY_SERIES, SEGMENT_SERIES
+    from planner.engine.core import FINANCING_SERIES, OPENING, OPERATING_SERIES, SEGMENT_SERIES
 
+    plans = (scenario.plan(),) if plans is None else plans
     draws = sample_params(scenario.params, seed, 0, paths)
     T, S = scenario.horizon, len(scenario.segments)
-    out = {n: np.zeros((paths, T, S)) for n in SEGMENT_SERIES}
-    out |= {n: np.zeros((paths, T)) for n in COMPANY_SERIES}
-    out |= {n: np.zeros(paths) for n in ("opening_cash", "opening_deferred_revenue",
-                                          "opening_receivables")}
+    ops = {n: np.zeros((paths, T, S)) for n in SEGMENT_SERIES}
+    ops |= {n: np.zeros((paths, T)) for n in OPERATING_SERIES}
+    ops |= {n: np.zeros(paths) for n in OPENING}
+    fin = {plan.name: {n: np.zeros((paths, T), dtype=bool if n == "insolvent" else float)
+                       for n in FINANCING_SERIES} | {"ownership": np.ones(paths)} for plan in plans}
     for i in range(paths):
-        _one_path(scenario, _Path(draws[i]), i, out)
-    return out
+        p = _Path(draws[i])
+        _one_path(scenario, p, i, ops)
+        for plan in plans:
+            _finance_path(scenario, plan, p, i, ops, fin[plan.name])
+    return ops, fin
 
 
 def _one_path(sc: Scenario, p: _Path, i: int, out: dict) -> None:
@@ -197,6 +205,7 @@ def _one_path(sc: Scenario, p: _Path, i: int, out: dict) -> None:
                 if out[name].ndim == 3:
                     out[name][i, t, s] = row[name]
             spend[t] += row["spend"]
+            out["bad_debt"][i, t] += row["bad_debt"]
         out["opening_deferred_revenue"][i] += res["deferred_open"]
         out["opening_receivables"][i] += res["receivable_open"]
     depts = {d: [0.0] * T for d in ("sales", "marketing", "rnd", "cs", "ga")}
@@ -210,13 +219,85 @@ def _one_path(sc: Scenario, p: _Path, i: int, out: dict) -> None:
         for line in sc.opex:
             depts[line.department][t] += p.series(line.monthly, t) + p.v(line.pct_of_revenue) * revenue
         depts["marketing"][t] += spend[t]
-        out["funding"][i, t] = sum(p.v(r.amount) for r in sc.rounds if r.month == t)
-    cash = p.v(sc.opening_cash)
-    out["opening_cash"][i] = cash
+    out["opening_cash"][i] = p.v(sc.opening_cash)
+    receivables = out["opening_receivables"][i]
     for t in range(T):
         out["sm_expense"][i, t] = depts["sales"][t] + depts["marketing"][t]
         out["rnd_expense"][i, t], out["cs_expense"][i, t] = depts["rnd"][t], depts["cs"][t]
-        out["ga_expense"][i, t] = depts["ga"][t]
-        opex = sum(depts[d][t] for d in depts)
-        cash += sum(out["collections"][i, t, :]) - sum(out["cogs"][i, t, :]) - opex + out["funding"][i, t]
-        out["cash"][i, t] = cash
+        out["ga_expense"][i, t] = depts["ga"][t] + out["bad_debt"][i, t]
+        cash_opex = sum(depts[d][t] for d in depts)
+        collected = sum(out["collections"][i, t, :])
+        out["operating_cash_flow"][i, t] = collected - sum(out["cogs"][i, t, :]) - cash_opex
+        receivables += sum(out["billings"][i, t, :]) - collected - out["bad_debt"][i, t]
+        out["receivables"][i, t] = receivables
+
+
+def _finance_path(sc: Scenario, plan, p: _Path, i: int, ops: dict, fin: dict) -> None:
+    """One plan on one path: a loan ledger and a cash account, month by month."""
+    from planner.scenario.model import EquityRound, MilestoneRound, RunwayRound, VentureDebt
+
+    T = sc.horizon
+    cash, dead, fired = p.v(sc.opening_cash), False, set()
+    loans = []  # [instrument, balance]
+    net_burn = []
+    for t in range(T):
+        arr = 12 * sum(ops["mrr"][i, t, :])
+        inflow = equity = drawn = repaid = interest = 0.0
+        for r in sc.rounds:
+            if r.month == t and not dead:
+                equity += p.v(r.amount)
+        for k, x in enumerate(plan.instruments):
+            if isinstance(x, EquityRound) and x.month == t and not dead:
+                equity += p.v(x.amount)
+                fin["ownership"][i] *= _kept(x, p, arr)
+            elif isinstance(x, VentureDebt):
+                if x.month == t and not dead:
+                    drawn += p.v(x.amount)
+                    interest += p.v(x.amount) * p.v(x.fee)
+                    loans.append([x, p.v(x.amount), t])
+            elif isinstance(x, (MilestoneRound, RunwayRound)) and k not in fired and not dead:
+                if _fires(x, t, arr, cash, net_burn, p):
+                    fired.add(k)
+                    equity += p.v(x.amount)
+                    fin["ownership"][i] *= _kept(x, p, arr)
+        for x, balance, drawn_at in loans:
+            if t > drawn_at:
+                interest += balance * p.v(x.annual_rate) / 12
+        for loan in loans:
+            x, balance, drawn_at = loan
+            if drawn_at + x.interest_only_months < t <= drawn_at + x.interest_only_months + x.amortisation_months:
+                payment = p.v(x.amount) / x.amortisation_months
+                repaid += payment
+                loan[1] = balance - payment
+        cash += ops["operating_cash_flow"][i, t] + equity + drawn - repaid - interest
+        net_burn.append(-(ops["operating_cash_flow"][i, t] - repaid - interest))
+        dead = dead or cash < 0
+        fin["equity_raised"][i, t], fin["debt_drawn"][i, t] = equity, drawn
+        fin["debt_repaid"][i, t], fin["interest"][i, t] = repaid, interest
+        fin["debt_balance"][i, t] = sum(loan[1] for loan in loans)
+        fin["cash"][i, t], fin["insolvent"][i, t] = cash, dead
+
+
+def _kept(x, p: _Path, arr: float) -> float:
+    v = x.valuation
+    if v.pre_money is not None:
+        pre = p.v(v.pre_money)
+    elif v.arr_multiple is not None:
+        pre = p.v(v.arr_multiple) * arr
+    else:
+        return 1.0
+    amount = p.v(x.amount)
+    kept = 1 - amount / (pre + amount) - p.v(v.option_pool) if pre + amount > 0 else 0.0
+    return min(max(kept, 0.0), 1.0)
+
+
+def _fires(x, t: int, arr: float, cash: float, net_burn: list, p: _Path) -> bool:
+    from planner.scenario.model import MilestoneRound
+
+    if isinstance(x, MilestoneRound):
+        return x.not_before <= t <= x.deadline and arr >= p.v(x.arr_at_least)
+    if t < max(x.not_before, 1):
+        return False
+    window = net_burn[max(0, t - 3):t]
+    burn = sum(window) / len(window)
+    return burn > 0 and cash / burn < p.v(x.runway_below_months)

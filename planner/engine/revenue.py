@@ -128,8 +128,9 @@ def segment_revenue(segment: Segment, inputs: Inputs) -> dict[str, np.ndarray]:
     """All revenue-side series of one segment, shape (paths, months) each.
 
     Keys: customers, new_customers, churned_customers, mrr, new_mrr, expansion_mrr,
-    contraction_mrr, churned_mrr, revenue, billings, collections, deferred_revenue,
-    programme_spend; and opening_deferred, opening_receivables (paths,).
+    contraction_mrr, churned_mrr, revenue, billings, collections, bad_debt (invoices written
+    off when due), deferred_revenue, programme_spend; and opening_deferred,
+    opening_receivables (paths,).
     """
     new_customers, new_mrr, spend = (inputs.full(a) for a in new_business(segment, inputs))
     unit = trajectory(segment, np.arange(inputs.horizon), inputs)
@@ -144,18 +145,21 @@ def segment_revenue(segment: Segment, inputs: Inputs) -> dict[str, np.ndarray]:
     out["revenue"] = out["mrr"]
     deferred_before = np.concatenate([book["deferred_open"], out["deferred_revenue"][:, :-1]], axis=1)
     out["billings"] = out["revenue"] + out["deferred_revenue"] - deferred_before
-    out["collections"], out["opening_receivables"] = _collections(
+    scheduled, out["opening_receivables"] = _collections(
         out["billings"], book["prior_billings"], collection_weights(segment, inputs))
+    bad_debt = inputs.value(segment.bad_debt_rate)
+    out["collections"], out["bad_debt"] = scheduled * (1.0 - bad_debt), scheduled * bad_debt
     out["opening_deferred"] = book["deferred_open"][:, 0]
     return out
 
 
 def _collections(billings: np.ndarray, prior: np.ndarray, weights: np.ndarray):
-    """Cash collected each month from this and earlier months' invoices.
+    """Invoices falling due each month, from this and earlier months' billings.
 
     Returns
     -------
-    collections : ndarray, shape (paths, months)
+    due : ndarray, shape (paths, months)
+        Collected, less the bad-debt share written off.
     opening_receivables : ndarray, shape (paths,)
         Invoices issued before the start and not yet paid then.
     """

@@ -15,6 +15,7 @@ from scipy import stats
 
 from planner.scenario.distributions import Distribution
 from planner.scenario.model import (OpexLine, Retention, Role, Round, Scenario, Segment, Series)
+from planner.scenario.build_funding import build_plans
 from planner.scenario.schema import BILLING_NAMES
 from planner.scenario.spec import INVALID, Context
 
@@ -189,6 +190,7 @@ def _segment(b: _Builder, name: str, value: dict, costs: dict) -> Segment | None
         opening_age=opening["age_months"], arpa=price["arpa"],
         annual_increase=price["annual_increase"], term_months=contract["term_months"],
         billing_months=billing_months, payment_terms_days=contract["payment_terms_days"],
+        bad_debt_rate=contract["bad_debt_rate"],
         new_customers=b.series(acq["new_customers"], path + ("acquisition", "new_customers")),
         marketing_budget=b.series(acq["marketing_budget"], path + ("acquisition", "marketing_budget")),
         cac=acq["cac"], retention=retention,
@@ -255,6 +257,7 @@ def build_scenario(spec: dict, ctx: Context) -> Scenario | None:
         index = None if r is INVALID else b.month_index(r["month"], ("funding", "rounds", i, "month"))
         if index is not None:
             rounds.append(Round(r["name"], index, r["amount"]))
+    plans, default_plan = build_plans(b, funding)
     if ctx.problems:
         return None
     sim = spec["simulation"]
@@ -262,4 +265,5 @@ def build_scenario(spec: dict, ctx: Context) -> Scenario | None:
         name=spec["name"], description=spec["description"], source=ctx.lines.source,
         start=spec["start"], horizon=spec["horizon_months"], currency=spec["currency"],
         paths=sim["paths"], seed=sim["seed"], opening_cash=spec["opening"]["cash"],
-        segments=segments, roles=roles, opex=opex, rounds=tuple(rounds), params=tuple(ctx.params))
+        segments=segments, roles=roles, opex=opex, rounds=tuple(rounds), params=tuple(ctx.params),
+        plans=plans, default_plan=default_plan, minimum_cash=funding["minimum_cash"])

@@ -65,6 +65,7 @@ class Segment:
     term_months: int
     billing_months: int
     payment_terms_days: Value
+    bad_debt_rate: Value
     new_customers: Series | None
     marketing_budget: Series | None
     cac: Value | None
@@ -101,11 +102,77 @@ class OpexLine:
 
 @dataclass(frozen=True)
 class Round:
-    """A dated equity inflow."""
+    """A committed, dated equity inflow (part of every plan; valuation not modelled)."""
 
     name: str
     month: int
     amount: Value
+
+
+@dataclass(frozen=True)
+class Valuation:
+    """How an equity round is priced: a pre-money value or a multiple of ARR at close."""
+
+    pre_money: Value | None = None
+    arr_multiple: Value | None = None
+    option_pool: Value = 0.0
+
+
+@dataclass(frozen=True)
+class EquityRound:
+    """A dated equity round."""
+
+    name: str
+    month: int
+    amount: Value
+    valuation: Valuation = Valuation()
+
+
+@dataclass(frozen=True)
+class VentureDebt:
+    """A loan drawn at ``month``: interest only, then equal principal repayments."""
+
+    name: str
+    month: int
+    amount: Value
+    annual_rate: Value
+    interest_only_months: int
+    amortisation_months: int
+    fee: Value = 0.0
+
+
+@dataclass(frozen=True)
+class MilestoneRound:
+    """Equity raised in the first month in [not_before, deadline] in which ARR >= the milestone."""
+
+    name: str
+    amount: Value
+    arr_at_least: Value
+    not_before: int
+    deadline: int
+    valuation: Valuation = Valuation()
+
+
+@dataclass(frozen=True)
+class RunwayRound:
+    """Equity raised in the first month (from ``not_before``) that starts with runway below a limit."""
+
+    name: str
+    amount: Value
+    runway_below_months: Value
+    not_before: int
+    valuation: Valuation = Valuation()
+
+
+Instrument = EquityRound | VentureDebt | MilestoneRound | RunwayRound
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A named funding plan: instruments on top of the committed rounds."""
+
+    name: str
+    instruments: tuple[Instrument, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,6 +201,9 @@ class Scenario:
     opex: tuple[OpexLine, ...]
     rounds: tuple[Round, ...]
     params: tuple[Param, ...] = field(default=())
+    plans: tuple[Plan, ...] = (Plan("committed rounds only"),)
+    default_plan: str = "committed rounds only"
+    minimum_cash: Value = 0.0
 
     @property
     def months(self) -> np.ndarray:
@@ -142,3 +212,21 @@ class Scenario:
     @property
     def segment_names(self) -> tuple[str, ...]:
         return tuple(s.name for s in self.segments)
+
+    @property
+    def plan_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.plans)
+
+    def plan(self, name: str | None = None) -> Plan:
+        """The plan called ``name`` (None: the default plan).
+
+        Raises
+        ------
+        KeyError
+            With the available names, if there is no such plan.
+        """
+        name = self.default_plan if name is None else name
+        for plan in self.plans:
+            if plan.name == name:
+                return plan
+        raise KeyError(f"no funding plan named {name!r}; plans: {', '.join(self.plan_names)}")

@@ -5,6 +5,7 @@ Schema printed by ``planner schema``.
 """
 from __future__ import annotations
 
+from planner.scenario.funding_schema import funding_spec
 from planner.scenario.spec import (ListOf, MapOf, Month, Number, OneOf, Record, Text,
                                    distribution_schema)
 
@@ -113,6 +114,8 @@ def _segment() -> Record:
                 default="monthly"),
             "payment_terms_days": Number("days from invoice to cash", low=0.0, high=365.0,
                                          default=0.0),
+            "bad_debt_rate": Number("share of invoices never paid (written off when due, "
+                                    "reported in G&A)", low=0.0, high=1.0, default=0.0),
         }, default={}),
         "acquisition": Record({
             "new_customers": series("new customers won per month"),
@@ -189,13 +192,7 @@ def scenario_spec() -> Record:
             "headcount": ListOf(_role(), "roles with salaries and hires", default=[]),
             "opex": ListOf(_opex_line(), "other operating expenses", default=[]),
         }, default={}),
-        "funding": Record({
-            "rounds": ListOf(Record({
-                "name": Text("round name"),
-                "month": Month("month the cash arrives"),
-                "amount": Number("cash raised", low=0.0, unit="currency"),
-            }), "dated equity inflows", default=[]),
-        }, default={}),
+        "funding": funding_spec(),
     }, "A planner scenario")
 
 
