@@ -1,0 +1,148 @@
+"""Benchmark bands for SaaS unit economics, and the verdict of a value against them.
+
+One table, :data:`BANDS`, holds every band (the industry rules of thumb of DOMAIN.md).
+Each metric has ascending thresholds ``t_1 < ... < t_n`` and ``n + 1`` labels; a value
+``v`` gets label ``i`` where ``t_i <= v < t_{i+1}``.
+
+**Boundary rule (the same for every metric): a value equal to a threshold gets the band
+above it** (bands are closed below, open above). So an LTV:CAC of exactly 3 is "good",
+a CAC payback of exactly 12 months "good" (not "excellent"), a magic number of exactly
+1.0 "very efficient", a burn multiple of exactly 1.0 "great", a Rule of 40 of exactly
+0.40 "strong", and an S&M share of exactly 50% is in the growth-stage band.
+
+Ratios are plain numbers, months are months, and Rule of 40 and cost shares are
+fractions of revenue (0.40 = 40%).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """Bands of one metric.
+
+    Attributes
+    ----------
+    title : str
+        What the metric is, for tables.
+    unit : str
+        ``ratio``, ``months`` or ``fraction``.
+    thresholds : tuple of float
+        Ascending band boundaries; a value equal to one belongs to the band above.
+    labels : tuple of str
+        ``len(thresholds) + 1`` verdicts, lowest values first.
+    """
+
+    title: str
+    unit: str
+    thresholds: tuple[float, ...]
+    labels: tuple[str, ...]
+
+
+def _cost(department: str, low: float, high: float, mature: tuple[float, float] | None = None) -> Benchmark:
+    """Cost-structure bands: typical (or growth-stage) ``low..high`` and an optional mature band."""
+    pct = lambda x: f"{100 * x:.0f}%"  # noqa: E731
+    if mature is None:
+        band = f"{pct(low)}-{pct(high)}"
+        return Benchmark(f"{department} share of revenue", "fraction", (low, high),
+                         (f"below typical ({band})", f"typical ({band})", f"above typical ({band})"))
+    m_band, g_band = f"{pct(mature[0])}-{pct(mature[1])}", f"{pct(low)}-{pct(high)}"
+    return Benchmark(
+        f"{department} share of revenue", "fraction", (mature[0], mature[1], low, high, 0.8),
+        (f"below mature band ({m_band})", f"mature band ({m_band})",
+         f"between mature ({m_band}) and growth-stage ({g_band}) bands",
+         f"growth-stage band ({g_band})", f"above growth-stage band ({g_band})",
+         "early-stage level (80%+ of revenue)"))
+
+
+#: The benchmark table: metric -> bands (from DOMAIN.md, "Unit economics" and "Cost structure").
+BANDS: dict[str, Benchmark] = {
+    "ltv_to_cac": Benchmark(
+        "LTV:CAC", "ratio", (3.0, 4.0, 5.0),
+        ("problematic", "good", "excellent", "excellent (may be under-investing)")),
+    "cac_payback": Benchmark(
+        "CAC payback", "months", (12.0, 18.0, 24.0),
+        ("excellent", "good", "acceptable for enterprise", "problematic")),
+    "magic_number": Benchmark(
+        "Magic number", "ratio", (0.5, 0.75, 1.0),
+        ("inefficient", "moderate", "efficient", "very efficient")),
+    "burn_multiple": Benchmark(
+        "Burn multiple", "ratio", (1.0, 1.5, 2.0, 3.0),
+        ("amazing", "great", "good", "suspect", "bad")),
+    "rule_of_40": Benchmark("Rule of 40", "fraction", (0.40,), ("below 40%", "strong")),
+    "sm_share": _cost("S&M", 0.50, 0.60, mature=(0.30, 0.40)),
+    "rnd_share": _cost("R&D", 0.20, 0.30),
+    "cs_share": _cost("CS & support", 0.10, 0.15),
+    "ga_share": _cost("G&A", 0.10, 0.15),
+}
+#: metrics that share another metric's bands
+ALIASES = {"cac_payback_cohort": "cac_payback"}
+
+
+def verdict(metric: str, value: float | None) -> str:
+    """The benchmark band a value falls in.
+
+    Parameters
+    ----------
+    metric : str
+        A key of :data:`BANDS` (or of :data:`ALIASES`).
+    value : float or None
+        In the metric's unit (see :data:`BANDS`); ``inf`` falls in the top band,
+        ``-inf`` in the bottom one.
+
+    Returns
+    -------
+    str
+        The band's label; ``"n/a"`` when ``value`` is None or nan.
+
+    Raises
+    ------
+    KeyError
+        For a metric without bands, naming the ones that have them.
+    """
+    bench = benchmark(metric)
+    if value is None or np.isnan(value):
+        return "n/a"
+    return bench.labels[int(np.searchsorted(bench.thresholds, float(value), side="right"))]
+
+
+def benchmark(metric: str) -> Benchmark:
+    """The :class:`Benchmark` of ``metric`` (aliases resolved); KeyError naming the known ones."""
+    key = ALIASES.get(metric, metric)
+    if key not in BANDS:
+        raise KeyError(f"no benchmark for {metric!r}; benchmarks: {', '.join(BANDS)}")
+    return BANDS[key]
+
+
+def has_benchmark(metric: str) -> bool:
+    """Whether :func:`verdict` knows ``metric``."""
+    return ALIASES.get(metric, metric) in BANDS
+
+
+def bands_markdown() -> str:
+    """The band table as markdown (one row per band), generated from :data:`BANDS`."""
+    lines = ["| metric | band | verdict |", "|---|---|---|"]
+    for key, bench in BANDS.items():
+        fmt = _formatter(bench.unit)
+        edges = (-math.inf,) + bench.thresholds + (math.inf,)
+        for low, high, label in zip(edges[:-1], edges[1:], bench.labels):
+            if low == -math.inf:
+                band = f"< {fmt(high)}"
+            elif high == math.inf:
+                band = f">= {fmt(low)}"
+            else:
+                band = f"{fmt(low)} <= x < {fmt(high)}"
+            lines.append(f"| {bench.title} (`{key}`) | {band} | {label} |")
+    return "\n".join(lines)
+
+
+def _formatter(unit: str):
+    if unit == "fraction":
+        return lambda x: f"{100 * x:g}%"
+    if unit == "months":
+        return lambda x: f"{x:g} months"
+    return lambda x: f"{x:g}"

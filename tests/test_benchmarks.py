@@ -1,0 +1,105 @@
+"""planner.benchmarks: every band boundary, with the documented rule (a boundary value
+belongs to the band above it)."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from planner.benchmarks import BANDS, bands_markdown, benchmark, has_benchmark, verdict
+
+CASES = [
+    # metric, value, verdict
+    ("ltv_to_cac", 2.999, "problematic"),
+    ("ltv_to_cac", 3.0, "good"),
+    ("ltv_to_cac", 3.999, "good"),
+    ("ltv_to_cac", 4.0, "excellent"),
+    ("ltv_to_cac", 4.999, "excellent"),
+    ("ltv_to_cac", 5.0, "excellent (may be under-investing)"),
+    ("ltv_to_cac", math.inf, "excellent (may be under-investing)"),
+    ("cac_payback", 11.99, "excellent"),
+    ("cac_payback", 12.0, "good"),
+    ("cac_payback", 17.99, "good"),
+    ("cac_payback", 18.0, "acceptable for enterprise"),
+    ("cac_payback", 23.99, "acceptable for enterprise"),
+    ("cac_payback", 24.0, "problematic"),
+    ("cac_payback", math.inf, "problematic"),
+    ("cac_payback_cohort", 12.0, "good"),
+    ("magic_number", 0.4999, "inefficient"),
+    ("magic_number", -1.0, "inefficient"),
+    ("magic_number", 0.5, "moderate"),
+    ("magic_number", 0.7499, "moderate"),
+    ("magic_number", 0.75, "efficient"),
+    ("magic_number", 0.9999, "efficient"),
+    ("magic_number", 1.0, "very efficient"),
+    ("burn_multiple", 0.0, "amazing"),
+    ("burn_multiple", 0.999, "amazing"),
+    ("burn_multiple", 1.0, "great"),
+    ("burn_multiple", 1.499, "great"),
+    ("burn_multiple", 1.5, "good"),
+    ("burn_multiple", 1.999, "good"),
+    ("burn_multiple", 2.0, "suspect"),
+    ("burn_multiple", 2.999, "suspect"),
+    ("burn_multiple", 3.0, "bad"),
+    ("burn_multiple", math.inf, "bad"),
+    ("rule_of_40", 0.3999, "below 40%"),
+    ("rule_of_40", 0.40, "strong"),
+    ("rule_of_40", -0.5, "below 40%"),
+    ("sm_share", 0.2999, "below mature band (30%-40%)"),
+    ("sm_share", 0.30, "mature band (30%-40%)"),
+    ("sm_share", 0.3999, "mature band (30%-40%)"),
+    ("sm_share", 0.40, "between mature (30%-40%) and growth-stage (50%-60%) bands"),
+    ("sm_share", 0.4999, "between mature (30%-40%) and growth-stage (50%-60%) bands"),
+    ("sm_share", 0.50, "growth-stage band (50%-60%)"),
+    ("sm_share", 0.5999, "growth-stage band (50%-60%)"),
+    ("sm_share", 0.60, "above growth-stage band (50%-60%)"),
+    ("sm_share", 0.7999, "above growth-stage band (50%-60%)"),
+    ("sm_share", 0.80, "early-stage level (80%+ of revenue)"),
+    ("rnd_share", 0.1999, "below typical (20%-30%)"),
+    ("rnd_share", 0.20, "typical (20%-30%)"),
+    ("rnd_share", 0.2999, "typical (20%-30%)"),
+    ("rnd_share", 0.30, "above typical (20%-30%)"),
+    ("cs_share", 0.0999, "below typical (10%-15%)"),
+    ("cs_share", 0.10, "typical (10%-15%)"),
+    ("cs_share", 0.1499, "typical (10%-15%)"),
+    ("cs_share", 0.15, "above typical (10%-15%)"),
+    ("ga_share", 0.0999, "below typical (10%-15%)"),
+    ("ga_share", 0.10, "typical (10%-15%)"),
+    ("ga_share", 0.1499, "typical (10%-15%)"),
+    ("ga_share", 0.15, "above typical (10%-15%)"),
+]
+
+
+@pytest.mark.parametrize("metric, value, expected", CASES)
+def test_verdict(metric, value, expected):
+    assert verdict(metric, value) == expected
+
+
+def test_every_threshold_is_tested_on_both_sides():
+    tested = {(metric, value) for metric, value, _ in CASES}
+    for key, bench in BANDS.items():
+        for threshold in bench.thresholds:
+            assert (key, threshold) in tested, (key, threshold)
+            assert any(metric == key and value < threshold for metric, value, _ in CASES), (key, threshold)
+
+
+def test_missing_values_and_unknown_metrics():
+    assert verdict("ltv_to_cac", None) == "n/a"
+    assert verdict("ltv_to_cac", math.nan) == "n/a"
+    with pytest.raises(KeyError, match="no benchmark for 'nrr'"):
+        verdict("nrr", 1.0)
+    assert has_benchmark("cac_payback_cohort") and not has_benchmark("arpa")
+    assert benchmark("cac_payback_cohort") is BANDS["cac_payback"]
+
+
+def test_table_is_well_formed():
+    for bench in BANDS.values():
+        assert len(bench.labels) == len(bench.thresholds) + 1
+        assert list(bench.thresholds) == sorted(set(bench.thresholds))
+
+
+def test_markdown_table():
+    text = bands_markdown()
+    assert "| LTV:CAC (`ltv_to_cac`) | 3 <= x < 4 | good |" in text
+    assert "| Burn multiple (`burn_multiple`) | >= 3 | bad |" in text
+    assert "| Rule of 40 (`rule_of_40`) | >= 40% | strong |" in text
