@@ -67,36 +67,114 @@ def _load(path: str | None, overrides: tuple[str, ...]):
     return load_scenario(path, overrides)
 
 
+def _month_option(scenario, text: str | None) -> int:
+    """``--raise-month YYYY-MM`` -> month index in the horizon (default: the first month)."""
+    from planner.errors import Problem
+    from planner.scenario.spec import parse_month
+
+    if text is None:
+        return 0
+    month = parse_month(text)
+    index = None if month is None else int((month - scenario.start).astype(int))
+    if index is None or not 0 <= index < scenario.horizon:
+        raise ScenarioError([Problem("--raise-month", None, "", f"must be a month YYYY-MM from "
+                                     f"{scenario.start} to {scenario.start + scenario.horizon - 1} "
+                                     f"(got {text!r})")])
+    return index
+
+
+def _plan_option(scenario, plan: str | None) -> str | None:
+    from planner.errors import Problem
+
+    try:
+        return scenario.plan(plan).name
+    except KeyError as err:
+        raise ScenarioError([Problem("--plan", None, "", err.args[0])]) from None
+
+
 @main.command()
 @click.argument("scenario", required=False, type=click.Path())
 @click.option("--paths", type=click.IntRange(1, 10_000_000), help="Monte Carlo paths (default: the scenario's).")
 @click.option("--seed", type=click.IntRange(0), help="Random seed (default: the scenario's).")
+@click.option("--plan", help="Funding plan from funding.plans (default: funding.plan or the first).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="Output folder (default: outputs/<scenario name>/).")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Override one input, e.g. --set segments.smb.price.arpa=450 (repeatable).")
+@click.option("--raise-month", metavar="YYYY-MM", help="Month of the extra raise the minimum-raise "
+              "answer is for (default: the first month).")
+@click.option("--confidence", type=click.FloatRange(0.01, 1.0), default=0.9, show_default=True,
+              help="Share of paths the minimum raise must keep above funding.minimum_cash.")
+@click.option("--until", type=click.Choice(["horizon", "breakeven"]), default="horizon",
+              show_default=True, help="Keep cash above the minimum through the horizon, or only "
+              "until each path's cash-flow breakeven.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON and nothing else.")
 @user_errors
-def run(scenario, paths, seed, out_dir, overrides, as_json):
+def run(scenario, paths, seed, plan, out_dir, overrides, raise_month, confidence, until, as_json):
     """Simulate SCENARIO (default: the bundled Series A example) and write its tables.
 
     Writes projection.csv (monthly P10/P50/P90 of the key series) and summary.json to
-    outputs/<scenario name>/, and prints the headline ranges.
+    outputs/<scenario name>/, and prints the headline ranges, runway, breakeven and the
+    minimum extra raise.
     """
     from planner import simulate
     from planner.export import write_run_outputs
     from planner.format import summary_text
-    from planner.summary import TABLE_SERIES, summarise
+    from planner.summary import RUN_SERIES, summarise
 
     sc = _load(scenario, overrides)
-    result = simulate(sc, paths=paths, seed=seed, keep=TABLE_SERIES, by_segment=False)
-    summary = summarise(result)
+    month = _month_option(sc, raise_month)
+    plan = _plan_option(sc, plan)
+    result = simulate(sc, paths=paths, seed=seed, plan=plan, keep=RUN_SERIES, by_segment=False)
+    summary = summarise(result, raise_month=month, confidence=confidence, until=until)
     target = Path(out_dir) if out_dir else Path("outputs") / _safe_name(sc.name)
     files = write_run_outputs(result, target, summary)
     if as_json:
         click.echo(json.dumps(summary, indent=2))
         return
     click.echo(summary_text(summary))
+    click.echo("Wrote " + ", ".join(str(f) for f in files))
+
+
+@main.command()
+@click.argument("scenarios", nargs=-1, type=click.Path())
+@click.option("--plans", help="Comma-separated plan names (default: all plans of SCENARIO).")
+@click.option("--paths", type=click.IntRange(1, 10_000_000), help="Monte Carlo paths (default: the scenario's).")
+@click.option("--seed", type=click.IntRange(0), help="Random seed (default: the scenario's).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Output folder (default: outputs/<scenario name>/).")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override inputs (as for run).")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON and nothing else.")
+@user_errors
+def compare(scenarios, plans, paths, seed, out_dir, overrides, as_json):
+    """Compare funding plans on the same random draws.
+
+    With one SCENARIO (default: the bundled example): its funding plans side by side.
+    With several: each file's default plan, same seed and paths. Writes comparison.csv
+    and comparison.json.
+    """
+    from planner.export import write_comparison
+    from planner.format import comparison_text
+    from planner.funding import compare as compare_plans, compare_scenarios
+
+    loaded = [_load(s, overrides) for s in scenarios] or [_load(None, overrides)]
+    if len(loaded) == 1:
+        names = None if plans is None else [p.strip() for p in plans.split(",") if p.strip()]
+        for name in names or []:
+            _plan_option(loaded[0], name)
+        comparison = compare_plans(loaded[0], names, paths=paths, seed=seed)
+    else:
+        if plans is not None:
+            raise click.UsageError("--plans applies to one scenario; with several files each "
+                                   "file's default plan is used")
+        comparison = compare_scenarios(loaded, paths=paths, seed=seed)
+    data = comparison.to_dict()
+    target = Path(out_dir) if out_dir else Path("outputs") / _safe_name(loaded[0].name)
+    files = write_comparison(data, target)
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(comparison_text(data, loaded[0].currency))
     click.echo("Wrote " + ", ".join(str(f) for f in files))
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from planner.io import write_text
 from planner.results import SimulationResult
-from planner.summary import projection_table, summarise
+from planner.summary import projection_table
 
 
 def projection_csv(result: SimulationResult) -> str:
@@ -23,7 +23,7 @@ def projection_csv(result: SimulationResult) -> str:
 
 
 def write_run_outputs(result: SimulationResult, out_dir: str | Path,
-                      summary: dict | None = None) -> list[Path]:
+                      summary: dict) -> list[Path]:
     """Write ``projection.csv`` and ``summary.json`` into ``out_dir``.
 
     Returns
@@ -32,8 +32,36 @@ def write_run_outputs(result: SimulationResult, out_dir: str | Path,
         The files written.
     """
     out_dir = Path(out_dir)
-    summary = summarise(result) if summary is None else summary
     files = [out_dir / "projection.csv", out_dir / "summary.json"]
     write_text(files[0], projection_csv(result))
     write_text(files[1], json.dumps(summary, indent=2) + "\n")
+    return files
+
+
+def comparison_csv(comparison: dict) -> str:
+    """The plan comparison as CSV: one row per plan, quantiles flattened into columns."""
+    rows = [_flatten(row) for row in comparison["plans"]]
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def _flatten(row: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in row.items():
+        if isinstance(value, dict):
+            out |= _flatten(value, f"{prefix}{key}_")
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def write_comparison(comparison: dict, out_dir: str | Path) -> list[Path]:
+    """Write ``comparison.csv`` and ``comparison.json`` into ``out_dir``."""
+    out_dir = Path(out_dir)
+    files = [out_dir / "comparison.csv", out_dir / "comparison.json"]
+    write_text(files[0], comparison_csv(comparison))
+    write_text(files[1], json.dumps(comparison, indent=2) + "\n")
     return files

@@ -51,4 +51,72 @@ def summary_text(summary: dict) -> str:
                      f"(by month 12: {percent(out.get('by_month_12', 0))}, by month 24: "
                      f"{percent(out.get('by_month_24', 0))}); first month P10 {first['p10']}, "
                      f"P50 {first['p50']}, P90 {first['p90']} among those paths.")
+    if "funding" in summary:
+        lines.append(funding_text(summary["funding"], cur, summary["end"]))
+    return "\n".join(lines)
+
+
+def _runway(bands: dict, key: str) -> str:
+    value = bands[key]
+    return f">{bands['censored_at']:.0f}" if value >= bands["censored_at"] else f"{value:.0f}"
+
+
+def funding_text(funding: dict, currency: str, end: str) -> str:
+    """The funding block ``planner run`` prints: plan, runway, breakeven, minimum raise."""
+    m = lambda v: money(v, currency)  # noqa: E731
+    need = funding["minimum_raise"]
+    runway = funding["runway_months"]
+    lines = [f"  Funding plan: {funding['plan']}",
+             f"  Runway (months from the start, P10/P50/P90): {_runway(runway, 'p10')} / "
+             f"{_runway(runway, 'p50')} / {_runway(runway, 'p90')}"]
+    be = funding["breakeven"]
+    if be["month"] is None:
+        lines.append("  Cash-flow breakeven: not within the horizon on any path.")
+    else:
+        lines.append(f"  Cash-flow breakeven within the horizon on {percent(be['probability_within_horizon'])}"
+                     f" of paths; month P10 {be['month']['p10']}, P50 {be['month']['p50']}, "
+                     f"P90 {be['month']['p90']}; operating cash consumed until then P50 "
+                     f"{m(be['capital_consumed']['p50'])} (P90 {m(be['capital_consumed']['p90'])}).")
+    target = f"cash >= {m(need['minimum_cash'])} " + (
+        f"through {end}" if need["until"] == "horizon" else "until breakeven")
+    if need["amount"] is None:
+        lines.append(f"  Minimum raise: no amount raised in {need['month']} keeps {target} on "
+                     f"{percent(need['confidence'])} of paths ({percent(1 - need['reachable_share'])}"
+                     f" fall below the minimum before then).")
+    elif need["amount"] == 0:
+        lines.append(f"  Minimum raise: none needed: {target} on {percent(need['survival_without'])}"
+                     f" of paths already (target {percent(need['confidence'])}).")
+    else:
+        lines.append(f"  Minimum raise: {m(need['amount'])} more in {need['month']} keeps {target} on "
+                     f"{percent(need['confidence'])} of paths (today: {percent(need['survival_without'])}).")
+    return "\n".join(lines)
+
+
+def comparison_text(comparison: dict, currency: str) -> str:
+    """The plan comparison table ``planner compare`` prints."""
+    m = lambda v: money(v, currency)  # noqa: E731
+    rows = comparison["plans"]
+    lines = [f"{comparison['scenario']}: {comparison['paths']:,} paths, seed {comparison['seed']}, "
+             "same draws for every plan"]
+    table = [("Cash runs out by month 12", lambda r: percent(r["cash_out_by_month_12"])),
+             ("Cash runs out by month 24", lambda r: percent(r["cash_out_by_month_24"])),
+             ("Cash runs out by the horizon", lambda r: percent(r["cash_out_by_horizon"])),
+             ("Runway P10 / P50 / P90 (months)", lambda r: " / ".join(
+                 _runway(r["runway_months"], k) for k in ("p10", "p50", "p90"))),
+             ("Cash trough P10", lambda r: m(r["cash_trough_p10"])),
+             ("Cash below the minimum at some point", lambda r: percent(r["below_minimum_cash"])),
+             ("Extra raise now for 90% safety", lambda r: "unreachable"
+              if r["extra_raise_now_p90"] is None else m(r["extra_raise_now_p90"])),
+             ("ARR at the horizon P10", lambda r: m(r["arr_end"]["p10"])),
+             ("ARR at the horizon P50", lambda r: m(r["arr_end"]["p50"])),
+             ("ARR at the horizon P90", lambda r: m(r["arr_end"]["p90"])),
+             ("Total raised P50", lambda r: m(r["total_raised"]["p50"])),
+             ("Dilution P50", lambda r: percent(r["dilution"]["p50"])),
+             ("Existing holders after, P50", lambda r: percent(r["ownership_after"]["p50"]))]
+    width = 2 + max(len(text) for text in [r["plan"] for r in rows]
+                    + [cell(r) for _, cell in table for r in rows])
+    label_width = max(len(label) for label, _ in table)
+    lines.append(f"  {'':<{label_width}}" + "".join(f"{r['plan']:>{width}}" for r in rows))
+    for label, cell in table:
+        lines.append(f"  {label:<{label_width}}" + "".join(f"{cell(r):>{width}}" for r in rows))
     return "\n".join(lines)

@@ -5,7 +5,8 @@ from typing import Iterable
 
 import numpy as np
 
-from planner.engine.core import COMPANY_SERIES, OPENING, SEGMENT_SERIES, simulate_chunk
+from planner.engine.core import (COMPANY_SERIES, FINANCING_SERIES, OPENING, SEGMENT_SERIES,
+                                 simulate_chunk)
 from planner.engine.sampling import BLOCK
 from planner.results import SERIES, SimulationResult, base_series
 from planner.scenario.model import Scenario
@@ -89,8 +90,7 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
         {"ownership": fin[p.name]["ownership"]}, p.name) for p in chosen}
 
 
-_FINANCING = {"equity_raised", "debt_drawn", "debt_repaid", "interest", "debt_balance", "cash",
-              "insolvent"}
+_FINANCING = set(FINANCING_SERIES)
 
 
 def _store(ops: dict, by_seg: dict, company: dict, opening: dict, start: int, stop: int) -> None:

@@ -8,7 +8,10 @@ from planner.results import SimulationResult
 QUANTILES = (0.1, 0.5, 0.9)
 #: series of the monthly projection table, in column order
 TABLE_SERIES = ("arr", "mrr", "customers", "new_customers", "revenue", "gross_profit", "opex",
-                "ebitda", "net_cash_flow", "cash", "deferred_revenue", "headcount")
+                "ebitda", "operating_cash_flow", "net_cash_flow", "cash", "receivables",
+                "deferred_revenue", "debt_balance", "headcount")
+#: what a run keeps (the table plus what the summary needs)
+RUN_SERIES = TABLE_SERIES + ("cash_if_funded", "equity_raised", "debt_drawn", "insolvent")
 
 
 def _bands(values: np.ndarray) -> dict[str, float]:
@@ -46,7 +49,8 @@ def cash_out(result: SimulationResult) -> dict:
     return info
 
 
-def summarise(result: SimulationResult) -> dict:
+def summarise(result: SimulationResult, *, raise_month: int = 0, confidence: float = 0.9,
+              until: str = "horizon") -> dict:
     """Headline results as a JSON-ready dict.
 
     Returns
@@ -55,8 +59,12 @@ def summarise(result: SimulationResult) -> dict:
         ``scenario``, ``paths``, ``seed``, ``start``, ``end``, ``currency``;
         ``arr_start`` and ``arr_end`` / ``cash_end`` / ``cash_trough`` / ``customers_end``
         as {p10, p50, p90}; ``revenue_by_year`` and ``ebitda_by_year``;
-        ``cash_out`` (probability, by month 12 / 24, first month quantiles).
+        ``cash_out`` (probability, by month 12 / 24, first month quantiles);
+        ``funding`` (plan, runway, breakeven, minimum raise: see
+        :func:`planner.funding.funding_summary`, which takes the other arguments).
     """
+    from planner.funding import funding_summary
+
     sc = result.scenario
     return {
         "scenario": sc.name,
@@ -74,6 +82,8 @@ def summarise(result: SimulationResult) -> dict:
         "cash_end": _bands(result.total("cash")[:, -1]),
         "cash_trough": _bands(result.cash_trough()),
         "cash_out": cash_out(result),
+        "funding": funding_summary(result, raise_month=raise_month, confidence=confidence,
+                                   until=until),
     }
 
 

@@ -87,7 +87,7 @@ def test_validate_ok(runner):
     result = runner.invoke(main, ["validate", "example.yaml", "small.yaml"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "ok: example.yaml (series-a-midmarket: 3 segments, 60 months, 4 uncertain inputs)",
+        "ok: example.yaml (series-a-midmarket: 3 segments, 60 months, 7 uncertain inputs)",
         "ok: small.yaml (tiny: 1 segments, 24 months, 1 uncertain inputs)",
     ]
     assert result.stderr == ""

@@ -147,8 +147,9 @@ CORPUS = [
     pytest.param([set_("costs.headcount.0.hires.2032-01", 1)],
                  [("2032-01:", "costs.headcount[0].hires.2032-01: month 2032-01 is outside the horizon 2027-01 to 2031-12")],
                  id="hire-after-horizon"),
-    pytest.param([set_("funding.rounds.0.month", "2026-12")],
-                 [("month: 2026-12", "funding.rounds[0].month: month 2026-12 is outside the horizon 2027-01 to 2031-12")],
+    pytest.param([set_("funding.plans.one_round.0.month", "2026-12")],
+                 [("month: 2026-12", "funding.plans.one_round[0].month: month 2026-12 is outside the horizon "
+                                     "2027-01 to 2031-12")],
                  id="round-before-start"),
     pytest.param([set_("horizon_months", 12)],
                  [(("enterprise:", when), f"segments.enterprise.acquisition.new_customers.schedule.{when}: "
@@ -163,7 +164,13 @@ CORPUS = [
                                           (3, "role: Engineer", "2030-03"), (4, "role: Customer", "2028-07"),
                                           (4, "role: Customer", "2029-07"), (4, "role: Customer", "2030-07"),
                                           (5, "role: G&A", "2028-05"), (5, "role: G&A", "2029-05")]]
-                 + [("month: 2028-07", "funding.rounds[0].month: month 2028-07 is outside the horizon 2027-01 to 2027-12")],
+                 + [((plan, f"{key}: {when}"), f"funding.plans.{plan[:-1]}[{i}].{key}: month {when} is outside "
+                                                f"the horizon 2027-01 to 2027-12")
+                    for plan, i, key, when in [("one_round:", 0, "month", "2028-07"),
+                                               ("staged:", 0, "month", "2028-01"),
+                                               ("staged:", 1, "not_before", "2029-01"),
+                                               ("staged:", 1, "deadline", "2030-06"),
+                                               ("debt_then_equity:", 1, "month", "2028-10")]],
                  id="horizon-shortened-strands-every-later-date"),
     pytest.param([set_("start", "Jan 2027")],
                  [("start:", "start: must be a month written YYYY-MM (got 'Jan 2027')")],
@@ -693,9 +700,9 @@ def test_override_by_list_index_written_with_a_dot():
     pytest.param(["segments.smb.price=1"],
                  ["--set segments.smb.price=1: segments.smb.price: is not a single value (use the YAML file for "
                   "structured inputs)"], id="replaces-a-mapping"),
-    pytest.param(["funding.rounds[0]=1"],
-                 ["--set funding.rounds[0]=1: funding.rounds[0]: is not a single value (use the YAML file for "
-                  "structured inputs)"], id="replaces-a-list-item"),
+    pytest.param(["funding.plans.one_round[0]=1"],
+                 ["--set funding.plans.one_round[0]=1: funding.plans.one_round[0]: is not a single value (use the "
+                  "YAML file for structured inputs)"], id="replaces-a-list-item"),
     pytest.param(["segments.smb.price.arpa=[1, 2]"],
                  ["--set segments.smb.price.arpa=[1, 2]: segments.smb.price.arpa: the value must be a single number "
                   "or text"], id="list-value"),

@@ -22,7 +22,7 @@ OPERATING_SERIES = ("sm_expense", "rnd_expense", "cs_expense", "ga_expense", "ba
                     "headcount", "receivables", "operating_cash_flow")
 #: financing series (they depend on the funding plan), shape (paths, months)
 FINANCING_SERIES = ("equity_raised", "debt_drawn", "debt_repaid", "interest", "debt_balance",
-                    "cash", "insolvent")
+                    "cash", "insolvent", "cash_if_funded")
 COMPANY_SERIES = OPERATING_SERIES + FINANCING_SERIES
 OPENING = ("opening_cash", "opening_deferred_revenue", "opening_receivables")
 
@@ -64,10 +64,19 @@ def operations(scenario: Scenario, inputs: Inputs) -> dict[str, np.ndarray]:
 
 def finance(scenario: Scenario, plan: Plan, inputs: Inputs, ops: dict, *,
             block_when_insolvent: bool = True) -> dict[str, np.ndarray]:
-    """:data:`FINANCING_SERIES` (paths, months) and ``ownership`` (paths,) of one plan."""
-    fin = apply_plan(scenario, plan, inputs, ops["operating_cash_flow"], 12.0 * ops["mrr"].sum(axis=2),
-                     ops["opening_cash"], block_when_insolvent=block_when_insolvent)
-    return {name: getattr(fin, name) for name in FINANCING_SERIES} | {"ownership": fin.ownership}
+    """:data:`FINANCING_SERIES` (paths, months) and ``ownership`` (paths,) of one plan.
+
+    ``cash_if_funded`` is the cash balance if every planned inflow arrived even on
+    insolvent paths: adding money at a month shifts it exactly, which makes the minimum
+    raise a quantile of it.
+    """
+    args = (scenario, plan, inputs, ops["operating_cash_flow"], 12.0 * ops["mrr"].sum(axis=2),
+            ops["opening_cash"])
+    fin = apply_plan(*args, block_when_insolvent=block_when_insolvent)
+    out = {name: getattr(fin, name) for name in FINANCING_SERIES if name != "cash_if_funded"}
+    out["cash_if_funded"] = fin.cash if not block_when_insolvent else \
+        apply_plan(*args, block_when_insolvent=False).cash
+    return out | {"ownership": fin.ownership}
 
 
 def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int,

@@ -192,6 +192,10 @@ def simulate_reference(scenario: Scenario, seed: int, paths: int, plans=None):
         _one_path(scenario, p, i, ops)
         for plan in plans:
             _finance_path(scenario, plan, p, i, ops, fin[plan.name])
+            unblocked = {n: np.zeros((1, T), dtype=a.dtype) for n, a in fin[plan.name].items()
+                         if a.ndim == 2} | {"ownership": np.ones(1)}
+            _finance_path(scenario, plan, p, 0, ops | {}, unblocked, block=False, row=i)
+            fin[plan.name]["cash_if_funded"][i] = unblocked["cash"][0]
     return ops, fin
 
 
@@ -232,8 +236,14 @@ def _one_path(sc: Scenario, p: _Path, i: int, out: dict) -> None:
         out["receivables"][i, t] = receivables
 
 
-def _finance_path(sc: Scenario, plan, p: _Path, i: int, ops: dict, fin: dict) -> None:
-    """One plan on one path: a loan ledger and a cash account, month by month."""
+def _finance_path(sc: Scenario, plan, p: _Path, i: int, ops: dict, fin: dict, block: bool = True,
+                  row: int | None = None) -> None:
+    """One plan on one path: a loan ledger and a cash account, month by month.
+
+    ``i`` is the row written in ``fin``; ``row`` (default ``i``) the row read in ``ops``.
+    Without ``block`` a path keeps receiving funding after it runs out of cash.
+    """
+    row = i if row is None else row
     from planner.scenario.model import EquityRound, MilestoneRound, RunwayRound, VentureDebt
 
     T = sc.horizon
@@ -241,7 +251,7 @@ def _finance_path(sc: Scenario, plan, p: _Path, i: int, ops: dict, fin: dict) ->
     loans = []  # [instrument, balance]
     net_burn = []
     for t in range(T):
-        arr = 12 * sum(ops["mrr"][i, t, :])
+        arr = 12 * sum(ops["mrr"][row, t, :])
         inflow = equity = drawn = repaid = interest = 0.0
         for r in sc.rounds:
             if r.month == t and not dead:
@@ -269,9 +279,9 @@ def _finance_path(sc: Scenario, plan, p: _Path, i: int, ops: dict, fin: dict) ->
                 payment = p.v(x.amount) / x.amortisation_months
                 repaid += payment
                 loan[1] = balance - payment
-        cash += ops["operating_cash_flow"][i, t] + equity + drawn - repaid - interest
-        net_burn.append(-(ops["operating_cash_flow"][i, t] - repaid - interest))
-        dead = dead or cash < 0
+        cash += ops["operating_cash_flow"][row, t] + equity + drawn - repaid - interest
+        net_burn.append(-(ops["operating_cash_flow"][row, t] - repaid - interest))
+        dead = (dead or cash < 0) if block else False
         fin["equity_raised"][i, t], fin["debt_drawn"][i, t] = equity, drawn
         fin["debt_repaid"][i, t], fin["interest"][i, t] = repaid, interest
         fin["debt_balance"][i, t] = sum(loan[1] for loan in loans)

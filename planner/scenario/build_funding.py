@@ -33,7 +33,7 @@ def _instrument(b, value: dict, path: tuple):
             return None
         if last < first:
             b.ctx.error(path + ("deadline",), f"must not be before not_before "
-                                              f"({value['not_before']})", str(value["deadline"]))
+                                              f"({value['not_before']})", value["deadline"])
             return None
         return MilestoneRound(value["name"], value["amount"], value["arr_at_least"], first, last,
                               _valuation(value, path, b.ctx))

@@ -1,0 +1,260 @@
+"""How much money, when, and which plan: runway, cash-out, breakeven, minimum raise, comparison.
+
+All functions work on :class:`~planner.results.SimulationResult` objects (per path, so
+every answer is a distribution) and return plain dataclasses / dicts ready for JSON.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from planner.results import SimulationResult
+from planner.scenario.model import Scenario
+from planner.simulate import simulate_plans
+
+QUANTILES = (0.1, 0.5, 0.9)
+
+
+def cash_out_probability(result: SimulationResult, within: int | None = None) -> float:
+    """Share of paths whose cash falls below zero within the first ``within`` months (None: horizon)."""
+    month = result.cash_out_month()
+    limit = len(result.months) if within is None else within
+    return float(((month >= 0) & (month < limit)).mean())
+
+
+def breakeven_month(result: SimulationResult) -> np.ndarray:
+    """First month from which operating cash flow stays >= 0 to the horizon; -1 if none.
+
+    Returns
+    -------
+    ndarray of int, shape (paths,)
+    """
+    negative = result.total("operating_cash_flow") < 0
+    months = negative.shape[1]
+    last_negative = np.where(negative.any(axis=1), months - 1 - np.argmax(negative[:, ::-1], axis=1), -1)
+    return np.where(last_negative == months - 1, -1, last_negative + 1)
+
+
+def capital_consumed(result: SimulationResult) -> np.ndarray:
+    """Deepest cumulative operating burn before breakeven (or over the horizon if none).
+
+    The operating cash the business uses up before it funds itself: ``max(0,
+    -min(cumsum(operating_cash_flow)))`` over months up to breakeven. Shape (paths,), currency.
+    """
+    cumulative = np.cumsum(result.total("operating_cash_flow"), axis=1)
+    end = breakeven_month(result)
+    months = np.arange(cumulative.shape[1])[None, :]
+    window = months <= np.where(end < 0, cumulative.shape[1] - 1, end)[:, None]
+    return np.maximum(0.0, -np.where(window, cumulative, np.inf).min(axis=1))
+
+
+@dataclass(frozen=True)
+class RaiseNeed:
+    """The smallest extra raise that keeps cash >= the minimum on a share of paths.
+
+    Attributes
+    ----------
+    amount : float or None
+        Currency, rounded up to a whole unit; None when no amount can reach the
+        confidence (too many paths fall below the minimum before ``month``).
+    month : str
+        Month the money arrives (YYYY-MM).
+    confidence : float
+        Required share of paths.
+    until : str
+        ``horizon`` or ``breakeven`` (each path's own breakeven month).
+    minimum_cash : float
+    survival_without : float
+        Share of paths that keep cash >= minimum without the extra raise.
+    reachable_share : float
+        Share of paths an extra raise at ``month`` can still save.
+    """
+
+    amount: float | None
+    month: str
+    confidence: float
+    until: str
+    minimum_cash: float
+    survival_without: float
+    reachable_share: float
+
+
+def raise_shortfall(result: SimulationResult, *, month: int = 0, until: str = "horizon") -> np.ndarray:
+    """Per path, the extra money needed at ``month`` to keep cash >= the minimum.
+
+    Uses ``cash_if_funded`` (every planned inflow arrives), which an extra raise shifts
+    exactly. ``inf`` where the path is already below the minimum before ``month``.
+
+    Returns
+    -------
+    ndarray, shape (paths,), currency
+    """
+    if until not in ("horizon", "breakeven"):
+        raise ValueError(f"until must be 'horizon' or 'breakeven' (got {until!r})")
+    cash = result.total("cash_if_funded")
+    floor = _minimum_cash(result)
+    months = np.arange(cash.shape[1])[None, :]
+    last = cash.shape[1] - 1
+    if until == "breakeven":
+        end = breakeven_month(result)
+        last = np.where(end < 0, cash.shape[1] - 1, np.maximum(end, month))[:, None]
+    window = (months >= month) & (months <= last)
+    trough = np.where(window, cash, np.inf).min(axis=1)
+    before = cash[:, :month].min(axis=1) if month > 0 else np.full(cash.shape[0], np.inf)
+    shortfall = np.maximum(0.0, floor - trough)
+    return np.where(before < floor, np.inf, shortfall)
+
+
+def minimum_raise(result: SimulationResult, *, month: int = 0, confidence: float = 0.9,
+                  until: str = "horizon") -> RaiseNeed:
+    """The smallest amount raised at ``month`` that keeps cash >= ``funding.minimum_cash``
+    through the horizon (or each path's breakeven) on at least ``confidence`` of paths.
+
+    A quantile of the per-path shortfalls (:func:`raise_shortfall`), not trial runs:
+    with ``k = ceil(confidence * paths)``, the amount is the k-th smallest shortfall,
+    rounded up to a whole currency unit. Exact for plans whose rounds do not depend on
+    cash; a runway-triggered round is taken as it fired without the extra raise.
+    """
+    if not 0 < confidence <= 1:
+        raise ValueError(f"confidence must be in (0, 1] (got {confidence})")
+    shortfall = raise_shortfall(result, month=month, until=until)
+    k = math.ceil(confidence * shortfall.size - 1e-9)
+    needed = float(np.sort(shortfall)[k - 1])
+    return RaiseNeed(
+        amount=None if math.isinf(needed) else float(math.ceil(needed)),
+        month=str(result.months[month]), confidence=confidence, until=until,
+        minimum_cash=float(np.median(_minimum_cash(result))),
+        survival_without=float((shortfall == 0).mean()),
+        reachable_share=float(np.isfinite(shortfall).mean()))
+
+
+def _minimum_cash(result: SimulationResult) -> np.ndarray:
+    from planner.engine.sampling import Inputs, sample_params
+
+    value = result.scenario.minimum_cash
+    if isinstance(value, float):
+        return np.full(result.paths, value)
+    draws = sample_params(result.scenario.params, result.seed, 0, result.paths)
+    return Inputs(result.scenario, draws).value(value)[:, 0]
+
+
+def bands(values: np.ndarray) -> dict[str, float]:
+    """P10 / P50 / P90 of a per-path array."""
+    q = np.quantile(values, QUANTILES)
+    return {"p10": float(q[0]), "p50": float(q[1]), "p90": float(q[2])}
+
+
+def funding_summary(result: SimulationResult, *, raise_month: int = 0, confidence: float = 0.9,
+                    until: str = "horizon") -> dict:
+    """The funding block of a run's summary: cash-out, runway, breakeven, minimum raise."""
+    months = len(result.months)
+    runway = result.runway_months()
+    end = breakeven_month(result)
+    reached = end >= 0
+    out = {
+        "plan": result.plan,
+        "cash_out_probability": {"by_month_12": cash_out_probability(result, 12),
+                                 "by_month_24": cash_out_probability(result, 24),
+                                 "by_horizon": cash_out_probability(result)},
+        "runway_months": bands(runway) | {"censored_at": months},
+        "below_minimum_cash_probability": float((result.total("cash") < _minimum_cash(result)[:, None])
+                                                .any(axis=1).mean()),
+        "breakeven": {"probability_within_horizon": float(reached.mean()),
+                      "month": _month_bands(result, end) if reached.any() else None,
+                      "capital_consumed": bands(capital_consumed(result))},
+        "minimum_raise": asdict(minimum_raise(result, month=raise_month, confidence=confidence,
+                                              until=until)),
+    }
+    return out
+
+
+def _month_bands(result: SimulationResult, index: np.ndarray) -> dict[str, str]:
+    """P10/P50/P90 of a month index where -1 means 'not within the horizon'."""
+    ranked = np.where(index < 0, np.iinfo(np.int64).max, index)
+    q = np.quantile(ranked, QUANTILES, method="inverted_cdf")
+    return {k: (str(result.months[int(v)]) if v < len(result.months) else "not within horizon")
+            for k, v in zip(("p10", "p50", "p90"), q)}
+
+
+@dataclass
+class Comparison:
+    """Funding plans side by side on the same paths.
+
+    Attributes
+    ----------
+    rows : list of dict
+        One per plan: see :func:`plan_row`.
+    results : dict of str -> SimulationResult
+    """
+
+    scenario: str
+    paths: int
+    seed: int
+    rows: list[dict] = field(default_factory=list)
+    results: dict = field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict:
+        return {"scenario": self.scenario, "paths": self.paths, "seed": self.seed,
+                "common_random_numbers": True, "plans": self.rows}
+
+
+def plan_row(result: SimulationResult, label: str | None = None) -> dict:
+    """One plan's line of the comparison table (JSON-ready)."""
+    raised = (result.total("equity_raised") + result.total("debt_drawn")).sum(axis=1)
+    return {
+        "plan": label or result.plan,
+        "cash_out_by_month_12": cash_out_probability(result, 12),
+        "cash_out_by_month_24": cash_out_probability(result, 24),
+        "cash_out_by_horizon": cash_out_probability(result),
+        "runway_months": bands(result.runway_months()) | {"censored_at": len(result.months)},
+        "cash_trough_p10": float(np.quantile(result.cash_trough(), 0.1)),
+        "below_minimum_cash": float((result.total("cash") < _minimum_cash(result)[:, None])
+                                    .any(axis=1).mean()),
+        "extra_raise_now_p90": minimum_raise(result, month=0, confidence=0.9).amount,
+        "arr_end": bands(result.total("arr")[:, -1]),
+        "total_raised": bands(raised),
+        "dilution": bands(1.0 - result.ownership),
+        "ownership_after": bands(result.ownership),
+    }
+
+
+COMPARE_KEEP = ("arr", "cash", "cash_if_funded", "equity_raised", "debt_drawn", "operating_cash_flow")
+
+
+def compare(scenario: Scenario, plans: list[str] | None = None, *, paths: int | None = None,
+            seed: int | None = None) -> Comparison:
+    """Compare funding plans of one scenario on the same paths (common random numbers).
+
+    Parameters
+    ----------
+    plans : list of str, optional
+        Plan names; None compares all of the scenario's plans.
+    """
+    names = list(scenario.plan_names if plans is None else plans)
+    results = simulate_plans(scenario, names, paths=paths, seed=seed, keep=COMPARE_KEEP,
+                             by_segment=False)
+    first = results[names[0]]
+    return Comparison(scenario.name, first.paths, first.seed,
+                      [plan_row(results[n]) for n in names], results)
+
+
+def compare_scenarios(scenarios: list[Scenario], *, paths: int | None = None,
+                      seed: int | None = None) -> Comparison:
+    """Compare the default plans of several scenario files with the same seed and paths.
+
+    The draws are common where the files declare the same uncertain inputs in the same
+    order (e.g. two variants of one plan); otherwise the comparison is of two independent
+    samples of the same size.
+    """
+    paths = scenarios[0].paths if paths is None else paths
+    seed = scenarios[0].seed if seed is None else seed
+    rows, results = [], {}
+    for sc in scenarios:
+        label = f"{sc.name}: {sc.default_plan}"
+        result = simulate_plans(sc, [sc.default_plan], paths=paths, seed=seed, keep=COMPARE_KEEP,
+                                by_segment=False)[sc.default_plan]
+        rows.append(plan_row(result, label))
+        results[label] = result
+    return Comparison(" vs ".join(s.name for s in scenarios), paths, seed, rows, results)
