@@ -117,7 +117,7 @@ CORPUS = [
                  [(("smb:", "monthly_rate:"), "segments.smb.expansion.monthly_rate: must be between 0 and 1 (got 1.5)")],
                  id="probability-above-1"),
     pytest.param([set_("segments.midmarket.retention.annual_churn", -0.1)],
-                 [("annual_churn:", "segments.midmarket.retention.annual_churn: must be between 0 and 1 (got -0.1)")],
+                 [("annual_churn:", "segments.midmarket.retention.annual_churn: must be >= 0 and < 1 (got -0.1)")],
                  id="probability-negative"),
     pytest.param([set_("segments.smb.price.arpa", -5)],
                  [("arpa: -5", "segments.smb.price.arpa: must be >= 0 (got -5)")],
@@ -296,7 +296,7 @@ CORPUS = [
     pytest.param([set_("segments.midmarket.retention", {"model": "constant", "monthly_churn": {
                      "dist": "normal", "mean": 0.02, "sd": 0.05}})],
                  [("monthly_churn:", "segments.midmarket.retention.monthly_churn: normal(mean=0.02, sd=0.05) puts 34.5% "
-                                     "of its draws outside the valid range (between 0 and 1); narrow it or pick a "
+                                     "of its draws outside the valid range (>= 0 and < 1); narrow it or pick a "
                                      "bounded distribution")],
                  id="normal-probability-mass-below-0"),
     pytest.param([set_("costs.headcount.0.salary", {"dist": "normal", "mean": 100000, "sd": 80000})],
@@ -418,7 +418,9 @@ CORPUS = [
                  id="unknown-segment"),
     pytest.param([set_("costs.cogs.hosting_pct_of_revenue", {"smb": 0.1, "mid_market": 0.08})],
                  [("mid_market:", "costs.cogs.hosting_pct_of_revenue.mid_market: no segment named 'mid_market'; "
-                                  "did you mean 'midmarket'?")],
+                                  "did you mean 'midmarket'?"),
+                  ("hosting_pct_of_revenue:", "costs.cogs.hosting_pct_of_revenue: no value for segments midmarket, "
+                                              "enterprise (give every segment a value, 0 if none)")],
                  id="unknown-segment-hosting"),
 ]
 
@@ -549,7 +551,7 @@ costs:
     assert problems(text) == by_line([
         "s.yaml:8: segments.smb.price.anual_increase: unknown key; did you mean 'annual_increase'?",
         "s.yaml:8: segments.smb.price.arpa: must be >= 0 (got -100)",
-        "s.yaml:13: segments.smb.retention.monthly_churn: must be between 0 and 1 (got 1.2)",
+        "s.yaml:13: segments.smb.retention.monthly_churn: must be >= 0 and < 1 (got 1.2)",
         "s.yaml:19: costs.cogs.per_customer_monthly.ent: no segment named 'ent'; segments are smb",
         "s.yaml:16: segments.smb.contract.billing: the billing period (5 months) must divide the contract term "
         "(12 months)",

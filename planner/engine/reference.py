@@ -74,7 +74,8 @@ def _stepped(seg: Segment, age: int, p: _Path) -> float:
 def _rates(seg: Segment, age: int, p: _Path) -> tuple[float, float]:
     if seg.mrr_curve is not None:
         def level(a):
-            return float(np.interp(a, [k for k, _ in seg.mrr_curve], [v for _, v in seg.mrr_curve]))
+            renewal = a - a % seg.term_months  # the curve moves at renewals only
+            return float(np.interp(renewal, [k for k, _ in seg.mrr_curve], [v for _, v in seg.mrr_curve]))
         ratio = level(age) / level(max(age - 1, 0))
         return max(ratio - 1, 0.0), max(1 - ratio, 0.0)
     e, k = p.v(seg.expansion_rate), p.v(seg.contraction_rate)
@@ -120,10 +121,11 @@ def _opening(seg: Segment, p: _Path) -> tuple[list[_Cohort], float, list[float]]
     """Opening slices, opening deferred revenue, invoices of the 13 months before the start."""
     m, f = seg.term_months, seg.billing_months
     n0, mrr0 = p.v(seg.opening_customers), p.v(seg.opening_mrr)
-    base = m * max(1, math.ceil(seg.opening_age / m))
     cohorts, deferred, prior = [], 0.0, [0.0] * 13
     for j in range(m):
-        age = base - 1 - j
+        # the age nearest the book's average at which this slice renews in month j
+        candidates = [a for a in range(seg.opening_age + m + 1) if (a + j + 1) % m == 0]
+        age = min(candidates, key=lambda a: (abs(a - seg.opening_age), -a))
         each = mrr0 / n0 if n0 > 0 else 0.0
         cohorts.append(_Cohort(n0 / m, each, age))
         deferred += n0 / m * each * (f - 1 - age % f)

@@ -70,6 +70,10 @@ def stepped_survival(segment: Segment, ages: np.ndarray, inputs: Inputs) -> np.n
 def mrr_rates(segment: Segment, ages: np.ndarray, inputs: Inputs) -> tuple[np.ndarray, np.ndarray]:
     """Gross expansion and contraction rates applied to a survivor's MRR in the month it reaches each age.
 
+    With rates: expansion every month; contraction every month on monthly contracts and
+    compounded into the renewal month on longer ones. With ``mrr_per_customer_curve``:
+    the curve's month-on-month change, taken at renewals on longer contracts.
+
     Returns
     -------
     expansion, contraction : ndarray, shape (paths, n)
@@ -77,9 +81,11 @@ def mrr_rates(segment: Segment, ages: np.ndarray, inputs: Inputs) -> tuple[np.nd
     """
     ages = np.asarray(ages)
     if segment.mrr_curve is not None:
+        # on contracts longer than a month the curve moves only at renewals
         knots = np.array(segment.mrr_curve, dtype=float)
-        level = np.interp(ages, knots[:, 0], knots[:, 1])
-        before = np.interp(np.maximum(ages - 1, 0), knots[:, 0], knots[:, 1])
+        term = segment.term_months
+        level = np.interp(term * (ages // term), knots[:, 0], knots[:, 1])
+        before = np.interp(term * (np.maximum(ages - 1, 0) // term), knots[:, 0], knots[:, 1])
         ratio = np.where(ages > 0, level / before, 1.0)[None, :]
         return np.maximum(ratio - 1, 0), np.maximum(1 - ratio, 0)
     grows = (ages > 0)[None, :]

@@ -77,11 +77,18 @@ def opening_ages(segment: Segment) -> np.ndarray:
     """Age, the month before the start, of each of the ``term`` slices of the opening book.
 
     The book renews evenly: slice ``j`` renews in month ``j`` of the horizon (and every
-    ``term`` months after), and is about ``opening_age`` months old.
+    ``term`` months after), so its age ``a`` satisfies ``a + j + 1 = 0 (mod term)``;
+    of those ages it takes the one nearest to ``opening_age``, so the slices' ages
+    spread over one term around it and average about ``opening_age``.
+
+    Returns
+    -------
+    ndarray of int, shape (term,)
     """
     term = segment.term_months
-    base = term * max(1, -(-segment.opening_age // term))
-    return base - 1 - np.arange(term)
+    phase = (-(np.arange(term) + 1)) % term  # smallest age with the right renewal month
+    steps = np.floor((segment.opening_age - phase) / term + 0.5)  # nearest; ties to the older
+    return phase + term * np.maximum(0, steps).astype(int)
 
 
 def opening_book(segment: Segment, inputs: Inputs) -> dict[str, np.ndarray]:

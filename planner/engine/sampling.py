@@ -38,7 +38,8 @@ def sample_params(params: tuple[Param, ...], seed: int, start: int, stop: int) -
     Returns
     -------
     ndarray, shape (stop - start, len(params))
-        Column ``i`` holds ``params[i]``'s draws, clipped to its valid range.
+        Column ``i`` holds ``params[i]``'s draws from its distribution truncated to the
+        input's valid range (validation allows at most 1% of the mass outside it).
     """
     n = stop - start
     if not params:
@@ -46,9 +47,12 @@ def sample_params(params: tuple[Param, ...], seed: int, start: int, stop: int) -
     u = uniforms(seed, len(params), start, stop)
     out = np.empty_like(u)
     for param in params:
-        column = param.dist.ppf(u[:, param.index])
         low = -np.inf if param.low is None else param.low
         high = np.inf if param.high is None else param.high
+        # the distribution truncated to the input's valid range: uniforms mapped into
+        # [F(low), F(high)], so no draw lands outside and none piles up on a bound
+        f_low, f_high = param.dist.frozen.cdf(low), param.dist.frozen.cdf(high)
+        column = param.dist.ppf(f_low + u[:, param.index] * (f_high - f_low))
         out[:, param.index] = np.clip(column, low, high)
     return out
 

@@ -137,7 +137,21 @@ def _per_segment(value, names: tuple[str, ...] | None, path: tuple, ctx: Context
             hint = difflib.get_close_matches(str(key), names, n=1)
             extra = f"; did you mean '{hint[0]}'?" if hint else f"; segments are {', '.join(names)}"
             ctx.error(path + (key,), f"no segment named {key!r}{extra}")
+    missing = [name for name in names if name not in value]
+    if missing:
+        ctx.error(path, f"no value for segment{'s' if len(missing) > 1 else ''} "
+                        f"{', '.join(missing)} (give every segment a value, 0 if none)")
     return {name: value.get(name, 0.0) for name in names}
+
+
+def _check_opening(opening, path: tuple, ctx: Context) -> None:
+    """An opening book has both customers and MRR, or neither."""
+    if opening is INVALID or not _valid(opening["customers"], opening["mrr"]):
+        return
+    customers, mrr = opening["customers"], opening["mrr"]
+    if isinstance(customers, float) and isinstance(mrr, float) and (customers > 0) != (mrr > 0):
+        ctx.error(path, f"customers and mrr must both be 0 or both be > 0 "
+                        f"(got customers={customers:g}, mrr={mrr:g})")
 
 
 def _months(n: int) -> str:
@@ -183,6 +197,7 @@ def _segment(b: _Builder, name: str, value: dict, costs: dict) -> Segment | None
                                                "rates, not both")
     retention = _retention(value["retention"], path + ("retention",), b.ctx)
     opening, price = value["opening"], value["price"]
+    _check_opening(opening, path + ("opening",), b.ctx)
     if not _valid(contract, acq, exp, opening, price):
         return None
     return Segment(

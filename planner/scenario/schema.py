@@ -6,7 +6,7 @@ Schema printed by ``planner schema``.
 from __future__ import annotations
 
 from planner.scenario.funding_schema import funding_spec
-from planner.scenario.spec import (ListOf, MapOf, Month, Number, OneOf, Record, Text,
+from planner.scenario.spec import (INVALID, ListOf, MapOf, Month, Number, OneOf, Record, Text,
                                    distribution_schema)
 
 DEPARTMENTS = ("sales", "marketing", "rnd", "cs", "ga")
@@ -63,11 +63,33 @@ def per_segment(doc: str, **number_kw) -> OneOf:
                  expected="a number, a distribution ({dist: ...}) or a mapping segment name -> value")
 
 
+class SegmentName(Text):
+    """A segment's name: text that can also be a key of a per-segment mapping."""
+
+    #: keys with a meaning of their own where per-segment values or amounts are read
+    RESERVED = ("dist", "start", "schedule", "monthly_growth", "annual_growth")
+
+    def __init__(self):
+        super().__init__("segment name")
+
+    def check(self, value, path, ctx):
+        if not isinstance(value, str):
+            ctx.error(path, "segment names must be text (quote numbers: '2027')", value)
+            return INVALID
+        if value in self.RESERVED:
+            ctx.error(path, f"{value!r} cannot name a segment (it has a meaning in per-segment "
+                            f"values); pick another name")
+            return INVALID
+        return super().check(value, path, ctx)
+
+
 def _retention() -> OneOf:
     constant = Record({
         "model": Text("constant churn rate", choices=("constant",)),
-        "monthly_churn": Number("share of customers lost per month", low=0.0, high=1.0),
-        "annual_churn": Number("share of customers lost per year", low=0.0, high=1.0),
+        "monthly_churn": Number("share of customers lost per month", low=0.0, high=1.0,
+                                high_open=True),
+        "annual_churn": Number("share of customers lost per year", low=0.0, high=1.0,
+                               high_open=True),
     }, exclusive=(("monthly_churn", "annual_churn"),))
     curve = Record({
         "model": Text("explicit survival curve", choices=("curve",)),
@@ -181,7 +203,8 @@ def scenario_spec() -> Record:
         "opening": Record({
             "cash": Number("cash at the start", unit="currency"),
         }),
-        "segments": MapOf(_segment(), "segment name -> its economics", min_items=1),
+        "segments": MapOf(_segment(), "segment name -> its economics", min_items=1,
+                          key=SegmentName()),
         "costs": Record({
             "cogs": Record({
                 "hosting_pct_of_revenue": per_segment("hosting and third-party cost as a share of "

@@ -124,22 +124,27 @@ class Number(Field):
     """A number; with ``dist=True`` also a distribution (one draw per path)."""
 
     def __init__(self, doc: str = "", *, low: float | None = None, high: float | None = None,
-                 low_open: bool = False, integer: bool = False, dist: bool = True,
-                 default: Any = _MISSING, unit: str = ""):
+                 low_open: bool = False, high_open: bool = False, integer: bool = False,
+                 dist: bool = True, default: Any = _MISSING, unit: str = ""):
         self.doc, self.low, self.high, self.low_open = doc, low, high, low_open
+        self.high_open = high_open
         self.integer, self.dist, self.default, self.unit = integer, dist, default, unit
 
     def _range_text(self) -> str:
         if self.low is not None and self.high is not None:
+            if self.high_open:
+                return f">= {self.low:g} and < {self.high:g}"
             return f"between {self.low:g} and {self.high:g}"
         if self.low is not None:
             return f"{'>' if self.low_open else '>='} {self.low:g}"
-        return f"<= {self.high:g}"
+        return f"{'<' if self.high_open else '<='} {self.high:g}"
 
     def _in_range(self, x: float) -> bool:
         if self.low is not None and (x < self.low or (self.low_open and x == self.low)):
             return False
-        return self.high is None or x <= self.high
+        if self.high is not None and (x > self.high or (self.high_open and x == self.high)):
+            return False
+        return True
 
     def check(self, value, path, ctx):
         if isinstance(value, dict) and self.dist:
@@ -162,6 +167,16 @@ class Number(Field):
             ctx.error(path + ((key,) if key else ()), message)
         if dist is None:
             return INVALID
+        if not math.isfinite(dist.frozen.ppf(0.999999)) or not math.isfinite(dist.frozen.ppf(1e-6)):
+            ctx.error(path, f"{dist.describe()} is too wide to simulate")
+            return INVALID
+        reaches = self._reaches_open_bound(dist)
+        if reaches:
+            ctx.error(path, f"{dist.describe()} can draw {reaches}, but this input must be "
+                            f"{self._range_text()} on every path (a divisor or a rate that cannot "
+                            f"reach its limit); use a lognormal, or a triangular, pert or uniform "
+                            f"strictly inside the range")
+            return INVALID
         outside = dist.mass_outside(self.low, self.high)
         if outside > 0.01:
             ctx.error(path, f"{dist.describe()} puts {outside:.1%} of its draws outside the valid "
@@ -169,12 +184,28 @@ class Number(Field):
             return INVALID
         return ctx.add_param(path, dist, self.low, self.high)
 
+    def _reaches_open_bound(self, dist) -> str:
+        """Text such as 'values <= 0' when draws can come within 0.1% of an excluded bound.
+
+        "Within 0.1%" is measured against the median's distance from the bound, at the
+        most extreme draw the sampler makes (the 1e-12 quantile): a CAC drawn 1,000 times
+        below its median, or a churn rate a hair from 100%, would swamp a simulation.
+        """
+        median = dist.median()
+        if self.low_open and self.low is not None:
+            if dist.frozen.ppf(1e-12) <= self.low + 1e-3 * (median - self.low):
+                return f"values near or below {self.low:g}"
+        if self.high_open and self.high is not None:
+            if dist.frozen.ppf(1 - 1e-12) >= self.high - 1e-3 * (self.high - median):
+                return f"values near or above {self.high:g}"
+        return ""
+
     def schema(self):
         number: dict = {"type": "integer" if self.integer else "number"}
         if self.low is not None:
             number["exclusiveMinimum" if self.low_open else "minimum"] = self.low
         if self.high is not None:
-            number["maximum"] = self.high
+            number["exclusiveMaximum" if self.high_open else "maximum"] = self.high
         if not self.dist:
             return self._with_doc(number)
         return self._with_doc({"anyOf": [number, {"$ref": "#/$defs/distribution"}]})
