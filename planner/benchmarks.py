@@ -45,18 +45,18 @@ class Benchmark:
 
 def _cost(department: str, low: float, high: float, mature: tuple[float, float] | None = None) -> Benchmark:
     """Cost-structure bands: typical (or growth-stage) ``low..high`` and an optional mature band."""
-    pct = lambda x: f"{100 * x:.0f}%"  # noqa: E731
+    def band(a: float, b: float) -> str:
+        return f"{100 * a:.0f}-{100 * b:.0f}%"
+
     if mature is None:
-        band = f"{pct(low)}-{pct(high)}"
         return Benchmark(f"{department} share of revenue", "fraction", (low, high),
-                         (f"below typical ({band})", f"typical ({band})", f"above typical ({band})"))
-    m_band, g_band = f"{pct(mature[0])}-{pct(mature[1])}", f"{pct(low)}-{pct(high)}"
+                         (f"below typical ({band(low, high)})", f"typical ({band(low, high)})",
+                          f"above typical ({band(low, high)})"))
     return Benchmark(
         f"{department} share of revenue", "fraction", (mature[0], mature[1], low, high, 0.8),
-        (f"below mature band ({m_band})", f"mature band ({m_band})",
-         f"between mature ({m_band}) and growth-stage ({g_band}) bands",
-         f"growth-stage band ({g_band})", f"above growth-stage band ({g_band})",
-         "early-stage level (80%+ of revenue)"))
+        (f"below mature ({band(*mature)})", f"mature ({band(*mature)})", "between mature and growth-stage",
+         f"growth-stage ({band(low, high)})", f"above growth-stage ({band(low, high)})",
+         "early-stage level (80%+)"))
 
 
 #: The benchmark table: metric -> bands (from DOMAIN.md, "Unit economics" and "Cost structure").
@@ -80,7 +80,7 @@ BANDS: dict[str, Benchmark] = {
     "ga_share": _cost("G&A", 0.10, 0.15),
 }
 #: metrics that share another metric's bands
-ALIASES = {"cac_payback_cohort": "cac_payback"}
+ALIASES = {"cac_payback_cohort": "cac_payback", "ltv_to_cac_cohort": "ltv_to_cac"}
 
 
 def verdict(metric: str, value: float | None) -> str:

@@ -39,12 +39,15 @@ def user_errors(func):
             raise UserError(err) from None
         except OSError as err:
             raise click.ClickException(f"cannot write output: {err}") from None
+        except MemoryError:
+            raise click.ClickException("out of memory: run fewer paths") from None
     return wrapper
 
 
 def default_scenario_path() -> Path:
-    """The bundled default scenario (``scenarios/series_a_midmarket.yaml`` of the checkout)."""
-    return Path(__file__).resolve().parent.parent / "scenarios" / DEFAULT_SCENARIO
+    """The bundled default scenario: ``scenarios/`` of a checkout, else the packaged copy."""
+    checkout = Path(__file__).resolve().parent.parent / "scenarios" / DEFAULT_SCENARIO
+    return checkout if checkout.exists() else Path(__file__).resolve().parent / "data" / DEFAULT_SCENARIO
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -60,10 +63,7 @@ def _load(path: str | None, overrides: tuple[str, ...]):
     from planner import load_scenario
 
     if path is None:
-        default = default_scenario_path()
-        if not default.exists():
-            raise ScenarioError([])  # pragma: no cover - only outside a checkout
-        path = str(default)
+        path = str(default_scenario_path())
     return load_scenario(path, overrides)
 
 
@@ -189,6 +189,7 @@ def _safe_name(name: str) -> str:
 def validate(files, overrides):
     """Check scenario FILES; report every problem, one per line. Exit 1 if any is invalid."""
     from planner import load_scenario
+    from planner.format import plural
 
     bad = 0
     for path in files:
@@ -199,8 +200,9 @@ def validate(files, overrides):
             for problem in err.problems:
                 click.echo(str(problem), err=True)
             continue
-        click.echo(f"ok: {path} ({sc.name}: {len(sc.segments)} segments, {sc.horizon} months, "
-                   f"{len(sc.params)} uncertain inputs)")
+        click.echo(f"ok: {path} ({sc.name}: {plural(len(sc.segments), 'segment')}, "
+                   f"{plural(sc.horizon, 'month')}, {plural(len(sc.params), 'uncertain input')}, "
+                   f"{plural(len(sc.plans), 'funding plan')})")
     if bad:
         raise click.ClickException(f"{bad} of {len(files)} file{'s' if len(files) > 1 else ''} invalid")
 

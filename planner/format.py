@@ -1,30 +1,55 @@
 """Human-readable numbers: money as $1.2M / $850K, percentages, and the run summary text."""
 from __future__ import annotations
 
+import math
+
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 
-def money(value: float, currency: str = "USD") -> str:
-    """``1234567`` -> ``$1.2M``; ``-850000`` -> ``-$850K``; other codes as ``1.2M CHF``."""
-    sign = "-" if value < 0 else ""
+def money(value: float | None, currency: str = "USD") -> str:
+    """``1234567`` -> ``$1.2M``; ``-850000`` -> ``-$850K``; other codes as ``1.2M CHF``.
+
+    Rounds before choosing the unit (999,960 is ``$1.0M``, not ``$1000K``), never prints
+    ``-$0``, writes amounts beyond a trillion in scientific notation, and ``n/a`` for a
+    missing or non-finite value.
+    """
+    if value is None or not math.isfinite(value):
+        return "n/a"
     v = abs(value)
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if v >= size:
-            digits = 1 if v / size < 100 else 0
+    text = f"{v:.0f}"
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        digits = 1 if round(v / size, 1) < 100 else 0
+        if round(v / size, digits) >= 1:
             text = f"{v / size:.{digits}f}{suffix}"
             break
-    else:
-        text = f"{v:.0f}"
+    if v >= 1e15:
+        text = f"{v:.1e}"
+    sign = "-" if value < 0 and text.strip("0.KMBT") else ""
     symbol = SYMBOLS.get(currency)
     return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
 
 
-def percent(value: float) -> str:
-    return f"{100 * value:.1f}%"
+def percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def count(value: float) -> str:
+    """A number of customers or people: ``12,345``; scientific beyond a trillion."""
+    return f"{value:.1e}" if abs(value) >= 1e12 else f"{value:,.0f}"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _row(label: str, bands: dict, fmt) -> str:
-    return f"  {label:<28}" + "".join(f"{fmt(bands[k]):>12}" for k in ("p10", "p50", "p90"))
+    return f"  {label:<30}" + "".join(f"{fmt(bands[k]):>12}" for k in ("p10", "p50", "p90"))
+
+
+def _year_label(what: str, year: dict) -> str:
+    """``Revenue 2027-04 to 2028-03``; a partial year says how many months it has."""
+    text = f"{what} {year['from']} to {year['to']}"
+    return text if year["months"] == 12 else f"{text} ({year['months']} mo)"
 
 
 def summary_text(summary: dict) -> str:
@@ -33,27 +58,32 @@ def summary_text(summary: dict) -> str:
     m = lambda v: money(v, cur)  # noqa: E731
     lines = [f"{summary['scenario']}: {summary['paths']:,} paths, seed {summary['seed']}, "
              f"{summary['start']} to {summary['end']} ({cur})",
-             f"  {'':<28}{'P10':>12}{'P50':>12}{'P90':>12}",
+             f"  {'':<30}{'P10':>12}{'P50':>12}{'P90':>12}",
              _row(f"ARR at {summary['end']}", summary["arr_end"], m),
-             _row("Customers at the end", summary["customers_end"], lambda v: f"{v:,.0f}")]
-    for year in summary["revenue_by_year"][:1] + summary["revenue_by_year"][-1:]:
-        lines.append(_row(f"Revenue {year['from']}..{year['to'][-2:]}", year, m))
+             _row("Customers at the end", summary["customers_end"], count)]
+    years = summary["revenue_by_year"]
+    for year in (years[:1] + years[-1:]) if len(years) > 1 else years:
+        lines.append(_row(_year_label("Revenue", year), year, m))
     last = summary["ebitda_by_year"][-1]
-    lines.append(_row(f"EBITDA {last['from']}..{last['to'][-2:]}", last, m))
+    lines.append(_row(_year_label("EBITDA", last), last, m))
     lines.append(_row(f"Cash at {summary['end']}", summary["cash_end"], m))
     lines.append(_row("Cash trough (lowest balance)", summary["cash_trough"], m))
-    out = summary["cash_out"]
-    if out["probability"] == 0:
-        lines.append("  Cash runs out: on no path.")
-    else:
-        first = out["first_month"]
-        lines.append(f"  Cash runs out: on {percent(out['probability'])} of paths "
-                     f"(by month 12: {percent(out.get('by_month_12', 0))}, by month 24: "
-                     f"{percent(out.get('by_month_24', 0))}); first month P10 {first['p10']}, "
-                     f"P50 {first['p50']}, P90 {first['p90']} among those paths.")
+    lines.append(_cash_out_line(summary["cash_out"]))
     if "funding" in summary:
         lines.append(funding_text(summary["funding"], cur, summary["end"]))
     return "\n".join(lines)
+
+
+def _cash_out_line(out: dict) -> str:
+    if out["probability"] == 0:
+        return "  Cash runs out: on no path."
+    first = out["first_month"]
+    within = "; ".join(f"by month {n}: {percent(out[f'by_month_{n}'])}" for n in (12, 24)
+                       if f"by_month_{n}" in out)
+    return (f"  Cash runs out: on {percent(out['probability'])} of paths"
+            + (f" ({within})" if within else "")
+            + f"; first month P10 {first['p10']}, P50 {first['p50']}, P90 {first['p90']} "
+              "among those paths.")
 
 
 def _runway(bands: dict, key: str) -> str:

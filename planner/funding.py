@@ -17,9 +17,15 @@ from planner.simulate import simulate_plans
 QUANTILES = (0.1, 0.5, 0.9)
 
 
-def cash_out_probability(result: SimulationResult, within: int | None = None) -> float:
-    """Share of paths whose cash falls below zero within the first ``within`` months (None: horizon)."""
+def cash_out_probability(result: SimulationResult, within: int | None = None) -> float | None:
+    """Share of paths whose cash falls below zero within the first ``within`` months.
+
+    None (horizon) for the whole horizon; returns None when ``within`` is longer than
+    the horizon (not simulated, so not known).
+    """
     month = result.cash_out_month()
+    if within is not None and within > len(result.months):
+        return None
     limit = len(result.months) if within is None else within
     return float(((month >= 0) & (month < limit)).mean())
 

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import os
+
 import numpy as np
+
+from planner.errors import PlannerError
 
 from planner.engine.core import (COMPANY_SERIES, FINANCING_SERIES, OPENING, SEGMENT_SERIES,
                                  simulate_chunk)
@@ -69,6 +73,7 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
     chosen = tuple(scenario.plan(p) for p in plans)
     wanted = base_series(SERIES if keep is None else keep)
     months, n_seg = scenario.horizon, len(scenario.segments)
+    _check_memory(paths, months, n_seg, wanted, by_segment, len(chosen))
     by_seg = {n: np.empty((paths, months, n_seg)) for n in SEGMENT_SERIES if n in wanted and by_segment}
     ops_company = {n: np.empty((paths, months)) for n in wanted
                    if n not in by_seg and n not in _FINANCING}
@@ -80,6 +85,7 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
         stop = min(paths, start + BLOCK)
         ops, financing = simulate_chunk(scenario, seed, start, start + BLOCK, chosen,
                                         block_when_insolvent=block_when_insolvent)
+        _check_finite(ops, financing, start)
         _store(ops, by_seg, ops_company, opening, start, stop)
         for name, arrays in fin.items():
             for key, array in arrays.items():
@@ -91,6 +97,36 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
 
 
 _FINANCING = set(FINANCING_SERIES)
+
+
+def stored_bytes(paths: int, months: int, segments: int, wanted: set[str], by_segment: bool,
+                 plans: int) -> int:
+    """Bytes the result arrays of a run take (float64)."""
+    per_path_month = sum(segments if (n in SEGMENT_SERIES and by_segment) else
+                         (plans if n in _FINANCING else 1) for n in wanted)
+    return 8 * paths * months * per_path_month
+
+
+def _check_memory(paths, months, segments, wanted, by_segment, plans) -> None:
+    """Refuse, with the figures, a run whose results cannot fit in the free memory."""
+    need = stored_bytes(paths, months, segments, wanted, by_segment, plans)
+    try:
+        free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not on Linux
+        return
+    if need > 0.8 * free:
+        raise PlannerError(f"{paths:,} paths x {months} months would need about "
+                           f"{need / 2**30:.1f} GB for their results, and {free / 2**30:.1f} GB "
+                           f"is free; run fewer paths (or keep fewer series in the library)")
+
+
+def _check_finite(ops: dict, financing: dict, start: int) -> None:
+    """Stop with a clear message instead of letting inf or NaN reach the outputs."""
+    arrays = [ops["mrr"], ops["operating_cash_flow"]] + [f["cash"] for f in financing.values()]
+    if not all(np.isfinite(a).all() for a in arrays):
+        raise PlannerError("the simulation overflowed (a result became infinite or not a number) "
+                           f"on a path from {start:,} on: check inputs that can explode, such as a "
+                           "cac near 0, or growth or expansion rates compounding over a long horizon")
 
 
 def _store(ops: dict, by_seg: dict, company: dict, opening: dict, start: int, stop: int) -> None:

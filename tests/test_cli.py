@@ -87,8 +87,8 @@ def test_validate_ok(runner):
     result = runner.invoke(main, ["validate", "example.yaml", "small.yaml"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "ok: example.yaml (series-a-midmarket: 3 segments, 60 months, 7 uncertain inputs)",
-        "ok: small.yaml (tiny: 1 segments, 24 months, 1 uncertain inputs)",
+        "ok: example.yaml (series-a-midmarket: 3 segments, 60 months, 7 uncertain inputs, 3 funding plans)",
+        "ok: small.yaml (tiny: 1 segment, 24 months, 1 uncertain input, 1 funding plan)",
     ]
     assert result.stderr == ""
 
@@ -103,7 +103,7 @@ def test_validate_invalid_prints_every_problem_to_stderr(runner):
 def test_validate_checks_every_file_even_after_a_bad_one(runner):
     result = runner.invoke(main, ["validate", "bad.yaml", "small.yaml"])
     assert result.exit_code == 1
-    assert result.stdout.splitlines() == ["ok: small.yaml (tiny: 1 segments, 24 months, 1 uncertain inputs)"]
+    assert result.stdout.splitlines() == ["ok: small.yaml (tiny: 1 segment, 24 months, 1 uncertain input, 1 funding plan)"]
     assert result.stderr.splitlines() == BAD_LINES + ["Error: 1 of 2 files invalid"]
 
 
@@ -111,7 +111,7 @@ def test_validate_with_set(runner):
     result = runner.invoke(main, ["validate", "bad.yaml", "--set", "segments.smb.price.arpa=100",
                                   "--set", "horizon_months=48"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == "ok: bad.yaml (broken: 1 segments, 48 months, 0 uncertain inputs)\n"
+    assert result.stdout == "ok: bad.yaml (broken: 1 segment, 48 months, 0 uncertain inputs, 1 funding plan)\n"
     result = runner.invoke(main, ["validate", "small.yaml", "--set", "segments.smb.price.arpa=-1"])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [

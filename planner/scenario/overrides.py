@@ -89,6 +89,11 @@ def _set(data: Any, path: tuple, value: Any) -> str | None:
             shown = dotted(path[: depth + 1])
             hint = (difflib.get_close_matches(str(part), [str(k) for k in node], n=1)
                     if isinstance(node, dict) else [])
+            if isinstance(node, dict) and not hint and isinstance(part, str):
+                # a block left out of the file (its keys defaulted): create it; the schema
+                # still rejects keys that do not exist
+                node = node.setdefault(part, {})
+                continue
             extra = f"; did you mean '{hint[0]}'?" if hint else ""
             return f"no such entry in the scenario: {shown}{extra}"
     last = path[-1]

@@ -1,0 +1,419 @@
+"""Unit economics of a simulation: per segment and blended, by month, quarter or fiscal year.
+
+:func:`period_metrics` computes every metric on every path for every period; the
+output helpers (:mod:`planner.unit_economics_report`) turn that into P10/P50/P90 with
+benchmark verdicts. The formulas are those of :mod:`planner.metrics`.
+
+Definitions (``P`` = a period, months ``first..last``; ``t = -1`` = the month before the
+start, rebuilt from the MRR and customer bridges of month 0):
+
+- **CAC** (fully loaded): S&M expense (sales + marketing departments, marketing
+  programme spend included) of months ``t - lag`` for ``t`` in ``P``, over the new
+  customers of those months ``t``. Months ``t < lag`` are left out (their spend fell
+  before the start); a period with none left is ``nan``. A segment's CAC uses its
+  share of that spend, in proportion to its new MRR in the period (``allocation =
+  "new_mrr"``) or its new customers (``"new_customers"``): the engine has no S&M by
+  segment. ``cac_programme``: the marketing programme spend alone (segments with a
+  ``marketing_budget``) over the new customers, no lag.
+- **ARPA**: MRR / customers at the end of ``P`` (the book); **new ARPA** and **ACV**
+  (= 12 x new ARPA): new MRR / new customers won in ``P``.
+- **Gross margin**: gross profit / revenue over ``P``.
+- **Churn rate** and **expansion rate** (monthly, from the trailing twelve months at
+  ``last``, cohort-based like NRR): the book of twelve months earlier keeps a share
+  ``R`` of its customers and ``NRR`` of its MRR; churn = ``1 - R**(1/12)``, net
+  expansion of a surviving customer's MRR = ``(NRR / R)**(1/12) - 1`` (0 if ``R = 0``).
+  With constant monthly churn ``c`` and MRR growth ``g`` these give back ``c`` and
+  ``g`` exactly; and, unlike churned / customer-months, they are not biased low for
+  annual contracts in a growing book (new customers cannot churn before renewal).
+  ``nan`` before month 11.
+- **LTV** = new ARPA (book ARPA when ``P`` has no new customers) x gross margin /
+  (churn - expansion): ``inf`` when expansion >= churn; ``ltv_capped`` sums
+  ``ltv_horizon_months`` months, ``ltv_discounted`` discounts at
+  ``discount_rate_annual``. Blended LTVs are the segments' weighted by their share of
+  the new customers (the expected LTV of a customer won; one formula on blended rates
+  would mix logo churn dominated by small customers with MRR dominated by large
+  ones), and the blended expansion rate is the segments' weighted by their book's MRR. **ltv_cohort** (simulated): cumulative gross margin per
+  customer of the cohorts won in ``P`` over their first ``ltv_horizon_months`` months
+  (ages beyond the plan follow the same trajectory).
+- **LTV:CAC** = LTV / CAC (also on the capped and discounted LTV and the cohort LTV).
+- **CAC payback** = CAC / (new ARPA x gross margin); **cac_payback_cohort**
+  (simulated): months until the cumulative gross margin per customer of ``P``'s
+  cohorts covers the CAC (``inf``: not within the modelled ages).
+- **Magic number**: ARR added over ``P`` / S&M of the months three earlier (a quarter's
+  ARR change over the previous quarter's spend; a year's is the sum of its quarters').
+  The first three months lack the earlier spend: they are left out (``nan`` if
+  nothing is left). Segments use their share of the spend (new-business mix of the
+  months whose ARR change is measured).
+- **NRR / GRR** (trailing twelve months at ``last``, cohort-based): the book of
+  twelve months earlier (MRR at ``last - 12``) and what its own customers did since:
+  expansion, contraction and churn over the twelve months minus those of the cohorts
+  won in them. ``nan`` before month 11.
+- Company only ("blended"): **growth** = revenue of ``last`` / revenue twelve months
+  earlier - 1 (monthly revenue is MRR, so this is ARR growth); **EBITDA margin** over
+  ``P``; **Rule of 40** = growth + EBITDA margin; **net burn** = -(net cash flow -
+  funding) over ``P``; **burn multiple** = net burn / (ARR at ``last`` - ARR at
+  ``first - 1``); **sm/rnd/cs/ga share** = department expense / revenue over ``P``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from planner import metrics as fm
+from planner.cohorts import CohortModel, cohort_models, lagged_spend, payback_age
+from planner.results import SimulationResult
+
+FREQS = ("month", "quarter", "year")
+NRR_MONTHS = 12
+#: stored series the metrics read, per segment where available
+SEGMENT_INPUTS = ("new_customers", "new_mrr", "mrr", "customers", "churned_customers",
+                  "churned_mrr", "expansion_mrr", "contraction_mrr", "revenue", "cogs")
+COMPANY_INPUTS = ("sm_expense", "rnd_expense", "cs_expense", "ga_expense", "net_cash_flow", "funding")
+#: what to pass to ``simulate(keep=...)`` for the unit economics
+UNIT_ECONOMICS_SERIES = SEGMENT_INPUTS + COMPANY_INPUTS + ("ebitda",)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A month, fiscal quarter or fiscal year of the plan.
+
+    Attributes
+    ----------
+    label : str
+        ``2027-03``, ``FY2027 Q1`` or ``FY2027`` (a fiscal year is named by the
+        calendar year it ends in).
+    first, last : int
+        Month indices (inclusive) inside the horizon.
+    full : bool
+        Whether the whole period lies inside the horizon.
+    """
+
+    label: str
+    first: int
+    last: int
+    full: bool
+
+
+def periods(months: np.ndarray, freq: str = "year", fiscal_year_start: int | None = None) -> list[Period]:
+    """Split the plan's months into months, fiscal quarters or fiscal years.
+
+    Parameters
+    ----------
+    months : ndarray of datetime64[M], shape (months,)
+    freq : {"month", "quarter", "year"}
+    fiscal_year_start : int, optional
+        Calendar month (1-12) a fiscal year starts in; default the plan's first month.
+
+    Returns
+    -------
+    list of Period
+        In time order; the first and last may be partial (``full`` False).
+    """
+    if freq not in FREQS:
+        raise ValueError(f"freq must be one of {', '.join(FREQS)} (got {freq!r})")
+    calendar = months.astype("datetime64[M]").astype(int)  # months since 1970-01
+    fys = int(calendar[0] % 12 + 1 if fiscal_year_start is None else fiscal_year_start)
+    if not 1 <= fys <= 12:
+        raise ValueError(f"fiscal_year_start must be a month number 1-12 (got {fys})")
+    offset = (calendar % 12 + 1 - fys) % 12          # month of the fiscal year, 0-11
+    end_year = 1970 + (calendar + 11 - offset) // 12  # calendar year of the fiscal year's last month
+    size = {"month": 1, "quarter": 3, "year": 12}[freq]
+    keys = [(y, o // size) for y, o in zip(end_year, offset)]
+    out, start = [], 0
+    for i in range(1, len(keys) + 1):
+        if i == len(keys) or keys[i] != keys[start]:
+            year, part = keys[start]
+            label = {"month": str(months[start]), "quarter": f"FY{year} Q{part + 1}", "year": f"FY{year}"}[freq]
+            out.append(Period(label, start, i - 1, i - start == size))
+            start = i
+    return out
+
+
+@dataclass
+class _Scope:
+    """One segment's (or the company's) series, shape (paths, months), and its cohorts."""
+
+    name: str
+    s: dict[str, np.ndarray]
+    opening: dict[str, float | np.ndarray]
+    models: list[CohortModel]
+    alloc: np.ndarray | None  # this scope's allocation base (None: the whole company)
+    programme: np.ndarray | None = None
+
+
+@dataclass
+class PeriodMetrics:
+    """Every metric on every path for every period.
+
+    Attributes
+    ----------
+    periods : list of Period
+    values : dict of str -> dict of str -> ndarray, shape (paths, periods)
+        ``values[scope][metric]``; scopes are ``blended`` then the segments. Units:
+        money for cac/ltv/arpa/acv/net burn, ratios, months for payback, fractions for
+        rates, margins and shares, counts for new customers.
+    settings : dict
+        The options used.
+    """
+
+    periods: list[Period]
+    values: dict[str, dict[str, np.ndarray]]
+    settings: dict = field(default_factory=dict)
+
+
+def _bridge_opening(s: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """MRR and customers the month before the start, from month 0's bridges, shape (paths,)."""
+    mrr = (s["mrr"][:, 0] - s["new_mrr"][:, 0] - s["expansion_mrr"][:, 0]
+           + s["contraction_mrr"][:, 0] + s["churned_mrr"][:, 0])
+    customers = s["customers"][:, 0] - s["new_customers"][:, 0] + s["churned_customers"][:, 0]
+    return {"mrr": mrr, "customers": customers}
+
+
+def _scopes(result: SimulationResult, models: dict[str, CohortModel], allocation: str) -> list[_Scope]:
+    """One scope per segment, then the blended one (the company)."""
+    def build(name, get, scope_models, alloc):
+        s = {k: get(k) for k in SEGMENT_INPUTS}
+        s["gross_profit"] = s["revenue"] - s["cogs"]
+        budgets = [m.programme_spend for m in scope_models if _has_budget(result, m.segment)]
+        programme = None
+        if budgets:
+            spend = sum(budgets)
+            bought = sum(m.new_customers for m in scope_models if _has_budget(result, m.segment))
+            programme = np.stack([spend, bought])
+        return _Scope(name, s, _bridge_opening(s), scope_models, alloc, programme)
+
+    missing = [k for k in SEGMENT_INPUTS if k not in result.by_segment]
+    if missing:
+        raise KeyError(f"unit economics need segment series ({', '.join(missing)} not kept by segment); "
+                       f"simulate with by_segment=True and keep=UNIT_ECONOMICS_SERIES (or all series)")
+    key = "new_mrr" if allocation == "new_mrr" else "new_customers"
+    out = [build(seg, lambda k, seg=seg: result.segment(k, seg), [models[seg]], result.segment(key, seg))
+           for seg in result.segments]
+    return out + [build("blended", result.total, list(models.values()), None)]
+
+
+def _has_budget(result: SimulationResult, segment: str) -> bool:
+    return next(s for s in result.scenario.segments if s.name == segment).marketing_budget is not None
+
+
+def _sum(a: np.ndarray, first: int, last: int) -> np.ndarray:
+    """Sum over months ``first..last`` (clipped to the horizon; empty -> 0), shape (paths,)."""
+    return a[:, max(first, 0): last + 1].sum(axis=1)
+
+
+def _at(a: np.ndarray, opening: np.ndarray, t: int) -> np.ndarray:
+    """Value at month ``t``; ``t = -1`` is the opening value; earlier is nan."""
+    if t >= 0:
+        return a[:, t]
+    return opening if t == -1 else np.full(a.shape[0], np.nan)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den where den > 0, else nan (an undefined share, e.g. margin without revenue)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+@dataclass
+class _Company:
+    """Company-level inputs, shape (paths, months)."""
+
+    sm: np.ndarray
+    sm_lag: np.ndarray
+    alloc: np.ndarray
+    expense: dict[str, np.ndarray]
+    ebitda: np.ndarray
+    burn: np.ndarray
+
+
+def _company(result: SimulationResult, lag: int, allocation: str) -> _Company:
+    expense = {d: result.total(f"{d}_expense") for d in ("sm", "rnd", "cs", "ga")}
+    burn = -(result.total("net_cash_flow") - result.total("funding"))
+    return _Company(expense["sm"], lagged_spend(result, lag),
+                    result.total("new_mrr" if allocation == "new_mrr" else "new_customers"),
+                    expense, result.total("ebitda"), burn)
+
+
+def _acquisition(sc: _Scope, co: _Company, p: Period, lag: int) -> dict[str, np.ndarray]:
+    """New customers, CAC (fully loaded, lagged; programme), new ARPA and ACV."""
+    s, first = sc.s, max(p.first, lag)
+    spend = _sum(co.sm_lag, first, p.last)
+    if sc.alloc is not None:
+        spend = spend * _ratio(_sum(sc.alloc, first, p.last), _sum(co.alloc, first, p.last))
+    new_c = _sum(s["new_customers"], p.first, p.last)
+    out = {"new_customers": new_c,
+           "cac": fm.cac(spend, _sum(s["new_customers"], first, p.last)),
+           "new_arpa": _ratio(_sum(s["new_mrr"], p.first, p.last), new_c)}
+    out["acv"] = 12.0 * out["new_arpa"]
+    if sc.programme is not None:
+        out["cac_programme"] = fm.cac(_sum(sc.programme[0], p.first, p.last),
+                                      _sum(sc.programme[1], p.first, p.last))
+    return out
+
+
+def _rates(sc: _Scope, p: Period) -> dict[str, np.ndarray]:
+    """Customers and ARPA of the book at the end of the period, gross margin over it."""
+    s = sc.s
+    return {
+        "customers": s["customers"][:, p.last],
+        "arpa": _ratio(s["mrr"][:, p.last], s["customers"][:, p.last]),
+        "gross_margin": _ratio(_sum(s["gross_profit"], p.first, p.last), _sum(s["revenue"], p.first, p.last)),
+    }
+
+
+def _formula_ltv(base: dict, settings: dict) -> dict[str, np.ndarray]:
+    """LTV by the formula (and capped, discounted) from one segment's ARPA, margin and rates."""
+    monthly_discount = (1.0 + settings["discount_rate_annual"]) ** (1.0 / 12.0) - 1.0
+    arpa = np.where(base["new_customers"] > 0, base["new_arpa"], base["arpa"])
+    args = (arpa, base["gross_margin"], base["churn_rate"], base["expansion_rate"])
+    return {"ltv": fm.ltv(*args), "ltv_capped": fm.ltv_capped(*args, horizon_periods=settings["ltv_horizon_months"]),
+            "ltv_discounted": fm.ltv_discounted(*args, discount_rate=monthly_discount)}
+
+
+def _mix(parts: list[dict], key: str, weight: str) -> np.ndarray:
+    """Average of the segments' ``key`` weighted by their ``weight`` (0-weight segments left out)."""
+    total = sum(part[weight] for part in parts)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return sum(np.where(part[weight] > 0, part[key] * (part[weight] / total), 0.0) for part in parts)
+
+
+def _blend(parts: list[dict], base: dict) -> dict[str, np.ndarray]:
+    """Blended LTVs: the segments' weighted by their share of new customers (of customers
+    at the end when there are none), i.e. the expected LTV of a customer won; blended
+    expansion: the segments' weighted by their book's MRR."""
+    has = base["new_customers"] > 0
+    out = {key: np.where(has, _mix(parts, key, "new_customers"), _mix(parts, key, "customers"))
+           for key in ("ltv", "ltv_capped", "ltv_discounted")}
+    out["expansion_rate"] = _mix(parts, "expansion_rate", "book_mrr")
+    return out
+
+
+def _lifetime_value(sc: _Scope, p: Period, base: dict, settings: dict) -> dict[str, np.ndarray]:
+    """LTV (formula unless in ``base``, cohort), LTV:CAC and CAC payback (formula, cohort)."""
+    horizon = settings["ltv_horizon_months"]
+    out = {k: base[k] for k in ("ltv", "ltv_capped", "ltv_discounted") if k in base} or _formula_ltv(base, settings)
+    cumulative = sum(m.cumulative_margin(_sum(m.new_mrr, p.first, p.last), _sum(m.new_customers, p.first, p.last))
+                     for m in sc.models)
+    has = base["new_customers"] > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_customer = np.where(has[:, None], cumulative / np.where(has, base["new_customers"], 1.0)[:, None], np.nan)
+    out["ltv_cohort"] = per_customer[:, horizon - 1]
+    cac = base["cac"]
+    for name in ("ltv", "ltv_capped", "ltv_discounted", "ltv_cohort"):
+        out[name.replace("ltv", "ltv_to_cac")] = fm.ltv_to_cac(out[name], cac)
+    out["cac_payback"] = fm.cac_payback_months(cac, base["new_arpa"], base["gross_margin"])
+    out["cac_payback_cohort"] = np.where(has, payback_age(per_customer, np.where(has, cac, 0.0)), np.nan)
+    return out
+
+
+def _retention(sc: _Scope, p: Period) -> dict[str, np.ndarray]:
+    """What the book of twelve months before ``last`` did since: NRR, GRR, logo
+    retention, and the monthly churn and net expansion rates they imply."""
+    s, last = sc.s, p.last
+    keys = ("book_mrr", "nrr", "grr", "logo_retention", "churn_rate", "expansion_rate")
+    if last < NRR_MONTHS - 1:
+        return {k: np.full(s["mrr"].shape[0], np.nan) for k in keys}
+    w0 = last - NRR_MONTHS + 1
+    cohorts = np.arange(w0, last + 1)
+    book = {}
+    for key, curve, size in (("expansion_mrr", "expansion", "new_mrr"), ("contraction_mrr", "contraction", "new_mrr"),
+                             ("churned_mrr", "churned_mrr", "new_mrr"),
+                             ("churned_customers", "churned_customers", "new_customers")):
+        new = sum((getattr(m, size)[:, cohorts] * m.cumulative(curve)[:, last - cohorts]).sum(axis=1)
+                  for m in sc.models)
+        book[key] = _sum(s[key], w0, last) - new
+    start = _at(s["mrr"], sc.opening["mrr"], last - NRR_MONTHS)
+    out = {"book_mrr": start,
+           "nrr": fm.nrr(start, book["expansion_mrr"], book["contraction_mrr"], book["churned_mrr"]),
+           "grr": fm.grr(start, book["contraction_mrr"], book["churned_mrr"])}
+    customers = _at(s["customers"], sc.opening["customers"], last - NRR_MONTHS)
+    kept = np.clip(1.0 - _ratio(book["churned_customers"], customers), 0.0, 1.0)
+    out["logo_retention"] = kept
+    out["churn_rate"] = 1.0 - kept ** (1.0 / NRR_MONTHS)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        growth = np.where(kept > 0, out["nrr"] / np.where(kept > 0, kept, 1.0), 1.0)
+        out["expansion_rate"] = np.sign(growth) * np.abs(growth) ** (1.0 / NRR_MONTHS) - 1.0
+    return out
+
+
+def _magic(sc: _Scope, co: _Company, p: Period) -> dict[str, np.ndarray]:
+    """ARR added over the period per unit of S&M three months earlier."""
+    s, first, last = sc.s, max(p.first - 3, 0), p.last - 3
+    if last < first:
+        return {"magic_number": np.full(s["mrr"].shape[0], np.nan)}
+    spend = _sum(co.sm, first, last)
+    if sc.alloc is not None:
+        spend = spend * _ratio(_sum(sc.alloc, first + 3, p.last), _sum(co.alloc, first + 3, p.last))
+    arr_prev = 12.0 * _at(s["mrr"], sc.opening["mrr"], first + 2)
+    return {"magic_number": fm.magic_number(12.0 * s["mrr"][:, p.last], arr_prev, spend)}
+
+
+def _company_metrics(sc: _Scope, co: _Company, p: Period) -> dict[str, np.ndarray]:
+    """Growth, EBITDA margin, Rule of 40, burn multiple and cost shares (company only)."""
+    s = sc.s
+    revenue = _sum(s["revenue"], p.first, p.last)
+    year_ago = _at(s["revenue"], sc.opening["mrr"], p.last - 12)
+    out = {"growth": _ratio(s["revenue"][:, p.last], year_ago) - 1.0,
+           "ebitda_margin": _ratio(_sum(co.ebitda, p.first, p.last), revenue)}
+    out["rule_of_40"] = fm.rule_of_40(out["growth"], out["ebitda_margin"])
+    out["net_burn"] = _sum(co.burn, p.first, p.last)
+    out["net_new_arr"] = 12.0 * (s["mrr"][:, p.last] - _at(s["mrr"], sc.opening["mrr"], p.first - 1))
+    out["burn_multiple"] = fm.burn_multiple(out["net_burn"], out["net_new_arr"])
+    for dept, expense in co.expense.items():
+        out[f"{dept}_share"] = _ratio(_sum(expense, p.first, p.last), revenue)
+    return out
+
+
+def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_start: int | None = None,
+                   cac_lag_months: int = 0, allocation: str = "new_mrr", ltv_horizon_months: int = 60,
+                   discount_rate_annual: float = 0.10,
+                   models: dict[str, CohortModel] | None = None) -> PeriodMetrics:
+    """Every unit-economics metric, per path, per period, per segment and blended.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        Needs the series of :data:`UNIT_ECONOMICS_SERIES`; segment scopes appear when
+        they were kept by segment (``simulate(..., by_segment=True)``).
+    freq : {"month", "quarter", "year"}
+    fiscal_year_start : int, optional
+        Calendar month (1-12) a fiscal year starts; default the plan's first month.
+    cac_lag_months : int
+        Months between S&M spend and the wins it buys (0: same month).
+    allocation : {"new_mrr", "new_customers"}
+        How company S&M is shared between segments for their CAC and magic number.
+    ltv_horizon_months : int
+        Months counted by ``ltv_capped`` and ``ltv_cohort``.
+    discount_rate_annual : float
+        Discount rate of ``ltv_discounted`` (0.10 = 10% a year).
+    models : dict, optional
+        From :func:`planner.cohorts.cohort_models` (built when not given).
+
+    Returns
+    -------
+    PeriodMetrics
+        See the module notes for the definitions.
+    """
+    if cac_lag_months < 0 or ltv_horizon_months < 1:
+        raise ValueError(f"cac_lag_months must be >= 0 and ltv_horizon_months >= 1 "
+                         f"(got {cac_lag_months} and {ltv_horizon_months})")
+    settings = {"freq": freq, "fiscal_year_start": fiscal_year_start, "cac_lag_months": int(cac_lag_months),
+                "allocation": allocation, "ltv_horizon_months": int(ltv_horizon_months),
+                "discount_rate_annual": float(discount_rate_annual)}
+    spans = periods(result.months, freq, fiscal_year_start)
+    if models is None or next(iter(models.values())).max_age < ltv_horizon_months:
+        models = cohort_models(result, max(result.scenario.horizon, 120, ltv_horizon_months))
+    co = _company(result, int(cac_lag_months), allocation)
+    rows: dict[str, list[dict]] = {}
+    for sc in _scopes(result, models, allocation):  # segments first: blended LTV mixes theirs
+        rows[sc.name] = []
+        for j, p in enumerate(spans):
+            row = _acquisition(sc, co, p, int(cac_lag_months)) | _rates(sc, p) | _retention(sc, p)
+            if sc.alloc is None:
+                row |= _blend([rows[seg][j] for seg in result.segments], row) | _company_metrics(sc, co, p)
+            row |= _lifetime_value(sc, p, row, settings) | _magic(sc, co, p)
+            rows[sc.name].append(row)
+    order = ["blended", *result.segments]
+    values = {name: {k: np.stack([r[k] for r in rows[name]]).T for k in rows[name][0]} for name in order}
+    return PeriodMetrics(spans, values, settings)
