@@ -83,8 +83,10 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
            for p in chosen}
     for start in range(0, paths, BLOCK):
         stop = min(paths, start + BLOCK)
-        ops, financing = simulate_chunk(scenario, seed, start, start + BLOCK, chosen,
-                                        block_when_insolvent=block_when_insolvent)
+        # overflow is checked on the results below, with a message that says what to do
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            ops, financing = simulate_chunk(scenario, seed, start, start + BLOCK, chosen,
+                                            block_when_insolvent=block_when_insolvent)
         _check_finite(ops, financing, start)
         _store(ops, by_seg, ops_company, opening, start, stop)
         for name, arrays in fin.items():
