@@ -40,7 +40,8 @@ start, rebuilt from the MRR and customer bridges of month 0):
   (simulated): months until the cumulative gross margin per customer of ``P``'s
   cohorts covers the CAC (``inf``: not within the modelled ages).
 - **Magic number**: ARR added over ``P`` / S&M of the months three earlier (a quarter's
-  ARR change over the previous quarter's spend; a year's is the sum of its quarters').
+  ARR change over the previous quarter's spend; a year's is the sum of its quarters';
+  a month's is that of the quarter ending with it, from month 5).
   The first three months lack the earlier spend: they are left out (``nan`` if
   nothing is left). Segments use their share of the spend (new-business mix of the
   months whose ARR change is measured).
@@ -338,9 +339,14 @@ def _retention(sc: _Scope, p: Period) -> dict[str, np.ndarray]:
 
 
 def _magic(sc: _Scope, co: _Company, p: Period) -> dict[str, np.ndarray]:
-    """ARR added over the period per unit of S&M three months earlier."""
-    s, first, last = sc.s, max(p.first - 3, 0), p.last - 3
-    if last < first:
+    """ARR added over the period per unit of S&M three months earlier (a month: over the
+    quarter ending with it, against the quarter before, both inside the plan)."""
+    s = sc.s
+    if p.last - p.first < 2:
+        first, last = p.last - 5, p.last - 3
+    else:
+        first, last = max(p.first - 3, 0), p.last - 3
+    if last < first or first < 0:
         return {"magic_number": np.full(s["mrr"].shape[0], np.nan)}
     spend = _sum(co.sm, first, last)
     if sc.alloc is not None:
