@@ -118,7 +118,7 @@ def run(scenario, paths, seed, plan, out_dir, overrides, raise_month, confidence
     minimum extra raise.
     """
     from planner import simulate
-    from planner.export import write_run_outputs
+    from planner.export import output_dir, write_run_outputs
     from planner.format import summary_text
     from planner.summary import RUN_SERIES, summarise
 
@@ -127,8 +127,7 @@ def run(scenario, paths, seed, plan, out_dir, overrides, raise_month, confidence
     plan = _plan_option(sc, plan)
     result = simulate(sc, paths=paths, seed=seed, plan=plan, keep=RUN_SERIES, by_segment=False)
     summary = summarise(result, raise_month=month, confidence=confidence, until=until)
-    target = Path(out_dir) if out_dir else Path("outputs") / _safe_name(sc.name)
-    files = write_run_outputs(result, target, summary)
+    files = write_run_outputs(result, output_dir(sc.name, out_dir), summary)
     if as_json:
         click.echo(json.dumps(summary, indent=2))
         return
@@ -153,7 +152,7 @@ def compare(scenarios, plans, paths, seed, out_dir, overrides, as_json):
     With several: each file's default plan, same seed and paths. Writes comparison.csv
     and comparison.json.
     """
-    from planner.export import write_comparison
+    from planner.export import output_dir, write_comparison
     from planner.format import comparison_text
     from planner.funding import compare as compare_plans, compare_scenarios
 
@@ -169,17 +168,12 @@ def compare(scenarios, plans, paths, seed, out_dir, overrides, as_json):
                                    "file's default plan is used")
         comparison = compare_scenarios(loaded, paths=paths, seed=seed)
     data = comparison.to_dict()
-    target = Path(out_dir) if out_dir else Path("outputs") / _safe_name(loaded[0].name)
-    files = write_comparison(data, target)
+    files = write_comparison(data, output_dir(loaded[0].name, out_dir))
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
     click.echo(comparison_text(data, loaded[0].currency))
     click.echo("Wrote " + ", ".join(str(f) for f in files))
-
-
-def _safe_name(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "-" for c in name).strip("-.") or "scenario"
 
 
 @main.command()

@@ -65,3 +65,11 @@ def write_comparison(comparison: dict, out_dir: str | Path) -> list[Path]:
     write_text(files[0], comparison_csv(comparison))
     write_text(files[1], json.dumps(comparison, indent=2) + "\n")
     return files
+
+
+def output_dir(scenario_name: str, out: str | Path | None = None) -> Path:
+    """Where a run writes: ``out`` if given, else ``outputs/<scenario name>/`` (a safe folder name)."""
+    if out is not None:
+        return Path(out)
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in scenario_name).strip("-.")
+    return Path("outputs") / (safe or "scenario")

@@ -30,16 +30,25 @@ DERIVED = {
     "equity_book": (lambda get: get("cash") + get("receivables") - get("deferred_revenue")
                     - get("debt_balance"), False),
 }
-_PNL = ("revenue", "cogs", "sm_expense", "rnd_expense", "cs_expense", "ga_expense")
-#: what each derived series is computed from
-DEPENDS = {"arr": ("mrr",), "gross_profit": ("revenue", "cogs"),
-           "opex": ("sm_expense", "rnd_expense", "cs_expense", "ga_expense"),
-           "ebitda": _PNL,
-           "funding": ("equity_raised", "debt_drawn"),
-           "net_cash_flow": ("operating_cash_flow", "equity_raised", "debt_drawn", "debt_repaid",
-                             "interest"),
-           "net_income": _PNL + ("interest",),
-           "equity_book": ("cash", "receivables", "deferred_revenue", "debt_balance")}
+
+
+def _inputs_of(formula) -> tuple[str, ...]:
+    """The stored series a derived formula reads (found by running it on a recorder)."""
+    seen: list[str] = []
+
+    def record(name: str):
+        if name in DERIVED:
+            for inner in _inputs_of(DERIVED[name][0]):
+                seen.append(inner)
+        else:
+            seen.append(name)
+        return 0.0
+    formula(record)
+    return tuple(dict.fromkeys(seen))
+
+
+#: what each derived series is computed from (inferred, so it cannot drift)
+DEPENDS = {name: _inputs_of(formula) for name, (formula, _) in DERIVED.items()}
 SERIES = SEGMENT_SERIES + COMPANY_SERIES + tuple(DERIVED)
 UNITS = {"customers": "count", "new_customers": "count", "churned_customers": "count",
          "headcount": "people"}
