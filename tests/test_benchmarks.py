@@ -103,3 +103,10 @@ def test_markdown_table():
     assert "| LTV:CAC (`ltv_to_cac`) | 3 <= x < 4 | good |" in text
     assert "| Burn multiple (`burn_multiple`) | >= 3 | bad |" in text
     assert "| Rule of 40 (`rule_of_40`) | >= 40% | strong |" in text
+
+
+def test_docs_show_the_current_table():
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parent.parent / "docs" / "unit_economics.md"
+    assert bands_markdown() in docs.read_text(encoding="utf-8")
