@@ -9,8 +9,10 @@ from planner.errors import PlannerError, ScenarioError
 from planner.results import SimulationResult
 from planner.scenario.loader import load_scenario, parse_scenario
 from planner.scenario.model import Scenario
-from planner.simulate import simulate
+from planner.simulate import simulate, simulate_plans
+from planner.funding import Comparison, compare, compare_scenarios, minimum_raise
 
-__all__ = ["load_scenario", "parse_scenario", "simulate", "Scenario", "SimulationResult",
+__all__ = ["load_scenario", "parse_scenario", "simulate", "simulate_plans", "compare",
+           "compare_scenarios", "minimum_raise", "Comparison", "Scenario", "SimulationResult",
            "ScenarioError", "PlannerError"]
 __version__ = "0.1.0"
