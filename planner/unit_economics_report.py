@@ -86,19 +86,22 @@ def _float(x) -> float | None:
     return None if x is None or math.isnan(x) else float(x)
 
 
-def _unbounded(key: str, value: float, companions: dict[str, float], settings: dict) -> dict:
+def _unbounded(key: str, value: float, companions: dict[str, float], settings: dict,
+               ltv_finite: bool = False) -> dict:
     """The JSON form of an infinite quantile (with capped/discounted companions for LTV)."""
     if key == "cac_payback_cohort":
         reason = f"not paid back within {settings['max_age']} months"
     elif value < 0:
         reason = "negative gross margin that never decays (expansion >= churn)"
+    elif key == "ltv_to_cac" and ltv_finite:
+        reason = "zero CAC (no S&M spend)"
     else:
         reason = UNBOUNDED.get(key, "unbounded")
     out = {"unbounded": True, "reason": reason}
     for name, companion in companions.items():
-        out[name] = _float(companion) if np.isfinite(companion) or np.isnan(companion) else None
-        if companion == math.inf:
-            out[f"{name}_note"] = "unbounded too (expansion >= churn + discount rate)"
+        out[name] = None if np.isinf(companion) else _float(companion)
+        if np.isinf(companion):
+            out[f"{name}_note"] = "unbounded too"
     return out
 
 
@@ -110,22 +113,37 @@ def _entry(key: str, data: dict[str, np.ndarray], j: int, settings: dict) -> dic
     if key in ("ltv", "ltv_to_cac"):
         companions = {name: quantiles_across_paths(data[f"{key}_{name}"][:, j], QUANTILES)
                       for name in ("capped", "discounted")}
+    ltv_q = quantiles_across_paths(data["ltv"][:, j], QUANTILES) if key == "ltv_to_cac" else q
     entry: dict = {"unit": METRICS[key][1]}
     for i, label in enumerate(LABELS):
-        entry[label] = (_unbounded(key, q[i], {k: v[i] for k, v in companions.items()}, settings)
+        entry[label] = (_unbounded(key, q[i], {k: v[i] for k, v in companions.items()}, settings,
+                                   ltv_finite=bool(np.isfinite(ltv_q[i])))
                         if np.isinf(q[i]) else _float(q[i]))
     defined = float(np.mean(~np.isnan(values)))
     if defined < 1.0:
         entry["paths_defined"] = defined
     if defined == 0.0:
-        entry["note"] = UNDEFINED.get(key, "not defined")
+        entry["note"] = _why_undefined(key, data, j)
     if has_benchmark(key):
         entry["verdict"] = _verdict(key, q[1], companions, settings)
     return entry
 
 
+def _why_undefined(key: str, data: dict[str, np.ndarray], j: int) -> str:
+    """Why ``key`` is undefined on every path in period ``j``: what it depends on that is missing."""
+    needs_wins = key.startswith(("cac", "ltv_to_cac")) or key in ("acv", "ltv_cohort")
+    if needs_wins and not (data["new_customers"][:, j] > 0).any():
+        return "no new customers"
+    if key.startswith(("cac", "ltv_to_cac")) and key != "cac_programme" and np.isnan(data["cac"][:, j]).all():
+        return "no S&M spend known for these months (spend lag)"
+    if key.startswith(("ltv", "ltv_to_cac")) and key not in ("ltv_cohort", "ltv_to_cac_cohort"):
+        if np.isnan(data["churn_rate"][:, j]).all():
+            return "needs 12 months of history"
+    return UNDEFINED.get(key, "not defined")
+
+
 def _verdict(key: str, p50: float, companions: dict, settings: dict) -> str:
-    if key == "ltv_to_cac" and p50 == math.inf:
+    if key == "ltv_to_cac" and p50 == math.inf and np.isfinite(companions["capped"][1]):
         capped = companions["capped"][1]
         return f"{verdict(key, capped)} (on capped LTV)"
     return verdict(key, p50)
@@ -232,7 +250,7 @@ def _cell(key: str, entry: dict, currency: str) -> list[str]:
 def _verdicts(row: list[dict]) -> str:
     """``good``, or ``good -> excellent`` when the years differ."""
     found = [e["verdict"] for e in row if "verdict" in e]
-    if not found:
+    if all(v == "n/a" for v in found):
         return ""
     return found[0] if len(set(found)) == 1 else " -> ".join(found)
 

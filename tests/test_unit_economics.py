@@ -307,3 +307,29 @@ def test_bundled_scenarios(path):
     assert "nan" not in text and "inf" not in text
     header, rows = metric_series_table(r)
     assert len(rows) == r.scenario.horizon
+
+
+def test_short_plan_says_why_values_are_missing(tmp_path):
+    text = FLAT.format(new=10, ads=5000).replace("horizon_months: 24", "horizon_months: 2")
+    r = planner.simulate(scenario_from_text(text, tmp_path))
+    summary = unit_economics_summary(r, cac_lag_months=2)
+    json.dumps(summary, allow_nan=False)
+    year = summary["scopes"]["blended"]["first_year"]
+    assert summary["years"]["first_year"]["months"] == 2       # no full year: the partial one
+    assert year["cac"]["note"] == "no S&M spend known for these months (spend lag)"
+    assert year["ltv"]["note"] == "needs 12 months of history"
+    assert year["nrr"]["note"] == "needs 12 months of history"
+    assert year["magic_number"]["note"] == "no S&M spend three months earlier in the plan"
+    assert year["ltv_cohort"]["p50"] == pytest.approx(6000.0)
+    assert "n/a (needs 12 months of history)" in unit_economics_text(summary)
+
+
+def test_zero_cac_is_unbounded_ltv_to_cac_for_its_own_reason(tmp_path):
+    text = CHURN.format(g=0.0).split("  headcount:")[0]             # no S&M at all
+    summary = unit_economics_summary(planner.simulate(scenario_from_text(text, tmp_path)))
+    ratio = summary["scopes"]["s"]["first_year"]["ltv_to_cac"]
+    assert ratio["p50"]["reason"] == "zero CAC (no S&M spend)"
+    assert ratio["p50"]["capped"] is None and ratio["p50"]["capped_note"] == "unbounded too"
+    assert ratio["verdict"] == "excellent (may be under-investing)"
+    assert summary["scopes"]["s"]["first_year"]["cac"]["p50"] == 0.0
+    json.dumps(summary, allow_nan=False)
