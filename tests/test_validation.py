@@ -104,7 +104,7 @@ def by_line(lines: list[str]) -> list[str]:
 
 
 # ------------------------------------------------------------------------- the corpus
-DISTS = "normal, lognormal, triangular, pert, uniform"
+DISTS = "normal, lognormal, triangular, pert, uniform, truncnorm, beta, poisson, binomial, choice"
 TOP_KEYS = "name, description, start, horizon_months, currency, simulation, opening, segments, costs, funding"
 CAC = "segments.smb.acquisition.cac"
 CURVE = "segments.enterprise.retention.curve"
@@ -210,10 +210,10 @@ CORPUS = [
                  id="retention-model-missing"),
     # --- wrong types
     pytest.param([set_("opening.cash", "lots")],
-                 [("cash:", "opening.cash: must be a number or a distribution ({dist: ...}) (got 'lots')")],
+                 [("cash:", "opening.cash: must be a number, a distribution ({dist: ...}) or a 90% interval 'LOW to HIGH' (got 'lots')")],
                  id="text-for-number"),
     pytest.param([set_("opening.cash", True)],
-                 [("cash:", "opening.cash: must be a number or a distribution ({dist: ...}) (got True)")],
+                 [("cash:", "opening.cash: must be a number, a distribution ({dist: ...}) or a 90% interval 'LOW to HIGH' (got True)")],
                  id="boolean-for-number"),
     pytest.param([set_("opening", [1, 2])],
                  [("opening:", "opening: must be a mapping of keys to values (got a list)")],
@@ -313,7 +313,8 @@ CORPUS = [
                                      "0.1% to 99.9% range overflows); check the parameters")],
                  id="dist-overflowing"),
     pytest.param([set_("opening.cash", 10 ** 400)],
-                 [("cash:", f"opening.cash: must be a number or a distribution ({{dist: ...}}) (got {10 ** 400})")],
+                 [("cash:", f"opening.cash: must be a number, a distribution ({{dist: ...}}) or a 90% interval 'LOW to HIGH' "
+                            f"(got {10 ** 400})")],
                  id="integer-too-long-for-a-float"),
     pytest.param([set_("horizon_months", {"dist": "uniform", "low": 12, "high": 24})],
                  [("horizon_months:", "horizon_months: must be a number (got a mapping)")],
@@ -628,8 +629,8 @@ def test_numbers_in_exponent_form_are_numbers():
     sc = planner.load_scenario(FILE, ["costs.headcount[0].salary=1.5e5"])
     assert sc.opening_cash == 1e6 and sc.segments[0].arpa == 250.0 and sc.roles[0].salary == 150000.0
     quoted = SMALL.replace("cash: 1000000", "cash: '1e6'")
-    assert problems(quoted) == ["s.yaml:5: opening.cash: must be a number or a distribution ({dist: ...}) "
-                                "(got '1e6')"]
+    assert problems(quoted) == ["s.yaml:5: opening.cash: must be a number, a distribution ({dist: ...}) "
+                                "or a 90% interval 'LOW to HIGH' (got '1e6')"]
 
 
 def test_a_yes_key_is_shown_as_written():
@@ -685,8 +686,8 @@ def test_override_by_list_index_written_with_a_dot():
                  ["--set segments.smb.price.arpa=-1: segments.smb.price.arpa: must be >= 0 (got -1)"],
                  id="out-of-range"),
     pytest.param(["segments.smb.price.arpa=abc"],
-                 ["--set segments.smb.price.arpa=abc: segments.smb.price.arpa: must be a number or a distribution "
-                  "({dist: ...}) (got 'abc')"], id="text-for-number"),
+                 ["--set segments.smb.price.arpa=abc: segments.smb.price.arpa: must be a number, a distribution "
+                  "({dist: ...}) or a 90% interval 'LOW to HIGH' (got 'abc')"], id="text-for-number"),
     pytest.param(["segments.smb.price.arpu=450"],
                  ["--set segments.smb.price.arpu=450: segments.smb.price.arpu: unknown key; did you mean 'arpa'?"],
                  id="unknown-last-key"),

@@ -54,7 +54,8 @@ class Distribution:
 
     def mass_outside(self, low: float | None, high: float | None) -> float:
         """Probability of drawing below ``low`` or above ``high`` (None: unbounded)."""
-        below = 0.0 if low is None else float(self.frozen.cdf(low))
+        # P(X < low): just below the bound, so a discrete value on the bound is inside
+        below = 0.0 if low is None else float(self.frozen.cdf(np.nextafter(low, -np.inf)))
         above = 0.0 if high is None else float(self.frozen.sf(high))
         return below + above
 
@@ -64,7 +65,9 @@ class Distribution:
         return f"{self.family}({inner})"
 
 
-def _fmt(value: float) -> str:
+def _fmt(value) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_fmt(v) for v in value) + "]"
     return f"{value:g}"
 
 
@@ -132,6 +135,125 @@ def _finite_number(value: Any) -> bool:
         return False
 
 
+def _truncnorm(p: dict) -> tuple[Any, list[str]]:
+    if p["sd"] <= 0:
+        return None, [f"sd must be > 0 (got {_fmt(p['sd'])})"]
+    if not p["low"] < p["high"]:
+        return None, [f"needs low < high (got low={_fmt(p['low'])}, high={_fmt(p['high'])})"]
+    a, b = (p["low"] - p["mean"]) / p["sd"], (p["high"] - p["mean"]) / p["sd"]
+    return stats.truncnorm(a, b, loc=p["mean"], scale=p["sd"]), []
+
+
+def _beta(p: dict) -> tuple[Any, list[str]]:
+    """Beta by mean and sd (method of moments), for rates in (0, 1)."""
+    m, sd = p["mean"], p["sd"]
+    if not 0 < m < 1:
+        return None, [f"mean must be between 0 and 1 (got {_fmt(m)})"]
+    if not 0 < sd ** 2 < m * (1 - m):
+        return None, [f"sd must be > 0 and below sqrt(mean (1 - mean)) = {math.sqrt(m * (1 - m)):.4g} "
+                      f"(got {_fmt(sd)})"]
+    common = m * (1 - m) / sd ** 2 - 1
+    return stats.beta(m * common, (1 - m) * common), []
+
+
+def _poisson(p: dict) -> tuple[Any, list[str]]:
+    if p["mean"] <= 0:
+        return None, [f"mean must be > 0 (got {_fmt(p['mean'])})"]
+    return stats.poisson(p["mean"]), []
+
+
+def _binomial(p: dict) -> tuple[Any, list[str]]:
+    n, prob = p["n"], p["p"]
+    if n < 1 or n != int(n):
+        return None, [f"n must be a whole number >= 1 (got {_fmt(n)})"]
+    if not 0 <= prob <= 1:
+        return None, [f"p must be between 0 and 1 (got {_fmt(prob)})"]
+    return stats.binom(int(n), prob), []
+
+
+class _Choice:
+    """A discrete choice between values with weights, as a frozen-distribution lookalike.
+
+    The index of the chosen value is a :func:`scipy.stats.rv_discrete`; the values may
+    be any numbers.
+    """
+
+    def __init__(self, values: np.ndarray, weights: np.ndarray):
+        order = np.argsort(values, kind="stable")
+        self.values = np.asarray(values, dtype=float)[order]
+        probs = np.asarray(weights, dtype=float)[order]
+        self.index = stats.rv_discrete(values=(np.arange(len(values)), probs / probs.sum()))
+
+    def _value(self, index):
+        return self.values[np.asarray(index, dtype=int)]
+
+    def ppf(self, u):
+        return self._value(self.index.ppf(u))
+
+    def cdf(self, x):
+        x = np.asarray(x, dtype=float)
+        return self.index.cdf(np.searchsorted(self.values, x, side="right") - 1)
+
+    def sf(self, x):
+        return 1.0 - self.cdf(x)
+
+    def mean(self):
+        return float(self.values @ self.index.pk)
+
+    def support(self):
+        return float(self.values[0]), float(self.values[-1])
+
+
+def _choice(spec: dict) -> tuple[Any, list[tuple[str, str]], dict]:
+    values, weights = spec.get("values"), spec.get("weights")
+    if set(spec) - {"dist"} != {"values", "weights"}:
+        return None, [("", "choice takes {values, weights}, e.g. {dist: choice, values: [0.8, 1, 1.2], "
+                           "weights: [0.2, 0.6, 0.2]}")], {}
+    problems = [(k, "must be a list of numbers") for k, v in (("values", values), ("weights", weights))
+                if not isinstance(v, list) or not v or not all(_finite_number(x) for x in v)]
+    if problems:
+        return None, problems, {}
+    if len(values) != len(weights):
+        return None, [("weights", f"needs one weight per value ({len(values)} values, "
+                                  f"{len(weights)} weights)")], {}
+    if any(w < 0 for w in weights) or sum(weights) <= 0:
+        return None, [("weights", "must be >= 0 and not all 0")], {}
+    params = {"values": [float(v) for v in values], "weights": [float(w) for w in weights]}
+    return _Choice(np.array(values), np.array(weights)), [], params
+
+
+Z95 = stats.norm.ppf(0.95)
+
+
+def parse_interval(text: str) -> tuple[Distribution | None, str]:
+    """``"1500 to 2500"``: a 90% interval (5th to 95th percentile).
+
+    Lognormal when both ends are > 0 (strictly positive inputs), normal otherwise.
+
+    Returns
+    -------
+    dist : Distribution or None
+    problem : str
+        Empty when the text was a valid interval.
+    """
+    parts = [p.strip() for p in text.split(" to ")]
+    try:
+        low, high = (float(p) for p in parts) if len(parts) == 2 else (None, None)
+    except ValueError:
+        low = high = None
+    if low is None or not (math.isfinite(low) and math.isfinite(high)):
+        return None, "must be a number, a distribution ({dist: ...}) or a 90% interval 'LOW to HIGH'"
+    if not low < high:
+        return None, f"the interval needs LOW < HIGH (got {text!r})"
+    if low > 0:
+        sigma = math.log(high / low) / (2 * Z95)
+        median = math.sqrt(low * high)
+        return Distribution("lognormal", {"p5": low, "p95": high},
+                            stats.lognorm(s=sigma, scale=median)), ""
+    return Distribution("normal", {"p5": low, "p95": high},
+                        stats.norm((low + high) / 2, (high - low) / (2 * Z95))), ""
+
+
 Builder = Callable[[dict], tuple[Any, list[str]]]
 
 #: family -> (alternative sets of parameter names, builder)
@@ -141,6 +263,11 @@ FAMILIES: dict[str, tuple[tuple[tuple[str, ...], ...], Builder]] = {
     "triangular": ((("low", "mode", "high"),), _triangular),
     "pert": ((("low", "mode", "high"),), _pert),
     "uniform": ((("low", "high"),), _uniform),
+    "truncnorm": ((("mean", "sd", "low", "high"),), _truncnorm),
+    "beta": ((("mean", "sd"),), _beta),
+    "poisson": ((("mean",),), _poisson),
+    "binomial": ((("n", "p"),), _binomial),
+    "choice": ((("values", "weights"),), None),
 }
 
 
@@ -169,6 +296,9 @@ def parse_distribution(spec: dict) -> tuple[Distribution | None, list[tuple[str,
         extra = f"; did you mean '{hint[0]}'?" if hint else ""
         return None, [("dist", f"unknown distribution (got {family!r}); expected one of "
                                f"{', '.join(FAMILIES)}{extra}")]
+    if family == "choice":
+        frozen, problems, params = _choice(spec)
+        return (Distribution("choice", params, frozen) if frozen is not None else None), problems
     shapes, builder = FAMILIES[family]
     given = {k for k in spec if k != "dist"}
     shape = next((s for s in shapes if set(s) == given), None)

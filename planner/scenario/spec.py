@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from planner.errors import Problem
-from planner.scenario.distributions import FAMILIES, Distribution, parse_distribution
+from planner.scenario.distributions import (FAMILIES, Distribution, parse_distribution,
+                                            parse_interval)
 from planner.scenario.yamltree import LineMap, dotted
 
 INVALID = object()  # returned by a field whose value had a problem (already recorded)
@@ -149,8 +150,15 @@ class Number(Field):
     def check(self, value, path, ctx):
         if isinstance(value, dict) and self.dist:
             return self._check_dist(value, path, ctx)
+        if isinstance(value, str) and self.dist and " to " in value:
+            dist, problem = parse_interval(value)
+            if dist is None:
+                ctx.error(path, problem)
+                return INVALID
+            return self._accept_dist(dist, path, ctx)
         if not is_finite_number(value):
-            expected = "a number or a distribution ({dist: ...})" if self.dist else "a number"
+            expected = ("a number, a distribution ({dist: ...}) or a 90% interval 'LOW to HIGH'"
+                        if self.dist else "a number")
             ctx.error(path, f"must be {expected}", value)
             return INVALID
         if self.integer and value != int(value):
@@ -167,6 +175,10 @@ class Number(Field):
             ctx.error(path + ((key,) if key else ()), message)
         if dist is None:
             return INVALID
+        return self._accept_dist(dist, path, ctx)
+
+    def _accept_dist(self, dist, path, ctx):
+        """Range checks of a parsed distribution; the input becomes a :class:`Param`."""
         if not math.isfinite(dist.frozen.ppf(0.999999)) or not math.isfinite(dist.frozen.ppf(1e-6)):
             ctx.error(path, f"{dist.describe()} is too wide to simulate")
             return INVALID
@@ -208,7 +220,9 @@ class Number(Field):
             number["exclusiveMaximum" if self.high_open else "maximum"] = self.high
         if not self.dist:
             return self._with_doc(number)
-        return self._with_doc({"anyOf": [number, {"$ref": "#/$defs/distribution"}]})
+        interval = {"type": "string", "pattern": r"^\s*-?[0-9.eE+-]+\s+to\s+-?[0-9.eE+-]+\s*$",
+                    "description": "a 90% interval 'LOW to HIGH' (lognormal if LOW > 0, else normal)"}
+        return self._with_doc({"anyOf": [number, {"$ref": "#/$defs/distribution"}, interval]})
 
 
 class Text(Field):
@@ -408,7 +422,9 @@ def distribution_schema() -> dict:
     variants = []
     for family, (shapes, _) in FAMILIES.items():
         for shape in shapes:
-            props = {"dist": {"const": family}} | {k: {"type": "number"} for k in shape}
+            kind = {"type": "array", "items": {"type": "number"}} if family == "choice" else \
+                {"type": "number"}
+            props = {"dist": {"const": family}} | {k: kind for k in shape}
             variants.append({"type": "object", "properties": props,
                              "required": ["dist", *shape], "additionalProperties": False})
     return {"description": "A distribution, sampled once per simulated path.", "oneOf": variants}
