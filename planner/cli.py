@@ -108,30 +108,38 @@ def _plan_option(scenario, plan: str | None) -> str | None:
 @click.option("--until", type=click.Choice(["horizon", "breakeven"]), default="horizon",
               show_default=True, help="Keep cash above the minimum through the horizon, or only "
               "until each path's cash-flow breakeven.")
+@click.option("--fiscal-year-start", type=click.IntRange(1, 12), help="Month (1-12) fiscal years "
+              "start in, for the unit economics (default: the scenario's start month).")
+@click.option("--cac-lag", type=click.IntRange(0, 24), default=0, show_default=True,
+              help="Months between S&M spend and the wins it buys, for CAC.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON and nothing else.")
 @user_errors
-def run(scenario, paths, seed, plan, out_dir, overrides, raise_month, confidence, until, as_json):
+def run(scenario, paths, seed, plan, out_dir, overrides, raise_month, confidence, until,
+        fiscal_year_start, cac_lag, as_json):
     """Simulate SCENARIO (default: the bundled Series A example) and write its tables.
 
     Writes projection.csv (monthly P10/P50/P90 of the key series) and summary.json to
     outputs/<scenario name>/, and prints the headline ranges, runway, breakeven and the
     minimum extra raise.
     """
-    from planner import simulate
-    from planner.export import output_dir, write_run_outputs
+    from planner.export import output_dir, write_run
     from planner.format import summary_text
-    from planner.summary import RUN_SERIES, summarise
+    from planner.summary import run_scenario
+    from planner.unit_economics_report import unit_economics_text
 
     sc = _load(scenario, overrides)
     month = _month_option(sc, raise_month)
-    plan = _plan_option(sc, plan)
-    result = simulate(sc, paths=paths, seed=seed, plan=plan, keep=RUN_SERIES, by_segment=False)
-    summary = summarise(result, raise_month=month, confidence=confidence, until=until)
-    files = write_run_outputs(result, output_dir(sc.name, out_dir), summary)
+    outcome = run_scenario(sc, paths=paths, seed=seed, plan=_plan_option(sc, plan),
+                           raise_month=month, confidence=confidence, until=until,
+                           fiscal_year_start=fiscal_year_start, cac_lag_months=cac_lag)
+    files = write_run(outcome, output_dir(sc.name, out_dir))
+    summary = outcome.summary
     if as_json:
-        click.echo(json.dumps(summary, indent=2))
+        click.echo(json.dumps(summary, indent=2, allow_nan=False))
         return
     click.echo(summary_text(summary))
+    click.echo("")
+    click.echo(unit_economics_text(summary["unit_economics"], summary["currency"]))
     click.echo("Wrote " + ", ".join(str(f) for f in files))
 
 

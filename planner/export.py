@@ -22,6 +22,27 @@ def projection_csv(result: SimulationResult) -> str:
     return buf.getvalue()
 
 
+def metric_series_csv(result: SimulationResult) -> str:
+    """Monthly P10/P50/P90 of the unit-economics metrics as CSV (empty cell: undefined)."""
+    from planner.unit_economics_report import metric_series_table
+
+    header, rows = metric_series_table(result)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([row[0]] + ["" if v is None else f"{v:.6g}" for v in row[1:]])
+    return buf.getvalue()
+
+
+def write_run(run, out_dir: str | Path) -> list[Path]:
+    """Write a :class:`planner.summary.Run`: projection.csv, unit_economics.csv, summary.json."""
+    files = write_run_outputs(run.result, out_dir, run.summary)
+    target = Path(out_dir) / "unit_economics.csv"
+    write_text(target, metric_series_csv(run.unit_economics_result))
+    return files[:1] + [target] + files[1:]
+
+
 def write_run_outputs(result: SimulationResult, out_dir: str | Path,
                       summary: dict) -> list[Path]:
     """Write ``projection.csv`` and ``summary.json`` into ``out_dir``.

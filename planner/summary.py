@@ -1,6 +1,8 @@
 """Headline numbers of a simulation, as plain data (for the terminal, JSON and reports)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from planner.results import SimulationResult
@@ -106,3 +108,46 @@ def projection_table(result: SimulationResult, names=TABLE_SERIES) -> tuple[list
             columns.append(row)
     rows = [[str(m)] + [float(c[i]) for c in columns] for i, m in enumerate(result.months)]
     return header, rows
+
+
+#: paths used for the unit economics of a run (they need series by segment)
+UNIT_ECONOMICS_PATHS = 10_000
+
+
+@dataclass
+class Run:
+    """What ``planner run`` computes: the result, its summary, and unit-economics inputs.
+
+    ``unit_economics_result`` holds the first ``min(paths, UNIT_ECONOMICS_PATHS)`` paths
+    by segment; they are the same paths as in ``result`` (a path depends only on the
+    seed and its index).
+    """
+
+    result: SimulationResult
+    summary: dict
+    unit_economics_result: SimulationResult
+
+
+def run_scenario(scenario, *, paths: int | None = None, seed: int | None = None,
+                 plan: str | None = None, raise_month: int = 0, confidence: float = 0.9,
+                 until: str = "horizon", fiscal_year_start: int | None = None,
+                 cac_lag_months: int = 0) -> Run:
+    """Simulate a scenario and summarise it, as ``planner run`` does.
+
+    The headline series of all paths are kept as company totals (bounded memory); the
+    unit economics, which need series by segment, use the first
+    :data:`UNIT_ECONOMICS_PATHS` paths.
+    """
+    from planner.simulate import simulate
+    from planner.unit_economics import UNIT_ECONOMICS_SERIES
+    from planner.unit_economics_report import unit_economics_summary
+
+    result = simulate(scenario, paths=paths, seed=seed, plan=plan, keep=RUN_SERIES,
+                      by_segment=False)
+    summary = summarise(result, raise_month=raise_month, confidence=confidence, until=until)
+    ue_result = simulate(scenario, paths=min(result.paths, UNIT_ECONOMICS_PATHS), seed=result.seed,
+                         plan=result.plan, keep=UNIT_ECONOMICS_SERIES)
+    summary["unit_economics"] = unit_economics_summary(
+        ue_result, fiscal_year_start=fiscal_year_start, cac_lag_months=cac_lag_months)
+    summary["unit_economics"]["paths"] = ue_result.paths
+    return Run(result, summary, ue_result)

@@ -160,7 +160,7 @@ def test_run_writes_projection_and_summary(runner):
     result = runner.invoke(main, ["run", "small.yaml"])
     assert result.exit_code == 0, result.output
     out = Path("outputs") / "tiny"
-    assert sorted(p.name for p in out.iterdir()) == ["projection.csv", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["projection.csv", "summary.json", "unit_economics.csv"]
     assert "Wrote " in result.stdout and "projection.csv" in result.stdout
     with open(out / "projection.csv", newline="") as f:
         rows = list(csv.reader(f))
@@ -177,7 +177,7 @@ def test_run_writes_projection_and_summary(runner):
 def test_run_out_option(runner):
     result = runner.invoke(main, ["run", "small.yaml", "--out", "elsewhere/run1", "--json"])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in Path("elsewhere/run1").iterdir()) == ["projection.csv", "summary.json"]
+    assert sorted(p.name for p in Path("elsewhere/run1").iterdir()) == ["projection.csv", "summary.json", "unit_economics.csv"]
     assert not Path("outputs").exists()
 
 
@@ -351,3 +351,15 @@ def test_main_help_lists_every_command(runner):
     assert (main.help or "").strip()
     for name in main.commands:
         assert f"  {name} " in result.stdout
+
+
+def test_run_prints_and_saves_unit_economics(runner):
+    result = runner.invoke(main, ["run", "example.yaml", "--paths", "200", "--cac-lag", "1",
+                                  "--fiscal-year-start", "4"])
+    assert result.exit_code == 0, result.output
+    assert "LTV:CAC" in result.stdout and "unbounded (expansion >= churn)" in result.stdout
+    assert "inf" not in result.stdout.replace("infinite", "")
+    data = json.loads((Path("outputs") / "series-a-midmarket" / "summary.json").read_text())
+    assert data["unit_economics"]["paths"] == 200
+    header = (Path("outputs") / "series-a-midmarket" / "unit_economics.csv").read_text().splitlines()[0]
+    assert header.startswith("month,")
