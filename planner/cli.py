@@ -59,12 +59,23 @@ def main() -> None:
     """
 
 
-def _load(path: str | None, overrides: tuple[str, ...]):
+def _load(path: str | None, overrides: tuple[str, ...], sampling: str | None = None):
+    """Load a scenario (default: the bundled one); warnings go to stderr."""
     from planner import load_scenario
 
     if path is None:
         path = str(default_scenario_path())
-    return load_scenario(path, overrides)
+    if sampling is not None:
+        overrides = tuple(overrides) + (f"simulation.sampling={sampling}",)
+    scenario = load_scenario(path, overrides)
+    for warning in scenario.warnings:
+        click.echo(f"Warning: {scenario.source}: {warning}", err=True)
+    return scenario
+
+
+def sampling_option(func):
+    return click.option("--sampling", type=click.Choice(["monte_carlo", "latin_hypercube", "sobol"]),
+                        help="Sampling method (default: the scenario's simulation.sampling).")(func)
 
 
 def _month_option(scenario, text: str | None) -> int:
@@ -113,9 +124,10 @@ def _plan_option(scenario, plan: str | None) -> str | None:
 @click.option("--cac-lag", type=click.IntRange(0, 24), default=0, show_default=True,
               help="Months between S&M spend and the wins it buys, for CAC.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON and nothing else.")
+@sampling_option
 @user_errors
 def run(scenario, paths, seed, plan, out_dir, overrides, raise_month, confidence, until,
-        fiscal_year_start, cac_lag, as_json):
+        fiscal_year_start, cac_lag, as_json, sampling):
     """Simulate SCENARIO (default: the bundled Series A example) and write its tables.
 
     Writes projection.csv (monthly P10/P50/P90 of the key series) and summary.json to
@@ -127,7 +139,7 @@ def run(scenario, paths, seed, plan, out_dir, overrides, raise_month, confidence
     from planner.summary import run_scenario
     from planner.unit_economics_report import unit_economics_text
 
-    sc = _load(scenario, overrides)
+    sc = _load(scenario, overrides, sampling)
     month = _month_option(sc, raise_month)
     outcome = run_scenario(sc, paths=paths, seed=seed, plan=_plan_option(sc, plan),
                            raise_month=month, confidence=confidence, until=until,
@@ -152,8 +164,9 @@ def run(scenario, paths, seed, plan, out_dir, overrides, raise_month, confidence
               help="Output folder (default: outputs/<scenario name>/).")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override inputs (as for run).")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON and nothing else.")
+@sampling_option
 @user_errors
-def compare(scenarios, plans, paths, seed, out_dir, overrides, as_json):
+def compare(scenarios, plans, paths, seed, out_dir, overrides, as_json, sampling):
     """Compare funding plans on the same random draws.
 
     With one SCENARIO (default: the bundled example): its funding plans side by side.
@@ -164,7 +177,7 @@ def compare(scenarios, plans, paths, seed, out_dir, overrides, as_json):
     from planner.format import comparison_text
     from planner.funding import compare as compare_plans, compare_scenarios
 
-    loaded = [_load(s, overrides) for s in scenarios] or [_load(None, overrides)]
+    loaded = [_load(s, overrides, sampling) for s in scenarios] or [_load(None, overrides, sampling)]
     if len(loaded) == 1:
         names = None if plans is None else [p.strip() for p in plans.split(",") if p.strip()]
         for name in names or []:

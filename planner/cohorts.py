@@ -34,7 +34,7 @@ import numpy as np
 
 from planner.engine.retention import trajectory
 from planner.engine.revenue import new_business
-from planner.engine.sampling import Inputs, sample_params
+from planner.engine.sampling import Inputs, draw_inputs
 from planner.results import SimulationResult
 
 ALLOCATIONS = ("new_mrr", "new_customers")
@@ -135,7 +135,7 @@ def cohort_models(result: SimulationResult, max_age: int | None = None) -> dict[
     """
     sc = result.scenario
     ages = np.arange(max(sc.horizon, DEFAULT_MAX_AGE) if max_age is None else int(max_age))
-    inputs = Inputs(sc, sample_params(sc.params, result.seed, 0, result.paths))
+    inputs = Inputs(sc, draw_inputs(sc, result.seed, 0, result.paths))
     out = {}
     for seg in sc.segments:
         new_c, new_m, spend = (inputs.full(a) for a in new_business(seg, inputs))

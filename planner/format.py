@@ -71,6 +71,11 @@ def summary_text(summary: dict) -> str:
     lines.append(_cash_out_line(summary["cash_out"]))
     if "funding" in summary:
         lines.append(funding_text(summary["funding"], cur, summary["end"]))
+    sampling = summary.get("sampling")
+    if sampling and (sampling["method"] != "monte_carlo" or sampling["correlations"]):
+        lines.append(f"  Sampling: {sampling['method'].replace('_', ' ')}" + "".join(
+            f"; {c['inputs'][0]} ~ {c['inputs'][1]}: rank correlation {c['target']:+.2f} target, "
+            f"{c['achieved']:+.2f} achieved" for c in sampling["correlations"]))
     return "\n".join(lines)
 
 

@@ -137,12 +137,12 @@ def minimum_raise(result: SimulationResult, *, month: int = 0, confidence: float
 
 
 def _minimum_cash(result: SimulationResult) -> np.ndarray:
-    from planner.engine.sampling import Inputs, sample_params
+    from planner.engine.sampling import Inputs, draw_inputs
 
     value = result.scenario.minimum_cash
     if isinstance(value, float):
         return np.full(result.paths, value)
-    draws = sample_params(result.scenario.params, result.seed, 0, result.paths)
+    draws = draw_inputs(result.scenario, result.seed, 0, result.paths)
     return Inputs(result.scenario, draws).value(value)[:, 0]
 
 

@@ -150,4 +150,31 @@ def run_scenario(scenario, *, paths: int | None = None, seed: int | None = None,
     summary["unit_economics"] = unit_economics_summary(
         ue_result, fiscal_year_start=fiscal_year_start, cac_lag_months=cac_lag_months)
     summary["unit_economics"]["paths"] = ue_result.paths
+    summary["sampling"] = sampling_report(scenario, result.seed, result.paths)
+    summary["warnings"] = list(scenario.warnings)
     return Run(result, summary, ue_result)
+
+
+def sampling_report(scenario, seed: int, paths: int, *, limit: int = 100_000) -> dict:
+    """The sampling method and, per correlated pair, target vs achieved rank correlation.
+
+    Achieved correlations are measured on the first ``min(paths, limit)`` paths' draws.
+    """
+    from planner.engine.correlation import achieved
+    from planner.engine.sampling import draw_inputs
+
+    out: dict = {"method": scenario.sampling, "correlations": []}
+    corr = scenario.correlation
+    if corr is None:
+        return out
+    draws = draw_inputs(scenario, seed, 0, min(paths, limit))
+    got = achieved(draws, corr.columns)
+    names = {p.index: p.path for p in scenario.params}
+    for i, a in enumerate(corr.columns):
+        for j in range(i + 1, len(corr.columns)):
+            b = corr.columns[j]
+            if corr.rank[i, j] != 0:
+                out["correlations"].append({"inputs": [names[a], names[b]],
+                                            "target": float(corr.rank[i, j]),
+                                            "achieved": float(got[i, j])})
+    return out

@@ -10,7 +10,7 @@ import numpy as np
 from planner.engine.costs import department_costs, segment_cogs
 from planner.engine.financing import apply_plan
 from planner.engine.revenue import segment_revenue
-from planner.engine.sampling import Inputs, sample_params
+from planner.engine.sampling import Inputs, draw_inputs
 from planner.scenario.model import Plan, Scenario
 
 #: series kept per segment, shape (paths, months, segments)
@@ -91,7 +91,7 @@ def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int,
     financing : dict of plan name -> dict of ndarray
         See :func:`finance`; the plans share the operating paths.
     """
-    inputs = Inputs(scenario, sample_params(scenario.params, seed, start, stop))
+    inputs = Inputs(scenario, draw_inputs(scenario, seed, start, stop))
     ops = operations(scenario, inputs)
     plans = (scenario.plan(),) if plans is None else plans
     return ops, {p.name: finance(scenario, p, inputs, ops, block_when_insolvent=block_when_insolvent)

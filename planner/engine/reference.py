@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from planner.engine.sampling import sample_params
+from planner.engine.sampling import draw_inputs
 from planner.scenario.model import Retention, Scenario, Segment, Series
 from planner.scenario.spec import Param
 
@@ -182,7 +182,7 @@ def simulate_reference(scenario: Scenario, seed: int, paths: int, plans=None):
     from planner.engine.core import FINANCING_SERIES, OPENING, OPERATING_SERIES, SEGMENT_SERIES
 
     plans = (scenario.plan(),) if plans is None else plans
-    draws = sample_params(scenario.params, seed, 0, paths)
+    draws = draw_inputs(scenario, seed, 0, paths)
     T, S = scenario.horizon, len(scenario.segments)
     ops = {n: np.zeros((paths, T, S)) for n in SEGMENT_SERIES}
     ops |= {n: np.zeros((paths, T)) for n in OPERATING_SERIES}

@@ -8,15 +8,35 @@ bit-identical results.
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import qmc
 
-from planner.scenario.model import Scenario, Series, Value
+from planner.engine.correlation import impose
+
+from planner.scenario.model import Correlation, Scenario, Series, Value
 from planner.scenario.spec import Param
 
 BLOCK = 1024  # paths per random block; changing it changes the draws
 
 
-def uniforms(seed: int, n_inputs: int, start: int, stop: int) -> np.ndarray:
+def _block_uniforms(rng: np.random.Generator, n_inputs: int, method: str) -> np.ndarray:
+    """One block of ``BLOCK`` points in the unit cube, shape (BLOCK, n_inputs)."""
+    if method == "monte_carlo":
+        return rng.random((BLOCK, n_inputs))
+    engine = qmc.LatinHypercube if method == "latin_hypercube" else qmc.Sobol
+    try:
+        sampler = engine(d=n_inputs, rng=rng)
+    except TypeError:  # SciPy < 1.15 calls it seed
+        sampler = engine(d=n_inputs, seed=rng)
+    return sampler.random(BLOCK)
+
+
+def uniforms(seed: int, n_inputs: int, start: int, stop: int, method: str = "monte_carlo",
+             correlation: Correlation | None = None) -> np.ndarray:
     """Uniform numbers in (0, 1) for paths ``start..stop-1``.
+
+    Each block of :data:`BLOCK` paths is a Monte Carlo, Latin-hypercube or scrambled
+    Sobol sample of its own (``BLOCK`` is a power of 2, as Sobol wants), with the
+    correlated columns reordered by Iman-Conover inside the block.
 
     Returns
     -------
@@ -26,13 +46,17 @@ def uniforms(seed: int, n_inputs: int, start: int, stop: int) -> np.ndarray:
     blocks = []
     for block in range(first, last + 1):
         rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
-        blocks.append(rng.random((BLOCK, n_inputs)))
+        u = _block_uniforms(rng, n_inputs, method)
+        if correlation is not None:
+            u = impose(u, correlation.columns, correlation.normal, rng)
+        blocks.append(u)
     u = np.concatenate(blocks, axis=0)[start - first * BLOCK: stop - first * BLOCK]
-    # random() is in [0, 1); keep ppf finite at the edge
+    # keep the inverse CDFs finite at the edges
     return np.clip(u, 1e-12, 1 - 1e-12)
 
 
-def sample_params(params: tuple[Param, ...], seed: int, start: int, stop: int) -> np.ndarray:
+def sample_params(params: tuple[Param, ...], seed: int, start: int, stop: int,
+                  method: str = "monte_carlo", correlation: Correlation | None = None) -> np.ndarray:
     """Draw every uncertain input for paths ``start..stop-1``.
 
     Returns
@@ -44,7 +68,7 @@ def sample_params(params: tuple[Param, ...], seed: int, start: int, stop: int) -
     n = stop - start
     if not params:
         return np.empty((n, 0))
-    u = uniforms(seed, len(params), start, stop)
+    u = uniforms(seed, len(params), start, stop, method, correlation)
     out = np.empty_like(u)
     for param in params:
         low = -np.inf if param.low is None else param.low
@@ -56,6 +80,12 @@ def sample_params(params: tuple[Param, ...], seed: int, start: int, stop: int) -
         column = param.dist.ppf(f_low + u[:, param.index] * (f_high - f_low))
         out[:, param.index] = np.clip(column, low, high)
     return out
+
+
+def draw_inputs(scenario: Scenario, seed: int, start: int, stop: int) -> np.ndarray:
+    """The draws of every uncertain input of ``scenario`` for paths ``start..stop-1``,
+    with its sampling method and correlations; shape (stop - start, len(scenario.params))."""
+    return sample_params(scenario.params, seed, start, stop, scenario.sampling, scenario.correlation)
 
 
 class Inputs:

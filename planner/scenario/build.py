@@ -15,6 +15,7 @@ from scipy import stats
 
 from planner.scenario.distributions import Distribution
 from planner.scenario.model import (OpexLine, Retention, Role, Round, Scenario, Segment, Series)
+from planner.scenario.build_correlation import build_correlation
 from planner.scenario.build_funding import build_plans
 from planner.scenario.schema import BILLING_NAMES
 from planner.scenario.spec import INVALID, Context
@@ -273,12 +274,14 @@ def build_scenario(spec: dict, ctx: Context) -> Scenario | None:
         if index is not None:
             rounds.append(Round(r["name"], index, r["amount"]))
     plans, default_plan = build_plans(b, funding)
+    sim = spec["simulation"]
+    correlation, warnings = build_correlation(sim, ctx) if sim is not INVALID else (None, ())
     if ctx.problems:
         return None
-    sim = spec["simulation"]
     return Scenario(
         name=spec["name"], description=spec["description"], source=ctx.lines.source,
         start=spec["start"], horizon=spec["horizon_months"], currency=spec["currency"],
         paths=sim["paths"], seed=sim["seed"], opening_cash=spec["opening"]["cash"],
         segments=segments, roles=roles, opex=opex, rounds=tuple(rounds), params=tuple(ctx.params),
-        plans=plans, default_plan=default_plan, minimum_cash=funding["minimum_cash"])
+        plans=plans, default_plan=default_plan, minimum_cash=funding["minimum_cash"],
+        sampling=sim["sampling"], correlation=correlation, warnings=warnings)

@@ -176,6 +176,25 @@ class Plan:
 
 
 @dataclass(frozen=True)
+class Correlation:
+    """Rank correlations between uncertain inputs.
+
+    Attributes
+    ----------
+    columns : tuple of int
+        Draw columns (``Param.index``) that take part.
+    rank : ndarray, shape (k, k)
+        Target Spearman correlations (after repair, if asked for).
+    normal : ndarray, shape (k, k)
+        The normal-score correlation that produces them (positive definite).
+    """
+
+    columns: tuple[int, ...]
+    rank: np.ndarray = field(compare=False)
+    normal: np.ndarray = field(compare=False)
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A validated scenario, ready to sample and simulate.
 
@@ -204,6 +223,10 @@ class Scenario:
     plans: tuple[Plan, ...] = (Plan("committed rounds only"),)
     default_plan: str = "committed rounds only"
     minimum_cash: Value = 0.0
+    sampling: str = "monte_carlo"
+    correlation: Correlation | None = None
+    #: things the user should know that are not errors (e.g. a repaired correlation matrix)
+    warnings: tuple[str, ...] = ()
 
     @property
     def months(self) -> np.ndarray:

@@ -10,6 +10,7 @@ from planner.scenario.spec import (INVALID, ListOf, MapOf, Month, Number, OneOf,
                                    distribution_schema)
 
 DEPARTMENTS = ("sales", "marketing", "rnd", "cs", "ga")
+SAMPLING_METHODS = ("monte_carlo", "latin_hypercube", "sobol")
 BILLING_NAMES = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}
 
 
@@ -199,6 +200,18 @@ def scenario_spec() -> Record:
                             default=1000),
             "seed": Number("random seed; same seed, same results", low=0, integer=True,
                            dist=False, default=0),
+            "sampling": Text("how the uncertain inputs are sampled", default="monte_carlo",
+                             choices=SAMPLING_METHODS),
+            "correlations": ListOf(Record({
+                "between": ListOf(Text(), "two uncertain inputs by their key path, e.g. "
+                                          "segments.smb.acquisition.cac"),
+                "rank": Number("target rank (Spearman) correlation", low=-1.0, high=1.0,
+                               dist=False),
+            }), "rank correlations between uncertain inputs (Iman-Conover)", default=[]),
+            "if_correlations_invalid": Text("when the correlations cannot all hold at once (the "
+                                            "matrix is not positive semidefinite): stop with an "
+                                            "error, or use the nearest valid matrix with a warning",
+                                            choices=("error", "nearest"), default="error"),
         }, default={}),
         "opening": Record({
             "cash": Number("cash at the start", unit="currency"),
