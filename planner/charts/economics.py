@@ -1,0 +1,173 @@
+"""Unit economics over time against their benchmark bands; the funnel (when modelled)."""
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+from matplotlib.axes import Axes
+
+from planner.benchmarks import ALIASES, benchmark
+from planner.charts.bridge import period_centres
+from planner.charts.style import (BAD, FAIR, GOOD, INK, MUTED, OKABE_ITO, POOR, chart_style, context_line,
+                                  finish, legend_below, month_axis, new_axes, new_axes_row, titles)
+from planner.cohorts import quantiles_across_paths
+from planner.errors import PlannerError
+
+#: colour of each benchmark band, lowest values first (see planner.benchmarks.BANDS)
+BAND_COLOURS = {
+    "ltv_to_cac": (BAD, FAIR, GOOD, GOOD),
+    "cac_payback": (GOOD, FAIR, POOR, BAD),
+    "burn_multiple": (GOOD, GOOD, FAIR, POOR, BAD),
+}
+#: (metric drawn solid, metric drawn dashed, panel title, y label, y floor of the top, y cap)
+PANELS = (
+    ("ltv_to_cac_cohort", "ltv_to_cac", "LTV:CAC", "LTV / CAC", 6.0, 15.0),
+    ("cac_payback_cohort", "cac_payback", "CAC payback", "Months", 30.0, 60.0),
+    ("burn_multiple", None, "Burn multiple", "Net burn / net new ARR", 4.0, 8.0),
+)
+LEGEND = {
+    "ltv_to_cac_cohort": "P50, LTV = simulated 5-year cohort margin",
+    "ltv_to_cac": "P50, LTV by formula (margin / (churn - expansion))",
+    "cac_payback_cohort": "P50, simulated cohort (churn and expansion included)",
+    "cac_payback": "P50, formula (CAC / new MRR x gross margin)",
+    "burn_multiple": "P50",
+}
+#: funnel stages in order, by the series name the funnel model is expected to use
+FUNNEL_STAGES = (("leads", "Leads"), ("mqls", "MQLs"), ("sqls", "SQLs"), ("opportunities", "Opportunities"),
+                 ("new_customers", "Closed won"))
+
+
+def bench_key(metric: str) -> str:
+    """The benchmark a metric is judged by (``ltv_to_cac_cohort`` -> ``ltv_to_cac``)."""
+    return ALIASES.get(metric, metric)
+
+
+def _bands(ax: Axes, metric: str, top: float) -> None:
+    """Shade the benchmark bands of ``metric`` up to ``top`` and name them in the right margin."""
+    bench = benchmark(metric)
+    edges = (0.0,) + tuple(bench.thresholds) + (top,)
+    colours = BAND_COLOURS[bench_key(metric)]
+    for i, label in enumerate(bench.labels):
+        low, high = edges[i], min(edges[i + 1], top)
+        if high <= low:
+            continue
+        ax.axhspan(low, high, color=colours[i], alpha=0.10 + 0.04 * (i % 2), linewidth=0, zorder=0)
+        ax.annotate(textwrap.fill(label, 16), (1.0, (low + high) / 2), xycoords=("axes fraction", "data"), xytext=(6, 0),
+                    textcoords="offset points", va="center", ha="left", fontsize=8.5, color=MUTED,
+                    annotation_clip=False)
+
+
+def unit_economics_quantiles(result, metrics) -> tuple[list, dict[str, np.ndarray]]:
+    """P10/P50/P90 across paths of blended metrics by calendar quarter.
+
+    Returns
+    -------
+    periods : list of planner.unit_economics.Period
+    values : dict of str -> ndarray, shape (3, quarters)
+        ``inf`` where unbounded, ``nan`` where undefined.
+    """
+    from planner.unit_economics import period_metrics
+
+    pm = period_metrics(result, "quarter", fiscal_year_start=1)
+    blended = pm.values["blended"]
+    return pm.periods, {m: quantiles_across_paths(blended[m]) for m in metrics if m in blended}
+
+
+def plot_unit_economics(result, *, axes=None) -> np.ndarray:
+    """LTV:CAC, CAC payback and burn multiple by quarter, over their benchmark bands.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        A full result with segment series (see
+        :data:`planner.unit_economics.UNIT_ECONOMICS_SERIES`).
+    axes : sequence of three Axes, optional
+        Where to draw; by default a new wide figure with three panels.
+
+    Returns
+    -------
+    ndarray of Axes, shape (3,)
+        Each panel: the blended metric's P50 (solid) with its P10-P90 band, the formula
+        version dashed where it differs, and the benchmark bands of
+        :mod:`planner.benchmarks` shaded and named on the right. Values beyond the
+        panel (an unbounded formula LTV when expansion >= churn, a payback never
+        reached) are clipped to its top edge; the legend says so.
+    """
+    metrics = [m for panel in PANELS for m in panel[:2] if m]
+    with chart_style():
+        axes = new_axes_row(axes, 3, figsize=(15.0, 5.625))
+        spans, q = unit_economics_quantiles(result, metrics)
+        slices = [(p.label, p.first, p.last) for p in spans]
+        x, _ = period_centres(result.months, slices)
+        subtitles = (context_line(result, plan=False), "blended across segments", "company, cash burn excluding financing")
+        for ax, sub, (solid, dashed, title, ylabel, floor, cap) in zip(axes, subtitles, PANELS):
+            shown = np.concatenate([q[solid][2]] + ([q[dashed][1]] if dashed else []))
+            finite = shown[np.isfinite(shown)]
+            top = min(cap, max(floor, 1.15 * float(finite.max()) if finite.size else floor))
+            _bands(ax, solid, top)
+            clip = lambda v: np.where(np.isinf(v), top, np.minimum(v, top))  # noqa: E731
+            ax.fill_between(x, clip(q[solid][0]), clip(q[solid][2]), color=OKABE_ITO["blue"], alpha=0.22,
+                            linewidth=0, label="P10-P90")
+            ax.plot(x, clip(q[solid][1]), color=INK, linewidth=2.2, marker="o", markersize=3.5,
+                    label=LEGEND[solid])
+            notes = []
+            if dashed is not None:
+                ax.plot(x, clip(q[dashed][1]), color=INK, linewidth=1.4, linestyle="--", label=LEGEND[dashed])
+                if np.isinf(q[dashed][1]).any():
+                    notes.append("formula unbounded (expansion >= churn): drawn at the top")
+            over = [q[solid][1], q[solid][2]] + ([q[dashed][1]] if dashed else [])
+            if any((np.isfinite(v) & (v > top)).any() for v in over):
+                notes.append(f"values above {top:g} drawn at the top edge")
+            ax.set_ylim(0, top)
+            month_axis(ax, result.months, compact=True)
+            ax.set_ylabel(ylabel)
+            handles, labels = ax.get_legend_handles_labels()
+            for note in notes:
+                handles.append(ax.plot([], [], linestyle="none")[0])
+                labels.append(note)
+            legend_below(ax, handles, labels, ncols=1)
+            titles(ax, f"{title} by quarter", sub)
+        for ax in axes:
+            finish(ax)
+        return axes
+
+
+def plot_funnel(result, *, ax: Axes | None = None) -> Axes:
+    """Funnel stage volumes over the plan (P50) with the conversion rate between stages.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        Needs the funnel series (``leads`` and the later stages).
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+        One bar per stage (total over the plan, P50 across paths) and the stage-to-stage
+        conversion rates written between the bars.
+
+    Raises
+    ------
+    PlannerError
+        When the scenario has no funnel: acquisition is given as new customers or a
+        marketing budget and CAC, so there are no stage volumes to draw.
+    """
+    names = set(result.names)
+    if "leads" not in names:
+        raise PlannerError("this scenario has no funnel (acquisition is given as new customers or as "
+                           "a marketing budget and CAC), so there are no stage volumes to chart")
+    stages = [(key, label) for key, label in FUNNEL_STAGES if key in names]
+    with chart_style():
+        ax = new_axes(ax)
+        totals = [float(np.median(result.total(key).sum(axis=1))) for key, _ in stages]
+        ax.bar(range(len(stages)), totals, 0.6, color=OKABE_ITO["blue"])
+        for i in range(1, len(stages)):
+            rate = totals[i] / totals[i - 1] if totals[i - 1] > 0 else float("nan")
+            ax.annotate(f"{rate:.1%}", (i - 0.5, max(totals[i - 1], totals[i])), xytext=(0, 6),
+                        textcoords="offset points", ha="center", color=INK, fontsize=10)
+        ax.set_xticks(range(len(stages)), [label for _, label in stages])
+        ax.grid(False, axis="x")
+        ax.set_ylabel("Total over the plan (P50)")
+        titles(ax, "Funnel: volume by stage and conversion", context_line(result, plan=False))
+        return finish(ax)

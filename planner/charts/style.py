@@ -1,0 +1,246 @@
+"""One chart style for every planner chart: palette, rc settings, axis formatters, titles.
+
+Nothing here touches matplotlib's global state: the style is applied with
+:func:`chart_style` (a :func:`matplotlib.rc_context`), and figures are created with
+:class:`matplotlib.figure.Figure` directly, never through pyplot, so a notebook's or an
+application's own settings are left alone.
+"""
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+from typing import Iterator
+
+import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.dates import DateFormatter, MonthLocator
+from matplotlib.figure import Figure
+from matplotlib.ticker import Formatter, PercentFormatter
+from matplotlib.transforms import offset_copy
+
+from planner.format import SYMBOLS
+
+#: Okabe & Ito (2008) colour-blind-safe palette, in the order charts use it
+OKABE_ITO = {
+    "blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
+    "sky": "#56B4E9", "purple": "#CC79A7", "yellow": "#F0E442", "black": "#000000",
+}
+PALETTE = tuple(OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion", "sky", "purple",
+                                       "yellow", "black"))
+INK = "#222222"      # text and P50 lines
+MUTED = "#666666"    # subtitles, reference lines
+GRID = "#DDDDDD"
+#: departments in chart order, with their labels and colours
+DEPARTMENTS = {"sales": ("Sales", OKABE_ITO["blue"]), "marketing": ("Marketing", OKABE_ITO["sky"]),
+               "rnd": ("R&D", OKABE_ITO["orange"]), "cs": ("Customer success", OKABE_ITO["green"]),
+               "ga": ("G&A", OKABE_ITO["purple"])}
+#: verdict colours for benchmark bands, best to worst
+GOOD, FAIR, POOR, BAD = OKABE_ITO["green"], OKABE_ITO["sky"], OKABE_ITO["orange"], OKABE_ITO["vermillion"]
+
+#: slide-sized figures (16:9 at 10 inches wide); two-panel figures are wider
+FIGSIZE = (10.0, 5.625)
+FIGSIZE_WIDE = (13.0, 5.625)
+FIGSIZE_TALL = (10.0, 9.0)
+#: PNG at 2x for slides: 10 in x 200 dpi = 2,000 px wide
+SLIDE_DPI = 200
+
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 11,
+    "axes.titlesize": 13,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.titlecolor": INK,
+    "axes.labelsize": 11,
+    "axes.labelcolor": INK,
+    "axes.edgecolor": "#888888",
+    "axes.linewidth": 0.8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "axes.axisbelow": True,
+    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+    "grid.color": GRID,
+    "grid.linewidth": 0.8,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.frameon": False,
+    "legend.fontsize": 10,
+    "figure.facecolor": "white",
+    "figure.dpi": 100,
+    "savefig.facecolor": "white",
+    "svg.hashsalt": "planner",    # stable ids: the same chart gives the same SVG
+    "image.cmap": "cividis",
+    "text.parse_math": False,     # "$2.9M to $3.1M" is money, not mathtext
+}
+
+
+@contextmanager
+def chart_style() -> Iterator[None]:
+    """The planner chart style, for the duration of a ``with`` block only."""
+    with matplotlib.rc_context(STYLE):
+        yield
+
+
+def new_axes(ax: Axes | None, figsize=FIGSIZE) -> Axes:
+    """``ax`` itself, or the axes of a new constrained-layout figure (not registered with pyplot)."""
+    if ax is not None:
+        return ax
+    return Figure(figsize=figsize, layout="constrained").add_subplot()
+
+
+def new_axes_row(axes, n: int, figsize=FIGSIZE_WIDE, **kwargs) -> np.ndarray:
+    """``axes`` (a sequence of ``n`` Axes) as an array, or ``n`` side-by-side axes of a new figure."""
+    if axes is not None:
+        out = np.asarray(axes, dtype=object).ravel()
+        if out.size != n:
+            raise ValueError(f"this chart draws on {n} axes (got {out.size})")
+        return out
+    fig = Figure(figsize=figsize, layout="constrained")
+    return np.asarray(fig.subplots(1, n, squeeze=False, **kwargs)[0], dtype=object)
+
+
+def context_line(result, *, plan: bool = True, extra: str = "") -> str:
+    """The subtitle: ``scenario · plan NAME · 2,000 paths`` (and ``extra``)."""
+    sc = result.scenario
+    parts = [sc.name]
+    if plan and getattr(result, "plan", ""):
+        parts.append(f"plan {result.plan}")
+    parts.append(f"{result.paths:,} paths, seed {result.seed}")
+    if extra:
+        parts.append(extra)
+    return " · ".join(parts)
+
+
+def titles(ax: Axes, title: str, subtitle: str) -> None:
+    """A bold title and a grey subtitle line under it, both left-aligned over the axes.
+
+    The title gets a blank second line; the subtitle is drawn in it, 6 points above the
+    axes (the title's own pad), so constrained layout keeps room for both.
+    """
+    ax.set_title(f"{title}\n", loc="left", pad=6)
+    where = offset_copy(ax.transAxes, fig=ax.figure, x=0, y=7, units="points")
+    ax.text(0.0, 1.0, subtitle, transform=where, ha="left", va="bottom", color=MUTED, fontsize=10)
+
+
+def finish(ax: Axes) -> Axes:
+    """Create the axes' ticks inside the style context (they copy the style from the first)."""
+    ax.xaxis.get_major_ticks()
+    ax.yaxis.get_major_ticks()
+    return ax
+
+
+def _unit(limit: float) -> tuple[float, str]:
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if limit >= size:
+            return size, suffix
+    return 1.0, ""
+
+
+class MoneyFormatter(Formatter):
+    """Axis ticks as money with one unit for the whole axis: ``$0, $2.5M, $5.0M, $7.5M``.
+
+    The unit (K, M, B) is chosen from the largest tick, and the decimals are the fewest
+    that keep every tick distinct, so the labels of one axis line up. A single value
+    (the cursor readout) is formatted like :func:`planner.format.money`.
+    """
+
+    def __init__(self, currency: str = "USD"):
+        self.currency = currency
+        self._size, self._suffix, self._digits = 1.0, "", 0
+
+    def set_locs(self, locs) -> None:
+        super().set_locs(locs)
+        finite = np.asarray([v for v in locs if np.isfinite(v)], dtype=float)
+        if finite.size == 0:
+            return
+        lo, hi = self.axis.get_view_interval() if self.axis is not None else (finite.min(), finite.max())
+        visible = finite[(finite >= min(lo, hi) - 1e-9) & (finite <= max(lo, hi) + 1e-9)]
+        visible = visible if visible.size else finite
+        self._size, self._suffix = _unit(float(np.abs(visible).max()))
+        scaled = visible / self._size
+        self._digits = 0
+        while self._digits < 3 and np.any(np.abs(scaled - np.round(scaled, self._digits)) > 1e-6):
+            self._digits += 1
+
+    def __call__(self, value, pos=None) -> str:
+        if pos is None:
+            from planner.format import money
+            return money(float(value), self.currency)
+        if abs(value) < 1e-9 * self._size:
+            return self._wrap("0", False)
+        return self._wrap(f"{abs(value) / self._size:.{self._digits}f}{self._suffix}", value < 0)
+
+    def _wrap(self, text: str, negative: bool) -> str:
+        symbol = SYMBOLS.get(self.currency)
+        sign = "-" if negative else ""
+        return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {self.currency}"
+
+
+def money_axis(axis, currency: str) -> None:
+    """Currency tick labels on ``ax.yaxis`` or ``ax.xaxis``."""
+    axis.set_major_formatter(MoneyFormatter(currency))
+
+
+def percent_axis(axis, decimals: int = 0) -> None:
+    """Tick labels as percentages of 1.0."""
+    axis.set_major_formatter(PercentFormatter(1.0, decimals=decimals))
+
+
+def month_axis(ax: Axes, months: np.ndarray, pad_days: int = 0, compact: bool = False) -> None:
+    """Month ticks on the x axis: every 3, 6 or 12 months from the plan's first month.
+
+    Labels are ``Jan 2027``; minor ticks mark quarters on long plans. ``compact`` (for
+    narrow panels) labels fewer ticks: years (``2027``) for plans starting in January,
+    else ``Jan 27``.
+    """
+    months = np.asarray(months, dtype="datetime64[M]")
+    span = len(months)
+    first = int(months[0].astype(int) % 12)  # 0 = January
+    if compact:
+        step = 12 if span > 24 else 6
+        fmt = "%Y" if step == 12 and first == 0 else "%b %y"
+    else:
+        step = 3 if span <= 15 else 6 if span <= 36 else 12
+        fmt = "%b %Y"
+    ax.xaxis.set_major_locator(MonthLocator(bymonth=sorted({(first + k) % 12 + 1 for k in range(0, 12, step)})))
+    if step > 3:
+        ax.xaxis.set_minor_locator(MonthLocator(bymonth=sorted({(first + k) % 12 + 1 for k in range(0, 12, 3)})))
+    ax.xaxis.set_major_formatter(DateFormatter(fmt))
+    start = months[0].astype("datetime64[D]") - np.timedelta64(pad_days, "D")
+    end = (months[-1] + 1).astype("datetime64[D]") + np.timedelta64(pad_days, "D") - np.timedelta64(1, "D")
+    ax.set_xlim(start, end if span > 1 else end + np.timedelta64(1, "D"))
+
+
+def month_dates(months: np.ndarray) -> np.ndarray:
+    """Months as ``datetime64[D]`` at the first of each month (for plotting)."""
+    return np.asarray(months, dtype="datetime64[M]").astype("datetime64[D]")
+
+
+def nice_ceiling(value: float) -> float:
+    """1, 2, 2.5 or 5 times a power of ten, at least ``value`` (> 0)."""
+    if not np.isfinite(value) or value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    for m in (1, 2, 2.5, 5, 10):
+        if m * power >= value * (1 - 1e-12):
+            return m * power
+    return 10 * power
+
+
+def legend_below(ax: Axes, handles=None, labels=None, ncols: int | None = None):
+    """The legend centred under the axes, below the tick labels and the x label if any,
+    so it never hides data (constrained layout makes room for it)."""
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return None
+    ncols = ncols or min(len(handles), 4)
+    below = 26 + (18 if ax.get_xlabel() else 0)
+    where = offset_copy(ax.transAxes, fig=ax.figure, x=0, y=-below, units="points")
+    return ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=where,
+                     ncols=ncols, borderaxespad=0.0, handlelength=1.8, columnspacing=1.6)
