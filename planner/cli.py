@@ -1,9 +1,11 @@
 """Command-line interface: a thin layer that parses options, calls the library, writes files."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -73,6 +75,47 @@ def _load(path: str | None, overrides: tuple[str, ...], sampling: str | None = N
     return scenario
 
 
+class PathsType(click.ParamType):
+    """A number of paths (1 to 10 million) or ``auto``."""
+
+    name = "N|auto"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) or value == "auto":
+            return value
+        try:
+            number = int(str(value).replace("_", "").replace(",", ""))
+        except ValueError:
+            self.fail(f"{value!r} is not a whole number or 'auto'", param, ctx)
+        if not 1 <= number <= 10_000_000:
+            self.fail(f"{number} is not between 1 and 10,000,000", param, ctx)
+        return number
+
+
+@contextlib.contextmanager
+def progress_bar(enabled: bool = True):
+    """A progress callback that draws on stderr, only on a terminal and after a second."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    started = time.monotonic()
+    shown = [False]
+
+    def update(done: int, total: int) -> None:
+        if time.monotonic() - started < 1.0 and not shown[0]:
+            return
+        shown[0] = True
+        width = 30
+        filled = int(width * done / total)
+        click.echo(f"\r  simulating [{'#' * filled}{'.' * (width - filled)}] "
+                   f"{done:,}/{total:,} paths", nl=False, err=True)
+    try:
+        yield update
+    finally:
+        if shown[0]:
+            click.echo("\r" + " " * 70 + "\r", nl=False, err=True)
+
+
 def sampling_option(func):
     return click.option("--sampling", type=click.Choice(["monte_carlo", "latin_hypercube", "sobol"]),
                         help="Sampling method (default: the scenario's simulation.sampling).")(func)
@@ -105,7 +148,9 @@ def _plan_option(scenario, plan: str | None) -> str | None:
 
 @main.command()
 @click.argument("scenario", required=False, type=click.Path())
-@click.option("--paths", type=click.IntRange(1, 10_000_000), help="Monte Carlo paths (default: the scenario's).")
+@click.option("--paths", type=PathsType(), help="Monte Carlo paths (default: the scenario's), or "
+              "'auto': add paths until ARR P50 is known to 1% and the cash-out probability to "
+              "0.5 points (95% confidence).")
 @click.option("--seed", type=click.IntRange(0), help="Random seed (default: the scenario's).")
 @click.option("--plan", help="Funding plan from funding.plans (default: funding.plan or the first).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
@@ -141,9 +186,11 @@ def run(scenario, paths, seed, plan, out_dir, overrides, raise_month, confidence
 
     sc = _load(scenario, overrides, sampling)
     month = _month_option(sc, raise_month)
-    outcome = run_scenario(sc, paths=paths, seed=seed, plan=_plan_option(sc, plan),
-                           raise_month=month, confidence=confidence, until=until,
-                           fiscal_year_start=fiscal_year_start, cac_lag_months=cac_lag)
+    with progress_bar(enabled=not as_json) as progress:
+        outcome = run_scenario(sc, paths=paths, seed=seed, plan=_plan_option(sc, plan),
+                               raise_month=month, confidence=confidence, until=until,
+                               fiscal_year_start=fiscal_year_start, cac_lag_months=cac_lag,
+                               progress=progress)
     files = write_run(outcome, output_dir(sc.name, out_dir))
     summary = outcome.summary
     if as_json:

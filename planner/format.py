@@ -69,6 +69,8 @@ def summary_text(summary: dict) -> str:
     lines.append(_row(f"Cash at {summary['end']}", summary["cash_end"], m))
     lines.append(_row("Cash trough (lowest balance)", summary["cash_trough"], m))
     lines.append(_cash_out_line(summary["cash_out"]))
+    if "monte_carlo_error" in summary:
+        lines.append(_precision_line(summary["monte_carlo_error"], cur))
     if "funding" in summary:
         lines.append(funding_text(summary["funding"], cur, summary["end"]))
     sampling = summary.get("sampling")
@@ -77,6 +79,17 @@ def summary_text(summary: dict) -> str:
             f"; {c['inputs'][0]} ~ {c['inputs'][1]}: rank correlation {c['target']:+.2f} target, "
             f"{c['achieved']:+.2f} achieved" for c in sampling["correlations"]))
     return "\n".join(lines)
+
+
+def _precision_line(err: dict, currency: str) -> str:
+    """``Monte Carlo error (95%): ARR P50 +-$120K (0.4%), cash runs out +-0.6 points``."""
+    arr = err["arr_end_p50"]
+    half = (arr["ci95"][1] - arr["ci95"][0]) / 2
+    relative = f" ({percent(half / abs(arr['estimate']))})" if arr["estimate"] else ""
+    prob = err["cash_out_probability"]
+    points = 100 * (prob["ci95"][1] - prob["ci95"][0]) / 2
+    return (f"  Monte Carlo error (95%): ARR P50 +-{money(half, currency)}{relative}, "
+            f"probability that cash runs out +-{points:.1f} points")
 
 
 def _cash_out_line(out: dict) -> str:

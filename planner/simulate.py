@@ -18,7 +18,7 @@ from planner.scenario.model import Scenario
 
 def simulate(scenario: Scenario, *, paths: int | None = None, seed: int | None = None,
              plan: str | None = None, keep: Iterable[str] | None = None,
-             by_segment: bool = True) -> SimulationResult:
+             by_segment: bool = True, progress=None) -> SimulationResult:
     """Run the Monte Carlo simulation of a scenario under one funding plan.
 
     Parameters
@@ -36,6 +36,8 @@ def simulate(scenario: Scenario, *, paths: int | None = None, seed: int | None =
         Keeping fewer saves memory on large runs.
     by_segment : bool
         Keep segment series per segment (True) or only their company totals (False).
+    progress : callable, optional
+        ``progress(paths_done, paths_total)``, called after each block.
 
     Returns
     -------
@@ -49,13 +51,13 @@ def simulate(scenario: Scenario, *, paths: int | None = None, seed: int | None =
     """
     name = scenario.plan(plan).name
     return simulate_plans(scenario, (name,), paths=paths, seed=seed, keep=keep,
-                          by_segment=by_segment)[name]
+                          by_segment=by_segment, progress=progress)[name]
 
 
 def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | None = None,
                    seed: int | None = None, keep: Iterable[str] | None = None,
-                   by_segment: bool = True, block_when_insolvent: bool = True
-                   ) -> dict[str, SimulationResult]:
+                   by_segment: bool = True, block_when_insolvent: bool = True,
+                   progress=None) -> dict[str, SimulationResult]:
     """Simulate several funding plans on the same paths (common random numbers).
 
     The operating series are computed once and shared (the same arrays) by the results.
@@ -88,6 +90,8 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
             ops, financing = simulate_chunk(scenario, seed, start, start + BLOCK, chosen,
                                             block_when_insolvent=block_when_insolvent)
         _check_finite(ops, financing, start)
+        if progress is not None:
+            progress(stop, paths)
         _store(ops, by_seg, ops_company, opening, start, stop)
         for name, arrays in fin.items():
             for key, array in arrays.items():
