@@ -22,6 +22,11 @@ def _figure(drawn) -> Figure:
     return first.figure
 
 
+def release(drawn) -> None:
+    """Free a drawn chart's figure (its artists) once it has been saved."""
+    _figure(drawn).clear()
+
+
 def figure_bytes(drawn, fmt: str = "png", dpi: int = SLIDE_DPI) -> bytes:
     """Render a chart to PNG or SVG bytes.
 
@@ -64,7 +69,7 @@ def save_chart(drawn, path: str | Path, fmt: str | None = None, dpi: int = SLIDE
     return path
 
 
-def write_standard_charts(result, out_dir: str | Path, fmt: str = "png", kinds=None) -> list[Path]:
+def write_standard_charts(result, out_dir: str | Path, fmt: str = "png", kinds=None, detail=None) -> list[Path]:
     """Draw the charts a result supports and write them as ``<out_dir>/<kind>.<fmt>``.
 
     Parameters
@@ -74,25 +79,37 @@ def write_standard_charts(result, out_dir: str | Path, fmt: str = "png", kinds=N
         Created if missing; files are written atomically.
     fmt : {"png", "svg"}
     kinds : iterable of str, optional
-        Chart names of :data:`planner.charts.CHARTS`; None draws every chart the result
-        has the series for (:func:`planner.charts.available_charts`). Asking for one it
-        lacks raises :class:`~planner.errors.PlannerError` naming what is missing.
+        Chart names of :data:`planner.charts.CHARTS`; None draws every chart the results
+        have the series for (:func:`planner.charts.available_charts`). Asking for one they
+        lack raises :class:`~planner.errors.PlannerError` naming what is missing.
+    detail : SimulationResult, optional
+        The same scenario's first paths with every series by segment (``planner run``'s
+        ``Run.unit_economics_result``): draws the charts ``result`` lacks the series for
+        (MRR bridge, unit economics, P&L) and the cohort charts (which rebuild cohorts
+        from the first paths' draws).
 
     Returns
     -------
     list of Path
         The files written, in chart order.
     """
-    from planner.charts import available_charts, draw_chart, shared_models
+    from planner.charts import CHARTS, available_charts, draw_chart, shared_models
 
-    kinds = available_charts(result) if kinds is None else list(kinds)
+    have = set(available_charts(result))
+    extra = set(available_charts(detail)) if detail is not None else set()
+    if kinds is None:
+        kinds = [k for k in CHARTS if k in have | extra]
     out_dir = Path(out_dir)
-    models = shared_models(result, kinds)
     files = []
+    models = {}
     for kind in kinds:
-        drawn = draw_chart(kind, result, models=models)
+        source = detail if detail is not None and kind in extra and (
+            kind not in have or kind in ("cohort_layers", "retention")) else result
+        if id(source) not in models:
+            models[id(source)] = shared_models(source, kinds)
+        drawn = draw_chart(kind, source, models=models[id(source)])
         files.append(save_chart(drawn, out_dir / f"{kind}.{fmt}", fmt))
-        _figure(drawn).clear()
+        release(drawn)
     return files
 
 
@@ -102,5 +119,5 @@ def write_comparison_chart(comparison, out_dir: str | Path, fmt: str = "png") ->
 
     drawn = plot_plan_comparison(comparison)
     path = save_chart(drawn, Path(out_dir) / f"plan_comparison.{fmt}", fmt)
-    _figure(drawn).clear()
+    release(drawn)
     return path

@@ -1,0 +1,141 @@
+"""What the report says beyond the numbers: its charts, its warnings, and metric formatting."""
+from __future__ import annotations
+
+import base64
+
+from planner.format import money, percent
+
+#: charts of the report, in order
+REPORT_CHARTS = ("arr_fan", "cash_fan", "mrr_bridge", "cohort_layers", "retention", "unit_economics",
+                 "pnl", "headcount")
+#: verdicts a board should hear about (the bottom bands of planner.benchmarks)
+BAD_VERDICTS = ("problematic", "bad", "inefficient", "suspect", "below 40%")
+
+
+def chart_images(result, comparison=None, kinds=REPORT_CHARTS, dpi: int = 110) -> list[tuple[str, str, bytes]]:
+    """The report's charts as PNG bytes, for each chart the result has the series for.
+
+    Parameters
+    ----------
+    result : SimulationResult
+    comparison : planner.funding.Comparison, optional
+        Adds the plan comparison chart.
+    kinds : sequence of str
+        Chart kinds of :data:`planner.charts.CHARTS`.
+    dpi : int
+        110 dpi keeps a 10-inch chart sharp on a laptop screen (1,100 px) and the HTML small.
+
+    Returns
+    -------
+    list of (kind, caption, png bytes)
+    """
+    from planner.charts import CHARTS, available_charts, draw_chart, shared_models
+    from planner.charts.fans import plot_plan_comparison
+    from planner.charts.files import figure_bytes, release
+
+    have = set(available_charts(result))
+    chosen = [k for k in kinds if k in have]
+    models = shared_models(result, chosen)
+    drawn = [(kind, draw_chart(kind, result, models=models)) for kind in chosen]
+    if comparison is not None:
+        drawn.append(("plan_comparison", plot_plan_comparison(comparison)))
+    out = []
+    for kind, axes in drawn:
+        out.append((kind, CHARTS[kind][3], figure_bytes(axes, "png", dpi)))
+        release(axes)
+    return out
+
+
+def data_url(png: bytes) -> str:
+    """A ``data:image/png;base64,...`` URL: the image travels inside the HTML."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def metric_title(key: str) -> str:
+    """The display name of a unit-economics metric."""
+    from planner.unit_economics_report import METRICS
+
+    return METRICS.get(key, (key,))[0]
+
+
+def metric_number(value, unit: str, currency: str) -> str:
+    """One quantile of a unit-economics entry: money, percent, months, count or ratio."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, dict):
+        return "unbounded"
+    if unit == "money":
+        return money(value, currency)
+    if unit == "fraction":
+        return percent(value)
+    if unit == "months":
+        return f"{value:.1f} months"
+    if unit == "count":
+        return f"{value:,.0f}"
+    return f"{value:.2f}"
+
+
+def unit_economics_of(result) -> dict | None:
+    """:func:`planner.unit_economics_report.unit_economics_summary`, or None when the result
+    lacks the segment series it needs (e.g. a ``planner run`` result kept without segments)."""
+    from planner.charts import missing_series
+    from planner.unit_economics_report import unit_economics_summary
+
+    if missing_series(result, "unit_economics"):
+        return None
+    return unit_economics_summary(result)
+
+
+def report_warnings(result, summary: dict, unit_economics: dict | None) -> list[str]:
+    """What a board should not miss: cash risk, poor verdicts, unbounded metrics, precision, scenario notes.
+
+    Returns
+    -------
+    list of str
+        One sentence each; empty when there is nothing to flag.
+    """
+    cur = result.scenario.currency
+    out = list(getattr(result.scenario, "warnings", ()))
+    cash_out = summary["cash_out"]["probability"]
+    if cash_out > 0:
+        out.append(f"Cash runs out on {percent(cash_out)} of paths by {summary['end']} under plan "
+                   f"'{result.plan}'.")
+    funding = summary.get("funding", {})
+    below = funding.get("below_minimum_cash_probability", 0.0)
+    if below > 0:
+        floor = funding["minimum_raise"]["minimum_cash"]
+        out.append(f"Cash falls below the minimum balance of {money(floor, cur)} at some point on "
+                   f"{percent(below)} of paths.")
+    out += _verdict_warnings(unit_economics, cur)
+    out += _precision_warning(result)
+    if "leads" not in result.names:
+        out.append("The scenario has no go-to-market funnel (acquisition is given directly), so there is "
+                   "no funnel chart.")
+    return out
+
+
+def _verdict_warnings(unit_economics: dict | None, currency: str) -> list[str]:
+    if unit_economics is None:
+        return ["Unit economics are not in this report: the result was simulated without segment series."]
+    out = []
+    label = unit_economics["years"]["last_year"]["label"]
+    for key, entry in unit_economics["scopes"]["blended"]["last_year"].items():
+        verdict = entry.get("verdict", "")
+        if verdict.startswith(BAD_VERDICTS):
+            out.append(f"{metric_title(key)} in {label}: {verdict} "
+                       f"(P50 {metric_number(entry['p50'], entry['unit'], currency)}).")
+        if isinstance(entry.get("p50"), dict) and key == "ltv":
+            out.append(f"{metric_title(key)} in {label} has no finite value ({entry['p50']['reason']}); "
+                       "the capped, discounted and simulated cohort values are shown instead.")
+    return out
+
+
+def _precision_warning(result) -> list[str]:
+    try:
+        from planner.mc_error import precise_enough
+    except ImportError:  # pragma: no cover - a planner without mc_error
+        return []
+    if precise_enough(result.total("arr")[:, -1], result.cash_out_month() >= 0):
+        return []
+    return [f"{result.paths:,} paths do not pin the ARR P50 to 1% or the cash-out probability to 0.5 "
+            "points (95% confidence): run more paths (--paths auto) before quoting final figures."]

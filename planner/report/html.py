@@ -1,0 +1,263 @@
+"""The report's HTML: one document, inline style sheet, images as data URLs, no script."""
+from __future__ import annotations
+
+from html import escape
+
+from planner.format import count, funding_text, money, percent
+from planner.report.assumptions import format_quantile
+from planner.report.content import data_url, metric_number, metric_title
+
+CSS = """
+:root { --ink:#222; --muted:#666; --line:#ddd; --bad:#D55E00; --good:#009E73; --fair:#0072B2; --warn:#E69F00; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: var(--ink);
+       margin: 0 auto; max-width: 1120px; padding: 24px 32px 48px; line-height: 1.45; font-size: 15px; }
+h1 { font-size: 28px; margin: 0 0 4px; } h2 { font-size: 21px; margin: 36px 0 10px; padding-top: 8px;
+     border-top: 2px solid var(--ink); } h3 { font-size: 16px; margin: 22px 0 6px; }
+.lede { color: var(--muted); margin: 0 0 4px; } .meta { color: var(--muted); font-size: 13px; }
+nav { margin: 14px 0 0; font-size: 13px; } nav a { margin-right: 14px; color: var(--fair); text-decoration: none; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: 12px; margin: 12px 0; }
+.card { border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; }
+.card .label { font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: .03em; }
+.card .value { font-size: 24px; font-weight: 700; margin: 2px 0; } .card .range { font-size: 12px; color: var(--muted); }
+table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; font-size: 13.5px; }
+th, td { padding: 5px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+th { background: #f4f4f4; font-weight: 600; } td:first-child { min-width: 200px; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.section td { background: #fafafa; font-weight: 600; padding-top: 10px; }
+.warnings { border-left: 4px solid var(--bad); background: #fdf3ee; padding: 8px 14px; margin: 16px 0; }
+.warnings ul { margin: 4px 0; padding-left: 18px; }
+figure { margin: 18px 0 26px; } figure img { width: 100%; height: auto; border: 1px solid var(--line); }
+figcaption { font-size: 13px; color: var(--muted); margin-top: 4px; }
+.verdict { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; color: #fff; }
+.v-good { background: var(--good); } .v-fair { background: var(--fair); } .v-poor { background: var(--warn); color: #222; }
+.v-bad { background: var(--bad); } .v-none { background: #999; }
+footer { margin-top: 40px; font-size: 12px; color: var(--muted); border-top: 1px solid var(--line); padding-top: 8px; }
+@media print { body { max-width: none; padding: 0; } h2 { break-before: page; } figure, table { break-inside: avoid; } }
+"""
+GOOD_WORDS = ("excellent", "amazing", "very efficient", "strong", "great")
+FAIR_WORDS = ("good", "efficient")
+POOR_WORDS = ("acceptable", "moderate", "suspect")
+BAD_WORDS = ("problematic", "bad", "inefficient", "below 40%")
+
+
+def _e(text) -> str:
+    return escape(str(text), quote=True)
+
+
+def verdict_badge(verdict: str) -> str:
+    """A coloured pill for a benchmark verdict: green good ... vermillion bad; grey for
+    descriptive bands (cost shares: typical, mature, growth-stage) and n/a."""
+    if not verdict or verdict == "n/a":
+        return '<span class="verdict v-none">n/a</span>'
+    key = ("good" if verdict.startswith(GOOD_WORDS) else "fair" if verdict.startswith(FAIR_WORDS)
+           else "poor" if verdict.startswith(POOR_WORDS) else "bad" if verdict.startswith(BAD_WORDS) else "none")
+    return f'<span class="verdict v-{key}">{_e(verdict)}</span>'
+
+
+def verdict_trend(verdicts: list[str]) -> str:
+    """One badge when the years agree, else ``first -> last``."""
+    if not verdicts:
+        return ""
+    if len(set(verdicts)) == 1:
+        return verdict_badge(verdicts[0])
+    return " &rarr; ".join(verdict_badge(v) for v in verdicts)
+
+
+def table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset(), raw: bool = False) -> str:
+    """An HTML table; columns in ``numeric`` right-aligned; cells escaped unless ``raw``."""
+    cls = lambda i: ' class="num"' if i in numeric else ""  # noqa: E731
+    head = "".join(f"<th{cls(i)}>{_e(h)}</th>" for i, h in enumerate(header))
+    body = []
+    for row in rows:
+        if isinstance(row, str):  # a section row
+            body.append(f'<tr class="section"><td colspan="{len(header)}">{_e(row)}</td></tr>')
+            continue
+        body.append("<tr>" + "".join(f"<td{cls(i)}>{c if raw else _e(c)}</td>" for i, c in enumerate(row)) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _card(label: str, value: str, note: str = "") -> str:
+    return (f'<div class="card"><div class="label">{_e(label)}</div><div class="value">{_e(value)}</div>'
+            f'<div class="range">{_e(note)}</div></div>')
+
+
+def _range(bands: dict, fmt) -> str:
+    return f"P10 {fmt(bands['p10'])} · P90 {fmt(bands['p90'])}"
+
+
+def headline_section(summary: dict) -> str:
+    """Cards for the key answers, then P10/P50/P90 by year."""
+    cur = summary["currency"]
+    m = lambda v: money(v, cur)  # noqa: E731
+    fund = summary["funding"]
+    runway = fund["runway_months"]
+    censor = runway["censored_at"]
+    months = lambda v: f">{censor:.0f}" if v >= censor else f"{v:.0f}"  # noqa: E731
+    need = fund["minimum_raise"]
+    raise_text = ("none needed" if need["amount"] == 0 else "no amount is enough" if need["amount"] is None
+                  else m(need["amount"]))
+    out = summary["cash_out"]
+    last = summary["revenue_by_year"][-1]
+    ebitda = summary["ebitda_by_year"][-1]
+    cards = [_card(f"ARR at {summary['end']} (P50)", m(summary["arr_end"]["p50"]), _range(summary["arr_end"], m)),
+             _card("ARR after 12 months (P50)", m(summary["arr_after_12_months"]["p50"]),
+                   _range(summary["arr_after_12_months"], m)),
+             _card(f"Revenue {last['from']} to {last['to']}", m(last["p50"]), _range(last, m)),
+             _card(f"EBITDA {ebitda['from']} to {ebitda['to']}", m(ebitda["p50"]), _range(ebitda, m)),
+             _card(f"Cash at {summary['end']} (P50)", m(summary["cash_end"]["p50"]), _range(summary["cash_end"], m)),
+             _card("Lowest cash balance (P50)", m(summary["cash_trough"]["p50"]), _range(summary["cash_trough"], m)),
+             _card("Cash runs out (share of paths)", percent(out["probability"]),
+                   " · ".join(f"by month {n}: {percent(out[f'by_month_{n}'])}" for n in (12, 24)
+                              if f"by_month_{n}" in out)),
+             _card("Runway, months (P50)", months(runway["p50"]),
+                   f"P10 {months(runway['p10'])} · P90 {months(runway['p90'])}"),
+             _card(f"Minimum extra raise in {need['month']}", raise_text,
+                   f"for cash >= {m(need['minimum_cash'])} on {percent(need['confidence'])} of paths"),
+             _card(f"Customers at {summary['end']} (P50)", count(summary["customers_end"]["p50"]),
+                   _range(summary["customers_end"], count))]
+    rows = []
+    for title, key in (("Revenue", "revenue_by_year"), ("EBITDA", "ebitda_by_year")):
+        rows.append(title)
+        rows += [[f"{y['from']} to {y['to']}" + ("" if y["months"] == 12 else f" ({y['months']} months)")]
+                 + [m(y[k]) for k in ("p10", "p50", "p90")] for y in summary[key]]
+    return (f'<h2 id="headline">Headline numbers</h2><div class="cards">{"".join(cards)}</div>'
+            + table(["By plan year", "P10", "P50", "P90"], rows, {1, 2, 3}))
+
+
+def warnings_section(warnings: list[str]) -> str:
+    if not warnings:
+        return ""
+    items = "".join(f"<li>{_e(w)}</li>" for w in warnings)
+    return f'<div class="warnings" id="warnings"><strong>Warnings</strong><ul>{items}</ul></div>'
+
+
+def charts_section(charts) -> str:
+    figures = "".join(f'<figure id="chart-{_e(kind)}"><img src="{data_url(png)}" alt="{_e(caption)}">'
+                      f"<figcaption>{_e(caption)}</figcaption></figure>" for kind, caption, png in charts)
+    return f'<h2 id="charts">Charts</h2>{figures}'
+
+
+def funding_section(summary: dict) -> str:
+    """Runway, cash-out, breakeven and the minimum raise of the plan."""
+    cur, fund = summary["currency"], summary["funding"]
+    m = lambda v: money(v, cur)  # noqa: E731
+    p = fund["cash_out_probability"]
+    be = fund["breakeven"]
+    rows = [["Funding plan", fund["plan"]],
+            ["Cash runs out by month 12 / 24 / the horizon",
+             " / ".join("n/a" if p[k] is None else percent(p[k]) for k in ("by_month_12", "by_month_24", "by_horizon"))],
+            ["Cash below the minimum balance at some point", percent(fund["below_minimum_cash_probability"])],
+            ["Cash-flow breakeven within the horizon", percent(be["probability_within_horizon"])],
+            ["Breakeven month P10 / P50 / P90",
+             "not within the horizon" if be["month"] is None else " / ".join(be["month"][k] for k in ("p10", "p50", "p90"))],
+            ["Operating cash consumed until breakeven, P50 / P90",
+             f"{m(be['capital_consumed']['p50'])} / {m(be['capital_consumed']['p90'])}"]]
+    lines = [line.strip() for line in funding_text(fund, cur, summary["end"]).splitlines()]
+    statements = [line for line in lines if line.startswith(("Runway", "Minimum raise"))]
+    text = "".join(f"<p>{_e(s)}</p>" for s in statements)
+    return f'<h2 id="funding">Funding needs</h2>{table(["", "Value"], rows)}{text}'
+
+
+def _ue_cell(entry: dict, currency: str) -> str:
+    p50 = entry.get("p50")
+    if p50 is None:
+        return f"n/a ({entry.get('note', 'not defined')})"
+    if isinstance(p50, dict):
+        extra = "".join(f", {k} {metric_number(p50[k], entry['unit'], currency)}" for k in ("capped", "discounted")
+                        if p50.get(k) is not None)
+        return f"unbounded ({p50['reason']}){extra}"
+    unit = "ratio" if entry["unit"] == "months" else entry["unit"]  # the row title says months
+    middle = metric_number(p50, unit, currency)
+    low, high = (metric_number(entry[k], unit, currency) for k in ("p10", "p90"))
+    return middle if low == high == middle else f"{middle} [{low} .. {high}]"
+
+
+def unit_economics_section(ue: dict | None, currency: str) -> str:
+    """Per scope, each key metric's P50 [P10 .. P90] in the first and last full year, with the verdict."""
+    if ue is None:
+        return ""
+    from planner.unit_economics_report import TEXT_ROWS
+
+    years = ue["years"]
+    names = ["first_year"] if years["first_year"] == years["last_year"] else ["first_year", "last_year"]
+    parts = ['<h2 id="unit-economics">Unit economics</h2>',
+             f"<p class=\"meta\">P50 [P10 .. P90] across {ue['paths']:,} paths; the verdict is the P50's band "
+             "(planner.benchmarks). CAC = all sales and marketing spend / new customers.</p>"]
+    for scope, data in ue["scopes"].items():
+        keys = [k for k in TEXT_ROWS["blended" if scope == "blended" else "segment"] if k in data[names[0]]]
+        rows = []
+        for key in keys:
+            cells = [_e(_ue_cell(data[n][key], currency)) for n in names]
+            verdicts = [data[n][key].get("verdict") for n in names if "verdict" in data[n][key]]
+            unit = ", months" if data[names[0]][key]["unit"] == "months" else ""
+            rows.append([_e(metric_title(key) + unit)] + cells + [verdict_trend(verdicts)])
+        header = ["Metric"] + [years[n]["label"] for n in names] + ["Verdict"]
+        title = "Blended (company)" if scope == "blended" else f"Segment {scope}"
+        parts.append(f"<h3>{_e(title)}</h3>" + table(header, rows, set(range(1, len(names) + 1)), raw=True))
+    return "".join(parts)
+
+
+def comparison_section(comparison, currency: str) -> str:
+    """The plans side by side (same draws)."""
+    if comparison is None:
+        return ""
+    m = lambda v: money(v, currency)  # noqa: E731
+    runway = lambda r: " / ".join(f">{r['censored_at']:.0f}" if r[k] >= r["censored_at"] else f"{r[k]:.0f}"  # noqa: E731
+                                  for k in ("p10", "p50", "p90"))
+    lines = [("Cash runs out by month 12", lambda r: percent(r["cash_out_by_month_12"])),
+             ("Cash runs out by month 24", lambda r: percent(r["cash_out_by_month_24"])),
+             ("Cash runs out by the horizon", lambda r: percent(r["cash_out_by_horizon"])),
+             ("Runway P10 / P50 / P90 (months)", lambda r: runway(r["runway_months"])),
+             ("Cash trough P10", lambda r: m(r["cash_trough_p10"])),
+             ("Cash below the minimum at some point", lambda r: percent(r["below_minimum_cash"])),
+             ("Extra raise now for 90% safety", lambda r: "unreachable" if r["extra_raise_now_p90"] is None
+              else m(r["extra_raise_now_p90"])),
+             ("ARR at the horizon P50", lambda r: m(r["arr_end"]["p50"])),
+             ("Total raised P50", lambda r: m(r["total_raised"]["p50"])),
+             ("Dilution P50", lambda r: percent(r["dilution"]["p50"])),
+             ("Existing holders after, P50", lambda r: percent(r["ownership_after"]["p50"]))]
+    rows = [[label] + [cell(r) for r in comparison.rows] for label, cell in lines]
+    header = [""] + [r["plan"] for r in comparison.rows]
+    return (f'<h2 id="comparison">Funding plans compared</h2><p class="meta">{comparison.paths:,} paths, seed '
+            f"{comparison.seed}, the same draws for every plan.</p>"
+            + table(header, rows, set(range(1, len(header)))))
+
+
+def assumptions_section(rows, currency: str) -> str:
+    """The uncertain inputs with their ranges, then every input by section."""
+    uncertain = [[a.section, a.name, a.value.dist.describe()]
+                 + [format_quantile(q, a.kind, currency) for q in a.quantiles()] for a in rows if a.uncertain]
+    listing, section = [], None
+    for a in rows:
+        if a.section != section:
+            listing.append(a.section)
+            section = a.section
+        listing.append([a.name, a.text(currency)])
+    return ('<h2 id="assumptions">Assumptions</h2><h3>Uncertain inputs (drawn once per path)</h3>'
+            + (table(["Section", "Input", "Distribution", "P10", "P50", "P90"], uncertain, {3, 4, 5})
+               if uncertain else "<p>None: every input is a single number.</p>")
+            + "<h3>Every input</h3>" + table(["Input", "Value or distribution"], listing))
+
+
+def document(result, summary, ue, comparison, charts, warnings, assumptions, generated: str) -> str:
+    """The whole HTML document."""
+    sc = result.scenario
+    nav = [("headline", "Headline"), ("charts", "Charts"), ("funding", "Funding"),
+           ("unit-economics", "Unit economics") if ue else None,
+           ("comparison", "Plans compared") if comparison is not None else None, ("assumptions", "Assumptions")]
+    links = "".join(f'<a href="#{a}">{_e(t)}</a>' for a, t in filter(None, nav))
+    meta = (f"Plan {result.plan} · {result.paths:,} paths, seed {result.seed} · {summary['start']} to "
+            f"{summary['end']} · {sc.currency}")
+    body = "".join([
+        f"<header><h1>{_e(sc.name)}</h1><p class=\"lede\">{_e(sc.description)}</p>"
+        f"<p class=\"meta\">{_e(meta)}</p><nav>{links}</nav></header>",
+        warnings_section(warnings), headline_section(summary), charts_section(charts), funding_section(summary),
+        unit_economics_section(ue, sc.currency), comparison_section(comparison, sc.currency),
+        assumptions_section(assumptions, sc.currency),
+        f"<footer>Generated by planner on {_e(generated)} from {_e(sc.source)}. P10 / P50 / P90 are quantiles "
+        "across the simulated paths, of each figure separately: they do not add up across rows. "
+        "Paths carry the uncertainty of the inputs (one draw per input per path).</footer>"])
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{_e(sc.name)}: plan {_e(result.plan)}</title><style>{CSS}</style></head>"
+            f"<body>{body}</body></html>\n")
