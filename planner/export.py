@@ -22,11 +22,16 @@ def projection_csv(result: SimulationResult) -> str:
     return buf.getvalue()
 
 
+#: paths behind the monthly unit-economics table (its cohort arithmetic is memory-hungry)
+METRIC_SERIES_PATHS = 2_000
+
+
 def metric_series_csv(result: SimulationResult) -> str:
-    """Monthly P10/P50/P90 of the unit-economics metrics as CSV (empty cell: undefined)."""
+    """Monthly P10/P50/P90 of the unit-economics metrics as CSV (empty cell: undefined),
+    on the first :data:`METRIC_SERIES_PATHS` paths."""
     from planner.unit_economics_report import metric_series_table
 
-    header, rows = metric_series_table(result)
+    header, rows = metric_series_table(result.head(METRIC_SERIES_PATHS))
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)

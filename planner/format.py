@@ -73,6 +73,8 @@ def summary_text(summary: dict) -> str:
         lines.append(_precision_line(summary["monte_carlo_error"], cur))
     if "funding" in summary:
         lines.append(funding_text(summary["funding"], cur, summary["end"]))
+    for note in summary.get("approximations", []):
+        lines.append(f"  Note: {note}.")
     sampling = summary.get("sampling")
     if sampling and (sampling["method"] != "monte_carlo" or sampling["correlations"]):
         lines.append(f"  Sampling: {sampling['method'].replace('_', ' ')}" + "".join(

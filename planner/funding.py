@@ -123,15 +123,21 @@ def minimum_raise(result: SimulationResult, *, month: int = 0, confidence: float
     rounded up to a whole currency unit. Exact for plans whose rounds do not depend on
     cash; a runway-triggered round is taken as it fired without the extra raise.
     """
+    shortfall = raise_shortfall(result, month=month, until=until)
+    return raise_need(shortfall, month=str(result.months[month]), confidence=confidence,
+                      until=until, minimum_cash=float(np.median(_minimum_cash(result))))
+
+
+def raise_need(shortfall: np.ndarray, *, month: str, confidence: float, until: str,
+               minimum_cash: float) -> RaiseNeed:
+    """:class:`RaiseNeed` from per-path shortfalls (shape (paths,), see :func:`raise_shortfall`)."""
     if not 0 < confidence <= 1:
         raise ValueError(f"confidence must be in (0, 1] (got {confidence})")
-    shortfall = raise_shortfall(result, month=month, until=until)
     k = math.ceil(confidence * shortfall.size - 1e-9)
-    needed = float(np.sort(shortfall)[k - 1])
+    needed = float(np.partition(shortfall, k - 1)[k - 1])
     return RaiseNeed(
         amount=None if math.isinf(needed) else float(math.ceil(needed)),
-        month=str(result.months[month]), confidence=confidence, until=until,
-        minimum_cash=float(np.median(_minimum_cash(result))),
+        month=month, confidence=confidence, until=until, minimum_cash=minimum_cash,
         survival_without=float((shortfall == 0).mean()),
         reachable_share=float(np.isfinite(shortfall).mean()))
 
@@ -142,7 +148,8 @@ def _minimum_cash(result: SimulationResult) -> np.ndarray:
     value = result.scenario.minimum_cash
     if isinstance(value, float):
         return np.full(result.paths, value)
-    draws = draw_inputs(result.scenario, result.seed, 0, result.paths)
+    draws = draw_inputs(result.scenario, result.seed, result.first_path,
+                        result.first_path + result.paths)
     return Inputs(result.scenario, draws).value(value)[:, 0]
 
 
@@ -155,32 +162,44 @@ def bands(values: np.ndarray) -> dict[str, float]:
 def funding_summary(result: SimulationResult, *, raise_month: int = 0, confidence: float = 0.9,
                     until: str = "horizon") -> dict:
     """The funding block of a run's summary: cash-out, runway, breakeven, minimum raise."""
-    months = len(result.months)
-    runway = result.runway_months()
-    end = breakeven_month(result)
+    from planner.summary import path_outcomes
+
+    outcomes = path_outcomes(result, raise_month=raise_month, until=until)
+    return funding_block(outcomes, result.months, plan=result.plan, raise_month=raise_month,
+                         confidence=confidence, until=until,
+                         minimum_cash=float(np.median(_minimum_cash(result))))
+
+
+def funding_block(outcomes: dict, months: np.ndarray, *, plan: str, raise_month: int,
+                  confidence: float, until: str, minimum_cash: float) -> dict:
+    """The funding block from per-path outcomes (see :func:`planner.summary.path_outcomes`)."""
+    n = len(months)
+    cash_out = outcomes["cash_out_month"]
+    end = outcomes["breakeven_month"]
     reached = end >= 0
-    out = {
-        "plan": result.plan,
-        "cash_out_probability": {"by_month_12": cash_out_probability(result, 12),
-                                 "by_month_24": cash_out_probability(result, 24),
-                                 "by_horizon": cash_out_probability(result)},
-        "runway_months": bands(runway) | {"censored_at": months},
-        "below_minimum_cash_probability": float((result.total("cash") < _minimum_cash(result)[:, None])
-                                                .any(axis=1).mean()),
+
+    def within(limit):
+        return None if limit > n else float(((cash_out >= 0) & (cash_out < limit)).mean())
+    return {
+        "plan": plan,
+        "cash_out_probability": {"by_month_12": within(12), "by_month_24": within(24),
+                                 "by_horizon": within(n)},
+        "runway_months": bands(np.where(cash_out >= 0, cash_out, n)) | {"censored_at": n},
+        "below_minimum_cash_probability": float(outcomes["below_minimum_cash"].mean()),
         "breakeven": {"probability_within_horizon": float(reached.mean()),
-                      "month": _month_bands(result, end) if reached.any() else None,
-                      "capital_consumed": bands(capital_consumed(result))},
-        "minimum_raise": asdict(minimum_raise(result, month=raise_month, confidence=confidence,
-                                              until=until)),
+                      "month": _month_bands(months, end) if reached.any() else None,
+                      "capital_consumed": bands(outcomes["capital_consumed"])},
+        "minimum_raise": asdict(raise_need(outcomes["raise_shortfall"], month=str(months[raise_month]),
+                                           confidence=confidence, until=until,
+                                           minimum_cash=minimum_cash)),
     }
-    return out
 
 
-def _month_bands(result: SimulationResult, index: np.ndarray) -> dict[str, str]:
+def _month_bands(months: np.ndarray, index: np.ndarray) -> dict[str, str]:
     """P10/P50/P90 of a month index where -1 means 'not within the horizon'."""
     ranked = np.where(index < 0, np.iinfo(np.int64).max, index)
     q = np.quantile(ranked, QUANTILES, method="inverted_cdf")
-    return {k: (str(result.months[int(v)]) if v < len(result.months) else "not within horizon")
+    return {k: (str(months[int(v)]) if v < len(months) else "not within horizon")
             for k, v in zip(("p10", "p50", "p90"), q)}
 
 

@@ -90,6 +90,8 @@ class SimulationResult:
         ``ownership``: existing holders' share after the plan's priced rounds.
     plan : str
         The funding plan simulated.
+    first_path : int
+        Index of the first path (non-zero for a slice of a streamed run).
     """
 
     scenario: Scenario
@@ -99,6 +101,7 @@ class SimulationResult:
     opening: dict[str, np.ndarray] = field(default_factory=dict)
     per_path: dict[str, np.ndarray] = field(default_factory=dict)
     plan: str = ""
+    first_path: int = 0
 
     @property
     def months(self) -> np.ndarray:
@@ -160,6 +163,15 @@ class SimulationResult:
         """
         data = self.total(name) if segment is None else self.segment(name, segment)
         return np.quantile(data, np.atleast_1d(np.asarray(q, dtype=float)), axis=0)
+
+    def head(self, n: int) -> "SimulationResult":
+        """The first ``n`` paths (views, no copy): identical to an ``n``-path run."""
+        return SimulationResult(self.scenario, self.seed,
+                                {k: v[:n] for k, v in self.by_segment.items()},
+                                {k: v[:n] for k, v in self.company.items()},
+                                {k: v[:n] for k, v in self.opening.items()},
+                                {k: v[:n] for k, v in self.per_path.items()}, self.plan,
+                                self.first_path)
 
     def cash_out_month(self) -> np.ndarray:
         """Index of the first month with cash below zero, or -1 if never; shape (paths,)."""

@@ -57,12 +57,14 @@ def simulate(scenario: Scenario, *, paths: int | None = None, seed: int | None =
 def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | None = None,
                    seed: int | None = None, keep: Iterable[str] | None = None,
                    by_segment: bool = True, block_when_insolvent: bool = True,
-                   progress=None) -> dict[str, SimulationResult]:
+                   progress=None, start: int = 0) -> dict[str, SimulationResult]:
     """Simulate several funding plans on the same paths (common random numbers).
 
     The operating series are computed once and shared (the same arrays) by the results.
     See :func:`simulate` for the parameters; ``block_when_insolvent=False`` lets every
     planned inflow arrive on insolvent paths too (for the exact minimum raise).
+    ``start`` (a multiple of ``BLOCK``) simulates paths ``start..start+paths-1`` instead
+    of ``0..paths-1`` (for streaming).
 
     Returns
     -------
@@ -72,6 +74,8 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
     seed = scenario.seed if seed is None else int(seed)
     if paths < 1:
         raise ValueError(f"paths must be >= 1 (got {paths})")
+    if start % BLOCK:
+        raise ValueError(f"start must be a multiple of {BLOCK} (got {start})")
     chosen = tuple(scenario.plan(p) for p in plans)
     wanted = base_series(SERIES if keep is None else keep)
     months, n_seg = scenario.horizon, len(scenario.segments)
@@ -83,23 +87,24 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
     fin = {p.name: {n: np.empty((paths, months), dtype=bool if n == "insolvent" else float)
                     for n in wanted if n in _FINANCING} | {"ownership": np.empty(paths)}
            for p in chosen}
-    for start in range(0, paths, BLOCK):
-        stop = min(paths, start + BLOCK)
+    for offset in range(0, paths, BLOCK):
+        stop = min(paths, offset + BLOCK)
+        first = start + offset
         # overflow is checked on the results below, with a message that says what to do
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            ops, financing = simulate_chunk(scenario, seed, start, start + BLOCK, chosen,
+            ops, financing = simulate_chunk(scenario, seed, first, first + BLOCK, chosen,
                                             block_when_insolvent=block_when_insolvent)
-        _check_finite(ops, financing, start)
+        _check_finite(ops, financing, first)
         if progress is not None:
             progress(stop, paths)
-        _store(ops, by_seg, ops_company, opening, start, stop)
+        _store(ops, by_seg, ops_company, opening, offset, stop)
         for name, arrays in fin.items():
             for key, array in arrays.items():
-                array[start:stop] = financing[name][key][: stop - start]
+                array[offset:stop] = financing[name][key][: stop - offset]
     return {p.name: SimulationResult(
         scenario, seed, by_seg, ops_company | {k: v for k, v in fin[p.name].items() if k != "ownership"},
         {k.removeprefix("opening_"): v for k, v in opening.items()},
-        {"ownership": fin[p.name]["ownership"]}, p.name) for p in chosen}
+        {"ownership": fin[p.name]["ownership"]}, p.name, start) for p in chosen}
 
 
 _FINANCING = set(FINANCING_SERIES)

@@ -37,58 +37,103 @@ def yearly(result: SimulationResult, name: str) -> list[dict]:
     return out
 
 
-def cash_out(result: SimulationResult) -> dict:
-    """How often and when cash falls below zero."""
-    month = result.cash_out_month()
-    out_paths = month >= 0
+def path_outcomes(result: SimulationResult, *, raise_month: int = 0,
+                  until: str = "horizon") -> dict[str, np.ndarray]:
+    """The per-path answers a summary is made of, each shape (paths,).
+
+    ``arr_end``, ``customers_end``, ``cash_end``, ``cash_trough``, ``cash_out_month`` (-1:
+    never), ``breakeven_month`` (-1: not within the horizon), ``capital_consumed``,
+    ``raise_shortfall`` (for a raise in ``raise_month``), ``below_minimum_cash`` (bool),
+    ``ownership``. A streamed run keeps exactly these for every path.
+    """
+    from planner.funding import (_minimum_cash, breakeven_month, capital_consumed,
+                                 raise_shortfall)
+
+    return {
+        "arr_end": result.total("arr")[:, -1].copy(),
+        "customers_end": result.total("customers")[:, -1].copy(),
+        "cash_end": result.total("cash")[:, -1].copy(),
+        "cash_trough": result.cash_trough(),
+        "cash_out_month": result.cash_out_month(),
+        "breakeven_month": breakeven_month(result),
+        "capital_consumed": capital_consumed(result),
+        "raise_shortfall": raise_shortfall(result, month=raise_month, until=until),
+        "below_minimum_cash": (result.total("cash") < _minimum_cash(result)[:, None]).any(axis=1),
+        "ownership": result.ownership.copy(),
+    }
+
+
+def cash_out_info(cash_out_month: np.ndarray, months: np.ndarray) -> dict:
+    """How often and when cash falls below zero, from per-path cash-out months (-1: never)."""
+    out_paths = cash_out_month >= 0
     info: dict = {"probability": float(out_paths.mean())}
     for horizon in (12, 24):
-        if horizon <= len(result.months):
-            info[f"by_month_{horizon}"] = float(((month >= 0) & (month < horizon)).mean())
+        if horizon <= len(months):
+            info[f"by_month_{horizon}"] = float((out_paths & (cash_out_month < horizon)).mean())
     if out_paths.any():
-        first = np.quantile(month[out_paths], QUANTILES, method="lower").astype(int)
-        info["first_month"] = {k: _month(result, i) for k, i in zip(("p10", "p50", "p90"), first)}
+        first = np.quantile(cash_out_month[out_paths], QUANTILES, method="lower").astype(int)
+        info["first_month"] = {k: str(months[i]) for k, i in zip(("p10", "p50", "p90"), first)}
     return info
 
 
+def headline(outcomes: dict, months: np.ndarray) -> dict:
+    """The headline ranges and their Monte Carlo error, from per-path outcomes."""
+    from planner.mc_error import headline_errors
+
+    return {
+        "arr_end": _bands(outcomes["arr_end"]),
+        "customers_end": _bands(outcomes["customers_end"]),
+        "cash_end": _bands(outcomes["cash_end"]),
+        "cash_trough": _bands(outcomes["cash_trough"]),
+        "cash_out": cash_out_info(outcomes["cash_out_month"], months),
+        "monte_carlo_error": headline_errors(outcomes["arr_end"], outcomes["cash_trough"],
+                                             outcomes["cash_out_month"] >= 0),
+    }
+
+
 def summarise(result: SimulationResult, *, raise_month: int = 0, confidence: float = 0.9,
-              until: str = "horizon") -> dict:
+              until: str = "horizon", outcomes: dict | None = None, paths: int | None = None
+              ) -> dict:
     """Headline results as a JSON-ready dict.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        Gives the monthly and yearly series (for a streamed run: its evenly spaced sample).
+    outcomes : dict, optional
+        Per-path outcomes of every path (:func:`path_outcomes`); None computes them from
+        ``result``.
+    paths : int, optional
+        Paths behind ``outcomes`` (default: ``result.paths``).
 
     Returns
     -------
     dict
         ``scenario``, ``paths``, ``seed``, ``start``, ``end``, ``currency``;
-        ``arr_start`` and ``arr_end`` / ``cash_end`` / ``cash_trough`` / ``customers_end``
-        as {p10, p50, p90}; ``revenue_by_year`` and ``ebitda_by_year``;
-        ``cash_out`` (probability, by month 12 / 24, first month quantiles);
-        ``funding`` (plan, runway, breakeven, minimum raise: see
-        :func:`planner.funding.funding_summary`, which takes the other arguments).
+        ``arr_end`` / ``cash_end`` / ``cash_trough`` / ``customers_end`` as {p10, p50, p90};
+        ``arr_after_12_months``, ``revenue_by_year`` and ``ebitda_by_year``; ``cash_out``;
+        ``monte_carlo_error``; ``funding`` (see :func:`planner.funding.funding_block`).
     """
-    from planner.funding import funding_summary
-    from planner.mc_error import headline_errors
+    from planner.funding import _minimum_cash, funding_block
 
     sc = result.scenario
+    if outcomes is None:
+        outcomes = path_outcomes(result, raise_month=raise_month, until=until)
     return {
         "scenario": sc.name,
         "source": sc.source,
-        "paths": result.paths,
+        "paths": result.paths if paths is None else paths,
         "seed": result.seed,
         "start": _month(result, 0),
         "end": _month(result, -1),
         "currency": sc.currency,
-        "arr_end": _bands(result.total("arr")[:, -1]),
+        **headline(outcomes, result.months),
         "arr_after_12_months": _bands(result.total("arr")[:, min(11, len(result.months) - 1)]),
-        "customers_end": _bands(result.total("customers")[:, -1]),
         "revenue_by_year": yearly(result, "revenue"),
         "ebitda_by_year": yearly(result, "ebitda"),
-        "cash_end": _bands(result.total("cash")[:, -1]),
-        "cash_trough": _bands(result.cash_trough()),
-        "cash_out": cash_out(result),
-        "monte_carlo_error": headline_errors(result.total("arr")[:, -1], result.cash_trough(),
-                                             result.cash_out_month() >= 0),
-        "funding": funding_summary(result, raise_month=raise_month, confidence=confidence,
-                                   until=until),
+        "funding": funding_block(outcomes, result.months, plan=result.plan, raise_month=raise_month,
+                                 confidence=confidence, until=until,
+                                 minimum_cash=float(np.median(_minimum_cash(result)))),
     }
 
 
@@ -115,6 +160,8 @@ def projection_table(result: SimulationResult, names=TABLE_SERIES) -> tuple[list
 
 #: paths used for the unit economics of a run (they need series by segment)
 UNIT_ECONOMICS_PATHS = 10_000
+#: above this many paths a run streams (see :mod:`planner.stream`)
+STREAM_ABOVE = 200_000
 
 
 @dataclass
@@ -152,10 +199,25 @@ def run_scenario(scenario, *, paths: int | str | None = None, seed: int | None =
         from planner.mc_error import choose_paths
 
         paths, rounds = choose_paths(scenario, seed=seed, plan=plan)
-    result = simulate(scenario, paths=paths, seed=seed, plan=plan, keep=RUN_SERIES,
-                      by_segment=False, progress=progress)
-    summary = summarise(result, raise_month=raise_month, confidence=confidence, until=until)
-    ue_result = simulate(scenario, paths=min(result.paths, UNIT_ECONOMICS_PATHS), seed=result.seed,
+    total = scenario.paths if paths is None else int(paths)
+    if total > STREAM_ABOVE:
+        from planner.stream import simulate_stream
+
+        streamed = simulate_stream(scenario, paths=total, seed=seed, plan=plan, keep=RUN_SERIES,
+                                   raise_month=raise_month, until=until, progress=progress)
+        result = streamed.sample
+        summary = summarise(result, raise_month=raise_month, confidence=confidence, until=until,
+                            outcomes=streamed.outcomes, paths=total)
+        summary["sample_paths"] = result.paths
+        summary["approximations"] = [
+            f"monthly P10/P50/P90 tables, yearly revenue and EBITDA, and ARR after 12 months "
+            f"are computed on every {streamed.every}th path ({result.paths:,} paths); all "
+            f"other figures on all {total:,} paths"]
+    else:
+        result = simulate(scenario, paths=total, seed=seed, plan=plan, keep=RUN_SERIES,
+                          by_segment=False, progress=progress)
+        summary = summarise(result, raise_month=raise_month, confidence=confidence, until=until)
+    ue_result = simulate(scenario, paths=min(total, UNIT_ECONOMICS_PATHS), seed=result.seed,
                          plan=result.plan, keep=UNIT_ECONOMICS_SERIES)
     summary["unit_economics"] = unit_economics_summary(
         ue_result, fiscal_year_start=fiscal_year_start, cac_lag_months=cac_lag_months)
