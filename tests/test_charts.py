@@ -1,0 +1,256 @@
+"""Charts: what each plot_* function draws (series, labels, titles, legends), rendered with Agg.
+
+Figures are created without pyplot and styled inside an rc_context, so the tests also
+check that drawing leaves matplotlib's global state alone.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+import planner
+from planner.charts import (CHARTS, available_charts, draw_chart, figure_bytes, plot_arr_fan, plot_cash_fan,
+                            plot_cohort_layers, plot_funnel, plot_headcount, plot_mrr_bridge, plot_mrr_waterfall,
+                            plot_plan_comparison, plot_pnl, plot_retention, plot_unit_economics, save_chart,
+                            write_comparison_chart, write_standard_charts)
+from planner.charts.cohort_charts import cohort_layers
+from planner.charts.costs import department_headcount
+from planner.charts.fans import alive_arr, cash_out_curve
+from planner.charts.style import MoneyFormatter
+from planner.errors import PlannerError
+from planner.summary import RUN_SERIES
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def midmarket():
+    sc = planner.load_scenario(SCENARIOS / "series_a_midmarket.yaml")
+    return planner.simulate(sc, paths=200, seed=3)
+
+
+@pytest.fixture(scope="module")
+def seed_stage():
+    sc = planner.load_scenario(SCENARIOS / "seed_selfserve_smb.yaml")
+    return planner.simulate(sc, paths=200, seed=3)
+
+
+def _title(ax: Axes) -> str:
+    return ax.get_title(loc="left")
+
+
+def _subtitle(ax: Axes) -> str:
+    return next(t.get_text() for t in ax.texts if t.get_gid() == "subtitle")
+
+
+def _legend(ax: Axes) -> list[str]:
+    legend = ax.get_legend()
+    return [t.get_text() for t in legend.get_texts()] if legend else []
+
+
+def _ticks(ax: Axes, axis: str = "y") -> list[str]:
+    ax.figure.canvas.draw() if hasattr(ax.figure.canvas, "draw") else None
+    labels = ax.get_yticklabels() if axis == "y" else ax.get_xticklabels()
+    return [t.get_text() for t in labels if t.get_text()]
+
+
+def _render(drawn) -> None:
+    """Draw on an Agg canvas so tick labels exist."""
+    figure_bytes(drawn, "png", dpi=40)
+
+
+def test_arr_fan_draws_bands_median_and_target(midmarket):
+    ax = plot_arr_fan(midmarket, target=30e6)
+    _render(ax)
+    assert len(ax.collections) == 2                      # P10-P90 and P25-P75 bands
+    p50 = next(line for line in ax.lines if line.get_label() == "ARR P50")
+    np.testing.assert_allclose(p50.get_ydata(), midmarket.quantiles("arr", 0.5)[0])
+    assert "Target" in _legend(ax) and {"ARR P10-P90", "ARR P25-P75", "ARR P50"} <= set(_legend(ax))
+    assert "ARR" in _title(ax) and "series-a-midmarket" in _subtitle(ax)
+    assert all(t.startswith("$") and t[-1] in "0KMB" for t in _ticks(ax))
+    assert isinstance(ax.yaxis.get_major_formatter(), MoneyFormatter)
+    assert _ticks(ax, "x")[0] == "Jan 2027"
+
+
+def test_cash_fan_has_zero_minimum_and_cash_out_axis(seed_stage):
+    ax = plot_cash_fan(seed_stage)
+    _render(ax)
+    labels = _legend(ax)
+    assert "Zero cash" in labels and "Minimum cash $250K" in labels
+    assert "Cash has run out (right axis)" in labels
+    right = ax.right_ax
+    np.testing.assert_allclose(right.lines[0].get_ydata(), cash_out_curve(seed_stage))
+    assert right.get_ylim()[0] == 0 and 0 < cash_out_curve(seed_stage)[-1] <= right.get_ylim()[1]
+    assert _ticks(right)[-1].endswith("%")
+    assert "plan no_new_money" in _subtitle(ax) and "cash runs out by 2029-12 on" in _subtitle(ax)
+
+
+def test_mrr_bridge_reconciles_to_the_change_in_mean_mrr(midmarket):
+    ax = plot_mrr_bridge(midmarket)
+    assert _legend(ax) == ["Net new MRR", "New", "Expansion", "Contraction", "Churned"]
+    quarters = len(midmarket.months) // 3
+    assert len(ax.patches) == 4 * quarters
+    net = ax.lines[0].get_ydata()
+    mrr = midmarket.total("mrr").mean(axis=0)
+    opening = (mrr[0] - (midmarket.total("new_mrr") + midmarket.total("expansion_mrr")
+                         - midmarket.total("contraction_mrr") - midmarket.total("churned_mrr"))[:, 0].mean())
+    np.testing.assert_allclose(net.sum(), mrr[-1] - opening, rtol=1e-9)
+    assert "(mean)" in _title(ax) and "by quarter" in _title(ax)
+    assert "P50" in _title(plot_mrr_bridge(midmarket, stat="p50", freq="month"))
+
+
+def test_mrr_waterfall_closes_at_the_mean_mrr(midmarket):
+    ax = plot_mrr_waterfall(midmarket)
+    closing = ax.patches[-1].get_height()
+    assert closing == pytest.approx(midmarket.total("mrr")[:, -1].mean(), rel=1e-9)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Start", "2027", "2028", "2029", "2030", "2031", "End"]
+
+
+def test_cohort_layers_add_up_to_mean_arr(midmarket):
+    labels, layers, opening = cohort_layers(midmarket)
+    assert labels[0] == "Q1 2027" and len(labels) == 20
+    np.testing.assert_allclose(layers.sum(axis=0) + opening, midmarket.total("arr").mean(axis=0), rtol=1e-9)
+    assert (layers[1:, :3] == 0).all()                   # Q2's cohorts are not won in Q1
+    ax = plot_cohort_layers(midmarket)
+    assert len(ax.collections) == 1 + 20
+    assert _legend(ax) == ["Opening book", "2027 cohorts", "2028 cohorts", "2029 cohorts", "2030 cohorts",
+                           "2031 cohorts"]
+
+
+def test_retention_panels(midmarket):
+    left, right = plot_retention(midmarket)
+    assert left.figure is right.figure
+    assert {"smb: customers", "smb: MRR", "enterprise: MRR"} <= set(_legend(left))
+    assert left.lines[0].get_ydata()[0] == pytest.approx(1.0)
+    image = right.images[0].get_array()
+    assert image.shape == (20, 60)
+    assert np.ma.is_masked(image[-1, -1]) and image[0, 0] == pytest.approx(1.0)   # after the plan: blank
+    assert "Revenue retention" in _title(right)
+
+
+def test_unit_economics_panels_have_benchmark_bands(midmarket):
+    axes = plot_unit_economics(midmarket)
+    assert [_title(ax).split(" by")[0] for ax in axes] == ["LTV:CAC", "CAC payback", "Burn multiple"]
+    band_labels = [t.get_text().replace("\n", " ") for t in axes[1].texts if t.get_gid() == "band"]
+    assert "excellent" in band_labels and "problematic" in band_labels
+    assert len(axes[2].patches) == 5                     # five burn-multiple bands
+    assert any("P50" in text for text in _legend(axes[0]))
+
+
+def test_headcount_counts_the_hiring_plan(midmarket):
+    ax = plot_headcount(midmarket)
+    counts = department_headcount(midmarket.scenario)
+    total = sum(counts.values())
+    assert _legend(ax) == ["Sales", "Marketing", "R&D", "Customer success", "G&A"]
+    tops = np.array([p.get_y() + p.get_height() for p in ax.patches[-len(total):]])
+    np.testing.assert_allclose(tops, total)
+    assert f"{total[-1]:,.0f} at 2031-12" in _subtitle(ax)
+
+
+def test_pnl_stack_and_revenue(midmarket):
+    ax = plot_pnl(midmarket)
+    assert _legend(ax)[:2] == ["Revenue", "EBITDA"]
+    assert {"COGS", "Sales & marketing", "R&D", "Customer success", "G&A"} <= set(_legend(ax))
+    revenue = ax.lines[0].get_ydata()
+    assert revenue[0] == pytest.approx(midmarket.total("revenue")[:, :3].sum(axis=1).mean())
+
+
+def test_plan_comparison_counts_paths_out_of_cash(seed_stage):
+    comparison = planner.compare(seed_stage.scenario, paths=200, seed=3)
+    left, right = plot_plan_comparison(comparison)
+    assert len(left.lines) == len(seed_stage.scenario.plans)
+    assert any(label.startswith("no_new_money:") for label in _legend(left))
+    none = comparison.results["no_new_money"]
+    np.testing.assert_allclose(left.lines[0].get_ydata(), 1 - cash_out_curve(none))
+    dead = none.cash_out_month() >= 0
+    assert (alive_arr(none)[dead, -1] == 0).all()
+    assert "same draws" in _subtitle(left)
+
+
+def test_funnel_without_a_funnel_is_a_clean_error(midmarket):
+    with pytest.raises(PlannerError, match="this scenario has no funnel"):
+        plot_funnel(midmarket)
+    with pytest.raises(PlannerError, match="no funnel"):
+        draw_chart("funnel", midmarket)
+
+
+def test_funnel_with_stage_series():
+    class FunnelResult:
+        """A stand-in with funnel series (the funnel model is a later issue)."""
+        paths, seed, plan = 2, 1, "p"
+        names = ("leads", "mqls", "sqls", "new_customers")
+        scenario = type("S", (), {"name": "funnel-demo", "currency": "USD"})()
+        months = np.arange("2027-01", "2027-04", dtype="datetime64[M]")
+
+        def total(self, name):
+            return np.full((2, 3), {"leads": 100.0, "mqls": 40.0, "sqls": 10.0, "new_customers": 2.0}[name])
+
+    ax = plot_funnel(FunnelResult())
+    assert [p.get_height() for p in ax.patches] == [300.0, 120.0, 30.0, 6.0]
+    assert [t.get_text() for t in ax.texts if t.get_gid() != "subtitle"] == ["40.0%", "25.0%", "20.0%"]
+
+
+def test_draws_on_given_axes_and_leaves_global_state_alone(midmarket):
+    before = dict(matplotlib.rcParams)
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert plot_arr_fan(midmarket, ax=ax) is ax
+    axes = fig.subplots(1, 2)
+    assert list(plot_retention(midmarket, axes=axes)) == list(axes)
+    assert dict(matplotlib.rcParams) == before
+    from matplotlib._pylab_helpers import Gcf
+    assert Gcf.get_all_fig_managers() == []
+
+
+@pytest.mark.parametrize("values, expected", [
+    ([0, 250e3, 5e5, 75e4, 1e6], ["$0", "$0.25M", "$0.50M", "$0.75M", "$1.00M"]),
+    ([0, 2e6, 4e6], ["$0", "$2M", "$4M"]),
+    ([-5e5, 0, 5e5, 1e6], ["-$0.5M", "$0", "$0.5M", "$1.0M"]),
+    ([-5e5, 0, 5e5], ["-$500K", "$0", "$500K"]),
+    ([0, 2e4, 4e4], ["$0", "$20K", "$40K"]),
+])
+def test_money_axis_labels_share_one_unit(values, expected):
+    formatter = MoneyFormatter("USD")
+    formatter.set_locs(values)
+    assert [formatter(v, i) for i, v in enumerate(values)] == expected
+    assert formatter(1234567) == "$1.2M"
+    other = MoneyFormatter("CHF")
+    other.set_locs([0, 1e6])
+    assert other(1e6, 1) == "1M CHF"
+
+
+def test_png_at_2x_and_svg_are_reproducible(midmarket, tmp_path):
+    ax = plot_arr_fan(midmarket)
+    png = figure_bytes(ax, "png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    from PIL import Image
+    assert Image.open(io.BytesIO(png)).size == (2000, 1125)      # 10 x 5.625 in at 200 dpi
+    svg = figure_bytes(plot_arr_fan(midmarket), "svg")
+    assert b"<svg" in svg and figure_bytes(plot_arr_fan(midmarket), "svg") == svg   # same chart, same bytes
+    path = save_chart(plot_arr_fan(midmarket), tmp_path / "arr.svg")
+    assert path.read_bytes() == svg
+    with pytest.raises(ValueError, match="format"):
+        figure_bytes(ax, "gif")
+
+
+def test_standard_charts_of_a_full_and_of_a_run_result(midmarket, tmp_path):
+    files = write_standard_charts(midmarket, tmp_path / "full")
+    assert [f.stem for f in files] == available_charts(midmarket)
+    assert "funnel" not in available_charts(midmarket) and "plan_comparison" not in available_charts(midmarket)
+    assert all(f.read_bytes()[:4] == b"\x89PNG" for f in files)
+    run = planner.simulate(midmarket.scenario, paths=200, seed=3, keep=RUN_SERIES, by_segment=False)
+    assert {"unit_economics", "mrr_bridge"}.isdisjoint(available_charts(run))
+    with pytest.raises(PlannerError, match="chart 'unit_economics' needs series this result does not keep"):
+        draw_chart("unit_economics", run)
+    both = write_standard_charts(run, tmp_path / "run", "svg", detail=midmarket)
+    assert {f.stem for f in both} == set(available_charts(midmarket))
+    path = write_comparison_chart(planner.compare(midmarket.scenario, paths=50, seed=3), tmp_path / "run")
+    assert path.name == "plan_comparison.png"
+    assert set(CHARTS) == set(available_charts(midmarket)) | {"funnel", "plan_comparison"}
