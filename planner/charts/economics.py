@@ -54,7 +54,7 @@ def _bands(ax: Axes, metric: str, top: float) -> None:
         ax.axhspan(low, high, color=colours[i], alpha=0.10 + 0.04 * (i % 2), linewidth=0, zorder=0)
         ax.annotate(textwrap.fill(label, 16), (1.0, (low + high) / 2), xycoords=("axes fraction", "data"), xytext=(6, 0),
                     textcoords="offset points", va="center", ha="left", fontsize=8.5, color=MUTED,
-                    annotation_clip=False)
+                    annotation_clip=False, gid="band")
 
 
 def unit_economics_quantiles(result, metrics) -> tuple[list, dict[str, np.ndarray]]:

@@ -124,7 +124,7 @@ def titles(ax: Axes, title: str, subtitle: str) -> None:
     """
     ax.set_title(f"{title}\n", loc="left", pad=6)
     where = offset_copy(ax.transAxes, fig=ax.figure, x=0, y=7, units="points")
-    ax.text(0.0, 1.0, subtitle, transform=where, ha="left", va="bottom", color=MUTED, fontsize=10)
+    ax.text(0.0, 1.0, subtitle, transform=where, ha="left", va="bottom", color=MUTED, fontsize=10, gid="subtitle")
 
 
 def finish(ax: Axes) -> Axes:
