@@ -10,7 +10,7 @@ import numpy as np
 from planner.engine.costs import department_costs, segment_cogs
 from planner.engine.financing import apply_plan
 from planner.engine.revenue import segment_revenue
-from planner.engine.sampling import Inputs, draw_inputs
+from planner.engine.sampling import BLOCK, Inputs, draw_inputs
 from planner.scenario.model import Plan, Scenario
 
 #: series kept per segment, shape (paths, months, segments)
@@ -27,7 +27,8 @@ COMPANY_SERIES = OPERATING_SERIES + FINANCING_SERIES
 OPENING = ("opening_cash", "opening_deferred_revenue", "opening_receivables")
 
 
-def operations(scenario: Scenario, inputs: Inputs) -> dict[str, np.ndarray]:
+def operations(scenario: Scenario, inputs: Inputs,
+               noise: np.random.Generator | None = None) -> dict[str, np.ndarray]:
     """Everything that does not depend on funding: revenue, costs, collections.
 
     Returns
@@ -36,7 +37,7 @@ def operations(scenario: Scenario, inputs: Inputs) -> dict[str, np.ndarray]:
         :data:`SEGMENT_SERIES` (paths, months, segments), :data:`OPERATING_SERIES`
         (paths, months) and :data:`OPENING` (paths,).
     """
-    per_segment = [segment_revenue(seg, inputs) for seg in scenario.segments]
+    per_segment = [segment_revenue(seg, inputs, noise) for seg in scenario.segments]
     out = {name: np.stack([s[name] for s in per_segment], axis=2)
            for name in SEGMENT_SERIES if name != "cogs"}
     out["cogs"] = np.stack([
@@ -79,6 +80,12 @@ def finance(scenario: Scenario, plan: Plan, inputs: Inputs, ops: dict, *,
     return out | {"ownership": fin.ownership}
 
 
+def noise_generator(seed: int, start: int) -> np.random.Generator:
+    """The process-noise generator of the block starting at path ``start`` (its own stream,
+    independent of the input draws, so switching noise on does not change the inputs)."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(start // BLOCK, 1))))
+
+
 def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int,
                    plans: tuple[Plan, ...] | None = None, *, block_when_insolvent: bool = True
                    ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
@@ -92,7 +99,7 @@ def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int,
         See :func:`finance`; the plans share the operating paths.
     """
     inputs = Inputs(scenario, draw_inputs(scenario, seed, start, stop))
-    ops = operations(scenario, inputs)
+    ops = operations(scenario, inputs, noise_generator(seed, start) if scenario.process_noise else None)
     plans = (scenario.plan(),) if plans is None else plans
     return ops, {p.name: finance(scenario, p, inputs, ops, block_when_insolvent=block_when_insolvent)
                  for p in plans}

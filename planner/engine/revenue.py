@@ -7,6 +7,8 @@ along the month axis (the development-triangle sum, done by FFT).
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 from scipy import fft
 
@@ -55,12 +57,18 @@ def layer(new: np.ndarray, profile: np.ndarray) -> np.ndarray:
     return fft.irfft(spectrum, n, axis=-1)[..., :months]
 
 
+def new_price(segment: Segment, inputs: Inputs) -> np.ndarray:
+    """Starting MRR of a customer won each month: ARPA raised every 12 months; (paths or 1, months)."""
+    years = np.arange(inputs.horizon) // 12
+    return inputs.value(segment.arpa) * (1.0 + inputs.value(segment.annual_increase)) ** years
+
+
 def new_business(segment: Segment, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """New customers, their MRR and the marketing programme spend that bought them.
+    """New customers (expected), their MRR and the marketing programme spend that bought them.
 
     Returns
     -------
-    new_customers, new_mrr, programme_spend : ndarray, shape (paths, months)
+    new_customers, new_mrr, programme_spend : ndarray, shape (paths or 1, months)
     """
     if segment.marketing_budget is not None:
         spend = inputs.series(segment.marketing_budget)
@@ -68,9 +76,7 @@ def new_business(segment: Segment, inputs: Inputs) -> tuple[np.ndarray, np.ndarr
     else:
         spend = np.zeros((inputs.paths, inputs.horizon))
         customers = inputs.series(segment.new_customers)
-    years = np.arange(inputs.horizon) // 12
-    price = inputs.value(segment.arpa) * (1.0 + inputs.value(segment.annual_increase)) ** years
-    return customers, customers * price, spend
+    return customers, customers * new_price(segment, inputs), spend
 
 
 def opening_ages(segment: Segment) -> np.ndarray:
@@ -109,8 +115,7 @@ def opening_book(segment: Segment, inputs: Inputs) -> dict[str, np.ndarray]:
         for key, (name, unit) in _LAYERED.items():
             out[name] = out[name] + path[key][:, 1:] * (customers if unit == "count" else mrr)
         out["deferred_open"] = out["deferred_open"] + path["deferred"][:, :1] * mrr
-        prior_ages = start_age + 1 + np.arange(-MAX_LAG, 0)
-        billed = (prior_ages % billing == 0) & (prior_ages >= 0)
+        billed = _billed_before(segment, start_age)
         out["prior_billings"] = out["prior_billings"] + mrr * billing * billed[None, :]
     return {key: inputs.full(value) for key, value in out.items()}
 
@@ -131,23 +136,21 @@ def collection_weights(segment: Segment, inputs: Inputs) -> np.ndarray:
     return weights[:, :MAX_LAG]
 
 
-def segment_revenue(segment: Segment, inputs: Inputs) -> dict[str, np.ndarray]:
+def segment_revenue(segment: Segment, inputs: Inputs,
+                    noise: np.random.Generator | None = None) -> dict[str, np.ndarray]:
     """All revenue-side series of one segment, shape (paths, months) each.
 
     Keys: customers, new_customers, churned_customers, mrr, new_mrr, expansion_mrr,
     contraction_mrr, churned_mrr, revenue, billings, collections, bad_debt (invoices written
     off when due), deferred_revenue, programme_spend; and opening_deferred,
-    opening_receivables (paths,).
+    opening_receivables (paths,). With a ``noise`` generator: whole customers, Poisson
+    wins and binomial churn (:mod:`planner.engine.noise`); without: expected values.
     """
     new_customers, new_mrr, spend = (inputs.full(a) for a in new_business(segment, inputs))
-    unit = trajectory(segment, np.arange(inputs.horizon), inputs)
-    keys = list(_LAYERED)
-    sizes = np.stack([new_customers if _LAYERED[k][1] == "count" else new_mrr for k in keys], axis=1)
-    rows = max(unit[k].shape[0] for k in keys)
-    profiles = np.stack([np.broadcast_to(unit[k], (rows, inputs.horizon)) for k in keys], axis=1)
-    layered = layer(sizes, profiles)
-    book = opening_book(segment, inputs)
-    out = {_LAYERED[k][0]: layered[:, i] + book[_LAYERED[k][0]] for i, k in enumerate(keys)}
+    if noise is None:
+        out, book = _expected_cohorts(segment, inputs, new_customers, new_mrr)
+    else:
+        out, book, new_customers, new_mrr = _noisy_cohorts(segment, inputs, noise, new_customers)
     out["new_customers"], out["new_mrr"], out["programme_spend"] = new_customers, new_mrr, spend
     out["revenue"] = out["mrr"]
     deferred_before = np.concatenate([book["deferred_open"], out["deferred_revenue"][:, :-1]], axis=1)
@@ -158,6 +161,38 @@ def segment_revenue(segment: Segment, inputs: Inputs) -> dict[str, np.ndarray]:
     out["collections"], out["bad_debt"] = scheduled * (1.0 - bad_debt), scheduled * bad_debt
     out["opening_deferred"] = book["deferred_open"][:, 0]
     return out
+
+
+def _expected_cohorts(segment: Segment, inputs: Inputs, new_customers: np.ndarray,
+                      new_mrr: np.ndarray) -> tuple[dict, dict]:
+    """Cohort series as expected values: new business layered with the unit trajectory."""
+    unit = trajectory(segment, np.arange(inputs.horizon), inputs)
+    keys = list(_LAYERED)
+    sizes = np.stack([new_customers if _LAYERED[k][1] == "count" else new_mrr for k in keys], axis=1)
+    rows = max(unit[k].shape[0] for k in keys)
+    profiles = np.stack([np.broadcast_to(unit[k], (rows, inputs.horizon)) for k in keys], axis=1)
+    layered = layer(sizes, profiles)
+    book = opening_book(segment, inputs)
+    return {_LAYERED[k][0]: layered[:, i] + book[_LAYERED[k][0]] for i, k in enumerate(keys)}, book
+
+
+def _noisy_cohorts(segment: Segment, inputs: Inputs, rng: np.random.Generator,
+                   expected: np.ndarray) -> tuple[dict, dict, np.ndarray, np.ndarray]:
+    """Cohort series with whole customers: Poisson wins, binomial churn."""
+    from planner.engine.noise import noisy_new_cohorts, noisy_opening
+
+    new_customers = rng.poisson(expected)
+    price = inputs.full(new_price(segment, inputs) * np.ones((1, inputs.horizon)))
+    cohorts = noisy_new_cohorts(segment, inputs, rng, new_customers, price)
+    book = noisy_opening(segment, inputs, rng, opening_ages(segment), partial(_billed_before, segment))
+    out = {name: cohorts[name] + book[name] for name in cohorts}
+    return out, book, new_customers.astype(float), new_customers * price
+
+
+def _billed_before(segment: Segment, start_age: int) -> np.ndarray:
+    """Which of the MAX_LAG months before the start invoiced a slice of age ``start_age``."""
+    prior_ages = start_age + 1 + np.arange(-MAX_LAG, 0)
+    return (prior_ages % segment.billing_months == 0) & (prior_ages >= 0)
 
 
 def _collections(billings: np.ndarray, prior: np.ndarray, weights: np.ndarray):

@@ -284,4 +284,5 @@ def build_scenario(spec: dict, ctx: Context) -> Scenario | None:
         paths=sim["paths"], seed=sim["seed"], opening_cash=spec["opening"]["cash"],
         segments=segments, roles=roles, opex=opex, rounds=tuple(rounds), params=tuple(ctx.params),
         plans=plans, default_plan=default_plan, minimum_cash=funding["minimum_cash"],
-        sampling=sim["sampling"], correlation=correlation, warnings=warnings)
+        sampling=sim["sampling"], process_noise=sim["process_noise"], correlation=correlation,
+        warnings=warnings)

@@ -224,6 +224,7 @@ class Scenario:
     default_plan: str = "committed rounds only"
     minimum_cash: Value = 0.0
     sampling: str = "monte_carlo"
+    process_noise: bool = False
     correlation: Correlation | None = None
     #: things the user should know that are not errors (e.g. a repaired correlation matrix)
     warnings: tuple[str, ...] = ()

@@ -6,8 +6,8 @@ Schema printed by ``planner schema``.
 from __future__ import annotations
 
 from planner.scenario.funding_schema import funding_spec
-from planner.scenario.spec import (INVALID, ListOf, MapOf, Month, Number, OneOf, Record, Text,
-                                   distribution_schema)
+from planner.scenario.spec import (INVALID, Flag, ListOf, MapOf, Month, Number, OneOf, Record,
+                                   Text, distribution_schema)
 
 DEPARTMENTS = ("sales", "marketing", "rnd", "cs", "ga")
 SAMPLING_METHODS = ("monte_carlo", "latin_hypercube", "sobol")
@@ -202,6 +202,8 @@ def scenario_spec() -> Record:
                            dist=False, default=0),
             "sampling": Text("how the uncertain inputs are sampled", default="monte_carlo",
                              choices=SAMPLING_METHODS),
+            "process_noise": Flag("month-to-month randomness: whole customers, Poisson wins and "
+                                  "binomial churn (false: smooth expected values)", default=False),
             "correlations": ListOf(Record({
                 "between": ListOf(Text(), "two uncertain inputs by their key path, e.g. "
                                           "segments.smb.acquisition.cac"),

@@ -265,6 +265,22 @@ def parse_month(value: Any) -> np.datetime64 | None:
     return None
 
 
+class Flag(Field):
+    """true or false."""
+
+    def __init__(self, doc: str = "", *, default: Any = _MISSING):
+        self.doc, self.default = doc, default
+
+    def check(self, value, path, ctx):
+        if not isinstance(value, bool):
+            ctx.error(path, "must be true or false", value)
+            return INVALID
+        return value
+
+    def schema(self):
+        return self._with_doc({"type": "boolean"})
+
+
 class Month(Field):
     """A calendar month, written ``YYYY-MM``."""
 
