@@ -29,6 +29,16 @@ for _ in range({repeat}):
 print(json.dumps({{"seconds": best, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
 
+NOISE_CASE = """
+import dataclasses, json, resource, time, planner
+sc = dataclasses.replace(planner.load_scenario({scenario!r}), process_noise=True)
+planner.simulate(sc, paths=200)
+t = time.perf_counter()
+planner.simulate(sc, paths={paths})
+print(json.dumps({{"seconds": time.perf_counter() - t,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
 REFERENCE_CASE = """
 import json, time, planner
 from planner.engine.reference import simulate_reference
@@ -62,6 +72,8 @@ def cli_case(paths: int, out_dir: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the 100k cases")
+    parser.add_argument("--million", action="store_true",
+                        help="also time `planner run --paths 1000000` (about a minute)")
     args = parser.parse_args()
     sizes = (1_000, 10_000) if args.quick else (1_000, 10_000, 100_000)
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}, "
@@ -77,11 +89,14 @@ def main() -> None:
             per_path = r["seconds"] / paths
         print(f"| simulate(), all series | {paths:,} | {r['seconds']:.2f} | {r['rss_mb']:.0f} | "
               f"{paths / r['seconds']:,.0f} |")
-    cli_paths = 10_000 if args.quick else 100_000
+    noise = python_case(NOISE_CASE.format(scenario=str(SCENARIO), paths=10_000))
+    print(f"| simulate(), process noise on | 10,000 | {noise['seconds']:.2f} | {noise['rss_mb']:.0f} | "
+          f"{10_000 / noise['seconds']:,.0f} |")
     out = ROOT / "outputs" / "_bench"
-    c = cli_case(cli_paths, out)
-    print(f"| `planner run --paths {cli_paths:,}` (whole process) | {cli_paths:,} | {c['seconds']:.2f} | "
-          f"{c['rss_mb']:.0f} | {cli_paths / c['seconds']:,.0f} |")
+    for cli_paths in (10_000,) + (() if args.quick else (100_000,)) + ((1_000_000,) if args.million else ()):
+        c = cli_case(cli_paths, out)
+        print(f"| `planner run --paths {cli_paths:,}` (whole process) | {cli_paths:,} | "
+              f"{c['seconds']:.2f} | {c['rss_mb']:.0f} | {cli_paths / c['seconds']:,.0f} |")
     print(f"\nscalar reference: {ref['seconds_per_path'] * 1000:.1f} ms per path; "
           f"vectorised engine at 10,000 paths: {per_path * 1e6:.0f} us per path; "
           f"speed-up x{ref['seconds_per_path'] / per_path:,.0f}")

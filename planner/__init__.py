@@ -11,8 +11,10 @@ from planner.scenario.loader import load_scenario, parse_scenario
 from planner.scenario.model import Scenario
 from planner.simulate import simulate, simulate_plans
 from planner.funding import Comparison, compare, compare_scenarios, minimum_raise
+from planner.stream import Streamed, simulate_stream
 
-__all__ = ["load_scenario", "parse_scenario", "simulate", "simulate_plans", "compare",
+__all__ = ["load_scenario", "parse_scenario", "simulate", "simulate_plans", "simulate_stream",
+           "Streamed", "compare",
            "compare_scenarios", "minimum_raise", "Comparison", "Scenario", "SimulationResult",
            "ScenarioError", "PlannerError"]
 __version__ = "0.1.0"
