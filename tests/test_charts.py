@@ -165,7 +165,7 @@ def test_pnl_stack_and_revenue(midmarket):
 def test_plan_comparison_counts_paths_out_of_cash(seed_stage):
     comparison = planner.compare(seed_stage.scenario, paths=200, seed=3)
     left, right = plot_plan_comparison(comparison)
-    assert len(left.lines) == len(seed_stage.scenario.plans)
+    assert len(left.lines) == len(seed_stage.scenario.plans)        # three different survival curves
     assert any(label.startswith("no_new_money:") for label in _legend(left))
     none = comparison.results["no_new_money"]
     np.testing.assert_allclose(left.lines[0].get_ydata(), 1 - cash_out_curve(none))

@@ -179,6 +179,20 @@ def alive_arr(result) -> np.ndarray:
     return np.where(dead, 0.0, arr)
 
 
+def _survival_groups(results: dict) -> list[tuple[list[str], object, np.ndarray]]:
+    """Plans grouped by identical survival curves: (names, first result, share solvent by month)."""
+    groups: list[tuple[list[str], object, np.ndarray]] = []
+    for name, result in results.items():
+        share = solvent_share(result)
+        for names, first, seen in groups:
+            if seen.shape == share.shape and np.array_equal(seen, share) and np.array_equal(first.months, result.months):
+                names.append(name)
+                break
+        else:
+            groups.append(([name], result, share))
+    return groups
+
+
 def _groups(results: dict) -> list[tuple[list[str], object, np.ndarray]]:
     """Plans grouped by identical ARR quantiles: (names, first result, P10/P50/P90 of alive ARR)."""
     groups: list[tuple[list[str], object, np.ndarray]] = []
@@ -212,7 +226,8 @@ def plot_plan_comparison(comparison, *, axes=None) -> np.ndarray:
         Right: ARR per plan, P10-P90 band, P50 solid, P10 dashed, counting a company
         that has run out of cash as ARR 0 from that month (funding does not change
         operations, so plain ARR would be the same for every plan of one scenario).
-        Plans with identical ARR ranges share one fan, labelled with all their names.
+        Plans with identical curves (or ARR ranges) share one line, labelled with all
+        their names.
     """
     with chart_style():
         left, right = axes = new_axes_row(axes, 2)
@@ -221,11 +236,10 @@ def plot_plan_comparison(comparison, *, axes=None) -> np.ndarray:
         cur = first.scenario.currency
         colour = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(results)}
         lowest = 1.0
-        for name, result in results.items():
-            share = solvent_share(result)
+        for names, result, share in _survival_groups(results):
             lowest = min(lowest, float(share.min()))
-            left.step(month_dates(result.months), share, where="post", color=colour[name], linewidth=2.2,
-                      label=f"{name}: {share[-1]:.0%} solvent at the end")
+            left.step(month_dates(result.months), share, where="post", color=colour[names[0]], linewidth=2.2,
+                      label=f"{' = '.join(names)}: {share[-1]:.0%} solvent at the end")
         for names, result, q in _groups(results):
             x, color = month_dates(result.months), colour[names[0]]
             right.fill_between(x, q[0], q[2], color=color, alpha=0.13, linewidth=0)

@@ -58,8 +58,9 @@ def metric_title(key: str) -> str:
     return METRICS.get(key, (key,))[0]
 
 
-def metric_number(value, unit: str, currency: str) -> str:
-    """One quantile of a unit-economics entry: money, percent, months, count or ratio."""
+def metric_number(value, unit: str, currency: str, months_word: bool = True) -> str:
+    """One quantile of a unit-economics entry: money, percent, months (``14.5 months``, or
+    ``14.5`` without ``months_word``), count or ratio."""
     if value is None:
         return "n/a"
     if isinstance(value, dict):
@@ -69,7 +70,7 @@ def metric_number(value, unit: str, currency: str) -> str:
     if unit == "fraction":
         return percent(value)
     if unit == "months":
-        return f"{value:.1f} months"
+        return f"{value:.1f} months" if months_word else f"{value:.1f}"
     if unit == "count":
         return f"{value:,.0f}"
     return f"{value:.2f}"

@@ -166,9 +166,9 @@ def _ue_cell(entry: dict, currency: str) -> str:
         extra = "".join(f", {k} {metric_number(p50[k], entry['unit'], currency)}" for k in ("capped", "discounted")
                         if p50.get(k) is not None)
         return f"unbounded ({p50['reason']}){extra}"
-    unit = "ratio" if entry["unit"] == "months" else entry["unit"]  # the row title says months
-    middle = metric_number(p50, unit, currency)
-    low, high = (metric_number(entry[k], unit, currency) for k in ("p10", "p90"))
+    unit = entry["unit"]  # months: the row title says so
+    middle = metric_number(p50, unit, currency, months_word=False)
+    low, high = (metric_number(entry[k], unit, currency, months_word=False) for k in ("p10", "p90"))
     return middle if low == high == middle else f"{middle} [{low} .. {high}]"
 
 
