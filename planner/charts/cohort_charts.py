@@ -21,7 +21,9 @@ def cohort_layers(result, segment: str | None = None, models=None) -> tuple[list
 
     Cohort ``c``'s MRR at age ``a`` on a path is ``new_mrr[c] * trajectory_mrr[a]``
     (:mod:`planner.cohorts`); a quarter's layer sums its three monthly cohorts. Means
-    across paths add up, so the layers and the opening book sum to the mean ARR.
+    across paths add up, so the layers and the opening book sum to the mean ARR. With
+    process noise (``simulation.process_noise``) a layer is its cohorts' expected MRR
+    given each path's draws, and the opening book (the remainder) absorbs the noise.
 
     Parameters
     ----------
