@@ -168,11 +168,13 @@ def _plan_option(scenario, plan: str | None) -> str | None:
               "start in, for the unit economics (default: the scenario's start month).")
 @click.option("--cac-lag", type=click.IntRange(0, 24), default=0, show_default=True,
               help="Months between S&M spend and the wins it buys, for CAC.")
+@click.option("--charts/--no-charts", default=True, show_default=True,
+              help="Also write the standard chart set (PNG) next to the tables.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON and nothing else.")
 @sampling_option
 @user_errors
 def run(scenario, paths, seed, plan, out_dir, overrides, raise_month, confidence, until,
-        fiscal_year_start, cac_lag, as_json, sampling):
+        fiscal_year_start, cac_lag, charts, as_json, sampling):
     """Simulate SCENARIO (default: the bundled Series A example) and write its tables.
 
     Writes projection.csv (monthly P10/P50/P90 of the key series) and summary.json to
@@ -191,7 +193,12 @@ def run(scenario, paths, seed, plan, out_dir, overrides, raise_month, confidence
                                raise_month=month, confidence=confidence, until=until,
                                fiscal_year_start=fiscal_year_start, cac_lag_months=cac_lag,
                                progress=progress)
-    files = write_run(outcome, output_dir(sc.name, out_dir))
+    target = output_dir(sc.name, out_dir)
+    files = write_run(outcome, target)
+    if charts:
+        from planner.charts import write_standard_charts
+
+        files += write_standard_charts(outcome.result, target, detail=outcome.unit_economics_result)
     summary = outcome.summary
     if as_json:
         click.echo(json.dumps(summary, indent=2, allow_nan=False))
@@ -210,10 +217,12 @@ def run(scenario, paths, seed, plan, out_dir, overrides, raise_month, confidence
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="Output folder (default: outputs/<scenario name>/).")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override inputs (as for run).")
+@click.option("--charts/--no-charts", default=True, show_default=True,
+              help="Also write the comparison chart (PNG).")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON and nothing else.")
 @sampling_option
 @user_errors
-def compare(scenarios, plans, paths, seed, out_dir, overrides, as_json, sampling):
+def compare(scenarios, plans, paths, seed, out_dir, overrides, charts, as_json, sampling):
     """Compare funding plans on the same random draws.
 
     With one SCENARIO (default: the bundled example): its funding plans side by side.
@@ -236,7 +245,12 @@ def compare(scenarios, plans, paths, seed, out_dir, overrides, as_json, sampling
                                    "file's default plan is used")
         comparison = compare_scenarios(loaded, paths=paths, seed=seed)
     data = comparison.to_dict()
-    files = write_comparison(data, output_dir(loaded[0].name, out_dir))
+    target = output_dir(loaded[0].name, out_dir)
+    files = write_comparison(data, target)
+    if charts:
+        from planner.charts import write_comparison_chart
+
+        files.append(write_comparison_chart(comparison, target))
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
@@ -295,13 +309,14 @@ def init(path, force):
     click.echo(f"Wrote {path}; edit it, then: planner validate {path} && planner run {path}")
 
 
-def _register_optional_commands() -> None:
+def _register_commands() -> None:
+    """Commands that live in their own modules."""
+    from planner.cli_report import chart_command, report_command
     from planner.fit_cli import fit_command
 
     main.add_command(fit_command, "fit")
+    main.add_command(chart_command, "chart")
+    main.add_command(report_command, "report")
 
 
-try:
-    _register_optional_commands()
-except ImportError:  # pragma: no cover - only while fit_cli is being written
-    pass
+_register_commands()

@@ -27,6 +27,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs) -> Iterator[
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; outputs are ordinary files
     if "b" not in mode:
         kwargs.setdefault("encoding", "utf-8")
     try:

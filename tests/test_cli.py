@@ -160,7 +160,10 @@ def test_run_writes_projection_and_summary(runner):
     result = runner.invoke(main, ["run", "small.yaml"])
     assert result.exit_code == 0, result.output
     out = Path("outputs") / "tiny"
-    assert sorted(p.name for p in out.iterdir()) == ["projection.csv", "summary.json", "unit_economics.csv"]
+    names = sorted(p.name for p in out.iterdir())
+    tables = ["projection.csv", "summary.json", "unit_economics.csv"]
+    assert [n for n in names if not n.endswith(".png")] == tables
+    assert {"arr_fan.png", "cash_fan.png", "pnl.png"} <= set(names)  # the standard chart set
     assert "Wrote " in result.stdout and "projection.csv" in result.stdout
     with open(out / "projection.csv", newline="") as f:
         rows = list(csv.reader(f))
@@ -177,7 +180,8 @@ def test_run_writes_projection_and_summary(runner):
 def test_run_out_option(runner):
     result = runner.invoke(main, ["run", "small.yaml", "--out", "elsewhere/run1", "--json"])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in Path("elsewhere/run1").iterdir()) == ["projection.csv", "summary.json", "unit_economics.csv"]
+    names = sorted(p.name for p in Path("elsewhere/run1").iterdir())
+    assert [n for n in names if not n.endswith(".png")] == ["projection.csv", "summary.json", "unit_economics.csv"]
     assert not Path("outputs").exists()
 
 
