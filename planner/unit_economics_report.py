@@ -208,8 +208,9 @@ def unit_economics_summary(result: SimulationResult, *, fiscal_year_start: int |
     }
 
 
-def _number(value, unit: str, currency: str) -> str:
-    """One quantile for the terminal: money, ratio, months, percent or count."""
+def metricmetric_number(value, unit: str, currency: str, months_word: bool = False) -> str:
+    """One quantile of a unit-economics entry: money, percent, months (``14.5``, or
+    ``14.5 months`` with ``months_word``), count or ratio; ``n/a`` or ``unbounded``."""
     if value is None:
         return "n/a"
     if isinstance(value, dict):
@@ -219,7 +220,7 @@ def _number(value, unit: str, currency: str) -> str:
     if unit == "fraction":
         return percent(value)
     if unit == "months":
-        return f"{value:.1f}"
+        return f"{value:.1f} months" if months_word else f"{value:.1f}"
     if unit == "count":
         return f"{value:,.0f}"
     return f"{value:.2f}"
@@ -235,14 +236,14 @@ def _cell(key: str, entry: dict, currency: str) -> list[str]:
     elif key == "burn_multiple" and p50 == 0:
         head = "0.00 (no burn)"
     else:
-        head = _number(p50, unit, currency)
-    low, high = (_number(entry[k], unit, currency) for k in ("p10", "p90"))
-    middle = _number(p50, unit, currency)
+        head = metric_number(p50, unit, currency)
+    low, high = (metric_number(entry[k], unit, currency) for k in ("p10", "p90"))
+    middle = metric_number(p50, unit, currency)
     if not isinstance(p50, dict) and (low, high) != (middle, middle):
         head += f" [{low}..{high}]"
     lines = [head]
     if isinstance(p50, dict) and "capped" in p50:
-        fmt = (lambda v: "unbounded" if v is None else _number(v, unit, currency))  # noqa: E731
+        fmt = (lambda v: "unbounded" if v is None else metric_number(v, unit, currency))  # noqa: E731
         lines.append(f"capped {fmt(p50['capped'])}, discounted {fmt(p50['discounted'])}")
     return lines
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 
 from planner.format import money, percent
+from planner.unit_economics_report import metric_number
 
 #: charts of the report, in order
 REPORT_CHARTS = ("arr_fan", "cash_fan", "mrr_bridge", "cohort_layers", "retention", "unit_economics",
@@ -58,24 +59,6 @@ def metric_title(key: str) -> str:
     return METRICS.get(key, (key,))[0]
 
 
-def metric_number(value, unit: str, currency: str, months_word: bool = True) -> str:
-    """One quantile of a unit-economics entry: money, percent, months (``14.5 months``, or
-    ``14.5`` without ``months_word``), count or ratio."""
-    if value is None:
-        return "n/a"
-    if isinstance(value, dict):
-        return "unbounded"
-    if unit == "money":
-        return money(value, currency)
-    if unit == "fraction":
-        return percent(value)
-    if unit == "months":
-        return f"{value:.1f} months" if months_word else f"{value:.1f}"
-    if unit == "count":
-        return f"{value:,.0f}"
-    return f"{value:.2f}"
-
-
 def unit_economics_of(result) -> dict | None:
     """:func:`planner.unit_economics_report.unit_economics_summary`, or None when the result
     lacks the segment series it needs (e.g. a ``planner run`` result kept without segments)."""
@@ -124,7 +107,7 @@ def _verdict_warnings(unit_economics: dict | None, currency: str) -> list[str]:
         verdict = entry.get("verdict", "")
         if verdict.startswith(BAD_VERDICTS):
             out.append(f"{metric_title(key)} in {label}: {verdict} "
-                       f"(P50 {metric_number(entry['p50'], entry['unit'], currency)}).")
+                       f"(P50 {metric_number(entry['p50'], entry['unit'], currency, months_word=True)}).")
         if isinstance(entry.get("p50"), dict) and key == "ltv":
             out.append(f"{metric_title(key)} in {label} has no finite value ({entry['p50']['reason']}); "
                        "the capped, discounted and simulated cohort values are shown instead.")

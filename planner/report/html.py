@@ -163,7 +163,7 @@ def _ue_cell(entry: dict, currency: str) -> str:
     if p50 is None:
         return f"n/a ({entry.get('note', 'not defined')})"
     if isinstance(p50, dict):
-        extra = "".join(f", {k} {metric_number(p50[k], entry['unit'], currency)}" for k in ("capped", "discounted")
+        extra = "".join(f", {k} {metric_number(p50[k], entry['unit'], currency, months_word=True)}" for k in ("capped", "discounted")
                         if p50.get(k) is not None)
         return f"unbounded ({p50['reason']}){extra}"
     unit = entry["unit"]  # months: the row title says so
