@@ -208,7 +208,7 @@ def unit_economics_summary(result: SimulationResult, *, fiscal_year_start: int |
     }
 
 
-def metricmetric_number(value, unit: str, currency: str, months_word: bool = False) -> str:
+def metric_number(value, unit: str, currency: str, months_word: bool = False) -> str:
     """One quantile of a unit-economics entry: money, percent, months (``14.5``, or
     ``14.5 months`` with ``months_word``), count or ratio; ``n/a`` or ``unbounded``."""
     if value is None:
