@@ -159,9 +159,9 @@ def projection_table(result: SimulationResult, names=TABLE_SERIES) -> tuple[list
 
 
 #: paths used for the unit economics of a run (they need series by segment)
-UNIT_ECONOMICS_PATHS = 10_000
+UNIT_ECONOMICS_PATHS = 2_000
 #: above this many paths a run streams (see :mod:`planner.stream`)
-STREAM_ABOVE = 200_000
+STREAM_ABOVE = 50_000
 
 
 @dataclass
@@ -211,7 +211,7 @@ def run_scenario(scenario, *, paths: int | str | None = None, seed: int | None =
         summary["sample_paths"] = result.paths
         summary["approximations"] = [
             f"monthly P10/P50/P90 tables, yearly revenue and EBITDA, and ARR after 12 months "
-            f"are computed on every {streamed.every}th path ({result.paths:,} paths); all "
+            f"are computed on every {_ordinal(streamed.every)} path ({result.paths:,} paths); all "
             f"other figures on all {total:,} paths"]
     else:
         result = simulate(scenario, paths=total, seed=seed, plan=plan, keep=RUN_SERIES,
@@ -252,3 +252,9 @@ def sampling_report(scenario, seed: int, paths: int, *, limit: int = 100_000) ->
                                             "target": float(corr.rank[i, j]),
                                             "achieved": float(got[i, j])})
     return out
+
+
+def _ordinal(n: int) -> str:
+    """2 -> '2nd', 11 -> '11th', 23 -> '23rd'."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
