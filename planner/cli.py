@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from planner.cli_options import out_option, plan_option, sampling_option, seed_option, set_option
 from planner.errors import PlannerError, ScenarioError
 
 DEFAULT_SCENARIO = "series_a_midmarket.yaml"
@@ -116,10 +117,6 @@ def progress_bar(enabled: bool = True):
             click.echo("\r" + " " * 70 + "\r", nl=False, err=True)
 
 
-def sampling_option(func):
-    return click.option("--sampling", type=click.Choice(["monte_carlo", "latin_hypercube", "sobol"]),
-                        help="Sampling method (default: the scenario's simulation.sampling).")(func)
-
 
 def _month_option(scenario, text: str | None) -> int:
     """``--raise-month YYYY-MM`` -> month index in the horizon (default: the first month)."""
@@ -151,12 +148,10 @@ def _plan_option(scenario, plan: str | None) -> str | None:
 @click.option("--paths", type=PathsType(), help="Monte Carlo paths (default: the scenario's), or "
               "'auto': add paths until ARR P50 is known to 1% and the cash-out probability to "
               "0.5 points (95% confidence).")
-@click.option("--seed", type=click.IntRange(0), help="Random seed (default: the scenario's).")
-@click.option("--plan", help="Funding plan from funding.plans (default: funding.plan or the first).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False),
-              help="Output folder (default: outputs/<scenario name>/).")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override one input, e.g. --set segments.smb.price.arpa=450 (repeatable).")
+@seed_option
+@plan_option
+@out_option
+@set_option
 @click.option("--raise-month", metavar="YYYY-MM", help="Month of the extra raise the minimum-raise "
               "answer is for (default: the first month).")
 @click.option("--confidence", type=click.FloatRange(0.01, 1.0), default=0.9, show_default=True,
@@ -213,10 +208,9 @@ def run(scenario, paths, seed, plan, out_dir, overrides, raise_month, confidence
 @click.argument("scenarios", nargs=-1, type=click.Path())
 @click.option("--plans", help="Comma-separated plan names (default: all plans of SCENARIO).")
 @click.option("--paths", type=click.IntRange(1, 10_000_000), help="Monte Carlo paths (default: the scenario's).")
-@click.option("--seed", type=click.IntRange(0), help="Random seed (default: the scenario's).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False),
-              help="Output folder (default: outputs/<scenario name>/).")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override inputs (as for run).")
+@seed_option
+@out_option
+@set_option
 @click.option("--charts/--no-charts", default=True, show_default=True,
               help="Also write the comparison chart (PNG).")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON and nothing else.")
@@ -260,8 +254,7 @@ def compare(scenarios, plans, paths, seed, out_dir, overrides, charts, as_json, 
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override inputs before checking (as for run).")
+@set_option
 def validate(files, overrides):
     """Check scenario FILES; report every problem, one per line. Exit 1 if any is invalid."""
     from planner import load_scenario

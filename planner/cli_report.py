@@ -10,6 +10,7 @@ import functools
 import click
 
 from planner.charts import CHARTS
+from planner.cli_options import out_option, plan_option, seed_option, set_option
 
 KINDS = tuple(CHARTS)
 
@@ -28,13 +29,11 @@ def _common(func):
     """SCENARIO and the options every command here shares (as ``planner run`` spells them)."""
     options = [
         click.argument("scenario", required=False, type=click.Path()),
-        click.option("--plan", help="Funding plan from funding.plans (default: funding.plan or the first)."),
+        plan_option,
         click.option("--paths", type=click.IntRange(1, 10_000_000), help="Monte Carlo paths (default: the scenario's)."),
-        click.option("--seed", type=click.IntRange(0), help="Random seed (default: the scenario's)."),
-        click.option("--out", "out_dir", type=click.Path(file_okay=False),
-                     help="Output folder (default: outputs/<scenario name>/)."),
-        click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-                     help="Override one input, e.g. --set segments.smb.price.arpa=450 (repeatable)."),
+        seed_option,
+        out_option,
+        set_option,
     ]
     for option in reversed(options):
         func = option(func)

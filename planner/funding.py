@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from planner.results import SimulationResult
+from planner.results import SimulationResult, runway_months_from
 from planner.scenario.model import Scenario
 from planner.simulate import simulate_plans
 
@@ -87,7 +87,8 @@ class RaiseNeed:
     reachable_share: float
 
 
-def raise_shortfall(result: SimulationResult, *, month: int = 0, until: str = "horizon") -> np.ndarray:
+def raise_shortfall(result: SimulationResult, *, month: int = 0, until: str = "horizon",
+                    floor: np.ndarray | None = None) -> np.ndarray:
     """Per path, the extra money needed at ``month`` to keep cash >= the minimum.
 
     Uses ``cash_if_funded`` (every planned inflow arrives), which an extra raise shifts
@@ -100,7 +101,7 @@ def raise_shortfall(result: SimulationResult, *, month: int = 0, until: str = "h
     if until not in ("horizon", "breakeven"):
         raise ValueError(f"until must be 'horizon' or 'breakeven' (got {until!r})")
     cash = result.total("cash_if_funded")
-    floor = _minimum_cash(result)
+    floor = _minimum_cash(result) if floor is None else floor
     months = np.arange(cash.shape[1])[None, :]
     last = cash.shape[1] - 1
     if until == "breakeven":
@@ -123,9 +124,10 @@ def minimum_raise(result: SimulationResult, *, month: int = 0, confidence: float
     rounded up to a whole currency unit. Exact for plans whose rounds do not depend on
     cash; a runway-triggered round is taken as it fired without the extra raise.
     """
-    shortfall = raise_shortfall(result, month=month, until=until)
+    floor = _minimum_cash(result)
+    shortfall = raise_shortfall(result, month=month, until=until, floor=floor)
     return raise_need(shortfall, month=str(result.months[month]), confidence=confidence,
-                      until=until, minimum_cash=float(np.median(_minimum_cash(result))))
+                      until=until, minimum_cash=float(np.median(floor)))
 
 
 def raise_need(shortfall: np.ndarray, *, month: str, confidence: float, until: str,
@@ -166,12 +168,11 @@ def funding_summary(result: SimulationResult, *, raise_month: int = 0, confidenc
 
     outcomes = path_outcomes(result, raise_month=raise_month, until=until)
     return funding_block(outcomes, result.months, plan=result.plan, raise_month=raise_month,
-                         confidence=confidence, until=until,
-                         minimum_cash=float(np.median(_minimum_cash(result))))
+                         confidence=confidence, until=until)
 
 
 def funding_block(outcomes: dict, months: np.ndarray, *, plan: str, raise_month: int,
-                  confidence: float, until: str, minimum_cash: float) -> dict:
+                  confidence: float, until: str) -> dict:
     """The funding block from per-path outcomes (see :func:`planner.summary.path_outcomes`)."""
     n = len(months)
     cash_out = outcomes["cash_out_month"]
@@ -184,14 +185,14 @@ def funding_block(outcomes: dict, months: np.ndarray, *, plan: str, raise_month:
         "plan": plan,
         "cash_out_probability": {"by_month_12": within(12), "by_month_24": within(24),
                                  "by_horizon": within(n)},
-        "runway_months": bands(np.where(cash_out >= 0, cash_out, n)) | {"censored_at": n},
+        "runway_months": bands(runway_months_from(cash_out, n)) | {"censored_at": n},
         "below_minimum_cash_probability": float(outcomes["below_minimum_cash"].mean()),
         "breakeven": {"probability_within_horizon": float(reached.mean()),
                       "month": _month_bands(months, end) if reached.any() else None,
                       "capital_consumed": bands(outcomes["capital_consumed"])},
         "minimum_raise": asdict(raise_need(outcomes["raise_shortfall"], month=str(months[raise_month]),
                                            confidence=confidence, until=until,
-                                           minimum_cash=minimum_cash)),
+                                           minimum_cash=float(np.median(outcomes["minimum_cash"])))),
     }
 
 
@@ -228,6 +229,9 @@ class Comparison:
 def plan_row(result: SimulationResult, label: str | None = None) -> dict:
     """One plan's line of the comparison table (JSON-ready)."""
     raised = (result.total("equity_raised") + result.total("debt_drawn")).sum(axis=1)
+    floor = _minimum_cash(result)
+    need = raise_need(raise_shortfall(result, month=0, floor=floor), month=str(result.months[0]),
+                      confidence=0.9, until="horizon", minimum_cash=float(np.median(floor)))
     return {
         "plan": label or result.plan,
         "cash_out_by_month_12": cash_out_probability(result, 12),
@@ -235,9 +239,8 @@ def plan_row(result: SimulationResult, label: str | None = None) -> dict:
         "cash_out_by_horizon": cash_out_probability(result),
         "runway_months": bands(result.runway_months()) | {"censored_at": len(result.months)},
         "cash_trough_p10": float(np.quantile(result.cash_trough(), 0.1)),
-        "below_minimum_cash": float((result.total("cash") < _minimum_cash(result)[:, None])
-                                    .any(axis=1).mean()),
-        "extra_raise_now_p90": minimum_raise(result, month=0, confidence=0.9).amount,
+        "below_minimum_cash": float((result.total("cash") < floor[:, None]).any(axis=1).mean()),
+        "extra_raise_now_p90": need.amount,
         "arr_end": bands(result.total("arr")[:, -1]),
         "total_raised": bands(raised),
         "dilution": bands(1.0 - result.ownership),

@@ -19,17 +19,20 @@ DERIVED = {
     "gross_profit": (lambda get: get("revenue") - get("cogs"), True),
     "opex": (lambda get: get("sm_expense") + get("rnd_expense") + get("cs_expense")
              + get("ga_expense"), False),
-    "ebitda": (lambda get: get("revenue") - get("cogs") - get("sm_expense") - get("rnd_expense")
-               - get("cs_expense") - get("ga_expense"), False),
+    "ebitda": (lambda get: get("gross_profit") - get("opex"), False),
     "funding": (lambda get: get("equity_raised") + get("debt_drawn"), False),
     "net_cash_flow": (lambda get: get("operating_cash_flow") + get("equity_raised")
                       + get("debt_drawn") - get("debt_repaid") - get("interest"), False),
-    "net_income": (lambda get: get("revenue") - get("cogs") - get("sm_expense")
-                   - get("rnd_expense") - get("cs_expense") - get("ga_expense")
-                   - get("interest"), False),
+    "net_income": (lambda get: get("ebitda") - get("interest"), False),
     "equity_book": (lambda get: get("cash") + get("receivables") - get("deferred_revenue")
                     - get("debt_balance"), False),
 }
+
+
+def runway_months_from(cash_out_month: np.ndarray, horizon: int) -> np.ndarray:
+    """Months of cash from the start: the cash-out month's index, or ``horizon`` (censored)
+    where cash never runs out (-1); shape (paths,)."""
+    return np.where(cash_out_month >= 0, cash_out_month, horizon)
 
 
 def _inputs_of(formula) -> tuple[str, ...]:
@@ -181,8 +184,7 @@ class SimulationResult:
     def runway_months(self) -> np.ndarray:
         """Months of cash from the start: the cash-out month's index, or the horizon
         (censored: cash lasts at least that long) where cash never runs out; shape (paths,)."""
-        month = self.cash_out_month()
-        return np.where(month >= 0, month, len(self.months))
+        return runway_months_from(self.cash_out_month(), len(self.months))
 
     @property
     def ownership(self) -> np.ndarray:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planner.funding import bands
 from planner.results import SimulationResult
 
 QUANTILES = (0.1, 0.5, 0.9)
@@ -14,11 +15,6 @@ TABLE_SERIES = ("arr", "mrr", "customers", "new_customers", "revenue", "gross_pr
                 "deferred_revenue", "debt_balance", "headcount")
 #: what a run keeps (the table plus what the summary needs)
 RUN_SERIES = TABLE_SERIES + ("cash_if_funded", "equity_raised", "debt_drawn", "insolvent")
-
-
-def _bands(values: np.ndarray) -> dict[str, float]:
-    p10, p50, p90 = np.quantile(values, QUANTILES)
-    return {"p10": float(p10), "p50": float(p50), "p90": float(p90)}
 
 
 def _month(result: SimulationResult, index: int) -> str:
@@ -33,7 +29,7 @@ def yearly(result: SimulationResult, name: str) -> list[dict]:
         last = min(first + 12, data.shape[1]) - 1
         entry = {"from": _month(result, first), "to": _month(result, last),
                  "months": last - first + 1}
-        out.append(entry | _bands(data[:, first:last + 1].sum(axis=1)))
+        out.append(entry | bands(data[:, first:last + 1].sum(axis=1)))
     return out
 
 
@@ -43,12 +39,14 @@ def path_outcomes(result: SimulationResult, *, raise_month: int = 0,
 
     ``arr_end``, ``customers_end``, ``cash_end``, ``cash_trough``, ``cash_out_month`` (-1:
     never), ``breakeven_month`` (-1: not within the horizon), ``capital_consumed``,
-    ``raise_shortfall`` (for a raise in ``raise_month``), ``below_minimum_cash`` (bool),
-    ``ownership``. A streamed run keeps exactly these for every path.
+    ``raise_shortfall`` (for a raise in ``raise_month``), ``minimum_cash`` (the path's
+    floor), ``below_minimum_cash`` (bool), ``ownership``. A streamed run keeps exactly
+    these for every path.
     """
     from planner.funding import (_minimum_cash, breakeven_month, capital_consumed,
                                  raise_shortfall)
 
+    floor = _minimum_cash(result)
     return {
         "arr_end": result.total("arr")[:, -1].copy(),
         "customers_end": result.total("customers")[:, -1].copy(),
@@ -57,8 +55,9 @@ def path_outcomes(result: SimulationResult, *, raise_month: int = 0,
         "cash_out_month": result.cash_out_month(),
         "breakeven_month": breakeven_month(result),
         "capital_consumed": capital_consumed(result),
-        "raise_shortfall": raise_shortfall(result, month=raise_month, until=until),
-        "below_minimum_cash": (result.total("cash") < _minimum_cash(result)[:, None]).any(axis=1),
+        "raise_shortfall": raise_shortfall(result, month=raise_month, until=until, floor=floor),
+        "minimum_cash": floor,
+        "below_minimum_cash": (result.total("cash") < floor[:, None]).any(axis=1),
         "ownership": result.ownership.copy(),
     }
 
@@ -81,10 +80,10 @@ def headline(outcomes: dict, months: np.ndarray) -> dict:
     from planner.mc_error import headline_errors
 
     return {
-        "arr_end": _bands(outcomes["arr_end"]),
-        "customers_end": _bands(outcomes["customers_end"]),
-        "cash_end": _bands(outcomes["cash_end"]),
-        "cash_trough": _bands(outcomes["cash_trough"]),
+        "arr_end": bands(outcomes["arr_end"]),
+        "customers_end": bands(outcomes["customers_end"]),
+        "cash_end": bands(outcomes["cash_end"]),
+        "cash_trough": bands(outcomes["cash_trough"]),
         "cash_out": cash_out_info(outcomes["cash_out_month"], months),
         "monte_carlo_error": headline_errors(outcomes["arr_end"], outcomes["cash_trough"],
                                              outcomes["cash_out_month"] >= 0),
@@ -114,7 +113,7 @@ def summarise(result: SimulationResult, *, raise_month: int = 0, confidence: flo
         ``arr_after_12_months``, ``revenue_by_year`` and ``ebitda_by_year``; ``cash_out``;
         ``monte_carlo_error``; ``funding`` (see :func:`planner.funding.funding_block`).
     """
-    from planner.funding import _minimum_cash, funding_block
+    from planner.funding import funding_block
 
     sc = result.scenario
     if outcomes is None:
@@ -128,12 +127,11 @@ def summarise(result: SimulationResult, *, raise_month: int = 0, confidence: flo
         "end": _month(result, -1),
         "currency": sc.currency,
         **headline(outcomes, result.months),
-        "arr_after_12_months": _bands(result.total("arr")[:, min(11, len(result.months) - 1)]),
+        "arr_after_12_months": bands(result.total("arr")[:, min(11, len(result.months) - 1)]),
         "revenue_by_year": yearly(result, "revenue"),
         "ebitda_by_year": yearly(result, "ebitda"),
         "funding": funding_block(outcomes, result.months, plan=result.plan, raise_month=raise_month,
-                                 confidence=confidence, until=until,
-                                 minimum_cash=float(np.median(_minimum_cash(result)))),
+                                 confidence=confidence, until=until),
     }
 
 

@@ -111,11 +111,11 @@ def apply_plan(scenario: Scenario, plan: Plan, inputs: Inputs, operating_cash_fl
     for _, s in debts:
         drawn, repaid, interest, balance = drawn + s["drawn"], repaid + s["repaid"], \
             interest + s["interest"], balance + s["balance"]
-    return _month_by_month(scenario, plan, inputs, operating_cash_flow, arr, opening_cash, triggered,
+    return _month_by_month(plan, inputs, operating_cash_flow, arr, opening_cash, triggered,
                            equity, drawn, repaid, interest, balance, block_when_insolvent)
 
 
-def _month_by_month(scenario, plan, inputs, ocf, arr, opening_cash, triggered, equity, drawn,
+def _month_by_month(plan, inputs, ocf, arr, opening_cash, triggered, equity, drawn,
                     repaid, interest, balance, block) -> Financing:
     paths, months = ocf.shape
     cash = np.empty((paths, months))

@@ -89,7 +89,7 @@ class _Cohort:
         self.n, self.each, self.age, self.billed_each = customers, mrr_each, age, mrr_each
 
 
-def _step(seg: Segment, c: _Cohort, p: _Path, row: dict, t: int) -> None:
+def _step(seg: Segment, c: _Cohort, p: _Path, row: dict) -> None:
     """Age a cohort by one month and add its flows to ``row``."""
     c.age += 1
     before = _stepped(seg, c.age - 1, p)
@@ -146,7 +146,7 @@ def _segment_path(seg: Segment, sc: Scenario, p: _Path) -> dict:
     for t in range(T):
         row = rows[t]
         for c in cohorts:
-            _step(seg, c, p, row, t)
+            _step(seg, c, p, row)
         if seg.marketing_budget is not None:
             row["spend"] = p.series(seg.marketing_budget, t)
             new = row["spend"] / p.v(seg.cac)
