@@ -10,8 +10,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from planner.engine.core import COMPANY_SERIES, SEGMENT_SERIES
+from planner.engine.core import COMPANY_SERIES, ROLE_SERIES, SEGMENT_SERIES
 from planner.scenario.model import Scenario
+
+
+def _per_customer(cost: np.ndarray, customers: np.ndarray) -> np.ndarray:
+    """cost / customers, nan where no customer was won."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(customers > 0, cost / np.where(customers > 0, customers, 1.0), np.nan)
 
 #: derived series -> (function of a getter, whether it exists per segment)
 DERIVED = {
@@ -26,7 +32,18 @@ DERIVED = {
     "net_income": (lambda get: get("ebitda") - get("interest"), False),
     "equity_book": (lambda get: get("cash") + get("receivables") - get("deferred_revenue")
                     - get("debt_balance"), False),
+    "cac": (lambda get: _per_customer(get("acquisition_cost"), get("new_customers")), True),
 }
+#: segment series whose company figure is an average weighted by another series, not a sum
+WEIGHTED = {"response_minutes": "leads"}
+
+
+def weighted_total(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Company figure of a :data:`WEIGHTED` series from (paths, months, segments) arrays:
+    the weighted average over segments (0 where every weight is 0); (paths, months)."""
+    total = weights.sum(axis=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, (values * weights).sum(axis=2) / np.where(total > 0, total, 1.0), 0.0)
 
 
 def runway_months_from(cash_out_month: np.ndarray, horizon: int) -> np.ndarray:
@@ -52,9 +69,12 @@ def _inputs_of(formula) -> tuple[str, ...]:
 
 #: what each derived series is computed from (inferred, so it cannot drift)
 DEPENDS = {name: _inputs_of(formula) for name, (formula, _) in DERIVED.items()}
-SERIES = SEGMENT_SERIES + COMPANY_SERIES + tuple(DERIVED)
+SERIES = SEGMENT_SERIES + COMPANY_SERIES + tuple(DERIVED) + ROLE_SERIES
 UNITS = {"customers": "count", "new_customers": "count", "churned_customers": "count",
-         "headcount": "people"}
+         "headcount": "people", "role_headcount": "people", "leads": "count", "mqls": "count",
+         "sqls": "count", "opportunities": "count", "wins": "count", "trials": "count",
+         "trial_wins": "count", "pipeline_lost": "count", "pipeline_open": "count",
+         "response_minutes": "minutes", "sdr_capacity": "count", "ae_capacity": "count"}
 
 
 def base_series(names) -> set[str]:
@@ -64,6 +84,8 @@ def base_series(names) -> set[str]:
         if name not in SERIES:
             raise KeyError(_unknown(name))
         out.update(DEPENDS.get(name, (name,)))
+        if name in WEIGHTED:
+            out.add(WEIGHTED[name])
     return out
 
 
@@ -95,6 +117,8 @@ class SimulationResult:
         The funding plan simulated.
     first_path : int
         Index of the first path (non-zero for a slice of a streamed run).
+    by_role : dict of str -> ndarray (paths, months, roles)
+        ``role_headcount``: people in each of the scenario's roles (when kept).
     """
 
     scenario: Scenario
@@ -105,6 +129,7 @@ class SimulationResult:
     per_path: dict[str, np.ndarray] = field(default_factory=dict)
     plan: str = ""
     first_path: int = 0
+    by_role: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def months(self) -> np.ndarray:
@@ -121,15 +146,29 @@ class SimulationResult:
     @property
     def names(self) -> tuple[str, ...]:
         """Series available from this result."""
-        have = set(self.by_segment) | set(self.company)
+        have = set(self.by_segment) | set(self.company) | set(self.by_role)
         return tuple(n for n in SERIES if set(DEPENDS.get(n, (n,))) <= have)
+
+    def role(self, name: str, role: str) -> np.ndarray:
+        """One role's series (``role_headcount``), shape (paths, months)."""
+        if name not in self.by_role:
+            raise KeyError(_unknown(name) if name not in SERIES else
+                           f"series {name!r} was not kept in this result")
+        names = [r.role for r in self.scenario.roles]
+        if role not in names:
+            raise KeyError(f"no role named {role!r}; roles are {', '.join(names)}")
+        return self.by_role[name][:, :, names.index(role)]
 
     def total(self, name: str) -> np.ndarray:
         """Company total of a series, shape (paths, months)."""
         if name in self.company:
             return self.company[name]
+        if name in self.by_segment and name in WEIGHTED:
+            return weighted_total(self.by_segment[name], self.by_segment[WEIGHTED[name]])
         if name in self.by_segment:
             return self.by_segment[name].sum(axis=2)
+        if name in self.by_role:
+            return self.by_role[name].sum(axis=2)
         if name in DERIVED:
             return DERIVED[name][0](self.total)
         raise KeyError(_unknown(name) if name not in SERIES else
@@ -174,7 +213,7 @@ class SimulationResult:
                                 {k: v[:n] for k, v in self.company.items()},
                                 {k: v[:n] for k, v in self.opening.items()},
                                 {k: v[:n] for k, v in self.per_path.items()}, self.plan,
-                                self.first_path)
+                                self.first_path, {k: v[:n] for k, v in self.by_role.items()})
 
     def cash_out_month(self) -> np.ndarray:
         """Index of the first month with cash below zero, or -1 if never; shape (paths,)."""

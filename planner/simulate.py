@@ -9,10 +9,10 @@ import numpy as np
 
 from planner.errors import PlannerError
 
-from planner.engine.core import (COMPANY_SERIES, FINANCING_SERIES, OPENING, SEGMENT_SERIES,
-                                 simulate_chunk)
+from planner.engine.core import (COMPANY_SERIES, FINANCING_SERIES, OPENING, ROLE_SERIES,
+                                 SEGMENT_SERIES, simulate_chunk)
 from planner.engine.sampling import BLOCK
-from planner.results import SERIES, SimulationResult, base_series
+from planner.results import SERIES, WEIGHTED, SimulationResult, base_series, weighted_total
 from planner.scenario.model import Scenario
 
 
@@ -79,10 +79,11 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
     chosen = tuple(scenario.plan(p) for p in plans)
     wanted = base_series(SERIES if keep is None else keep)
     months, n_seg = scenario.horizon, len(scenario.segments)
-    _check_memory(paths, months, n_seg, wanted, by_segment, len(chosen))
+    _check_memory(paths, months, n_seg, wanted, by_segment, len(chosen), len(scenario.roles))
     by_seg = {n: np.empty((paths, months, n_seg)) for n in SEGMENT_SERIES if n in wanted and by_segment}
+    by_role = {n: np.empty((paths, months, len(scenario.roles))) for n in ROLE_SERIES if n in wanted}
     ops_company = {n: np.empty((paths, months)) for n in wanted
-                   if n not in by_seg and n not in _FINANCING}
+                   if n not in by_seg and n not in by_role and n not in _FINANCING}
     opening = {n: np.empty(paths) for n in OPENING}
     fin = {p.name: {n: np.empty((paths, months), dtype=bool if n == "insolvent" else float)
                     for n in wanted if n in _FINANCING} | {"ownership": np.empty(paths)}
@@ -97,30 +98,31 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
         _check_finite(ops, financing, first)
         if progress is not None:
             progress(stop, paths)
-        _store(ops, by_seg, ops_company, opening, offset, stop)
+        _store(ops, by_seg | by_role, ops_company, opening, offset, stop)
         for name, arrays in fin.items():
             for key, array in arrays.items():
                 array[offset:stop] = financing[name][key][: stop - offset]
     return {p.name: SimulationResult(
         scenario, seed, by_seg, ops_company | {k: v for k, v in fin[p.name].items() if k != "ownership"},
         {k.removeprefix("opening_"): v for k, v in opening.items()},
-        {"ownership": fin[p.name]["ownership"]}, p.name, start) for p in chosen}
+        {"ownership": fin[p.name]["ownership"]}, p.name, start, by_role) for p in chosen}
 
 
 _FINANCING = set(FINANCING_SERIES)
 
 
 def stored_bytes(paths: int, months: int, segments: int, wanted: set[str], by_segment: bool,
-                 plans: int) -> int:
+                 plans: int, roles: int = 0) -> int:
     """Bytes the result arrays of a run take (float64)."""
     per_path_month = sum(segments if (n in SEGMENT_SERIES and by_segment) else
+                         roles if n in ROLE_SERIES else
                          (plans if n in _FINANCING else 1) for n in wanted)
     return 8 * paths * months * per_path_month
 
 
-def _check_memory(paths, months, segments, wanted, by_segment, plans) -> None:
+def _check_memory(paths, months, segments, wanted, by_segment, plans, roles) -> None:
     """Refuse, with the figures, a run whose results cannot fit in the free memory."""
-    need = stored_bytes(paths, months, segments, wanted, by_segment, plans)
+    need = stored_bytes(paths, months, segments, wanted, by_segment, plans, roles)
     try:
         free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):  # pragma: no cover - not on Linux
@@ -146,7 +148,12 @@ def _store(ops: dict, by_seg: dict, company: dict, opening: dict, start: int, st
     for name, array in by_seg.items():
         array[start:stop] = ops[name][:n]
     for name, array in company.items():
-        value = ops[name] if name in COMPANY_SERIES else ops[name].sum(axis=2)
+        if name in COMPANY_SERIES:
+            value = ops[name]
+        elif name in WEIGHTED:
+            value = weighted_total(ops[name], ops[WEIGHTED[name]])
+        else:
+            value = ops[name].sum(axis=2)
         array[start:stop] = value[:n]
     for name, array in opening.items():
         array[start:stop] = ops[name][:n]

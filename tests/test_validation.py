@@ -400,11 +400,11 @@ CORPUS = [
                  id="cac-with-new-customers"),
     pytest.param([set_("segments.smb.acquisition.new_customers", 20)],
                  [(("smb:", "acquisition:"), "segments.smb.acquisition: needs exactly one of new_customers, "
-                                             "marketing_budget (got new_customers, marketing_budget)")],
+                                             "marketing_budget, funnel (got new_customers, marketing_budget)")],
                  id="both-new-customers-and-marketing-budget"),
     pytest.param([set_("segments.smb.acquisition", {})],
                  [(("smb:", "acquisition:"), "segments.smb.acquisition: needs exactly one of new_customers, "
-                                             "marketing_budget (got none)")],
+                                             "marketing_budget, funnel (got none)")],
                  id="no-acquisition"),
     pytest.param([set_(CAC, 0)],
                  [(("smb:", "cac:"), f"{CAC}: must be > 0 (got 0)")],

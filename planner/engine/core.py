@@ -5,18 +5,29 @@ Axis order everywhere: ``(paths, months, segments)`` for segment series and
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
-from planner.engine.costs import department_costs, segment_cogs
+from planner.engine.costs import (acquisition_cost, commissions, department_costs, role_count,
+                                  role_counts,
+                                  segment_cogs)
+from planner.engine.funnel import segment_funnel
 from planner.engine.financing import apply_plan
-from planner.engine.revenue import segment_revenue
+from planner.engine.revenue import new_price, segment_revenue
 from planner.engine.sampling import BLOCK, Inputs, draw_inputs
 from planner.scenario.model import Plan, Scenario
 
 #: series kept per segment, shape (paths, months, segments)
+#: go-to-market series per segment (docs/funnel.md); zeros where a segment has no funnel
+FUNNEL_SERIES = ("leads", "mqls", "sqls", "opportunities", "wins", "trials", "trial_wins",
+                 "pipeline_lost", "pipeline_open", "response_minutes", "sdr_capacity",
+                 "ae_capacity", "commissions", "sm_direct", "acquisition_cost")
 SEGMENT_SERIES = ("customers", "new_customers", "churned_customers", "mrr", "new_mrr",
                   "expansion_mrr", "contraction_mrr", "churned_mrr", "revenue", "cogs",
-                  "billings", "collections", "deferred_revenue")
+                  "billings", "collections", "deferred_revenue") + FUNNEL_SERIES
+#: people in each role at month end, shape (paths, months, roles)
+ROLE_SERIES = ("role_headcount",)
 #: operating series kept for the company only, shape (paths, months)
 OPERATING_SERIES = ("sm_expense", "rnd_expense", "cs_expense", "ga_expense", "bad_debt",
                     "headcount", "receivables", "operating_cash_flow")
@@ -24,43 +35,97 @@ OPERATING_SERIES = ("sm_expense", "rnd_expense", "cs_expense", "ga_expense", "ba
 FINANCING_SERIES = ("equity_raised", "debt_drawn", "debt_repaid", "interest", "debt_balance",
                     "cash", "insolvent", "cash_if_funded")
 COMPANY_SERIES = OPERATING_SERIES + FINANCING_SERIES
-OPENING = ("opening_cash", "opening_deferred_revenue", "opening_receivables")
+OPENING = ("opening_cash", "opening_deferred_revenue", "opening_receivables", "opening_pipeline")
 
 
 def operations(scenario: Scenario, inputs: Inputs,
                noise: np.random.Generator | None = None) -> dict[str, np.ndarray]:
-    """Everything that does not depend on funding: revenue, costs, collections.
+    """Everything that does not depend on funding: funnel, revenue, people, costs, collections.
 
     Returns
     -------
     dict of ndarray
         :data:`SEGMENT_SERIES` (paths, months, segments), :data:`OPERATING_SERIES`
-        (paths, months) and :data:`OPENING` (paths,).
+        (paths, months), :data:`ROLE_SERIES` (paths, months, roles) and :data:`OPENING`
+        (paths,).
     """
-    per_segment = [segment_revenue(seg, inputs, noise) for seg in scenario.segments]
+    teams: dict[str, np.ndarray] = {}
+
+    def team(name: str, metrics: dict) -> np.ndarray:
+        """A funnel's SDR or AE team: its dated plan, or its driver from this segment's funnel."""
+        if name not in teams:
+            teams[name] = role_count(scenario.role(name), inputs, lambda of, _: metrics[of])
+        return teams[name]
+
+    per_segment = []
+    for seg in scenario.segments:
+        acquired = None
+        if seg.funnel is not None:
+            acquired = segment_funnel(seg, inputs, new_price(seg, inputs), team)
+        revenue = segment_revenue(seg, inputs, noise, acquired)
+        per_segment.append(revenue | _funnel_series(acquired, revenue, inputs))
     out = {name: np.stack([s[name] for s in per_segment], axis=2)
-           for name in SEGMENT_SERIES if name != "cogs"}
+           for name in SEGMENT_SERIES if name not in _COSTED}
     out["cogs"] = np.stack([
         segment_cogs(inputs.value(seg.hosting_pct), inputs.value(seg.cost_per_customer),
                      s["revenue"], s["customers"]) for seg, s in zip(scenario.segments, per_segment)],
         axis=2)
+    counts = role_counts(scenario, inputs, partial(_metric, scenario, per_segment), teams)
+    paid = [commissions(seg.commission, s["sales_new_mrr"], inputs)
+            for seg, s in zip(scenario.segments, per_segment)]
     revenue = out["revenue"].sum(axis=2)
-    spend = sum(s["programme_spend"] for s in per_segment)
-    depts = department_costs(scenario, inputs, revenue, spend)
+    depts = department_costs(scenario, inputs, counts, revenue,
+                             [s["programme_spend"] for s in per_segment], paid)
+    out["commissions"] = np.stack(paid, axis=2)
     out["bad_debt"] = sum(s["bad_debt"] for s in per_segment)
     out["sm_expense"] = depts["sales"] + depts["marketing"]
+    out["sm_direct"] = depts["sm_direct"]
+    out["acquisition_cost"] = acquisition_cost(out["sm_expense"], out["sm_direct"], out["new_mrr"])
     out["rnd_expense"], out["cs_expense"] = depts["rnd"], depts["cs"]
     out["ga_expense"] = depts["ga"] + out["bad_debt"]  # bad debt is reported in G&A
-    out["headcount"] = np.broadcast_to(depts["headcount"], revenue.shape)
+    out["headcount"] = depts["headcount"]
+    out["role_headcount"] = np.stack([inputs.full(counts[r.role] * np.ones((1, inputs.horizon)))
+                                      for r in scenario.roles], axis=2) \
+        if scenario.roles else np.zeros((inputs.paths, inputs.horizon, 0))
     out["opening_cash"] = inputs.full(inputs.value(scenario.opening_cash))[:, 0]
     out["opening_deferred_revenue"] = sum(s["opening_deferred"] for s in per_segment)
     out["opening_receivables"] = sum(s["opening_receivables"] for s in per_segment)
+    out["opening_pipeline"] = sum(s["opening_open"] for s in per_segment)
     collections = out["collections"].sum(axis=2)
     out["receivables"] = out["opening_receivables"][:, None] + np.cumsum(
         out["billings"].sum(axis=2) - collections - out["bad_debt"], axis=1)
     cash_opex = depts["sales"] + depts["marketing"] + depts["rnd"] + depts["cs"] + depts["ga"]
     out["operating_cash_flow"] = collections - out["cogs"].sum(axis=2) - cash_opex
     return out
+
+
+#: segment series computed with the costs, not per segment up front
+_COSTED = ("cogs", "commissions", "sm_direct", "acquisition_cost")
+_FLOWS = ("leads", "mqls", "sqls", "opportunities", "trials", "trial_wins", "pipeline_lost",
+          "pipeline_open", "response_minutes", "sdr_capacity", "ae_capacity")
+
+
+def _funnel_series(acquired: dict | None, revenue: dict, inputs: Inputs) -> dict[str, np.ndarray]:
+    """A segment's funnel series (zeros without a funnel, whose wins are its new customers),
+    and the new MRR that sales won (commissions are paid on it)."""
+    new = revenue["new_customers"]
+    if acquired is None:
+        zero = np.zeros_like(new)
+        return {name: zero for name in _FLOWS} | {"wins": new, "sales_new_mrr": revenue["new_mrr"],
+                                                  "opening_open": np.zeros(inputs.paths)}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # the sales-led share of what was won (with process noise new customers are drawn)
+        sales_share = np.where(acquired["new_customers"] > 0,
+                               acquired["wins"] / acquired["new_customers"], 0.0)
+    return {name: acquired[name] for name in _FLOWS + ("wins", "opening_open")} | {
+        "sales_new_mrr": revenue["new_mrr"] * sales_share}
+
+
+def _metric(scenario: Scenario, per_segment: list[dict], of: str, segment: str | None) -> np.ndarray:
+    """A driver's value: a series of one segment, or of all segments added; (paths, months)."""
+    if segment is not None:
+        return per_segment[scenario.segment_names.index(segment)][of]
+    return sum(s[of] for s in per_segment)
 
 
 def finance(scenario: Scenario, plan: Plan, inputs: Inputs, ops: dict, *,

@@ -136,8 +136,8 @@ def collection_weights(segment: Segment, inputs: Inputs) -> np.ndarray:
     return weights[:, :MAX_LAG]
 
 
-def segment_revenue(segment: Segment, inputs: Inputs,
-                    noise: np.random.Generator | None = None) -> dict[str, np.ndarray]:
+def segment_revenue(segment: Segment, inputs: Inputs, noise: np.random.Generator | None = None,
+                    acquired: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """All revenue-side series of one segment, shape (paths, months) each.
 
     Keys: customers, new_customers, churned_customers, mrr, new_mrr, expansion_mrr,
@@ -145,8 +145,14 @@ def segment_revenue(segment: Segment, inputs: Inputs,
     off when due), deferred_revenue, programme_spend; and opening_deferred,
     opening_receivables (paths,). With a ``noise`` generator: whole customers, Poisson
     wins and binomial churn (:mod:`planner.engine.noise`); without: expected values.
+    ``acquired``: the segment's funnel (``new_customers``, ``programme_spend``), which
+    replaces its ``acquisition`` settings.
     """
-    new_customers, new_mrr, spend = (inputs.full(a) for a in new_business(segment, inputs))
+    if acquired is None:
+        new_customers, new_mrr, spend = (inputs.full(a) for a in new_business(segment, inputs))
+    else:
+        new_customers, spend = acquired["new_customers"], acquired["programme_spend"]
+        new_mrr = new_customers * new_price(segment, inputs)
     if noise is None:
         out, book = _expected_cohorts(segment, inputs, new_customers, new_mrr)
     else:

@@ -17,6 +17,7 @@ from planner.scenario.distributions import Distribution
 from planner.scenario.model import (OpexLine, Retention, Role, Round, Scenario, Segment, Series)
 from planner.scenario.build_correlation import build_correlation
 from planner.scenario.build_funding import build_plans
+from planner.scenario.build_funnel import build_commission, build_driver, build_funnel
 from planner.scenario.schema import BILLING_NAMES
 from planner.scenario.spec import INVALID, Context
 
@@ -182,10 +183,15 @@ def _check_cac(acq, path: tuple, ctx: Context) -> None:
         ctx.error(path + ("cac",), "applies only with marketing_budget")
 
 
-def _segment(b: _Builder, name: str, value: dict, costs: dict) -> Segment | None:
+def _segment(b: _Builder, name: str, value: dict, costs: dict, roles: dict) -> Segment | None:
     if value is INVALID:
         return None
     path = ("segments", name)
+    funnel = commission = None
+    if value["acquisition"] is not INVALID:
+        funnel = build_funnel(value["acquisition"]["funnel"], roles, name,
+                              path + ("acquisition", "funnel"), b.ctx)
+        commission = build_commission(value["acquisition"]["commission"])
     contract, acq, exp = value["contract"], value["acquisition"], value["expansion"]
     billing_months = _check_contract(contract, path + ("contract",), b.ctx)
     _check_cac(acq, path + ("acquisition",), b.ctx)
@@ -212,12 +218,18 @@ def _segment(b: _Builder, name: str, value: dict, costs: dict) -> Segment | None
         cac=acq["cac"], retention=retention,
         expansion_rate=exp["monthly_rate"], contraction_rate=exp["contraction_monthly_rate"],
         mrr_curve=curve, hosting_pct=costs["hosting"][name],
-        cost_per_customer=costs["per_customer"][name])
+        cost_per_customer=costs["per_customer"][name], funnel=funnel, commission=commission)
 
 
-def _role(b: _Builder, value: dict, path: tuple) -> Role | None:
+def _role(b: _Builder, value: dict, path: tuple, segments: dict, teams: dict) -> Role | None:
     if value is INVALID:
         return None
+    driver = build_driver(value["driver"], value, segments, path + ("driver",), b.ctx)
+    segment = value["segment"]
+    if segment is not None and segment is not INVALID and segment not in segments:
+        b.ctx.error(path + ("segment",), f"no segment named {segment!r}; segments are "
+                                         f"{', '.join(segments)}")
+    segment = teams.get(value["role"], segment)
     hires = []
     if value["hires"] is not INVALID:
         for month, count in sorted(value["hires"].items()):
@@ -234,7 +246,49 @@ def _role(b: _Builder, value: dict, path: tuple) -> Role | None:
                                            f"{b.start + index} (got {total})")
             break
     return Role(value["role"], value["department"], value["salary"], value["burden"],
-                value["annual_raise"], value["start"], tuple(hires))
+                value["annual_raise"], value["start"], tuple(hires), driver, segment)
+
+
+def _role_specs(items: list, ctx: Context) -> dict:
+    """Role name -> its checked mapping; two roles with one name are an error."""
+    out: dict = {}
+    for i, item in enumerate(items):
+        if item is INVALID or item["role"] is INVALID:
+            continue
+        if item["role"] in out:
+            ctx.error(("costs", "headcount", i, "role"), f"another role is already called "
+                                                         f"{item['role']!r}; role names must differ")
+        out[item["role"]] = item
+    return out
+
+
+def _teams(segments: tuple, ctx: Context) -> dict[str, str]:
+    """Role name -> the segment whose funnel names it as its SDR or AE team."""
+    out: dict[str, str] = {}
+    for seg in segments:
+        if seg is None or seg.funnel is None:
+            continue
+        f = seg.funnel
+        named = [(f.speed.sdr_role if f.speed else None, "speed_to_lead", "sdr_role"),
+                 (f.capacity.ae_role if f.capacity else None, "sales_capacity", "ae_role")]
+        for role, block, key in named:
+            if role is None or role is INVALID:
+                continue
+            if out.get(role, seg.name) != seg.name:
+                ctx.error(("segments", seg.name, "acquisition", "funnel", block, key),
+                          f"role {role!r} already works for segment {out[role]!r}; give each "
+                          f"segment its own team")
+            out[role] = seg.name
+    return out
+
+
+def _opex_line(b: _Builder, value: dict, path: tuple, segments: dict) -> OpexLine:
+    segment = value["segment"]
+    if segment is not None and segment is not INVALID and segment not in segments:
+        b.ctx.error(path + ("segment",), f"no segment named {segment!r}; segments are "
+                                         f"{', '.join(segments)}")
+    return OpexLine(value["name"], value["department"], b.series(value["monthly"], path + ("monthly",)),
+                    value["pct_of_revenue"], segment)
 
 
 def _items(value) -> list:
@@ -260,12 +314,12 @@ def build_scenario(spec: dict, ctx: Context) -> Scenario | None:
                                      ("costs", "cogs", "hosting_pct_of_revenue"), ctx),
              "per_customer": _per_segment(cogs["per_customer_monthly"], names,
                                           ("costs", "cogs", "per_customer_monthly"), ctx)}
-    segments = tuple(_segment(b, name, value, costs) for name, value in seg_specs.items())
-    roles = tuple(_role(b, r, ("costs", "headcount", i))
+    role_specs = _role_specs(_items(costs_spec["headcount"]), ctx)
+    segments = tuple(_segment(b, name, value, costs, role_specs) for name, value in seg_specs.items())
+    teams = _teams(segments, ctx)
+    roles = tuple(_role(b, r, ("costs", "headcount", i), seg_specs, teams)
                   for i, r in enumerate(_items(costs_spec["headcount"])))
-    opex = tuple(OpexLine(o["name"], o["department"],
-                          b.series(o["monthly"], ("costs", "opex", i, "monthly")),
-                          o["pct_of_revenue"])
+    opex = tuple(_opex_line(b, o, ("costs", "opex", i), seg_specs)
                  for i, o in enumerate(_items(costs_spec["opex"])) if o is not INVALID)
     funding = spec["funding"]
     rounds = []

@@ -13,6 +13,8 @@ import numpy as np
 from planner.scenario.spec import Param
 
 Value = float | Param
+#: longest delay of a funnel stage or sales cycle, months (longer tails end here)
+MAX_DELAY = 36
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,126 @@ class Retention:
 
 
 @dataclass(frozen=True)
+class Lag:
+    """A delay in whole months: ``weights`` (month, share) pairs, or ``mean`` and ``sd``.
+
+    ``sd = 0``: every unit takes ``mean`` months, a fractional mean split between the two
+    neighbouring months; ``sd > 0``: a gamma distribution of that mean and standard
+    deviation, discretised to months (month ``m`` takes the mass in ``[m - 0.5, m + 0.5)``,
+    the tail beyond :data:`MAX_DELAY` months goes to the last month).
+    """
+
+    mean: Value = 0.0
+    sd: Value = 0.0
+    weights: tuple[tuple[int, float], ...] | None = None
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A funnel stage conversion: the share ``rate`` converts after ``delay``; the rest is lost."""
+
+    rate: Value
+    delay: Lag = Lag()
+
+
+@dataclass(frozen=True)
+class SpeedToLead:
+    """Response time and what it does to one stage's conversion.
+
+    ``response_minutes`` set: that response time for every lead. Otherwise SDRs of role
+    ``sdr_role`` contact up to ``leads_per_sdr`` arrivals each per month within
+    ``base_minutes``; arrivals beyond that wait ``overflow_minutes``. ``curve`` is
+    (minutes, odds multiplier) pairs; the stage's rate was measured at ``measured_at``.
+    """
+
+    applies_to: str
+    measured_at: float
+    curve: tuple[tuple[float, float], ...]
+    response_minutes: Value | None = None
+    sdr_role: str | None = None
+    leads_per_sdr: Value = 0.0
+    base_minutes: Value = 5.0
+    overflow_minutes: Value = 1440.0
+
+
+@dataclass(frozen=True)
+class SalesCapacity:
+    """Account executives of ``ae_role``: wins per month are at most their capacity.
+
+    A fully ramped AE closes ``quota_deals`` deals (or ``quota_new_arr`` of new ARR) a
+    month times ``attainment``; a new hire ramps linearly over ``ramp_months``. Deals
+    beyond capacity are carried over to the next month (``carry_over``) or lost.
+    """
+
+    ae_role: str
+    ramp_months: int
+    quota_deals: Value | None
+    quota_new_arr: Value | None
+    attainment: Value
+    carry_over: bool
+
+
+@dataclass(frozen=True)
+class SelfServe:
+    """Trials started per month, a share converting to paying customers after ``delay``."""
+
+    trials: Series
+    conversion: Value
+    delay: Lag = Lag()
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """Bottom-up acquisition of one segment.
+
+    Leads (``paid_spend / cost_per_lead + inbound``) pass the ``mql``, ``sql`` and
+    ``opportunity`` stages; opportunities close after ``sales_cycle``, a share
+    ``win_rate`` won, capped by ``capacity``. ``self_serve`` trials convert on their own.
+    ``qualification`` names the policy that set the sql rate and win rate (for display).
+    """
+
+    paid_spend: Series | None
+    cost_per_lead: Value | None
+    inbound: Series | None
+    self_serve: SelfServe | None
+    mql: Stage
+    sql: Stage
+    opportunity: Stage
+    win_rate: Value
+    sales_cycle: Lag
+    speed: SpeedToLead | None = None
+    capacity: SalesCapacity | None = None
+    qualification: str = "custom"
+    #: the funnel ran at its first month's level before the start (a pipeline in flight)
+    warm_start: bool = True
+
+    @property
+    def has_leads(self) -> bool:
+        return self.paid_spend is not None or self.inbound is not None
+
+
+@dataclass(frozen=True)
+class Commission:
+    """Sales commission: ``rate`` x first-year ACV of sales-led wins, paid evenly over
+    ``paid_over_months`` months from the win."""
+
+    rate: Value
+    paid_over_months: int = 1
+
+
+@dataclass(frozen=True)
+class Driver:
+    """A role sized by a driver: ``max(minimum, ceil(value / per))`` people, following the
+    driver's value ``lag_months`` earlier (the first month's before that)."""
+
+    of: str
+    per: Value
+    segment: str | None = None
+    lag_months: int = 0
+    minimum: int = 0
+
+
+@dataclass(frozen=True)
 class Segment:
     """One customer segment's economics."""
 
@@ -75,6 +197,8 @@ class Segment:
     mrr_curve: tuple[tuple[int, float], ...] | None
     hosting_pct: Value = 0.0
     cost_per_customer: Value = 0.0
+    funnel: Funnel | None = None
+    commission: Commission | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +212,9 @@ class Role:
     annual_raise: Value
     start: int
     hires: tuple[tuple[int, int], ...]
+    driver: Driver | None = None
+    #: the segment the role works for (S&M roles count in that segment's CAC)
+    segment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +225,7 @@ class OpexLine:
     department: str
     monthly: Series
     pct_of_revenue: Value
+    segment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +360,13 @@ class Scenario:
     @property
     def months(self) -> np.ndarray:
         return self.start + np.arange(self.horizon)
+
+    @property
+    def has_funnel(self) -> bool:
+        return any(s.funnel is not None for s in self.segments)
+
+    def role(self, name: str) -> Role:
+        return next(r for r in self.roles if r.role == name)
 
     @property
     def segment_names(self) -> tuple[str, ...]:

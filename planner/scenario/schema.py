@@ -6,6 +6,7 @@ Schema printed by ``planner schema``.
 from __future__ import annotations
 
 from planner.scenario.funding_schema import funding_spec
+from planner.scenario.funnel_schema import commission_spec, driver_spec, funnel_spec
 from planner.scenario.spec import (INVALID, Flag, ListOf, MapOf, Month, Number, OneOf, Record,
                                    Text, distribution_schema)
 
@@ -33,8 +34,11 @@ def _shape(value) -> str:
     return "other"
 
 
-def series(doc: str, *, low: float | None = 0.0, default=None) -> OneOf:
-    """A monthly amount: constant, start + growth, or a dated step schedule."""
+def series(doc: str, *, low: float | None = 0.0, default=None, optional: bool = False) -> OneOf:
+    """A monthly amount: constant, start + growth, or a dated step schedule.
+
+    Required unless a ``default`` is given or it is ``optional`` (absent = None).
+    """
     value = Number(low=low)
     options = {
         "number": Number(doc, low=low),
@@ -48,7 +52,7 @@ def series(doc: str, *, low: float | None = 0.0, default=None) -> OneOf:
                                      "first date the value is 0", key=Month(), min_items=1),
         }),
     }
-    kw = {} if default is None else {"default": default}
+    kw = {"default": default} if default is not None or optional else {}
     return OneOf(_shape, options, doc + " (a number, a distribution, {start, monthly_growth} or "
                                         "{schedule: {YYYY-MM: value}})",
                  expected="a number, a distribution ({dist: ...}), {start, monthly_growth or "
@@ -145,7 +149,10 @@ def _segment() -> Record:
             "marketing_budget": series("marketing programme spend per month (counted in marketing "
                                        "expense); new customers = budget / cac", ),
             "cac": Number("programme spend per new customer", low=0.0, low_open=True, default=None),
-        }, exclusive=(("new_customers", "marketing_budget"),)),
+            "funnel": funnel_spec(),
+            "commission": commission_spec(),
+        }, "how new customers are won: a number per month, a budget / CAC, or a funnel",
+            exclusive=(("new_customers", "marketing_budget", "funnel"),)),
         "retention": _retention(),
         "expansion": Record({
             "monthly_rate": Number("expansion of surviving customers' MRR per month", low=0.0,
@@ -175,6 +182,9 @@ def _role() -> Record:
                         default=0),
         "hires": MapOf(Number(integer=True, dist=False), "month (YYYY-MM) -> people hired "
                        "(negative for departures)", key=Month(), default={}),
+        "driver": driver_spec(),
+        "segment": Text("the segment this role works for (its cost counts in that segment's "
+                        "CAC); roles named by a segment's funnel belong to it", default=None),
     })
 
 
@@ -184,6 +194,8 @@ def _opex_line() -> Record:
         "department": Text("where the cost is reported", choices=DEPARTMENTS),
         "monthly": series("spend per month", default=0.0),
         "pct_of_revenue": Number("spend as a share of revenue", low=0.0, high=5.0, default=0.0),
+        "segment": Text("the segment this spend is for (counts in its CAC); default shared",
+                        default=None),
     })
 
 
