@@ -200,6 +200,10 @@ def run(scenario, paths, seed, plan, out_dir, overrides, raise_month, confidence
         return
     click.echo(summary_text(summary))
     click.echo("")
+    if "funnel" in summary:
+        from planner.funnel_report import funnel_text
+
+        click.echo(funnel_text(summary["funnel"], summary["currency"]))
     click.echo(unit_economics_text(summary["unit_economics"], summary["currency"]))
     click.echo("Wrote " + ", ".join(str(f) for f in files))
 

@@ -137,14 +137,33 @@ def cohort_models(result: SimulationResult, max_age: int | None = None) -> dict[
     ages = np.arange(max(sc.horizon, DEFAULT_MAX_AGE) if max_age is None else int(max_age))
     inputs = Inputs(sc, draw_inputs(sc, result.seed, 0, result.paths))
     out = {}
+    won = _simulated_wins(result)
     for seg in sc.segments:
         new_c, new_m, spend = (inputs.full(a) for a in new_business(seg, inputs))
+        if won is not None:
+            new_c, new_m = won.segment("new_customers", seg.name), won.segment("new_mrr", seg.name)
         unit = trajectory(seg, ages, inputs)
         out[seg.name] = CohortModel(
             seg.name, new_c, new_m, spend, unit["mrr"], unit["customers"], unit["expansion"],
             unit["contraction"], unit["churned_mrr"], unit["churned_customers"], inputs.value(seg.hosting_pct),
             inputs.value(seg.cost_per_customer))
     return out
+
+
+def _simulated_wins(result: SimulationResult) -> SimulationResult | None:
+    """The result's new customers and new MRR by segment when they are not a plain input:
+    a funnel's wins (they depend on the whole model) or wins drawn with process noise.
+    Taken from ``result`` when kept by segment, else simulated again (same seed, same paths)."""
+    sc = result.scenario
+    if not sc.has_funnel and not sc.process_noise:
+        return None
+    if {"new_customers", "new_mrr"} <= set(result.by_segment):
+        return result
+    from planner.simulate import simulate_plans
+
+    return simulate_plans(sc, (result.plan or sc.default_plan,), paths=result.paths, seed=result.seed,
+                          keep=("new_customers", "new_mrr"), start=result.first_path
+                          )[result.plan or sc.default_plan]
 
 
 def lagged_spend(result: SimulationResult, lag: int = 0) -> np.ndarray:

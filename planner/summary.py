@@ -215,8 +215,13 @@ def run_scenario(scenario, *, paths: int | str | None = None, seed: int | None =
         result = simulate(scenario, paths=total, seed=seed, plan=plan, keep=RUN_SERIES,
                           by_segment=False, progress=progress)
         summary = summarise(result, raise_month=raise_month, confidence=confidence, until=until)
+    from planner.funnel_report import FUNNEL_SUMMARY_SERIES, funnel_summary
+
+    keep = UNIT_ECONOMICS_SERIES + (FUNNEL_SUMMARY_SERIES if scenario.has_funnel else ())
     ue_result = simulate(scenario, paths=min(total, UNIT_ECONOMICS_PATHS), seed=result.seed,
-                         plan=result.plan, keep=UNIT_ECONOMICS_SERIES)
+                         plan=result.plan, keep=keep)
+    if scenario.has_funnel:
+        summary["funnel"] = funnel_summary(ue_result)
     summary["unit_economics"] = unit_economics_summary(
         ue_result, fiscal_year_start=fiscal_year_start, cac_lag_months=cac_lag_months)
     summary["unit_economics"]["paths"] = ue_result.paths

@@ -67,9 +67,17 @@ def spread(amount: np.ndarray, weights: np.ndarray) -> np.ndarray:
     -------
     ndarray, shape (paths, months)
     """
-    out = np.zeros(np.broadcast_shapes(amount.shape, (weights.shape[0], amount.shape[1])))
     months = amount.shape[1]
-    for k in np.flatnonzero(weights.any(axis=0)):
+    lags = np.flatnonzero(weights.any(axis=0))
+    lags = lags[lags < months]
+    if weights.shape[0] == 1 and lags.size > 4:
+        # the same weights on every path: one BLAS product with their Toeplitz matrix
+        age = np.arange(months)[None, :] - np.arange(months)[:, None]  # [from, to]
+        padded = np.concatenate([weights[0], np.zeros(max(0, months - weights.shape[1]))])
+        matrix = np.where(age >= 0, padded[np.clip(age, 0, None)], 0.0)
+        return amount @ matrix
+    out = np.zeros(np.broadcast_shapes(amount.shape, (weights.shape[0], amount.shape[1])))
+    for k in lags:
         if k < months:
             out[:, k:] += weights[:, k:k + 1] * amount[:, :months - k]
     return out
@@ -84,8 +92,8 @@ def waiting(amount: np.ndarray, weights: np.ndarray) -> np.ndarray:
 def stage(arrivals: np.ndarray, rate: np.ndarray, weights: np.ndarray) -> dict[str, np.ndarray]:
     """One stage: of each month's arrivals a share ``rate`` converts, the rest is lost, both
     after the delay ``weights``; ``open`` is what is still in the stage at month end."""
-    return {"converted": spread(arrivals * rate, weights),
-            "lost": spread(arrivals * (1.0 - rate), weights),
+    converted = spread(arrivals * rate, weights)
+    return {"converted": converted, "lost": spread(arrivals, weights) - converted,
             "open": waiting(arrivals, weights)}
 
 
@@ -112,11 +120,12 @@ def speed_to_lead(rate: np.ndarray, speed: SpeedToLead, arrivals: np.ndarray,
     Arrivals up to SDR capacity are contacted in ``base_minutes``, the rest in
     ``overflow_minutes``; the rate is the mix of the two groups' rates.
     """
+    capacity = np.zeros_like(arrivals) if sdrs is None else \
+        sdrs * inputs.value(speed.leads_per_sdr) * np.ones_like(arrivals)
     if speed.response_minutes is not None:
         minutes = inputs.value(speed.response_minutes) * np.ones_like(arrivals)
         return {"rate": rate_at(rate, speed, minutes), "response_minutes": minutes,
-                "sdr_capacity": np.zeros_like(arrivals)}
-    capacity = sdrs * inputs.value(speed.leads_per_sdr) * np.ones_like(arrivals)
+                "sdr_capacity": capacity}
     with np.errstate(divide="ignore", invalid="ignore"):
         prompt = np.where(arrivals > capacity, capacity / arrivals, 1.0)
     base, late = inputs.value(speed.base_minutes), inputs.value(speed.overflow_minutes)

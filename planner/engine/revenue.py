@@ -66,11 +66,17 @@ def new_price(segment: Segment, inputs: Inputs) -> np.ndarray:
 def new_business(segment: Segment, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """New customers (expected), their MRR and the marketing programme spend that bought them.
 
+    For a segment with a funnel only the programme spend (its paid spend) is known here;
+    its new customers come from :func:`planner.engine.funnel.segment_funnel`.
+
     Returns
     -------
     new_customers, new_mrr, programme_spend : ndarray, shape (paths or 1, months)
     """
-    if segment.marketing_budget is not None:
+    if segment.funnel is not None:  # its wins need the whole funnel: see engine.funnel
+        spend = inputs.series(segment.funnel.paid_spend)
+        customers = np.zeros((1, inputs.horizon))
+    elif segment.marketing_budget is not None:
         spend = inputs.series(segment.marketing_budget)
         customers = spend / inputs.value(segment.cac)
     else:

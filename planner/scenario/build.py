@@ -190,7 +190,7 @@ def _segment(b: _Builder, name: str, value: dict, costs: dict, roles: dict) -> S
     funnel = commission = None
     if value["acquisition"] is not INVALID:
         funnel = build_funnel(value["acquisition"]["funnel"], roles, name,
-                              path + ("acquisition", "funnel"), b.ctx)
+                              path + ("acquisition", "funnel"), b.ctx, b.series)
         commission = build_commission(value["acquisition"]["commission"])
     contract, acq, exp = value["contract"], value["acquisition"], value["expansion"]
     billing_months = _check_contract(contract, path + ("contract",), b.ctx)

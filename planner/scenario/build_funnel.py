@@ -99,9 +99,9 @@ def _speed(value, roles: dict, segment: str, path: tuple, ctx) -> SpeedToLead | 
     if value is None or value is INVALID:
         return None
     direct, role_name, per_sdr = value["response_minutes"], value["sdr_role"], value["leads_per_sdr"]
-    if direct is not None and (role_name is not None or per_sdr is not None):
-        ctx.error(path, "give either response_minutes (set directly) or sdr_role with "
-                        "leads_per_sdr (from SDR coverage), not both")
+    if role_name is not None and per_sdr is None:
+        ctx.error(path + ("leads_per_sdr",), "is required with sdr_role (leads one SDR contacts "
+                                             "a month)")
     elif direct is None and (role_name is None or per_sdr is None):
         missing = [k for k, v in (("sdr_role", role_name), ("leads_per_sdr", per_sdr)) if v is None]
         ctx.error(path, f"needs response_minutes, or sdr_role and leads_per_sdr "
@@ -132,10 +132,11 @@ def _capacity(value, roles: dict, segment: str, path: tuple, ctx) -> SalesCapaci
                          value["quota_new_arr"], value["attainment"], value["unworked"] == "carry_over")
 
 
-def build_funnel(value, roles: dict, segment: str, path: tuple, ctx) -> Funnel | None:
+def build_funnel(value, roles: dict, segment: str, path: tuple, ctx, series) -> Funnel | None:
     """A segment's :class:`Funnel` from its checked ``acquisition.funnel`` mapping.
 
-    ``roles`` maps role names to their checked mappings (for the team checks).
+    ``roles`` maps role names to their checked mappings (for the team checks);
+    ``series(value, path)`` builds a monthly :class:`~planner.scenario.model.Series`.
     """
     if value is None or value is INVALID:
         return None
@@ -157,13 +158,14 @@ def build_funnel(value, roles: dict, segment: str, path: tuple, ctx) -> Funnel |
     stages = value["stages"]
     if rates is None or paid is INVALID or stages is INVALID:
         return None
-    self_serve = None if serve is None else SelfServe(serve["trials"], serve["conversion"],
-                                                      _delay(serve["months"]))
+    self_serve = None if serve is None else SelfServe(
+        series(serve["trials"], path + ("self_serve", "trials")), serve["conversion"],
+        _delay(serve["months"]))
     qual = value["qualification"]
     return Funnel(
-        paid_spend=None if paid is None else paid["spend"],
+        paid_spend=None if paid is None else series(paid["spend"], path + ("leads", "paid", "spend")),
         cost_per_lead=None if paid is None else paid["cost_per_lead"],
-        inbound=inbound, self_serve=self_serve,
+        inbound=series(inbound, path + ("leads", "inbound")), self_serve=self_serve,
         mql=Stage(rates[0], _delay(stages["mql"]["months"])),
         sql=Stage(rates[1], _delay(stages["sql"]["months"])),
         opportunity=Stage(rates[2], _delay(stages["opportunity"]["months"])),
