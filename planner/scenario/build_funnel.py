@@ -90,9 +90,10 @@ def _check_team(role: dict, segment: str, allowed: tuple[str, ...], what: str, p
     if driver is None or driver is INVALID:
         return
     if driver["segment"] != segment or driver["of"] not in allowed:
+        circular = ", which depends on the team itself" if driver["of"] not in allowed else ""
         ctx.error(path, f"the {what} role {role['role']!r} must be driven by this segment's "
                         f"{' or '.join(allowed)} (it is driven by {driver['of']} of "
-                        f"{driver['segment'] or 'all segments'}, which depends on the team itself)")
+                        f"{driver['segment'] or 'all segments'}{circular})")
 
 
 def _speed(value, roles: dict, segment: str, path: tuple, ctx) -> SpeedToLead | None:
@@ -198,8 +199,8 @@ def build_driver(value, role: dict, segments: dict, path: tuple, ctx) -> Driver 
         scope = [seg] if seg is not None else list(segments)
         with_funnel = [s for s in scope if _has_funnel(segments.get(s))]
         if not with_funnel:
-            where = f"segment {seg!r} has" if seg is not None else "no segment has"
-            ctx.error(path + ("of",), f"{where} a funnel, so there are no {of} to follow")
+            where = f"segment {seg!r} has no funnel" if seg is not None else "no segment has a funnel"
+            ctx.error(path + ("of",), f"{where}, so there are no {of} to follow")
     if not _valid(of, value["per"], value["lag_months"], value["minimum"]):
         return None
     return Driver(of, value["per"], seg, value["lag_months"], value["minimum"])
