@@ -1,6 +1,9 @@
-"""Speed and memory of the engine and of `planner run`, on the three-segment example.
+"""Speed and memory of the engine and of `planner run`, on the three-segment examples.
 
-Usage: python benchmarks/bench.py [--quick]
+Usage: python benchmarks/bench.py [--quick] [--million] [--scenario PATH ...]
+
+By default two scenarios: the Series A example (acquisition given per month) and the
+same company planned bottom-up with the go-to-market funnel switched on.
 
 Each case runs in a fresh Python process, so its peak resident memory (ru_maxrss) is
 its own. Prints a Markdown table for the README. Not a test: nothing here is asserted.
@@ -15,7 +18,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIO = ROOT / "scenarios" / "series_a_midmarket.yaml"
+SCENARIOS = (ROOT / "scenarios" / "series_a_midmarket.yaml", ROOT / "scenarios" / "bottom_up_funnel.yaml")
 
 ENGINE_CASE = """
 import json, resource, time, planner
@@ -64,9 +67,9 @@ print(json.dumps({{"seconds": time.perf_counter() - t,
 """
 
 
-def cli_case(paths: int, out_dir: Path) -> dict:
+def cli_case(scenario: Path, paths: int, out_dir: Path) -> dict:
     """`planner run` in its own process (imports and file writing included)."""
-    return python_case(CLI_CASE.format(scenario=str(SCENARIO), paths=paths, out=str(out_dir)))
+    return python_case(CLI_CASE.format(scenario=str(scenario), paths=paths, out=str(out_dir)))
 
 
 def main() -> None:
@@ -74,27 +77,38 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip the 100k cases")
     parser.add_argument("--million", action="store_true",
                         help="also time `planner run --paths 1000000` (about a minute)")
+    parser.add_argument("--scenario", action="append", type=Path,
+                        help="scenario file (repeatable; default: the two examples)")
     args = parser.parse_args()
-    sizes = (1_000, 10_000) if args.quick else (1_000, 10_000, 100_000)
-    print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}, "
-          f"scenario: {SCENARIO.name} (3 segments, 60 months)\n")
-    ref = python_case(REFERENCE_CASE.format(scenario=str(SCENARIO), paths=20))
+    print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
+    for scenario in args.scenario or SCENARIOS:
+        bench_scenario(scenario, args.quick, args.million)
+
+
+def bench_scenario(scenario: Path, quick: bool, million: bool) -> None:
+    """Print the Markdown table of one scenario."""
+    sizes = (1_000, 10_000) if quick else (1_000, 10_000, 100_000)
+    print(f"\nscenario: {scenario.name}\n")
+    ref = python_case(REFERENCE_CASE.format(scenario=str(scenario), paths=20))
     print("| case | paths | seconds | peak RSS (MB) | paths/s |")
     print("|---|---:|---:|---:|---:|")
     per_path = None
     for paths in sizes:
-        r = python_case(ENGINE_CASE.format(scenario=str(SCENARIO), paths=paths,
-                                           repeat=3 if paths <= 10_000 else 1, keep=None))
+        # 100,000 paths of every series by segment would be several GB: keep what run keeps
+        keep = None if paths <= 10_000 else ("arr", "cash", "revenue", "ebitda", "customers")
+        r = python_case(ENGINE_CASE.format(scenario=str(scenario), paths=paths,
+                                           repeat=3 if paths <= 10_000 else 1, keep=keep))
         if paths == 10_000:
             per_path = r["seconds"] / paths
-        print(f"| simulate(), all series | {paths:,} | {r['seconds']:.2f} | {r['rss_mb']:.0f} | "
+        label = "all series" if keep is None else "5 series"
+        print(f"| simulate(), {label} | {paths:,} | {r['seconds']:.2f} | {r['rss_mb']:.0f} | "
               f"{paths / r['seconds']:,.0f} |")
-    noise = python_case(NOISE_CASE.format(scenario=str(SCENARIO), paths=10_000))
+    noise = python_case(NOISE_CASE.format(scenario=str(scenario), paths=10_000))
     print(f"| simulate(), process noise on | 10,000 | {noise['seconds']:.2f} | {noise['rss_mb']:.0f} | "
           f"{10_000 / noise['seconds']:,.0f} |")
     out = ROOT / "outputs" / "_bench"
-    for cli_paths in (10_000,) + (() if args.quick else (100_000,)) + ((1_000_000,) if args.million else ()):
-        c = cli_case(cli_paths, out)
+    for cli_paths in (10_000,) + (() if quick else (100_000,)) + ((1_000_000,) if million else ()):
+        c = cli_case(scenario, cli_paths, out)
         print(f"| `planner run --paths {cli_paths:,}` (whole process) | {cli_paths:,} | "
               f"{c['seconds']:.2f} | {c['rss_mb']:.0f} | {cli_paths / c['seconds']:,.0f} |")
     print(f"\nscalar reference: {ref['seconds_per_path'] * 1000:.1f} ms per path; "
