@@ -1,6 +1,7 @@
 """Headline numbers of a simulation, as plain data (for the terminal, JSON and reports)."""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,14 @@ TABLE_SERIES = ("arr", "mrr", "customers", "new_customers", "revenue", "gross_pr
                 "deferred_revenue", "debt_balance", "headcount")
 #: what a run keeps (the table plus what the summary needs)
 RUN_SERIES = TABLE_SERIES + ("cash_if_funded", "equity_raised", "debt_drawn", "insolvent")
+#: columns added to the table (and kept) when the scenario has a funnel
+FUNNEL_TABLE_SERIES = ("leads", "opportunities", "wins", "trial_wins", "pipeline_open",
+                       "commissions", "cac")
+
+
+def table_series(scenario) -> tuple[str, ...]:
+    """The projection table's series for ``scenario``."""
+    return TABLE_SERIES + (FUNNEL_TABLE_SERIES if scenario.has_funnel else ())
 
 
 def _month(result: SimulationResult, index: int) -> str:
@@ -135,8 +144,11 @@ def summarise(result: SimulationResult, *, raise_month: int = 0, confidence: flo
     }
 
 
-def projection_table(result: SimulationResult, names=TABLE_SERIES) -> tuple[list[str], list[list]]:
-    """Monthly P10/P50/P90 of the key series.
+def projection_table(result: SimulationResult, names=None) -> tuple[list[str], list[list]]:
+    """Monthly P10/P50/P90 of the key series (default :func:`table_series`).
+
+    Quantiles skip the paths where a series is undefined (``cac`` in a month without
+    new customers); a month where it is undefined on every path is ``nan``.
 
     Returns
     -------
@@ -147,8 +159,11 @@ def projection_table(result: SimulationResult, names=TABLE_SERIES) -> tuple[list
     """
     header = ["month"]
     columns = []
-    for name in names:
-        q = result.quantiles(name, QUANTILES)
+    for name in table_series(result.scenario) if names is None else names:
+        data = result.total(name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-nan months stay nan
+            q = np.nanquantile(data, QUANTILES, axis=0)
         for label, row in zip(("p10", "p50", "p90"), q):
             header.append(f"{name}_{label}")
             columns.append(row)
@@ -198,10 +213,11 @@ def run_scenario(scenario, *, paths: int | str | None = None, seed: int | None =
 
         paths, rounds = choose_paths(scenario, seed=seed, plan=plan)
     total = scenario.paths if paths is None else int(paths)
+    keep_run = RUN_SERIES + tuple(table_series(scenario)[len(TABLE_SERIES):])
     if total > STREAM_ABOVE:
         from planner.stream import simulate_stream
 
-        streamed = simulate_stream(scenario, paths=total, seed=seed, plan=plan, keep=RUN_SERIES,
+        streamed = simulate_stream(scenario, paths=total, seed=seed, plan=plan, keep=keep_run,
                                    raise_month=raise_month, until=until, progress=progress)
         result = streamed.sample
         summary = summarise(result, raise_month=raise_month, confidence=confidence, until=until,
@@ -212,7 +228,7 @@ def run_scenario(scenario, *, paths: int | str | None = None, seed: int | None =
             f"are computed on every {_ordinal(streamed.every)} path ({result.paths:,} paths); all "
             f"other figures on all {total:,} paths"]
     else:
-        result = simulate(scenario, paths=total, seed=seed, plan=plan, keep=RUN_SERIES,
+        result = simulate(scenario, paths=total, seed=seed, plan=plan, keep=keep_run,
                           by_segment=False, progress=progress)
         summary = summarise(result, raise_month=raise_month, confidence=confidence, until=until)
     from planner.funnel_report import FUNNEL_SUMMARY_SERIES, funnel_summary

@@ -228,3 +228,21 @@ def test_delay_weights():
     gamma = delay_weights(Lag(mean=3.0, sd=1.5), inputs)[0]
     assert gamma.sum() == pytest.approx(1.0)
     assert (gamma * np.arange(gamma.size)).sum() == pytest.approx(3.0, abs=0.05)
+
+
+def test_a_funnel_run_tables_the_funnel_and_prints_it(tmp_path):
+    from planner.export import write_run
+    from planner.funnel_report import funnel_text
+    from planner.summary import run_scenario
+
+    text = CAPACITY.replace("UNWORKED", "lost").replace("horizon_months: 6", "horizon_months: 24")
+    outcome = run_scenario(planner.parse_scenario(text, "f.yaml"), paths=20)
+    write_run(outcome, tmp_path)
+    header = (tmp_path / "projection.csv").read_text().splitlines()[0].split(",")
+    assert {"leads_p50", "wins_p50", "cac_p50", "pipeline_open_p50"} <= set(header)
+    years = outcome.summary["funnel"]["segments"]["mm"]
+    assert [y["from"] for y in years] == ["2027-01", "2028-01"]
+    assert years[0]["wins"]["p50"] == pytest.approx(48)  # 4 a month, capped by 2 AEs
+    assert years[0]["ae_utilisation"]["p50"] == pytest.approx(1.0)
+    printed = funnel_text(outcome.summary["funnel"], "USD")
+    assert "Wins (sales-led)" in printed and "AE capacity used" in printed and "Trials" not in printed
