@@ -10,11 +10,19 @@ start, rebuilt from the MRR and customer bridges of month 0):
 - **CAC** (fully loaded): S&M expense (sales + marketing departments, marketing
   programme spend included) of months ``t - lag`` for ``t`` in ``P``, over the new
   customers of those months ``t``. Months ``t < lag`` are left out (their spend fell
-  before the start); a period with none left is ``nan``. A segment's CAC uses its
-  share of that spend, in proportion to its new MRR in the period (``allocation =
-  "new_mrr"``) or its new customers (``"new_customers"``): the engine has no S&M by
-  segment. ``cac_programme``: the marketing programme spend alone (segments with a
-  ``marketing_budget``) over the new customers, no lag.
+  before the start); a period with none left is ``nan``. A segment's CAC uses the S&M
+  attributed to it (the engine's ``sm_direct``, docs/funnel.md): its **direct** S&M
+  (programme spend or paid funnel spend, commissions, S&M roles and opex lines of the
+  segment, its funnel's SDR and AE teams) of those months ``t - lag``, plus a share of
+  the **shared** S&M (company S&M - all segments' direct S&M) of the same months in
+  proportion to its new MRR in the period (``allocation = "new_mrr"``) or its new
+  customers (``"new_customers"``). The segments' spend adds up to the company's. A
+  result kept without ``sm_direct`` shares all S&M that way (no direct part), as does
+  a scenario where nothing is tagged to a segment. ``cac_programme``: the programme
+  spend alone (segments with a ``marketing_budget``, or a funnel with paid leads) over
+  those segments' new customers, no lag. ``commission_per_new_customer``: commissions
+  paid in ``P`` / new customers won in ``P`` (segments with a ``commission``; self-serve
+  wins count as customers, though they earn no commission).
 - **ARPA**: MRR / customers at the end of ``P`` (the book); **new ARPA** and **ACV**
   (= 12 x new ARPA): new MRR / new customers won in ``P``.
 - **Gross margin**: gross profit / revenue over ``P``.
@@ -43,8 +51,9 @@ start, rebuilt from the MRR and customer bridges of month 0):
   ARR change over the previous quarter's spend; a year's is the sum of its quarters';
   a month's is that of the quarter ending with it, from month 5).
   The first three months lack the earlier spend: they are left out (``nan`` if
-  nothing is left). Segments use their share of the spend (new-business mix of the
-  months whose ARR change is measured).
+  nothing is left). Segments use their attributed spend of those months, like CAC:
+  direct S&M plus the shared S&M in proportion to the new-business mix of the months
+  whose ARR change is measured.
 - **NRR / GRR** (trailing twelve months at ``last``, cohort-based): the book of
   twelve months earlier (MRR at ``last - 12``) and what its own customers did since:
   expansion, contraction and churn over the twelve months minus those of the cohorts
@@ -62,7 +71,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from planner import metrics as fm
-from planner.cohorts import CohortModel, cohort_models, lagged_spend, payback_age
+from planner.cohorts import ALLOCATIONS, CohortModel, cohort_models, payback_age
 from planner.results import SimulationResult
 
 FREQS = ("month", "quarter", "year")
@@ -70,9 +79,12 @@ NRR_MONTHS = 12
 #: stored series the metrics read, per segment where available
 SEGMENT_INPUTS = ("new_customers", "new_mrr", "mrr", "customers", "churned_customers",
                   "churned_mrr", "expansion_mrr", "contraction_mrr", "revenue", "cogs")
+#: segment series read when kept: S&M attributed to a segment (without it all S&M is
+#: allocated), commissions (without them no ``commission_per_new_customer``)
+OPTIONAL_SEGMENT_INPUTS = ("sm_direct", "commissions")
 COMPANY_INPUTS = ("sm_expense", "rnd_expense", "cs_expense", "ga_expense", "net_cash_flow", "funding")
 #: what to pass to ``simulate(keep=...)`` for the unit economics
-UNIT_ECONOMICS_SERIES = SEGMENT_INPUTS + COMPANY_INPUTS + ("ebitda",)
+UNIT_ECONOMICS_SERIES = SEGMENT_INPUTS + OPTIONAL_SEGMENT_INPUTS + COMPANY_INPUTS + ("ebitda",)
 
 
 @dataclass(frozen=True)
@@ -141,6 +153,10 @@ class _Scope:
     models: list[CohortModel]
     alloc: np.ndarray | None  # this scope's allocation base (None: the whole company)
     programme: np.ndarray | None = None
+    #: direct S&M of the segment, unlagged and lagged (zeros without ``sm_direct``)
+    direct: np.ndarray | None = None
+    direct_lag: np.ndarray | None = None
+    commissions: np.ndarray | None = None
 
 
 @dataclass
@@ -171,18 +187,26 @@ def _bridge_opening(s: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"mrr": mrr, "customers": customers}
 
 
-def _scopes(result: SimulationResult, models: dict[str, CohortModel], allocation: str) -> list[_Scope]:
+def _scopes(result: SimulationResult, models: dict[str, CohortModel], allocation: str,
+            lag: int) -> list[_Scope]:
     """One scope per segment, then the blended one (the company)."""
+    paid = any(_segment(result, seg).commission is not None for seg in result.segments)
+
     def build(name, get, scope_models, alloc):
         s = {k: get(k) for k in SEGMENT_INPUTS}
         s["gross_profit"] = s["revenue"] - s["cogs"]
-        budgets = [m.programme_spend for m in scope_models if _has_budget(result, m.segment)]
+        buying = [m for m in scope_models if _has_programme(result, m.segment)]
         programme = None
-        if budgets:
-            spend = sum(budgets)
-            bought = sum(m.new_customers for m in scope_models if _has_budget(result, m.segment))
-            programme = np.stack([spend, bought])
-        return _Scope(name, s, _bridge_opening(s), scope_models, alloc, programme)
+        if buying:
+            programme = np.stack([sum(m.programme_spend for m in buying), sum(m.new_customers for m in buying)])
+        sc = _Scope(name, s, _bridge_opening(s), scope_models, alloc, programme)
+        if alloc is not None:
+            sc.direct = get("sm_direct") if "sm_direct" in result.by_segment else np.zeros_like(s["new_mrr"])
+            sc.direct_lag = _lagged(sc.direct, lag)
+        pays = paid if alloc is None else _segment(result, name).commission is not None
+        if pays and "commissions" in result.by_segment:
+            sc.commissions = get("commissions")
+        return sc
 
     missing = [k for k in SEGMENT_INPUTS if k not in result.by_segment]
     if missing:
@@ -194,8 +218,22 @@ def _scopes(result: SimulationResult, models: dict[str, CohortModel], allocation
     return out + [build("blended", result.total, list(models.values()), None)]
 
 
-def _has_budget(result: SimulationResult, segment: str) -> bool:
-    return next(s for s in result.scenario.segments if s.name == segment).marketing_budget is not None
+def _segment(result: SimulationResult, name: str):
+    return next(s for s in result.scenario.segments if s.name == name)
+
+
+def _has_programme(result: SimulationResult, name: str) -> bool:
+    """Whether a segment buys customers with programme spend: a ``marketing_budget``, or a
+    funnel with paid leads."""
+    seg = _segment(result, name)
+    return seg.marketing_budget is not None or (seg.funnel is not None and seg.funnel.paid_spend is not None)
+
+
+def _lagged(a: np.ndarray, lag: int) -> np.ndarray:
+    """``a`` of month ``t - lag`` at month ``t``; ``nan`` in the first ``lag`` months."""
+    out = np.full(a.shape, np.nan)
+    out[:, lag:] = a[:, : a.shape[1] - lag]
+    return out
 
 
 def _sum(a: np.ndarray, first: int, last: int) -> np.ndarray:
@@ -222,6 +260,8 @@ class _Company:
 
     sm: np.ndarray
     sm_lag: np.ndarray
+    shared: np.ndarray      # S&M no segment's direct cost: sm - all segments' sm_direct
+    shared_lag: np.ndarray
     alloc: np.ndarray
     expense: dict[str, np.ndarray]
     ebitda: np.ndarray
@@ -231,17 +271,29 @@ class _Company:
 def _company(result: SimulationResult, lag: int, allocation: str) -> _Company:
     expense = {d: result.total(f"{d}_expense") for d in ("sm", "rnd", "cs", "ga")}
     burn = -(result.total("net_cash_flow") - result.total("funding"))
-    return _Company(expense["sm"], lagged_spend(result, lag),
+    sm = expense["sm"]
+    shared = sm - result.by_segment["sm_direct"].sum(axis=2) if "sm_direct" in result.by_segment else sm
+    return _Company(sm, _lagged(sm, lag), shared, _lagged(shared, lag),
                     result.total("new_mrr" if allocation == "new_mrr" else "new_customers"),
                     expense, result.total("ebitda"), burn)
 
 
+def _spend(sc: _Scope, co: _Company, first: int, last: int, share_first: int, share_last: int,
+           lagged: bool) -> np.ndarray:
+    """S&M of months ``first..last`` (of ``t - lag`` for those ``t`` when ``lagged``) that
+    belongs to the scope: all of it for the company; for a segment its direct S&M plus
+    the shared S&M times its share of the allocation base over ``share_first..share_last``."""
+    if sc.alloc is None:
+        return _sum(co.sm_lag if lagged else co.sm, first, last)
+    share = _ratio(_sum(sc.alloc, share_first, share_last), _sum(co.alloc, share_first, share_last))
+    direct, shared = (sc.direct_lag, co.shared_lag) if lagged else (sc.direct, co.shared)
+    return _sum(direct, first, last) + _sum(shared, first, last) * share
+
+
 def _acquisition(sc: _Scope, co: _Company, p: Period, lag: int) -> dict[str, np.ndarray]:
-    """New customers, CAC (fully loaded, lagged; programme), new ARPA and ACV."""
+    """New customers, CAC (fully loaded, lagged; programme), commissions, new ARPA and ACV."""
     s, first = sc.s, max(p.first, lag)
-    spend = _sum(co.sm_lag, first, p.last)
-    if sc.alloc is not None:
-        spend = spend * _ratio(_sum(sc.alloc, first, p.last), _sum(co.alloc, first, p.last))
+    spend = _spend(sc, co, first, p.last, first, p.last, lagged=True)
     new_c = _sum(s["new_customers"], p.first, p.last)
     out = {"new_customers": new_c,
            "cac": fm.cac(spend, _sum(s["new_customers"], first, p.last)),
@@ -250,6 +302,8 @@ def _acquisition(sc: _Scope, co: _Company, p: Period, lag: int) -> dict[str, np.
     if sc.programme is not None:
         out["cac_programme"] = fm.cac(_sum(sc.programme[0], p.first, p.last),
                                       _sum(sc.programme[1], p.first, p.last))
+    if sc.commissions is not None:
+        out["commission_per_new_customer"] = fm.cac(_sum(sc.commissions, p.first, p.last), new_c)
     return out
 
 
@@ -348,9 +402,7 @@ def _magic(sc: _Scope, co: _Company, p: Period) -> dict[str, np.ndarray]:
         first, last = max(p.first - 3, 0), p.last - 3
     if last < first or first < 0:
         return {"magic_number": np.full(s["mrr"].shape[0], np.nan)}
-    spend = _sum(co.sm, first, last)
-    if sc.alloc is not None:
-        spend = spend * _ratio(_sum(sc.alloc, first + 3, p.last), _sum(co.alloc, first + 3, p.last))
+    spend = _spend(sc, co, first, last, first + 3, p.last, lagged=False)
     arr_prev = 12.0 * _at(s["mrr"], sc.opening["mrr"], first + 2)
     return {"magic_number": fm.magic_number(12.0 * s["mrr"][:, p.last], arr_prev, spend)}
 
@@ -371,6 +423,12 @@ def _company_metrics(sc: _Scope, co: _Company, p: Period) -> dict[str, np.ndarra
     return out
 
 
+def segment_spend(result: SimulationResult) -> str:
+    """How segments' S&M is found: ``"direct_plus_shared"`` (the engine's ``sm_direct``
+    kept by segment) or ``"allocated"`` (all S&M shared by the allocation base)."""
+    return "direct_plus_shared" if "sm_direct" in result.by_segment else "allocated"
+
+
 def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_start: int | None = None,
                    cac_lag_months: int = 0, allocation: str = "new_mrr", ltv_horizon_months: int = 60,
                    discount_rate_annual: float = 0.10,
@@ -388,7 +446,8 @@ def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_
     cac_lag_months : int
         Months between S&M spend and the wins it buys (0: same month).
     allocation : {"new_mrr", "new_customers"}
-        How company S&M is shared between segments for their CAC and magic number.
+        How the shared S&M (all of it without ``sm_direct``) is shared between segments
+        for their CAC and magic number.
     ltv_horizon_months : int
         Months counted by ``ltv_capped`` and ``ltv_cohort``.
     discount_rate_annual : float
@@ -404,15 +463,18 @@ def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_
     if cac_lag_months < 0 or ltv_horizon_months < 1:
         raise ValueError(f"cac_lag_months must be >= 0 and ltv_horizon_months >= 1 "
                          f"(got {cac_lag_months} and {ltv_horizon_months})")
+    if allocation not in ALLOCATIONS:
+        raise ValueError(f"allocation must be one of {', '.join(ALLOCATIONS)} (got {allocation!r})")
     settings = {"freq": freq, "fiscal_year_start": fiscal_year_start, "cac_lag_months": int(cac_lag_months),
-                "allocation": allocation, "ltv_horizon_months": int(ltv_horizon_months),
-                "discount_rate_annual": float(discount_rate_annual)}
+                "allocation": allocation, "segment_spend": segment_spend(result),
+                "ltv_horizon_months": int(ltv_horizon_months), "discount_rate_annual": float(discount_rate_annual)}
     spans = periods(result.months, freq, fiscal_year_start)
     if models is None or next(iter(models.values())).max_age < ltv_horizon_months:
         models = cohort_models(result, max(result.scenario.horizon, 120, ltv_horizon_months))
     co = _company(result, int(cac_lag_months), allocation)
     rows: dict[str, list[dict]] = {}
-    for sc in _scopes(result, models, allocation):  # segments first: blended LTV mixes theirs
+    # segments first: the blended LTV mixes theirs
+    for sc in _scopes(result, models, allocation, int(cac_lag_months)):
         rows[sc.name] = []
         for j, p in enumerate(spans):
             row = _acquisition(sc, co, p, int(cac_lag_months)) | _rates(sc, p) | _retention(sc, p)

@@ -28,6 +28,7 @@ METRICS = {
     "new_customers": ("New customers", "count"),
     "cac": ("CAC (fully loaded)", "money"),
     "cac_programme": ("CAC (programme spend only)", "money"),
+    "commission_per_new_customer": ("Commission per new customer", "money"),
     "arpa": ("ARPA (monthly, book)", "money"),
     "acv": ("ACV (new customers)", "money"),
     "gross_margin": ("Gross margin", "fraction"),
@@ -59,7 +60,7 @@ UNDEFINED = {
     "cac": "no new customers", "acv": "no new customers", "ltv_cohort": "no new customers",
     "ltv_to_cac": "no new customers", "ltv_to_cac_cohort": "no new customers",
     "cac_payback": "no new customers", "cac_payback_cohort": "no new customers",
-    "cac_programme": "no new customers",
+    "cac_programme": "no new customers", "commission_per_new_customer": "no new customers",
     "magic_number": "no S&M spend three months earlier in the plan",
     "nrr": "needs 12 months of history", "grr": "needs 12 months of history",
     "logo_retention": "needs 12 months of history", "churn_rate": "needs 12 months of history",
@@ -74,8 +75,8 @@ UNBOUNDED = {
 }
 #: rows of the terminal block
 TEXT_ROWS = {
-    "segment": ("cac", "cac_programme", "ltv", "ltv_cohort", "ltv_to_cac", "ltv_to_cac_cohort",
-                "cac_payback", "cac_payback_cohort", "magic_number", "nrr", "grr"),
+    "segment": ("cac", "cac_programme", "commission_per_new_customer", "ltv", "ltv_cohort", "ltv_to_cac",
+                "ltv_to_cac_cohort", "cac_payback", "cac_payback_cohort", "magic_number", "nrr", "grr"),
     "blended": ("cac", "ltv", "ltv_cohort", "ltv_to_cac", "ltv_to_cac_cohort", "cac_payback", "cac_payback_cohort",
                 "magic_number", "nrr", "grr", "gross_margin", "burn_multiple", "rule_of_40",
                 "sm_share", "rnd_share", "cs_share", "ga_share"),
@@ -131,7 +132,8 @@ def _entry(key: str, data: dict[str, np.ndarray], j: int, settings: dict) -> dic
 
 def _why_undefined(key: str, data: dict[str, np.ndarray], j: int) -> str:
     """Why ``key`` is undefined on every path in period ``j``: what it depends on that is missing."""
-    needs_wins = key.startswith(("cac", "ltv_to_cac")) or key in ("acv", "ltv_cohort")
+    needs_wins = key.startswith(("cac", "ltv_to_cac")) or key in ("acv", "ltv_cohort",
+                                                                  "commission_per_new_customer")
     if needs_wins and not (data["new_customers"][:, j] > 0).any():
         return "no new customers"
     if key.startswith(("cac", "ltv_to_cac")) and key != "cac_programme" and np.isnan(data["cac"][:, j]).all():
@@ -170,7 +172,8 @@ def unit_economics_summary(result: SimulationResult, *, fiscal_year_start: int |
     cac_lag_months : int
         Months between S&M spend and the wins it buys.
     allocation : {"new_mrr", "new_customers"}
-        How company S&M is shared between segments.
+        How the shared S&M (all S&M for a result kept without ``sm_direct``) is shared
+        between segments, on top of their direct S&M.
     ltv_horizon_months : int
         Horizon of the capped and the simulated cohort LTV.
     discount_rate_annual : float
@@ -201,7 +204,8 @@ def unit_economics_summary(result: SimulationResult, *, fiscal_year_start: int |
         "scenario": result.scenario.name, "currency": result.scenario.currency,
         "paths": int(result.paths), "seed": int(result.seed),
         "settings": {"fiscal_year_start": fys, "cac_lag_months": int(cac_lag_months),
-                     "allocation": allocation, "ltv_horizon_months": int(ltv_horizon_months),
+                     "allocation": allocation, "segment_spend": pm.settings["segment_spend"],
+                     "ltv_horizon_months": int(ltv_horizon_months),
                      "discount_rate_annual": float(discount_rate_annual)},
         "years": years,
         "scopes": scopes,
@@ -274,9 +278,12 @@ def unit_economics_text(summary: dict, currency: str = "USD") -> str:
     names = ["first_year"] if years["first_year"] == years["last_year"] else ["first_year", "last_year"]
     lag = f"{s['cac_lag_months']}-month spend lag" if s["cac_lag_months"] else "no spend lag"
     basis = {"new_mrr": "new MRR", "new_customers": "new customers"}.get(s["allocation"], s["allocation"])
+    segments = (f"a segment's S&M = its direct S&M + shared S&M by {basis}"
+                if s.get("segment_spend") == "direct_plus_shared" else f"segments share S&M by {basis}")
     lines = [f"Unit economics: P50 [P10..P90] across {summary['paths']:,} paths, verdict of the P50",
-             f"  CAC = all S&M / new customers ({lag}; segments share S&M by {basis}); "
-             f"LTV capped at {s['ltv_horizon_months']} months, discounted at {percent(s['discount_rate_annual'])} a year"]
+             f"  CAC = S&M / new customers ({lag}; {segments});",
+             f"  LTV capped at {s['ltv_horizon_months']} months, "
+             f"discounted at {percent(s['discount_rate_annual'])} a year"]
     blocks = []
     for scope, data in summary["scopes"].items():
         rows = [k for k in TEXT_ROWS["blended" if scope == "blended" else "segment"] if k in data[names[0]]]
