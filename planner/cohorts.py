@@ -17,12 +17,13 @@ and cohorts with no new customers (on a path: no cohort to measure; a cohort tha
 empty on every path is all ``nan``). Quantiles and means across paths skip the paths
 where a cohort is empty.
 
-Acquisition cost of a cohort ("fully loaded"): the company's S&M expense of month
-``c - lag`` (``cac_lag_months``: spend leads wins), shared between the segments won in
-month ``c`` in proportion to their new MRR (``allocation="new_mrr"``, the default) or
-their new customers (``allocation="new_customers"``). The engine has no S&M by
-segment, so this allocation is a modelling choice; segments' shares sum to the
-company's spend. Cohorts won in the first ``lag`` months have no known spend (it fell
+Acquisition cost of a cohort ("fully loaded"): the S&M expense of month ``c - lag``
+(``cac_lag_months``: spend leads wins) of its segment: the segment's direct S&M
+(``sm_direct``: its programme spend, commissions, and the roles and lines that work for
+it) plus a share of the shared S&M in proportion to its new MRR that month
+(``allocation="new_mrr"``, the default) or its new customers
+(``allocation="new_customers"``); without ``sm_direct`` in the result, a share of all
+S&M. Segments' costs sum to the company's spend. Cohorts won in the first ``lag`` months have no known spend (it fell
 before the start): their CAC and payback are ``nan``.
 """
 from __future__ import annotations
@@ -135,7 +136,7 @@ def cohort_models(result: SimulationResult, max_age: int | None = None) -> dict[
     """
     sc = result.scenario
     ages = np.arange(max(sc.horizon, DEFAULT_MAX_AGE) if max_age is None else int(max_age))
-    inputs = Inputs(sc, draw_inputs(sc, result.seed, 0, result.paths))
+    inputs = Inputs(sc, draw_inputs(sc, result.seed, result.first_path, result.first_path + result.paths))
     out = {}
     won = _simulated_wins(result)
     for seg in sc.segments:
@@ -176,10 +177,7 @@ def lagged_spend(result: SimulationResult, lag: int = 0) -> np.ndarray:
     """
     if lag < 0:
         raise ValueError(f"cac_lag_months must be >= 0 (got {lag})")
-    sm = result.total("sm_expense")
-    out = np.full(sm.shape, np.nan)
-    out[:, lag:] = sm[:, : sm.shape[1] - lag]
-    return out
+    return lagged(result.total("sm_expense"), lag)
 
 
 def allocation_shares(models: dict[str, CohortModel], allocation: str = "new_mrr") -> dict[str, np.ndarray]:
@@ -256,7 +254,19 @@ def cohort_cost(result: SimulationResult, models: dict[str, CohortModel], segmen
     if segment is None:
         return spend
     _scope(models, segment)
-    return spend * allocation_shares(models, allocation)[segment]
+    if "sm_direct" not in result.by_segment:  # no attribution kept: share all S&M
+        return spend * allocation_shares(models, allocation)[segment]
+    direct = lagged(result.by_segment["sm_direct"], cac_lag_months)
+    shared = spend - direct.sum(axis=2)
+    index = result.segments.index(segment)
+    return direct[:, :, index] + shared * allocation_shares(models, allocation)[segment]
+
+
+def lagged(values: np.ndarray, lag: int) -> np.ndarray:
+    """``values`` of month ``t - lag`` at month ``t`` (nan before the start), same shape."""
+    out = np.full(values.shape, np.nan)
+    out[:, lag:] = values[:, : values.shape[1] - lag]
+    return out
 
 
 def quantiles_across_paths(values: np.ndarray, q=(0.1, 0.5, 0.9)) -> np.ndarray:

@@ -202,7 +202,7 @@ def _scopes(result: SimulationResult, models: dict[str, CohortModel], allocation
         sc = _Scope(name, s, _bridge_opening(s), scope_models, alloc, programme)
         if alloc is not None:
             sc.direct = get("sm_direct") if "sm_direct" in result.by_segment else np.zeros_like(s["new_mrr"])
-            sc.direct_lag = _lagged(sc.direct, lag)
+            sc.direct_lag = lagged(sc.direct, lag)
         pays = paid if alloc is None else _segment(result, name).commission is not None
         if pays and "commissions" in result.by_segment:
             sc.commissions = get("commissions")
@@ -227,13 +227,6 @@ def _has_programme(result: SimulationResult, name: str) -> bool:
     funnel with paid leads."""
     seg = _segment(result, name)
     return seg.marketing_budget is not None or (seg.funnel is not None and seg.funnel.paid_spend is not None)
-
-
-def _lagged(a: np.ndarray, lag: int) -> np.ndarray:
-    """``a`` of month ``t - lag`` at month ``t``; ``nan`` in the first ``lag`` months."""
-    out = np.full(a.shape, np.nan)
-    out[:, lag:] = a[:, : a.shape[1] - lag]
-    return out
 
 
 def _sum(a: np.ndarray, first: int, last: int) -> np.ndarray:
@@ -273,7 +266,7 @@ def _company(result: SimulationResult, lag: int, allocation: str) -> _Company:
     burn = -(result.total("net_cash_flow") - result.total("funding"))
     sm = expense["sm"]
     shared = sm - result.by_segment["sm_direct"].sum(axis=2) if "sm_direct" in result.by_segment else sm
-    return _Company(sm, _lagged(sm, lag), shared, _lagged(shared, lag),
+    return _Company(sm, lagged(sm, lag), shared, lagged(shared, lag),
                     result.total("new_mrr" if allocation == "new_mrr" else "new_customers"),
                     expense, result.total("ebitda"), burn)
 
