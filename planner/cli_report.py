@@ -90,9 +90,10 @@ def report_command(scenario, plan, paths, seed, out_dir, overrides, with_compari
 
     report.html is one self-contained file (charts embedded, no network needed to view
     it): warnings, headline numbers, charts, funding needs, unit economics with
-    benchmark verdicts, the funding plans compared (with --compare) and every
-    assumption. report.xlsx holds the same as tables: assumptions, monthly P10/P50/P90,
-    segments, unit economics, cohorts and the plan comparison.
+    benchmark verdicts, the go-to-market funnel (scenarios with one), the funding plans
+    compared (with --compare) and every assumption. report.xlsx holds the same as
+    tables: assumptions, monthly P10/P50/P90, segments, the funnel, unit economics,
+    cohorts and the plan comparison.
     """
     from planner.export import output_dir
     from planner.funding import compare

@@ -2,12 +2,14 @@
 
 Sheets: ``Summary`` (headline P10/P50/P90), ``Assumptions`` (every input, with the
 distribution and P10/P50/P90 of uncertain ones), ``Monthly`` (P10/P50/P90 of every
-series by month), ``Segments`` (P50 by segment), ``Unit economics`` (by fiscal year,
-with verdicts), ``Cohorts`` (per monthly cohort: size, CAC, payback and revenue retention
-by age), ``Logo retention`` (the triangle) and ``Plan comparison``. Months are real
-dates, money has the scenario's currency format, header rows are frozen and columns
-sized to their content. Numbers are values, not text, so they can be charted and summed;
-an undefined value is an empty cell, an unbounded one the text ``unbounded``.
+series by month), ``Segments`` (P50 by segment), ``Funnel`` and ``Funnel by year`` (the
+go-to-market funnel of each segment that has one: monthly P50, and the report's tables
+by plan year), ``Unit economics`` (by fiscal year, with verdicts), ``Cohorts`` (per
+monthly cohort: size, CAC, payback and revenue retention by age), ``Logo retention``
+(the triangle) and ``Plan comparison``. Months are real dates, money has the scenario's
+currency format, header rows are frozen and columns sized to their content. Numbers are
+values, not text, so they can be charted and summed; an undefined value is an empty
+cell, an unbounded one the text ``unbounded``.
 """
 from __future__ import annotations
 
@@ -37,8 +39,18 @@ MONTHLY = (("arr", "ARR", "money"), ("mrr", "MRR", "money"), ("customers", "Cust
            ("debt_balance", "Debt balance", "money"), ("headcount", "Headcount", "count"))
 SEGMENT_SERIES = (("arr", "ARR", "money"), ("revenue", "Revenue", "money"), ("customers", "Customers", "count"),
                   ("new_customers", "New customers", "count"))
+#: per-segment series of the Funnel sheet: (series, title, format kind); a series that is zero
+#: on every path and month of a segment (no paid leads, no trials ...) is left out for it
+FUNNEL_SHEET = (("leads", "Leads", "volume"), ("mqls", "MQLs", "volume"), ("sqls", "SQLs", "volume"),
+                ("opportunities", "Opportunities", "volume"), ("wins", "Deals won", "volume"),
+                ("trials", "Trials", "volume"), ("trial_wins", "Self-serve wins", "volume"),
+                ("pipeline_lost", "Pipeline lost", "volume"), ("pipeline_open", "Pipeline open", "volume"),
+                ("response_minutes", "Response minutes", "minutes"),
+                ("sdr_capacity", "SDR capacity, leads", "volume"), ("ae_capacity", "AE capacity, deals", "volume"),
+                ("commissions", "Commissions", "money"), ("sm_direct", "Direct S&M", "money"),
+                ("acquisition_cost", "Acquisition cost", "money"), ("cac", "CAC", "money"))
 UNIT_FORMATS = {"fraction": "0.0%", "percent": "0.0%", "ratio": "0.00", "months": "0.0", "count": "#,##0",
-                "days": "0", "text": "@"}
+                "days": "0", "text": "@", "volume": "#,##0.0", "minutes": "#,##0"}
 HEADER_FILL = "F2F2F2"
 
 
@@ -194,6 +206,49 @@ def _segments_sheet(wb, result) -> None:
     s.finish(first_width=11)
 
 
+def _funnel_sheets(wb, result) -> None:
+    """``Funnel``: the monthly P50 of each funnel segment's series (CAC skipping months
+    without new customers); ``Funnel by year``: the report's funnel tables."""
+    from planner.cohorts import quantiles_across_paths
+    from planner.report.funnel import funnel_tables
+
+    tables = funnel_tables(result)
+    if tables is None:
+        return
+    cur = result.scenario.currency
+    columns, formats, labels = [], [None], []
+    for seg in tables["segments"]:
+        for name, title, kind in FUNNEL_SHEET:
+            if name not in result.names:
+                continue  # not kept in this result
+            data = result.segment(name, seg)
+            if name != "cac" and not np.any(data):
+                continue
+            columns.append(quantiles_across_paths(data, (0.5,))[0])
+            formats.append(number_format(kind, cur))
+            labels.append(f"{title} P50, {seg}")
+    s = _Sheet(wb, "Funnel", cur)
+    s.header(["Month"] + labels)
+    for i, month in enumerate(result.months):
+        s.row([month_date(month)] + [c[i] for c in columns], formats)
+    s.finish(first_width=11)
+
+    y = _Sheet(wb, "Funnel by year", cur)
+    y.header(["Segment", "Metric"] + [f"{year} {q}" for year in tables["years"] for q in ("P10", "P50", "P90")]
+             + [f"{year} share of the stage above, P50" for year in tables["years"]], freeze_columns=2)
+    for seg, rows in tables["segments"].items():
+        for row in rows:
+            fmt = number_format("volume" if row.unit == "count" else row.unit, cur)
+            values = [None if entry is None else entry[q] for entry in row.years for q in ("p10", "p50", "p90")]
+            shares = list(row.conversion) or [None] * len(row.years)
+            y.row([seg, row.label] + values + shares, [None, None] + [fmt] * len(values) + ["0.0%"] * len(shares))
+    y.row([])
+    y.row(["Plan years of 12 months from the start (a partial last year as it is); each figure is per path "
+           "over the year, then P10/P50/P90 across paths, as planner run prints them. CAC = the segment's "
+           "acquisition cost (direct S&M plus its share of shared S&M) / its new customers."])
+    y.finish(first_width=14)
+
+
 def _unit_economics_sheet(wb, result, unit_economics: dict | None) -> None:
     from planner.cohorts import quantiles_across_paths
     from planner.unit_economics import period_metrics
@@ -311,6 +366,7 @@ def build_workbook(result, *, summary: dict | None = None, unit_economics: dict 
     _assumptions_sheet(wb, result.scenario)
     _monthly_sheet(wb, result)
     _segments_sheet(wb, result)
+    _funnel_sheets(wb, result)
     _unit_economics_sheet(wb, result, unit_economics)
     _cohorts_sheet(wb, result)
     _comparison_sheet(wb, comparison, result.scenario.currency)

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from planner.charts.bridge import plot_mrr_bridge, plot_mrr_waterfall
 from planner.charts.cohort_charts import plot_cohort_layers, plot_retention
-from planner.charts.costs import plot_headcount, plot_pnl
-from planner.charts.economics import plot_funnel, plot_unit_economics
+from planner.charts.costs import driven_roles, plot_headcount, plot_pnl
+from planner.charts.economics import plot_unit_economics
 from planner.charts.fans import plot_arr_fan, plot_cash_fan, plot_plan_comparison
+from planner.charts.funnel import FUNNEL_CHART_SERIES, plot_funnel
 from planner.charts.files import (figure_bytes, save_chart, write_comparison_chart,
                                   write_standard_charts)
 from planner.charts.style import chart_style
@@ -46,10 +47,11 @@ CHARTS = {
     "retention": (plot_retention, (), False, "survival curves by segment and the revenue-retention heatmap"),
     "unit_economics": (plot_unit_economics, _SEGMENT_SERIES, True,
                        "LTV:CAC, CAC payback and burn multiple by quarter over benchmark bands"),
-    "headcount": (plot_headcount, (), False, "people by department from the hiring plan"),
+    "headcount": (plot_headcount, (), False, "people by department (P50 across paths; roles with drivers vary)"),
     "pnl": (plot_pnl, ("revenue", "cogs", "sm_expense", "rnd_expense", "cs_expense", "ga_expense"), False,
             "revenue against COGS and opex by department, by quarter"),
-    "funnel": (plot_funnel, ("leads",), False, "funnel stage volumes and conversion rates"),
+    "funnel": (plot_funnel, FUNNEL_CHART_SERIES, True,
+               "go-to-market funnel: a year's volume and conversion by stage, monthly volumes, AE capacity used"),
     "plan_comparison": (plot_plan_comparison, ("cash", "mrr"), False,
                         "funding plans: share of paths solvent, ARR ranges (takes a Comparison)"),
 }
@@ -58,12 +60,19 @@ _COMPANY_EXTRA = {"unit_economics": ("sm_expense", "rnd_expense", "cs_expense", 
                                      "net_cash_flow", "funding", "ebitda")}
 
 
+def applies(result, kind: str) -> bool:
+    """Whether chart ``kind`` means anything for the result's scenario (the funnel needs one)."""
+    return kind != "funnel" or result.scenario.has_funnel
+
+
 def missing_series(result, kind: str) -> list[str]:
     """Series chart ``kind`` needs that ``result`` does not have (by segment where required)."""
     if kind not in CHARTS:
         raise PlannerError(f"no chart named {kind!r}; charts: {', '.join(CHARTS)}")
     _, needs, by_segment, _ = CHARTS[kind]
     have = set(result.names)
+    if kind == "headcount" and driven_roles(result.scenario):
+        needs = ("role_headcount",)  # driven roles differ by path: only the simulation knows them
     missing = [n for n in needs + _COMPANY_EXTRA.get(kind, ()) if n not in have]
     if by_segment:
         missing += [n for n in needs if n not in result.by_segment]
@@ -71,8 +80,10 @@ def missing_series(result, kind: str) -> list[str]:
 
 
 def available_charts(result) -> list[str]:
-    """Chart kinds ``result`` has the series for (``plan_comparison`` excluded: it takes a Comparison)."""
-    return [kind for kind in CHARTS if kind != "plan_comparison" and not missing_series(result, kind)]
+    """Chart kinds ``result`` has the series for and whose subject its scenario has (``funnel``
+    only with a funnel; ``plan_comparison`` excluded: it takes a Comparison)."""
+    return [kind for kind in CHARTS if kind != "plan_comparison" and applies(result, kind)
+            and not missing_series(result, kind)]
 
 
 def shared_models(result, kinds):
@@ -96,8 +107,8 @@ def draw_chart(kind: str, result, models=None, **options):
     """
     if kind == "plan_comparison":
         raise PlannerError("plan_comparison draws a Comparison: use plot_plan_comparison(planner.compare(...))")
-    if kind == "funnel" and "leads" not in result.names:
-        return plot_funnel(result)  # raises the funnel's own message
+    if not applies(result, kind):
+        return CHARTS[kind][0](result)  # raises the chart's own message (no funnel)
     missing = missing_series(result, kind)
     if missing:
         raise PlannerError(f"chart {kind!r} needs series this result does not keep: {', '.join(missing)} "

@@ -1,12 +1,15 @@
 """Cost charts: headcount by department, and the P&L stack (revenue against costs)."""
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 from matplotlib.axes import Axes
 
 from planner.charts.bridge import STATS, period_centres, period_slices
-from planner.charts.style import (DEPARTMENTS, INK, OKABE_ITO, chart_style, context_line, finish,
+from planner.charts.style import (DEPARTMENTS, INK, MUTED, OKABE_ITO, chart_style, context_line, finish,
                                   legend_below, money_axis, month_axis, month_dates, new_axes, titles)
+from planner.errors import PlannerError
 from planner.format import money
 
 #: P&L cost lines: series, label, colour (COGS first, then opex by department)
@@ -15,20 +18,50 @@ COST_LINES = (("cogs", "COGS", "#999999"), ("sm_expense", "Sales & marketing", O
               ("ga_expense", "G&A", OKABE_ITO["purple"]))
 
 
-def department_headcount(scenario) -> dict[str, np.ndarray]:
-    """People by department at the end of each month, from the scenario's roles and hires.
+def driven_roles(scenario) -> bool:
+    """Whether any role is sized by a driver (its headcount then differs from path to path)."""
+    return any(role.driver is not None for role in scenario.roles)
+
+
+def department_headcount(source) -> dict[str, np.ndarray]:
+    """People by department at the end of each month.
+
+    Parameters
+    ----------
+    source : SimulationResult or Scenario
+        A result that kept ``role_headcount`` gives the P50 across paths of each
+        department's simulated headcount (roles with a ``driver`` follow the simulated
+        funnel or customers, so they differ by path); otherwise the scenario's dated
+        plan (starting count and hires, the same on every path).
 
     Returns
     -------
     dict of str -> ndarray, shape (months,)
         Departments in :data:`planner.charts.style.DEPARTMENTS` order; those with no
         role are left out.
+
+    Raises
+    ------
+    PlannerError
+        For a scenario with driven roles and no simulated ``role_headcount`` (a driven
+        role has no dated plan to fall back on).
     """
     from planner.engine.costs import role_headcount
 
+    scenario = getattr(source, "scenario", source)
+    simulated = getattr(source, "by_role", {}).get("role_headcount")
+    departments = [role.department for role in scenario.roles]
     out: dict[str, np.ndarray] = {}
-    for role in scenario.roles:
-        out[role.department] = out.get(role.department, 0.0) + role_headcount(role, scenario.horizon)
+    if simulated is not None:
+        for dept in dict.fromkeys(departments):
+            index = [i for i, d in enumerate(departments) if d == dept]
+            out[dept] = np.median(simulated[:, :, index].sum(axis=2), axis=0)
+    elif driven_roles(scenario):
+        raise PlannerError("roles sized by a driver have no dated plan: headcount by department needs "
+                           "the simulated role_headcount (simulate with keep=None)")
+    else:
+        for role in scenario.roles:
+            out[role.department] = out.get(role.department, 0.0) + role_headcount(role, scenario.horizon)
     return {d: out[d] for d in DEPARTMENTS if d in out}
 
 
@@ -38,8 +71,9 @@ def plot_headcount(result, *, ax: Axes | None = None) -> Axes:
     Parameters
     ----------
     result : SimulationResult
-        Only its scenario is read: headcount follows the dated hiring plan and is the
-        same on every path.
+        The simulated ``role_headcount`` when kept: each department's P50 across paths
+        (with roles sized by a driver, the title says P50 and the bars need not add up
+        to the P50 of the total); else the scenario's dated hiring plan.
     ax : Axes, optional
 
     Returns
@@ -50,7 +84,8 @@ def plot_headcount(result, *, ax: Axes | None = None) -> Axes:
     with chart_style():
         ax = new_axes(ax)
         sc = result.scenario
-        counts = department_headcount(sc)
+        counts = department_headcount(result)
+        driven = driven_roles(sc)
         x = month_dates(result.months)
         base = np.zeros(len(x))
         for dept, people in counts.items():
@@ -63,12 +98,20 @@ def plot_headcount(result, *, ax: Axes | None = None) -> Axes:
         ax.set_ylim(0, max(1.0, float(base.max()) * 1.1) if base.size else 1.0)
         month_axis(ax, result.months)
         ax.yaxis.get_major_locator().set_params(integer=True)
-        ax.set_ylabel("People (end of month)")
+        ax.set_ylabel("People (end of month)" + (", P50" if driven else ""))
         legend_below(ax, ncols=len(counts) or 1)
         start = f"{base[0]:,.0f}" if base.size else "0"
-        titles(ax, "Headcount by department",
-               f"{sc.name} · hiring plan (the same on every path) · {start} people at "
-               f"{result.months[0]}, {base[-1]:,.0f} at {result.months[-1]}")
+        if driven:
+            names = ", ".join(r.role for r in sc.roles if r.driver is not None)
+            title = "Headcount by department (P50)"
+            basis = f"{context_line(result, plan=False)} · P50 across paths of each department"
+            ax.text(0.01, 0.98, textwrap.fill(f"Sized by drivers: {names}", 60), transform=ax.transAxes,
+                    ha="left", va="top", fontsize=9.5, color=MUTED, gid="note",
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
+        else:
+            title = "Headcount by department"
+            basis = f"{sc.name} · hiring plan (the same on every path)"
+        titles(ax, title, f"{basis} · {start} people at {result.months[0]}, {base[-1]:,.0f} at {result.months[-1]}")
         return finish(ax)
 
 

@@ -1,4 +1,4 @@
-"""Unit economics over time against their benchmark bands; the funnel (when modelled)."""
+"""Unit economics over time against their benchmark bands."""
 from __future__ import annotations
 
 import textwrap
@@ -9,9 +9,8 @@ from matplotlib.axes import Axes
 from planner.benchmarks import ALIASES, benchmark
 from planner.charts.bridge import period_centres
 from planner.charts.style import (BAD, FAIR, GOOD, INK, MUTED, OKABE_ITO, POOR, chart_style, context_line,
-                                  finish, legend_below, month_axis, new_axes, new_axes_row, titles)
+                                  finish, legend_below, month_axis, new_axes_row, titles)
 from planner.cohorts import quantiles_across_paths
-from planner.errors import PlannerError
 
 #: colour of each benchmark band, lowest values first (see planner.benchmarks.BANDS)
 BAND_COLOURS = {
@@ -32,9 +31,6 @@ LEGEND = {
     "cac_payback": "P50, formula (CAC / new MRR x gross margin)",
     "burn_multiple": "P50",
 }
-#: funnel stages in order, by the series name the funnel model is expected to use
-FUNNEL_STAGES = (("leads", "Leads"), ("mqls", "MQLs"), ("sqls", "SQLs"), ("opportunities", "Opportunities"),
-                 ("new_customers", "Closed won"))
 
 
 def bench_key(metric: str) -> str:
@@ -131,43 +127,3 @@ def plot_unit_economics(result, *, axes=None) -> np.ndarray:
             finish(ax)
         return axes
 
-
-def plot_funnel(result, *, ax: Axes | None = None) -> Axes:
-    """Funnel stage volumes over the plan (P50) with the conversion rate between stages.
-
-    Parameters
-    ----------
-    result : SimulationResult
-        Needs the funnel series (``leads`` and the later stages).
-    ax : Axes, optional
-
-    Returns
-    -------
-    Axes
-        One bar per stage (total over the plan, P50 across paths) and the stage-to-stage
-        conversion rates written between the bars.
-
-    Raises
-    ------
-    PlannerError
-        When the scenario has no funnel: acquisition is given as new customers or a
-        marketing budget and CAC, so there are no stage volumes to draw.
-    """
-    names = set(result.names)
-    if "leads" not in names:
-        raise PlannerError("this scenario has no funnel (acquisition is given as new customers or as "
-                           "a marketing budget and CAC), so there are no stage volumes to chart")
-    stages = [(key, label) for key, label in FUNNEL_STAGES if key in names]
-    with chart_style():
-        ax = new_axes(ax)
-        totals = [float(np.median(result.total(key).sum(axis=1))) for key, _ in stages]
-        ax.bar(range(len(stages)), totals, 0.6, color=OKABE_ITO["blue"])
-        for i in range(1, len(stages)):
-            rate = totals[i] / totals[i - 1] if totals[i - 1] > 0 else float("nan")
-            ax.annotate(f"{rate:.1%}", (i - 0.5, max(totals[i - 1], totals[i])), xytext=(0, 6),
-                        textcoords="offset points", ha="center", color=INK, fontsize=10)
-        ax.set_xticks(range(len(stages)), [label for _, label in stages])
-        ax.grid(False, axis="x")
-        ax.set_ylabel("Total over the plan (P50)")
-        titles(ax, "Funnel: volume by stage and conversion", context_line(result, plan=False))
-        return finish(ax)

@@ -4,8 +4,9 @@
 HTML needs no network access: the charts are PNG images embedded as base64 ``data:``
 URLs, the style sheet is inline, and there is no script. Its sections: warnings,
 headline numbers, charts, funding needs, unit economics with benchmark verdicts, the
-funding plans compared (when a comparison is given), and the assumptions (every input,
-uncertain ones with their distribution and P10/P50/P90). The workbook
+go-to-market funnel (when the scenario has one), the funding plans compared (when a
+comparison is given), and the assumptions (every input, uncertain ones with their
+distribution and P10/P50/P90). The workbook
 (:mod:`planner.workbook`) holds the same content as tables.
 
 >>> import planner

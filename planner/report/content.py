@@ -8,7 +8,7 @@ from planner.unit_economics_report import metric_number
 
 #: charts of the report, in order
 REPORT_CHARTS = ("arr_fan", "cash_fan", "mrr_bridge", "cohort_layers", "retention", "unit_economics",
-                 "pnl", "headcount")
+                 "pnl", "headcount", "funnel")
 #: verdicts a board should hear about (the bottom bands of planner.benchmarks)
 BAD_VERDICTS = ("problematic", "bad", "inefficient", "suspect", "below 40%")
 
@@ -71,7 +71,8 @@ def unit_economics_of(result) -> dict | None:
 
 
 def report_warnings(result, summary: dict, unit_economics: dict | None) -> list[str]:
-    """What a board should not miss: cash risk, poor verdicts, unbounded metrics, precision, scenario notes.
+    """What a board should not miss: cash risk, poor verdicts, unbounded metrics, precision, scenario
+    notes, AE capacity that limits new customers (or that there is no funnel).
 
     Returns
     -------
@@ -92,9 +93,13 @@ def report_warnings(result, summary: dict, unit_economics: dict | None) -> list[
                    f"{percent(below)} of paths.")
     out += _verdict_warnings(unit_economics, cur)
     out += _precision_warning(result)
-    if "leads" not in result.names:
+    if not result.scenario.has_funnel:
         out.append("The scenario has no go-to-market funnel (acquisition is given directly), so there is "
                    "no funnel chart.")
+    else:
+        from planner.report.funnel import capacity_warnings, funnel_tables
+
+        out += capacity_warnings(result, funnel_tables(result))
     return out
 
 

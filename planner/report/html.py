@@ -24,6 +24,8 @@ table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; font-size: 1
 th, td { padding: 5px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 th { background: #f4f4f4; font-weight: 600; } td:first-child { min-width: 200px; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.section td { background: #fafafa; font-weight: 600; padding-top: 10px; }
+table.aligned { table-layout: fixed; } table.aligned th:first-child { width: 36%; }
+td .share { font-size: 12px; color: var(--muted); }
 .warnings { border-left: 4px solid var(--bad); background: #fdf3ee; padding: 8px 14px; margin: 16px 0; }
 .warnings ul { margin: 4px 0; padding-left: 18px; }
 figure { margin: 18px 0 26px; } figure img { width: 100%; height: auto; border: 1px solid var(--line); }
@@ -63,8 +65,10 @@ def verdict_trend(verdicts: list[str]) -> str:
     return " &rarr; ".join(verdict_badge(v) for v in verdicts)
 
 
-def table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset(), raw: bool = False) -> str:
-    """An HTML table; columns in ``numeric`` right-aligned; cells escaped unless ``raw``."""
+def table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset(), raw: bool = False,
+          css_class: str = "") -> str:
+    """An HTML table; columns in ``numeric`` right-aligned; cells escaped unless ``raw``;
+    ``css_class`` the table's class (``aligned``: fixed layout, so consecutive tables line up)."""
     cls = lambda i: ' class="num"' if i in numeric else ""  # noqa: E731
     head = "".join(f"<th{cls(i)}>{_e(h)}</th>" for i, h in enumerate(header))
     body = []
@@ -73,7 +77,8 @@ def table(header: list[str], rows: list[list[str]], numeric: set[int] = frozense
             body.append(f'<tr class="section"><td colspan="{len(header)}">{_e(row)}</td></tr>')
             continue
         body.append("<tr>" + "".join(f"<td{cls(i)}>{c if raw else _e(c)}</td>" for i, c in enumerate(row)) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    attr = f' class="{_e(css_class)}"' if css_class else ""
+    return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _card(label: str, value: str, note: str = "") -> str:
@@ -197,6 +202,45 @@ def unit_economics_section(ue: dict | None, currency: str) -> str:
     return "".join(parts)
 
 
+def _lower(label: str) -> str:
+    """``Leads`` -> ``leads`` inside a sentence; acronyms (``MQLs``) as they are."""
+    return label[:1].lower() + label[1:] if label[1:].islower() else label
+
+
+def funnel_section(tables: dict | None, currency: str) -> str:
+    """Per funnel segment, the first and last plan year: stage volumes with the share of the
+    stage above, response time, SDR and AE capacity, open pipeline and CAC (P50 [P10 .. P90])."""
+    if tables is None:
+        return ""
+    years = tables["years"]
+    pipeline = tables["opening_pipeline"]
+    opening = ("" if pipeline is None or not pipeline["p50"] else
+               f" Leads and trials still open in the pipeline at the start (warm start): P50 "
+               f"{count(pipeline['p50'])}.")
+    parts = ['<h2 id="funnel">Go-to-market funnel</h2>',
+             f'<p class="meta">P50 [P10 .. P90] across {tables["paths"]:,} paths of each plan year\'s total. '
+             "Under a volume: the P50 share of the stage above in the same year (a flow ratio: stages take "
+             "months). AE capacity used = sales-led wins / deals the account executives could close; SDR "
+             "capacity / leads = leads the SDRs can reach in time / leads. CAC = the segment's sales and "
+             "marketing cost (its own plus its share of shared S&amp;M) / its new customers."
+             f"{_e(opening)} The funnel chart is with the other charts above.</p>"]
+    for segment, rows in tables["segments"].items():
+        body = []
+        for row in rows:
+            cells = []
+            unit = "count" if row.unit == "minutes" else row.unit
+            for i, entry in enumerate(row.years):
+                cell = _e("n/a" if entry is None else _ue_cell(entry | {"unit": unit}, currency))
+                share = row.conversion[i] if row.conversion else None
+                if share is not None:
+                    cell += f'<br><span class="share">{_e(percent(share))} of {_e(_lower(row.above))}</span>'
+                cells.append(cell)
+            body.append([_e(row.label)] + cells)
+        parts.append(f"<h3>Segment {_e(segment)}</h3>"
+                     + table(["Per plan year"] + years, body, set(range(1, len(years) + 1)), raw=True, css_class="aligned"))
+    return "".join(parts)
+
+
 def comparison_section(comparison, currency: str) -> str:
     """The plans side by side (same draws)."""
     if comparison is None:
@@ -241,9 +285,12 @@ def assumptions_section(rows, currency: str) -> str:
 
 def document(result, summary, ue, comparison, charts, warnings, assumptions, generated: str) -> str:
     """The whole HTML document."""
+    from planner.report.funnel import funnel_tables
+
     sc = result.scenario
+    funnel = funnel_tables(result)
     nav = [("headline", "Headline"), ("charts", "Charts"), ("funding", "Funding"),
-           ("unit-economics", "Unit economics") if ue else None,
+           ("unit-economics", "Unit economics") if ue else None, ("funnel", "Funnel") if funnel else None,
            ("comparison", "Plans compared") if comparison is not None else None, ("assumptions", "Assumptions")]
     links = "".join(f'<a href="#{a}">{_e(t)}</a>' for a, t in filter(None, nav))
     meta = (f"Plan {result.plan} · {result.paths:,} paths, seed {result.seed} · {summary['start']} to "
@@ -252,7 +299,8 @@ def document(result, summary, ue, comparison, charts, warnings, assumptions, gen
         f"<header><h1>{_e(sc.name)}</h1><p class=\"lede\">{_e(sc.description)}</p>"
         f"<p class=\"meta\">{_e(meta)}</p><nav>{links}</nav></header>",
         warnings_section(warnings), headline_section(summary), charts_section(charts), funding_section(summary),
-        unit_economics_section(ue, sc.currency), comparison_section(comparison, sc.currency),
+        unit_economics_section(ue, sc.currency), funnel_section(funnel, sc.currency),
+        comparison_section(comparison, sc.currency),
         assumptions_section(assumptions, sc.currency),
         f"<footer>Generated by planner on {_e(generated)} from {_e(sc.source)}. P10 / P50 / P90 are quantiles "
         "across the simulated paths, of each figure separately: they do not add up across rows. "
