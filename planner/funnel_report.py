@@ -36,7 +36,10 @@ def segment_year(result: SimulationResult, segment: str, first: int, last: int) 
     get = lambda name: result.segment(name, segment)[:, first:last + 1]  # noqa: E731
     out = {name: bands(get(name).sum(axis=1)) for name in FLOWS}
     leads = get("leads").sum(axis=1)
-    out["response_minutes"] = _nan_bands(_ratio((get("response_minutes") * get("leads")).sum(axis=1), leads))
+    speed = next(s.funnel.speed for s in result.scenario.segments if s.name == segment)
+    contacted = get("mqls" if speed is not None and speed.applies_to == "sql" else "leads")
+    out["response_minutes"] = _nan_bands(_ratio((get("response_minutes") * contacted).sum(axis=1),
+                                                contacted.sum(axis=1)))
     out["ae_utilisation"] = _nan_bands(_ratio(get("wins").sum(axis=1), get("ae_capacity").sum(axis=1)))
     out["sdr_coverage"] = _nan_bands(_ratio(get("sdr_capacity").sum(axis=1), leads))
     out["pipeline_open_end"] = bands(get("pipeline_open")[:, -1])

@@ -234,6 +234,8 @@ def run_scenario(scenario, *, paths: int | str | None = None, seed: int | None =
     from planner.funnel_report import FUNNEL_SUMMARY_SERIES, funnel_summary
 
     keep = UNIT_ECONOMICS_SERIES + (FUNNEL_SUMMARY_SERIES if scenario.has_funnel else ())
+    if any(role.driver is not None for role in scenario.roles):
+        keep += ("role_headcount",)  # the headcount chart: driven roles have no dated plan
     ue_result = simulate(scenario, paths=min(total, UNIT_ECONOMICS_PATHS), seed=result.seed,
                          plan=result.plan, keep=keep)
     if scenario.has_funnel:
