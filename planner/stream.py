@@ -54,7 +54,8 @@ def simulate_stream(scenario, *, paths: int, seed: int | None = None, plan: str 
     every = max(1, math.ceil(paths / (SAMPLE_PATHS if sample_paths is None else sample_paths)))
     plan = scenario.plan(plan).name
     parts: list[dict] = []
-    samples: list[SimulationResult] = []
+    sample: SimulationResult | None = None
+    filled, rows_total = 0, len(range(0, paths, every))
     size = CHUNK_PATHS
     for start in range(0, paths, size):
         n = min(size, paths - start)
@@ -62,24 +63,30 @@ def simulate_stream(scenario, *, paths: int, seed: int | None = None, plan: str 
                                start=start)[plan]
         parts.append(path_outcomes(chunk, raise_month=raise_month, until=until))
         rows = np.flatnonzero((start + np.arange(n)) % every == 0)
-        samples.append(_rows(chunk, rows))
+        if sample is None:
+            sample = _empty_like(chunk, rows_total)
+        _copy_rows(chunk, rows, sample, filled)
+        filled += rows.size
         if progress is not None:
             progress(start + n, paths)
     outcomes = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    return Streamed(_concat(samples), outcomes, paths, every)
+    return Streamed(sample, outcomes, paths, every)
 
 
-def _rows(result: SimulationResult, rows: np.ndarray) -> SimulationResult:
-    return SimulationResult(result.scenario, result.seed, {},
-                            {k: v[rows] for k, v in result.company.items()},
-                            {k: v[rows] for k, v in result.opening.items()},
-                            {k: v[rows] for k, v in result.per_path.items()}, result.plan)
+_PARTS = ("company", "opening", "per_path")
 
 
-def _concat(parts: list[SimulationResult]) -> SimulationResult:
-    first = parts[0]
+def _empty_like(result: SimulationResult, paths: int) -> SimulationResult:
+    """A result with ``result``'s series for ``paths`` paths, to be filled (the sample is
+    written in place, so it is never held twice)."""
+    empty = {part: {k: np.empty((paths,) + v.shape[1:], dtype=v.dtype)
+                    for k, v in getattr(result, part).items()} for part in _PARTS}
+    return SimulationResult(result.scenario, result.seed, {}, empty["company"], empty["opening"],
+                            empty["per_path"], result.plan)
 
-    def join(attr):
-        return {k: np.concatenate([getattr(p, attr)[k] for p in parts]) for k in getattr(first, attr)}
-    return SimulationResult(first.scenario, first.seed, {}, join("company"), join("opening"),
-                            join("per_path"), first.plan)
+
+def _copy_rows(result: SimulationResult, rows: np.ndarray, into: SimulationResult, at: int) -> None:
+    for part in _PARTS:
+        target = getattr(into, part)
+        for k, v in getattr(result, part).items():
+            target[k][at:at + rows.size] = v[rows]
