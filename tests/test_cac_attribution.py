@@ -42,7 +42,7 @@ segments:
           won: {rate: 0.5}
         sales_cycle: {weights: {1: 1}}
         speed_to_lead: {sdr_role: SDR, leads_per_sdr: 1000, base_minutes: 60}
-        sales_capacity: {ae_role: AE, quota_deals: 100}
+        sales_capacity: {ae_role: AE, quota_deals_per_month: 100}
       commission: {rate: 0.1}
     retention: {model: constant, monthly_churn: 0.01}
   smb:

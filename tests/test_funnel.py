@@ -85,7 +85,7 @@ def test_pipeline_is_conserved(any_scenario):
 
 
 CAPACITY = BASE.replace("warm_start: false", "warm_start: true").replace(
-    "        sales_cycle:", "        sales_capacity: {ae_role: AE, quota_deals: 2, unworked: UNWORKED}\n"
+    "        sales_cycle:", "        sales_capacity: {ae_role: AE, quota_deals_per_month: 2, unworked: UNWORKED}\n"
                            "        sales_cycle:")
 
 
@@ -111,7 +111,7 @@ def test_capacity_does_not_bind_with_room_and_the_backlog_clears():
 
 def test_new_aes_ramp_linearly():
     text = CAPACITY.replace("UNWORKED", "carry_over").replace(
-        "quota_deals: 2,", "quota_deals: 2, ramp_months: 3,").replace(
+        "quota_deals_per_month: 2,", "quota_deals_per_month: 2, ramp_months: 3,").replace(
         "start: 2}", "start: 2, hires: {2027-03: 1}}")
     r = run(text)
     # the hire works at 1/4, 2/4, 3/4, then fully: capacity 2 x (2 + share)
@@ -119,7 +119,7 @@ def test_new_aes_ramp_linearly():
 
 
 def test_quota_in_new_arr_is_deals_at_the_month_price():
-    text = CAPACITY.replace("UNWORKED", "lost").replace("quota_deals: 2", "quota_new_arr: 36000, attainment: 0.5")
+    text = CAPACITY.replace("UNWORKED", "lost").replace("quota_deals_per_month: 2", "quota_new_arr_per_month: 36000, attainment: 0.5")
     r = run(text)
     # $36K of new ARR a month at $12K ACV = 3 deals; at 50% attainment, 1.5 per AE
     np.testing.assert_allclose(seg(r, "ae_capacity"), 3)
@@ -141,7 +141,7 @@ def test_qualification_presets_trade_volume_for_win_rate():
 
 
 SPEED = BASE.replace("warm_start: false", "warm_start: true").replace(
-    "        sales_cycle:", "        speed_to_lead: {response_minutes: MINUTES}\n        sales_cycle:")
+    "        sales_cycle:", "        speed_to_lead: {response_minutes: MINUTES, measured_at_minutes: 60}\n        sales_cycle:")
 
 
 def test_default_decay_matches_the_published_figures():
@@ -165,7 +165,8 @@ def test_response_time_lowers_conversion_monotonically():
 
 COVERAGE = BASE.replace("warm_start: false", "warm_start: true").replace(
     "        sales_cycle:",
-    "        speed_to_lead: {sdr_role: SDR, leads_per_sdr: 40, base_minutes: 5, overflow_minutes: 1440}\n"
+    "        speed_to_lead: {sdr_role: SDR, leads_per_sdr: 40, base_minutes: 5, overflow_minutes: 1440,\n"
+    "                        measured_at_minutes: 60}\n"
     "        sales_cycle:").replace(
     "costs:\n  headcount:\n", "costs:\n  headcount:\n    - {role: SDR, department: sales, salary: 60000, start: SDRS}\n")
 
@@ -246,3 +247,11 @@ def test_a_funnel_run_tables_the_funnel_and_prints_it(tmp_path):
     assert years[0]["ae_utilisation"]["p50"] == pytest.approx(1.0)
     printed = funnel_text(outcome.summary["funnel"], "USD")
     assert "Wins (sales-led)" in printed and "AE capacity used" in printed and "Trials" not in printed
+
+
+def test_a_warm_start_keeps_paying_commissions_on_wins_before_the_start():
+    text = BASE.replace("warm_start: false", "warm_start: true").replace(
+        "    retention:", "      commission: {rate: 0.1, paid_over_months: 3}\n    retention:")
+    r = run(text)
+    # 5 wins a month before and after the start: 0.1 x $12K x 5 every month from month 0
+    np.testing.assert_allclose(seg(r, "commissions"), 6000)

@@ -22,7 +22,7 @@ segments:
           opportunity: {rate: 0.5}
           won: {rate: 0.3}
         speed_to_lead: {sdr_role: SDR, leads_per_sdr: 200}
-        sales_capacity: {ae_role: AE, quota_deals: 2}
+        sales_capacity: {ae_role: AE, quota_deals_per_month: 2}
     retention: {model: constant, monthly_churn: 0.02}
   smb:
     price: {arpa: 10}
@@ -65,9 +65,9 @@ def test_the_base_is_valid():
     pytest.param("{sdr_role: SDR, leads_per_sdr: 200}", "{base_minutes: 3}",
                  ["f.yaml:16: segments.mm.acquisition.funnel.speed_to_lead: needs response_minutes, or "
                   "sdr_role and leads_per_sdr (missing sdr_role and leads_per_sdr)"], id="no-response-time"),
-    pytest.param("{ae_role: AE, quota_deals: 2}", "{ae_role: AE}",
+    pytest.param("{ae_role: AE, quota_deals_per_month: 2}", "{ae_role: AE}",
                  ["f.yaml:17: segments.mm.acquisition.funnel.sales_capacity: needs exactly one of "
-                  "quota_deals, quota_new_arr (got none)"], id="no-quota"),
+                  "quota_deals_per_month, quota_new_arr_per_month (got none)"], id="no-quota"),
     pytest.param("leads: {inbound: 100}", "leads: {}",
                  ["f.yaml:9: segments.mm.acquisition.funnel: needs leads (paid or inbound) or "
                   "self_serve trials"], id="nothing-to-win-from"),
@@ -97,6 +97,24 @@ def test_the_base_is_valid():
                   "named 'AE'; roles are SDR",
                   "f.yaml:26: costs.headcount[1].role: another role is already called 'SDR'; role names "
                   "must differ"], id="duplicate-role"),
+    pytest.param("{sdr_role: SDR, leads_per_sdr: 200}", "{response_minutes: 2}",
+                 ["f.yaml:16: segments.mm.acquisition.funnel.speed_to_lead.measured_at_minutes: is "
+                  "required when the response time is set directly: the response time at which the "
+                  "stage's rate was measured"], id="direct-response-without-reference"),
+    pytest.param("leads_per_sdr: 200}", "leads_per_sdr: 200, base_minutes: 30, overflow_minutes: 10}",
+                 ["f.yaml:16: segments.mm.acquisition.funnel.speed_to_lead.overflow_minutes: must not be "
+                  "shorter than base_minutes (30): leads beyond SDR capacity wait longer (got 10)"],
+                 id="overflow-before-base"),
+    pytest.param("{role: AE, department: sales,", "{role: AE, department: rnd,",
+                 ["f.yaml:17: segments.mm.acquisition.funnel.sales_capacity.ae_role: the AE role 'AE' is "
+                  "in rnd; a sales team belongs in sales or marketing (its cost is part of CAC)"],
+                 id="team-outside-sales"),
+    pytest.param("        speed_to_lead:", "        sales_cycle: {weights: {2: -1, 3: 2}}\n        speed_to_lead:",
+                 ["f.yaml:16: segments.mm.acquisition.funnel.sales_cycle.weights[2]: must be >= 0 (got -1)"],
+                 id="negative-cycle-weight"),
+    pytest.param("leads_per_sdr: 200}", "leads_per_sdr: 200, curve: {5: 0, 10: 1}}",
+                 ["f.yaml:16: segments.mm.acquisition.funnel.speed_to_lead.curve[5]: must be > 0 (got 0)"],
+                 id="zero-on-the-curve"),
 ])
 def test_bad_funnel_input(old, new, expected):
     assert old in BASE
@@ -105,7 +123,7 @@ def test_bad_funnel_input(old, new, expected):
 
 
 def test_all_problems_at_once():
-    text = BASE.replace("sdr_role: SDR,", "sdr_role: SDRs,").replace("quota_deals: 2", "quota_deals: -2") \
+    text = BASE.replace("sdr_role: SDR,", "sdr_role: SDRs,").replace("quota_deals_per_month: 2", "quota_deals_per_month: -2") \
         .replace("won: {rate: 0.3}", "won: {rate: 1.3}")
     got = problems(text)
     assert len(got) == 3
@@ -121,6 +139,6 @@ def test_a_team_can_serve_only_one_segment():
       funnel:
         leads: {inbound: 10}
         stages: {mql: {rate: 0.3}, sql: {rate: 0.2}, opportunity: {rate: 0.5}, won: {rate: 0.3}}
-        sales_capacity: {ae_role: AE, quota_deals: 2}""")
+        sales_capacity: {ae_role: AE, quota_deals_per_month: 2}""")
     got = problems(text)
     assert any("role 'AE' already works for segment 'mm'; give each segment its own team" in g for g in got), got

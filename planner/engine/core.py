@@ -19,7 +19,9 @@ from planner.engine.sampling import BLOCK, Inputs, draw_inputs
 from planner.scenario.model import Plan, Scenario
 
 #: series kept per segment, shape (paths, months, segments)
-#: go-to-market series per segment (docs/funnel.md); zeros where a segment has no funnel
+#: go-to-market series per segment (docs/funnel.md): the funnel flows are zeros where a
+#: segment has no funnel (its wins are then its new customers); commissions and S&M
+#: attribution exist for every segment
 FUNNEL_SERIES = ("leads", "mqls", "sqls", "opportunities", "wins", "trials", "trial_wins",
                  "pipeline_lost", "pipeline_open", "response_minutes", "sdr_capacity",
                  "ae_capacity", "commissions", "sm_direct", "acquisition_cost")
@@ -71,7 +73,8 @@ def operations(scenario: Scenario, inputs: Inputs,
                      s["revenue"], s["customers"]) for seg, s in zip(scenario.segments, per_segment)],
         axis=2)
     counts = role_counts(scenario, inputs, partial(_metric, scenario, per_segment), teams)
-    paid = [commissions(seg.commission, s["sales_new_mrr"], inputs)
+    paid = [commissions(seg.commission, s["sales_new_mrr"], inputs,
+                        seg.funnel is None or seg.funnel.warm_start)
             for seg, s in zip(scenario.segments, per_segment)]
     revenue = out["revenue"].sum(axis=2)
     depts = department_costs(scenario, inputs, counts, revenue,

@@ -73,18 +73,21 @@ def pay(role: Role, inputs: Inputs) -> np.ndarray:
     return monthly * (1.0 + inputs.value(role.annual_raise)) ** years
 
 
-def commissions(commission: Commission | None, sales_new_mrr: np.ndarray,
-                inputs: Inputs) -> np.ndarray:
+def commissions(commission: Commission | None, sales_new_mrr: np.ndarray, inputs: Inputs,
+                warm_start: bool = True) -> np.ndarray:
     """Commission paid each month on sales-led new business, shape (paths, months).
 
     ``rate`` x first-year ACV (12 x new MRR), in equal parts over ``paid_over_months``
-    months from the win.
+    months from the win. With ``warm_start`` the business also won deals at its first
+    month's level before the start, and their later instalments fall in the plan.
     """
     if commission is None:
         return np.zeros_like(sales_new_mrr)
     earned = inputs.value(commission.rate) * 12.0 * sales_new_mrr
     n = commission.paid_over_months
-    return spread(earned, np.full((1, n), 1.0 / n))
+    before = n - 1 if warm_start else 0
+    earned = np.concatenate([np.repeat(earned[:, :1], before, axis=1), earned], axis=1)
+    return spread(earned, np.full((1, n), 1.0 / n))[:, before:]
 
 
 def department_costs(scenario: Scenario, inputs: Inputs, counts: dict[str, np.ndarray],

@@ -412,15 +412,20 @@ def _add(a: list[float], b: list[float]) -> list[float]:
 
 def _commissions(seg: Segment, flows: dict, p: _Path, T: int) -> list[float]:
     """Commission paid each month: rate x 12 x new MRR of sales-led wins, in equal parts over
-    ``paid_over_months`` from the month of the win (parts beyond the horizon fall outside)."""
+    ``paid_over_months`` from the month of the win (parts beyond the horizon fall outside).
+    Unless the funnel starts cold, wins at month 0's level in the months before the start
+    are still being paid for."""
     out = [0.0] * T
     if seg.commission is None:
         return out
     rate, months = p.v(seg.commission.rate), seg.commission.paid_over_months
     sales_led = flows["wins"] if seg.funnel is not None else flows["new_customers"]
-    for won in range(T):
-        amount = rate * 12 * sales_led[won] * _price(seg, p, won)
-        for t in range(won, min(won + months, T)):
+    warm = seg.funnel is None or seg.funnel.warm_start
+    first = -(months - 1) if warm else 0  # a warm business also won deals before the start
+    for won in range(first, T):
+        month = max(won, 0)
+        amount = rate * 12 * sales_led[month] * _price(seg, p, month)
+        for t in range(max(won, 0), min(won + months, T)):
             out[t] += amount / months
     return out
 

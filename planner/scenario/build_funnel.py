@@ -32,7 +32,9 @@ def _sales_cycle(value, path: tuple, ctx) -> Lag:
     if value is INVALID:
         return Lag()
     weights = value["weights"]
-    if weights is not None and weights is not INVALID:
+    if weights is INVALID or (weights is not None and not _valid(*weights.values())):
+        return Lag()
+    if weights is not None:
         if value["mean_months"] != 0.0 or value["sd_months"] != 0.0:
             ctx.error(path, "give either weights or mean_months/sd_months, not both")
         total = sum(weights.values())
@@ -83,11 +85,14 @@ def _check_team(role: dict, segment: str, allowed: tuple[str, ...], what: str, p
     """A team named by a funnel works for that segment and is not sized by its own output."""
     if role is INVALID:
         return
-    if role["segment"] not in (None, segment):
+    if role["department"] not in ("sales", "marketing", INVALID):
+        ctx.error(path, f"the {what} role {role['role']!r} is in {role['department']}; a sales "
+                        f"team belongs in sales or marketing (its cost is part of CAC)")
+    if role["segment"] not in (None, segment, INVALID):
         ctx.error(path, f"role {role['role']!r} works for segment {role['segment']!r}, not "
                         f"{segment!r}")
     driver = role["driver"]
-    if driver is None or driver is INVALID:
+    if driver is None or driver is INVALID or not _valid(driver["of"], driver["segment"]):
         return
     if driver["segment"] != segment or driver["of"] not in allowed:
         circular = ", which depends on the team itself" if driver["of"] not in allowed else ""
@@ -112,14 +117,37 @@ def _speed(value, roles: dict, segment: str, path: tuple, ctx) -> SpeedToLead | 
         if role is not None:
             allowed = TEAM_DRIVERS["sdr_sql" if value["applies_to"] == "sql" else "sdr"]
             _check_team(role, segment, allowed, "SDR", path + ("sdr_role",), ctx)
+    base, late = value["base_minutes"], value["overflow_minutes"]
+    if isinstance(base, float) and isinstance(late, float) and late < base:
+        ctx.error(path + ("overflow_minutes",), f"must not be shorter than base_minutes ({base:g}): "
+                                                f"leads beyond SDR capacity wait longer", late)
+    measured = _measured_at(value, role_name, path, ctx)
     curve = value["curve"]
-    if curve is INVALID or not _valid(value["applies_to"], value["measured_at_minutes"]):
+    if measured is None or curve is INVALID or not _valid(value["applies_to"], *curve.values()):
         return None
-    return SpeedToLead(value["applies_to"], value["measured_at_minutes"],
+    return SpeedToLead(value["applies_to"], measured,
                        tuple(sorted((float(m), float(f)) for m, f in curve.items())),
                        response_minutes=direct, sdr_role=role_name,
                        leads_per_sdr=0.0 if per_sdr is None else per_sdr,
                        base_minutes=value["base_minutes"], overflow_minutes=value["overflow_minutes"])
+
+
+def _measured_at(value: dict, role_name, path: tuple, ctx) -> float | None:
+    """Response time at which the stage rate was measured: given, or with SDR coverage
+    the base response (the rate of a team that keeps up), else an error."""
+    measured, base = value["measured_at_minutes"], value["base_minutes"]
+    if measured is INVALID:
+        return None
+    if measured is not None:
+        return measured
+    if role_name is not None and isinstance(base, float):
+        return base
+    if role_name is None and value["response_minutes"] is None:
+        return None  # no response time at all: reported already
+    why = "base_minutes is uncertain" if role_name is not None else "the response time is set directly"
+    ctx.error(path + ("measured_at_minutes",), f"is required when {why}: the response time at "
+                                               f"which the stage's rate was measured")
+    return None
 
 
 def _capacity(value, roles: dict, segment: str, path: tuple, ctx) -> SalesCapacity | None:
@@ -129,8 +157,9 @@ def _capacity(value, roles: dict, segment: str, path: tuple, ctx) -> SalesCapaci
         if value["ae_role"] is not INVALID else None
     if role is not None:
         _check_team(role, segment, TEAM_DRIVERS["ae"], "AE", path + ("ae_role",), ctx)
-    return SalesCapacity(value["ae_role"], value["ramp_months"], value["quota_deals"],
-                         value["quota_new_arr"], value["attainment"], value["unworked"] == "carry_over")
+    return SalesCapacity(value["ae_role"], value["ramp_months"], value["quota_deals_per_month"],
+                         value["quota_new_arr_per_month"], value["attainment"],
+                         value["unworked"] == "carry_over")
 
 
 def build_funnel(value, roles: dict, segment: str, path: tuple, ctx, series) -> Funnel | None:
@@ -189,7 +218,9 @@ def build_driver(value, role: dict, segments: dict, path: tuple, ctx) -> Driver 
         ctx.error(path, "a driven role's size comes from its driver: remove start and hires "
                         "(use minimum for a floor)")
     seg = value["segment"]
-    if seg is not None and seg is not INVALID and seg not in segments:
+    if seg is INVALID:
+        return None
+    if seg is not None and seg not in segments:
         hint = difflib.get_close_matches(seg, list(segments), n=1)
         extra = f"; did you mean '{hint[0]}'?" if hint else f"; segments are {', '.join(segments)}"
         ctx.error(path + ("segment",), f"no segment named {seg!r}{extra}")

@@ -56,8 +56,9 @@ def _speed_to_lead() -> Record:
     return Record({
         "applies_to": Text("the stage conversion that response time multiplies",
                            choices=("mql", "sql"), default="mql"),
-        "measured_at_minutes": Number("response time at which that stage's rate was measured",
-                                      low=0.0, low_open=True, dist=False, default=60.0),
+        "measured_at_minutes": Number("response time at which that stage's rate was measured "
+                                      "(default with sdr_role: base_minutes)", low=0.0,
+                                      low_open=True, dist=False, default=None),
         "response_minutes": Number("response time set directly (an instant-response tool or "
                                    "policy); replaces the SDR coverage model", low=0.0,
                                    low_open=True, default=None),
@@ -81,15 +82,16 @@ def _sales_capacity() -> Record:
         "ae_role": Text("the headcount role of the account executives who close this segment"),
         "ramp_months": Number("months for a new AE to reach full productivity (linear ramp)",
                               low=0, high=24, integer=True, dist=False, default=0),
-        "quota_deals": Number("deals per month of a fully ramped AE", low=0.0, low_open=True,
-                              default=None),
-        "quota_new_arr": Number("new ARR per month of a fully ramped AE", low=0.0, low_open=True,
-                                default=None, unit="currency"),
+        "quota_deals_per_month": Number("deals a fully ramped AE closes per month", low=0.0,
+                                        low_open=True, default=None),
+        "quota_new_arr_per_month": Number("new ARR a fully ramped AE closes per month (a $600K "
+                                          "yearly quota is 50000)", low=0.0, low_open=True,
+                                          default=None, unit="currency"),
         "attainment": Number("share of quota achieved", low=0.0, high=2.0, default=1.0),
         "unworked": Text("deals beyond capacity: carried over to next month or lost",
                          choices=("carry_over", "lost"), default="carry_over"),
     }, "account executives: wins are the lesser of pipeline and capacity", default=None,
-        exclusive=(("quota_deals", "quota_new_arr"),))
+        exclusive=(("quota_deals_per_month", "quota_new_arr_per_month"),))
 
 
 def _qualification() -> OneOf:

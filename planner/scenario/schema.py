@@ -30,7 +30,7 @@ def _shape(value) -> str:
     if isinstance(value, (int, float)):
         return "number"
     if isinstance(value, str):
-        return "text"
+        return "number" if " to " in value else "text"  # "LOW to HIGH": a 90% interval
     return "other"
 
 
@@ -134,7 +134,7 @@ def _segment() -> Record:
         "contract": Record({
             "term_months": Number("contract length; longer contracts churn only at renewal",
                                   low=1, integer=True, dist=False, default=1),
-            "billing": OneOf(_shape, {
+            "billing": OneOf(lambda v: "text" if isinstance(v, str) else _shape(v), {
                 "text": Text(choices=tuple(BILLING_NAMES)),
                 "number": Number(low=1, integer=True, dist=False)},
                 "monthly, quarterly, semiannual, annual, or a number of months billed upfront",
