@@ -5,7 +5,7 @@ import numpy as np
 
 from planner.format import count, money
 from planner.funding import bands
-from planner.results import SimulationResult
+from planner.results import SimulationResult, ratio
 
 #: series the funnel summary reads, by segment
 FUNNEL_SUMMARY_SERIES = ("leads", "mqls", "sqls", "opportunities", "wins", "trials", "trial_wins",
@@ -20,11 +20,6 @@ def _year_spans(months: int) -> list[tuple[int, int]]:
     return [(first, min(first + 12, months) - 1) for first in range(0, months, 12)]
 
 
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-
-
 def _nan_bands(values: np.ndarray) -> dict | None:
     """P10/P50/P90 over the paths where ``values`` is defined, or None if none is."""
     kept = values[np.isfinite(values)]
@@ -35,15 +30,14 @@ def segment_year(result: SimulationResult, segment: str, first: int, last: int) 
     """One segment's funnel over months ``first..last``: flows, response, capacity, CAC."""
     get = lambda name: result.segment(name, segment)[:, first:last + 1]  # noqa: E731
     out = {name: bands(get(name).sum(axis=1)) for name in FLOWS}
-    leads = get("leads").sum(axis=1)
     speed = next(s.funnel.speed for s in result.scenario.segments if s.name == segment)
     contacted = get("mqls" if speed is not None and speed.applies_to == "sql" else "leads")
-    out["response_minutes"] = _nan_bands(_ratio((get("response_minutes") * contacted).sum(axis=1),
+    out["response_minutes"] = _nan_bands(ratio((get("response_minutes") * contacted).sum(axis=1),
                                                 contacted.sum(axis=1)))
-    out["ae_utilisation"] = _nan_bands(_ratio(get("wins").sum(axis=1), get("ae_capacity").sum(axis=1)))
-    out["sdr_coverage"] = _nan_bands(_ratio(get("sdr_capacity").sum(axis=1), leads))
+    out["ae_utilisation"] = _nan_bands(ratio(get("wins").sum(axis=1), get("ae_capacity").sum(axis=1)))
+    out["sdr_coverage"] = _nan_bands(ratio(get("sdr_capacity").sum(axis=1), contacted.sum(axis=1)))
     out["pipeline_open_end"] = bands(get("pipeline_open")[:, -1])
-    out["cac"] = _nan_bands(_ratio(get("acquisition_cost").sum(axis=1), get("new_customers").sum(axis=1)))
+    out["cac"] = _nan_bands(ratio(get("acquisition_cost").sum(axis=1), get("new_customers").sum(axis=1)))
     return out
 
 
@@ -93,7 +87,7 @@ def funnel_text(summary: dict, currency: str) -> str:
         lines.append(f"{name:<29}" + "".join(f"{label:<36}" for label in labels))
         rows = [(label, key, count) for key, label in FLOWS.items()]
         rows += [("Response to a new lead", "response_minutes", _minutes),
-                 ("SDR capacity / leads", "sdr_coverage", lambda v: f"{100 * v:.0f}%"),
+                 ("SDR capacity / arrivals", "sdr_coverage", lambda v: f"{100 * v:.0f}%"),
                  ("AE capacity used", "ae_utilisation", lambda v: f"{100 * v:.0f}%"),
                  ("Open pipeline at year end", "pipeline_open_end", count),
                  ("CAC (fully loaded)", "cac", lambda v: money(v, currency))]

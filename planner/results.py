@@ -14,10 +14,10 @@ from planner.engine.core import COMPANY_SERIES, ROLE_SERIES, SEGMENT_SERIES
 from planner.scenario.model import Scenario
 
 
-def _per_customer(cost: np.ndarray, customers: np.ndarray) -> np.ndarray:
-    """cost / customers, nan where no customer was won."""
+def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` element by element, ``nan`` where ``den <= 0`` (e.g. a CAC without wins)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(customers > 0, cost / np.where(customers > 0, customers, 1.0), np.nan)
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 #: derived series -> (function of a getter, whether it exists per segment)
 DERIVED = {
@@ -32,7 +32,7 @@ DERIVED = {
     "net_income": (lambda get: get("ebitda") - get("interest"), False),
     "equity_book": (lambda get: get("cash") + get("receivables") - get("deferred_revenue")
                     - get("debt_balance"), False),
-    "cac": (lambda get: _per_customer(get("acquisition_cost"), get("new_customers")), True),
+    "cac": (lambda get: ratio(get("acquisition_cost"), get("new_customers")), True),
 }
 #: segment series whose company figure is an average weighted by another series, not a sum
 WEIGHTED = {"response_minutes": "leads"}
@@ -40,7 +40,9 @@ WEIGHTED = {"response_minutes": "leads"}
 
 def weighted_total(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Company figure of a :data:`WEIGHTED` series from (paths, months, segments) arrays:
-    the weighted average over segments (0 where every weight is 0); (paths, months)."""
+    the weighted average over the segments where it is modelled (non-zero), 0 where it is
+    modelled nowhere; (paths, months)."""
+    weights = weights * (values != 0)
     total = weights.sum(axis=2)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(total > 0, (values * weights).sum(axis=2) / np.where(total > 0, total, 1.0), 0.0)

@@ -15,8 +15,9 @@ start, rebuilt from the MRR and customer bridges of month 0):
   (programme spend or paid funnel spend, commissions, S&M roles and opex lines of the
   segment, its funnel's SDR and AE teams) of those months ``t - lag``, plus a share of
   the **shared** S&M (company S&M - all segments' direct S&M) of the same months in
-  proportion to its new MRR in the period (``allocation = "new_mrr"``) or its new
-  customers (``"new_customers"``). The segments' spend adds up to the company's. A
+  proportion to its new MRR of month ``t`` (``allocation = "new_mrr"``, as the engine's
+  ``acquisition_cost`` and the ``cac`` series) or its new customers
+  (``"new_customers"``); equal shares in a month without new business. The segments' spend adds up to the company's. A
   result kept without ``sm_direct`` shares all S&M that way (no direct part), as does
   a scenario where nothing is tagged to a segment. ``cac_programme``: the programme
   spend alone (segments with a ``marketing_budget``, or a funnel with paid leads) over
@@ -259,6 +260,7 @@ class _Company:
     expense: dict[str, np.ndarray]
     ebitda: np.ndarray
     burn: np.ndarray
+    segments: int = 1
 
 
 def _company(result: SimulationResult, lag: int, allocation: str) -> _Company:
@@ -268,7 +270,7 @@ def _company(result: SimulationResult, lag: int, allocation: str) -> _Company:
     shared = sm - result.by_segment["sm_direct"].sum(axis=2) if "sm_direct" in result.by_segment else sm
     return _Company(sm, lagged(sm, lag), shared, lagged(shared, lag),
                     result.total("new_mrr" if allocation == "new_mrr" else "new_customers"),
-                    expense, result.total("ebitda"), burn)
+                    expense, result.total("ebitda"), burn, len(result.segments))
 
 
 def _spend(sc: _Scope, co: _Company, first: int, last: int, share_first: int, share_last: int,
@@ -283,10 +285,23 @@ def _spend(sc: _Scope, co: _Company, first: int, last: int, share_first: int, sh
     return _sum(direct, first, last) + _sum(shared, first, last) * share
 
 
+def _attributed(sc: _Scope, co: _Company, first: int, last: int) -> np.ndarray:
+    """S&M of months ``t - lag`` for ``t`` in ``first..last`` set against month ``t``'s wins:
+    all of it for the company; for a segment its direct S&M plus the shared S&M times its
+    share of month ``t``'s allocation base (equal shares in a month without any), as the
+    engine's ``acquisition_cost`` does, so the two CACs agree."""
+    if sc.alloc is None:
+        return _sum(co.sm_lag, first, last)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(co.alloc > 0, sc.alloc / np.where(co.alloc > 0, co.alloc, 1.0),
+                         1.0 / co.segments)
+    return _sum(sc.direct_lag + co.shared_lag * share, first, last)
+
+
 def _acquisition(sc: _Scope, co: _Company, p: Period, lag: int) -> dict[str, np.ndarray]:
     """New customers, CAC (fully loaded, lagged; programme), commissions, new ARPA and ACV."""
     s, first = sc.s, max(p.first, lag)
-    spend = _spend(sc, co, first, p.last, first, p.last, lagged=True)
+    spend = _attributed(sc, co, first, p.last)
     new_c = _sum(s["new_customers"], p.first, p.last)
     out = {"new_customers": new_c,
            "cac": fm.cac(spend, _sum(s["new_customers"], first, p.last)),

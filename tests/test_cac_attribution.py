@@ -209,13 +209,16 @@ def test_untagged_scenario_gives_the_allocation_as_before(lag):
             assert new[scope].keys() == old[scope].keys()
             for key in new[scope]:
                 np.testing.assert_array_equal(new[scope][key], old[scope][key], err_msg=f"{scope} {key}")
-    # the allocation, first year without lag: 12 x 15,000 shared by the year's new MRR
+    # the allocation, first year without lag: 15,000 a month shared by that month's new MRR
     v = period_metrics(r).values
-    new_mrr = {seg: r.segment("new_mrr", seg)[0, :12].sum() for seg in r.segments}
-    wins = {seg: r.segment("new_customers", seg)[0, :12].sum() for seg in r.segments}
+    total = sum(r.segment("new_mrr", seg)[0, :12] for seg in r.segments)
     for seg in r.segments:
-        share = new_mrr[seg] / sum(new_mrr.values())
-        assert v[seg]["cac"][0, 0] == pytest.approx(12 * 15_000 * share / wins[seg], rel=1e-12)
+        share = r.segment("new_mrr", seg)[0, :12] / total
+        wins = r.segment("new_customers", seg)[0, :12].sum()
+        assert v[seg]["cac"][0, 0] == pytest.approx((15_000 * share).sum() / wins, rel=1e-12)
+        # the same as the engine's attribution: the cac series over the year
+        assert v[seg]["cac"][0, 0] == pytest.approx(
+            r.segment("acquisition_cost", seg)[0, :12].sum() / wins, rel=1e-12)
 
 
 def test_summary_and_text_say_how_segments_are_costed():

@@ -184,7 +184,7 @@ def test_report_has_the_funnel_section(result, report_html):
     assert f"{p50:,.0f} [{p10:,.0f} .. {p90:,.0f}]" in mid
     share = np.median(_year_total(result, "mqls", 0, ("midmarket",)) / _year_total(result, "leads", 0, ("midmarket",)))
     assert f"{100 * share:.1f}% of leads" in mid
-    for label in ("Wins (sales-led)", "Response to a new lead, minutes", "SDR capacity / leads",
+    for label in ("Wins (sales-led)", "Response to a new lead, minutes", "SDR capacity / arrivals",
                   "AE capacity used", "Open pipeline at year end", "CAC (fully loaded)"):
         assert label in mid
     used = np.median(_year_total(result, "wins", 4, ("midmarket",)) / _year_total(result, "ae_capacity", 4, ("midmarket",)))
@@ -250,3 +250,19 @@ def test_funnel_report_renders_in_chromium(report_html, tmp_path):
     check, errors = open_in_chromium(path, tmp_path)
     assert errors == []
     assert check["images"] == 9 and check["loaded"] == 9                    # 8 standard charts + the funnel
+
+
+def test_every_funnel_input_is_in_the_assumptions():
+    from planner.report.assumptions import assumption_rows
+
+    sc = planner.load_scenario(ROOT / "tests" / "scenarios" / "funnel_full.yaml")
+    rows = assumption_rows(sc)
+    names = {(r.section, r.name) for r in rows}
+    assert ("Segment midmarket", "cost per lead") in names
+    assert ("Segment enterprise", "sales cycle (months: share)") in names
+    assert ("Segment midmarket", "quota per AE, new ARR per month") in names
+    assert ("Segment midmarket", "commission (share of first-year ACV)") in names
+    sdr = next(r for r in rows if r.section.startswith("Headcount: SDR mid-market") and r.name == "sized by a driver")
+    assert sdr.text("USD") == "1 per 240 leads of midmarket, rounded up; hiring lag 2 months; at least 1"
+    # every uncertain input appears under its own name, none only as a raw key path
+    assert not any(r.section.startswith("Other") for r in rows)

@@ -22,6 +22,7 @@ from planner.cohorts import quantiles_across_paths
 from planner.errors import PlannerError
 from planner.format import count
 from planner.funnel_report import FLOWS
+from planner.results import ratio
 
 #: sales-led stages in order: (series, label), labelled as ``planner run`` prints them
 STAGES = tuple((k, FLOWS[k]) for k in ("leads", "mqls", "sqls", "opportunities", "wins"))
@@ -112,15 +113,9 @@ def year_sum(data: np.ndarray, first: int, last: int) -> np.ndarray:
     return data[:, first:last + 1].sum(axis=1)
 
 
-def path_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """``num / den`` path by path, ``nan`` where ``den`` is 0."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-
-
 def stage_conversion(stage: np.ndarray, above: np.ndarray) -> float | None:
     """P50 across paths of ``stage / above`` (per-path totals); None where undefined on every path."""
-    value = quantiles_across_paths(path_ratio(stage, above), (0.5,))[0]
+    value = quantiles_across_paths(ratio(stage, above), (0.5,))[0]
     return None if np.isnan(value) else float(value)
 
 
@@ -230,7 +225,7 @@ def _capacity_panel(ax: Axes, result, segments) -> None:
     legend gives the share of paths at capacity in the last month."""
     x = month_dates(result.months)
     for i, seg in enumerate(segments):
-        used = path_ratio(result.segment("wins", seg), result.segment("ae_capacity", seg))
+        used = ratio(result.segment("wins", seg), result.segment("ae_capacity", seg))
         q = quantiles_across_paths(used)
         colour = PALETTE[(i + 2) % len(PALETTE)] if len(segments) > 1 else OKABE_ITO["vermillion"]
         ax.fill_between(x, q[0], q[2], color=colour, alpha=0.15, linewidth=0)

@@ -124,6 +124,71 @@ def _retention_rows(section: str, r) -> list[Assumption]:
     return rows
 
 
+def _delay_text(lag) -> str | None:
+    """A funnel delay in words, or None when it is a plain number of months."""
+    if lag.weights is not None:
+        return ", ".join(f"{m} mo: {100 * w:.3g}%" for m, w in lag.weights)
+    return None
+
+
+def _delay_rows(section: str, name: str, lag) -> list[Assumption]:
+    text = _delay_text(lag)
+    if text is not None:
+        return [Assumption(section, f"{name} (months: share)", "text", text)]
+    rows = [Assumption(section, f"{name}, average", "months", lag.mean)]
+    if isinstance(lag.sd, Param) or lag.sd:
+        rows.append(Assumption(section, f"{name}, standard deviation (gamma)", "months", lag.sd))
+    return rows
+
+
+def _funnel_rows(s: str, f, start) -> list[Assumption]:
+    """The go-to-market funnel of a segment: sources, stages, speed to lead, capacity."""
+    rows = _series_rows(s, "paid lead spend", "money", f.paid_spend, start)
+    if f.cost_per_lead is not None:
+        rows.append(Assumption(s, "cost per lead", "money", f.cost_per_lead))
+    rows += _series_rows(s, "inbound leads", "count", f.inbound, start)
+    if f.has_leads:
+        for name, label in (("mql", "lead -> MQL"), ("sql", "MQL -> SQL (passed to sales)"),
+                            ("opportunity", "SQL -> opportunity")):
+            stage = getattr(f, name)
+            rows.append(Assumption(s, f"{label} rate", "percent", stage.rate))
+            if isinstance(stage.delay.mean, Param) or stage.delay.mean:
+                rows += _delay_rows(s, f"{label} time", stage.delay)
+        rows.append(Assumption(s, "win rate (opportunity -> won)", "percent", f.win_rate))
+        rows += _delay_rows(s, "sales cycle", f.sales_cycle)
+        rows.append(Assumption(s, "pipeline in flight at the start", "text",
+                               "yes (warm start)" if f.warm_start else "no (starts empty)"))
+    if f.speed is not None:
+        sp = f.speed
+        rows.append(Assumption(s, "speed to lead applies to", "text", f"the {sp.applies_to} stage"))
+        if sp.response_minutes is not None:
+            rows.append(Assumption(s, "response time, minutes", "ratio", sp.response_minutes))
+        if sp.sdr_role is not None:
+            rows += [Assumption(s, "SDR team", "text", sp.sdr_role),
+                     Assumption(s, "leads one SDR contacts per month", "count", sp.leads_per_sdr),
+                     Assumption(s, "response while SDRs keep up, minutes", "ratio", sp.base_minutes),
+                     Assumption(s, "response beyond SDR capacity, minutes", "ratio", sp.overflow_minutes)]
+        rows += [Assumption(s, "stage rate measured at a response of, minutes", "ratio", sp.measured_at),
+                 Assumption(s, "response curve (minutes: odds multiplier)", "text",
+                            ", ".join(f"{m:g}: {v:g}" for m, v in sp.curve))]
+    if f.capacity is not None:
+        c = f.capacity
+        rows += [Assumption(s, "AE team", "text", c.ae_role),
+                 Assumption(s, "AE ramp to full productivity", "months", c.ramp_months)]
+        if c.quota_deals is not None:
+            rows.append(Assumption(s, "quota per AE, deals per month", "count", c.quota_deals))
+        else:
+            rows.append(Assumption(s, "quota per AE, new ARR per month", "money", c.quota_new_arr))
+        rows += [Assumption(s, "quota attainment", "percent", c.attainment),
+                 Assumption(s, "deals beyond AE capacity", "text",
+                            "carried over" if c.carry_over else "lost")]
+    if f.self_serve is not None:
+        rows += _series_rows(s, "self-serve trials", "count", f.self_serve.trials, start)
+        rows.append(Assumption(s, "trial -> paying", "percent", f.self_serve.conversion))
+        rows += _delay_rows(s, "trial length", f.self_serve.delay)
+    return rows
+
+
 def _segment_rows(seg, start) -> list[Assumption]:
     s = f"Segment {seg.name}"
     rows = [Assumption(s, "customers at the start", "count", seg.opening_customers),
@@ -139,6 +204,11 @@ def _segment_rows(seg, start) -> list[Assumption]:
     rows += _series_rows(s, "marketing budget", "money", seg.marketing_budget, start)
     if seg.cac is not None:
         rows.append(Assumption(s, "CAC of the marketing budget", "money", seg.cac))
+    if seg.funnel is not None:
+        rows += _funnel_rows(s, seg.funnel, start)
+    if seg.commission is not None:
+        rows += [Assumption(s, "commission (share of first-year ACV)", "percent", seg.commission.rate),
+                 Assumption(s, "commission paid over", "months", seg.commission.paid_over_months)]
     rows += _retention_rows(s, seg.retention)
     if seg.mrr_curve:
         rows.append(Assumption(s, "MRR per surviving customer by age (months: x start)", "text",
@@ -151,14 +221,30 @@ def _segment_rows(seg, start) -> list[Assumption]:
     return rows
 
 
+def _plain(value) -> str:
+    """A number as text, or "an uncertain number" for a distribution (its row follows)."""
+    return "an uncertain number" if isinstance(value, Param) else f"{value:,.4g}"
+
+
 def _cost_rows(sc) -> list[Assumption]:
     rows = []
     for role in sc.roles:
         s = f"Headcount: {role.role} ({role.department})"
-        hires = ", ".join(f"{_month_text(sc.start, m)}: {n:+d}" for m, n in role.hires) or "none"
-        rows += [Assumption(s, "people at the start", "count", role.start),
-                 Assumption(s, "hires", "text", hires),
-                 Assumption(s, "salary per year", "money", role.salary),
+        if role.driver is not None:
+            d = role.driver
+            of = d.of.replace("_", " ") + (f" of {d.segment}" if d.segment else "")
+            lag = f"{d.lag_months} month{'' if d.lag_months == 1 else 's'}"
+            rule = f"1 per {_plain(d.per)} {of}, rounded up; hiring lag {lag}"
+            rows += [Assumption(s, "sized by a driver", "text", rule + (f"; at least {d.minimum}" if d.minimum else ""))]
+            if isinstance(d.per, Param):
+                rows.append(Assumption(s, f"{d.of.replace('_', ' ')} per person", "count", d.per))
+        else:
+            hires = ", ".join(f"{_month_text(sc.start, m)}: {n:+d}" for m, n in role.hires) or "none"
+            rows += [Assumption(s, "people at the start", "count", role.start),
+                     Assumption(s, "hires", "text", hires)]
+        if role.segment is not None:
+            rows.append(Assumption(s, "works for segment", "text", role.segment))
+        rows += [Assumption(s, "salary per year", "money", role.salary),
                  Assumption(s, "burden (share of salary)", "percent", role.burden),
                  Assumption(s, "raise per year", "percent", role.annual_raise)]
     for line in sc.opex:

@@ -16,7 +16,7 @@ from planner.charts.funnel import first_and_last_year, stage_totals
 
 #: rows after the stages: (summary key, label, unit)
 MEASURES = (("response_minutes", "Response to a new lead, minutes", "minutes"),
-            ("sdr_coverage", "SDR capacity / leads", "fraction"),
+            ("sdr_coverage", "SDR capacity / arrivals", "fraction"),
             ("ae_utilisation", "AE capacity used (wins / AE capacity)", "fraction"),
             ("pipeline_open_end", "Open pipeline at year end", "count"),
             ("cac", "CAC (fully loaded)", "money"))

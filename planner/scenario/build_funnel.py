@@ -191,7 +191,6 @@ def build_funnel(value, roles: dict, segment: str, path: tuple, ctx, series) -> 
     self_serve = None if serve is None else SelfServe(
         series(serve["trials"], path + ("self_serve", "trials")), serve["conversion"],
         _delay(serve["months"]))
-    qual = value["qualification"]
     return Funnel(
         paid_spend=None if paid is None else series(paid["spend"], path + ("leads", "paid", "spend")),
         cost_per_lead=None if paid is None else paid["cost_per_lead"],
@@ -200,7 +199,6 @@ def build_funnel(value, roles: dict, segment: str, path: tuple, ctx, series) -> 
         sql=Stage(rates[1], _delay(stages["sql"]["months"])),
         opportunity=Stage(rates[2], _delay(stages["opportunity"]["months"])),
         win_rate=rates[3], sales_cycle=cycle, speed=speed, capacity=capacity,
-        qualification="custom" if not isinstance(qual, str) else qual,
         warm_start=value["warm_start"] is not False)
 
 

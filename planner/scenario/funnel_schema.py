@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from planner.scenario.spec import Flag, MapOf, Number, OneOf, Record, Text
 
-#: stage names, in funnel order; each is the stage a lead enters by converting
-STAGES = ("mql", "sql", "opportunity")
 #: what a driven role can follow (funnel flows, segment series)
 DRIVERS = ("leads", "mqls", "sqls", "opportunities", "wins", "trials", "new_customers",
            "customers")
 #: qualification presets: (share of MQLs passed to sales, win rate of what passes).
-#: From DOMAIN.md's example: of 100 MQLs strict BANT passes 8 and wins 7, looser ANUM
+#: The classic example: of 100 MQLs strict BANT passes 8 and wins 7, looser ANUM
 #: passes 20 and wins 10.
 QUALIFICATION = {"bant": (0.08, 0.875), "anum": (0.20, 0.50)}
 #: default speed-to-lead curve: response minutes -> multiplier on the odds of converting,

@@ -129,8 +129,8 @@ class Funnel:
 
     Leads (``paid_spend / cost_per_lead + inbound``) pass the ``mql``, ``sql`` and
     ``opportunity`` stages; opportunities close after ``sales_cycle``, a share
-    ``win_rate`` won, capped by ``capacity``. ``self_serve`` trials convert on their own.
-    ``qualification`` names the policy that set the sql rate and win rate (for display).
+    ``win_rate`` won, capped by ``capacity``. ``self_serve`` trials convert on their own
+    (a qualification policy has already set the sql rate and the win rate).
     """
 
     paid_spend: Series | None
@@ -144,7 +144,6 @@ class Funnel:
     sales_cycle: Lag
     speed: SpeedToLead | None = None
     capacity: SalesCapacity | None = None
-    qualification: str = "custom"
     #: the funnel ran at its first month's level before the start (a pipeline in flight)
     warm_start: bool = True
 
