@@ -255,3 +255,21 @@ def test_a_warm_start_keeps_paying_commissions_on_wins_before_the_start():
     r = run(text)
     # 5 wins a month before and after the start: 0.1 x $12K x 5 every month from month 0
     np.testing.assert_allclose(seg(r, "commissions"), 6000)
+
+
+def test_the_bottom_up_example_shows_what_instant_response_does():
+    """The README's what-if: hours -> minutes lifts MQLs and wins, and the AEs then bind."""
+    from conftest import ROOT
+
+    path = ROOT / "scenarios" / "bottom_up_funnel.yaml"
+    key = "segments.midmarket.acquisition.funnel.speed_to_lead.response_minutes=2"
+    slow, fast = (planner.simulate(planner.load_scenario(path, overrides=sets), paths=200)
+                  for sets in ((), (key,)))
+    year = lambda r, n: np.median(r.segment(n, "midmarket")[:, :12].sum(axis=1))  # noqa: E731
+    assert np.median(slow.segment("response_minutes", "midmarket")[:, :12]) > 120  # hours today
+    assert year(fast, "mqls") > 2 * year(slow, "mqls")
+    assert year(slow, "wins") < year(fast, "wins") < 2 * year(slow, "wins")  # capped by the AEs
+    used = lambda r: np.median(r.segment("wins", "midmarket")[:, :12].sum(axis=1)  # noqa: E731
+                               / r.segment("ae_capacity", "midmarket")[:, :12].sum(axis=1))
+    assert used(slow) < 0.95 < used(fast)
+    assert np.median(fast.total("arr")[:, -1]) > np.median(slow.total("arr")[:, -1])

@@ -115,6 +115,13 @@ def test_the_base_is_valid():
     pytest.param("leads_per_sdr: 200}", "leads_per_sdr: 200, curve: {5: 0, 10: 1}}",
                  ["f.yaml:16: segments.mm.acquisition.funnel.speed_to_lead.curve[5]: must be > 0 (got 0)"],
                  id="zero-on-the-curve"),
+    pytest.param("        leads: {inbound: 100}\n", "        self_serve: {trials: 100, conversion: 0.1}\n",
+                 ["f.yaml:11: segments.mm.acquisition.funnel.stages: applies only to a funnel with leads "
+                  "(this one has only self-serve trials)",
+                  "f.yaml:16: segments.mm.acquisition.funnel.speed_to_lead: applies only to a funnel with "
+                  "leads (this one has only self-serve trials)",
+                  "f.yaml:17: segments.mm.acquisition.funnel.sales_capacity: applies only to a funnel with "
+                  "leads (this one has only self-serve trials)"], id="sales-stages-without-leads"),
 ])
 def test_bad_funnel_input(old, new, expected):
     assert old in BASE

@@ -179,9 +179,10 @@ def build_funnel(value, roles: dict, segment: str, path: tuple, ctx, series) -> 
         ctx.error(path, "needs leads (paid or inbound) or self_serve trials")
         return None
     rates = _rates(value, path, ctx) if has_leads else (0.0, 0.0, 0.0, 0.0)
-    for key in ("speed_to_lead", "sales_capacity"):
-        if not has_leads and value[key] is not None:
-            ctx.error(path + (key,), "applies only to a funnel with leads")
+    if not has_leads:
+        for key in _lead_only_keys(value):
+            ctx.error(path + (key,), "applies only to a funnel with leads (this one has only "
+                                     "self-serve trials)")
     speed = _speed(value["speed_to_lead"], roles, segment, path + ("speed_to_lead",), ctx)
     capacity = _capacity(value["sales_capacity"], roles, segment, path + ("sales_capacity",), ctx)
     cycle = _sales_cycle(value["sales_cycle"], path + ("sales_cycle",), ctx)
@@ -200,6 +201,18 @@ def build_funnel(value, roles: dict, segment: str, path: tuple, ctx, series) -> 
         opportunity=Stage(rates[2], _delay(stages["opportunity"]["months"])),
         win_rate=rates[3], sales_cycle=cycle, speed=speed, capacity=capacity,
         warm_start=value["warm_start"] is not False)
+
+
+def _lead_only_keys(value: dict) -> list[str]:
+    """The keys given that mean something only with leads (stages, qualification, ...)."""
+    out = [k for k in ("speed_to_lead", "sales_capacity", "qualification") if value[k] is not None]
+    stages, cycle = value["stages"], value["sales_cycle"]
+    if stages is not INVALID and any(v is not INVALID and v["rate"] is not None for v in stages.values()):
+        out.append("stages")
+    if cycle is not INVALID and (cycle["weights"] is not None or cycle["mean_months"] != 0.0
+                                 or cycle["sd_months"] != 0.0):
+        out.append("sales_cycle")
+    return out
 
 
 def build_commission(value) -> Commission | None:
