@@ -273,3 +273,22 @@ def test_the_bottom_up_example_shows_what_instant_response_does():
                                / r.segment("ae_capacity", "midmarket")[:, :12].sum(axis=1))
     assert used(slow) < 0.95 < used(fast)
     assert np.median(fast.total("arr")[:, -1]) > np.median(slow.total("arr")[:, -1])
+
+
+def test_process_noise_draws_whole_leads_and_customers_and_keeps_the_pipeline():
+    text = BASE.replace("warm_start: false", "warm_start: true").replace(
+        "opening: {cash: 1000000}", "opening: {cash: 1000000}\nsimulation: {process_noise: true}")
+    r = run(text, paths=400)
+    leads, new = seg_all(r, "leads"), seg_all(r, "new_customers")
+    np.testing.assert_array_equal(leads, np.round(leads))
+    np.testing.assert_array_equal(new, np.round(new))
+    assert leads.std() > 5 and abs(leads.mean() - 100) < 2  # Poisson around 100 a month
+    came = np.cumsum(leads, axis=1)
+    went = np.cumsum(seg_all(r, "wins") + seg_all(r, "pipeline_lost"), axis=1)
+    np.testing.assert_allclose(r.opening["pipeline"][:, None] + came, went + seg_all(r, "pipeline_open"),
+                               atol=1e-9 * came.max())
+    assert abs(new.mean() - seg_all(r, "wins").mean()) < 0.2
+
+
+def seg_all(result, name):
+    return result.segment(name, "mm")

@@ -63,7 +63,7 @@ def operations(scenario: Scenario, inputs: Inputs,
     for seg in scenario.segments:
         acquired = None
         if seg.funnel is not None:
-            acquired = segment_funnel(seg, inputs, new_price(seg, inputs), team)
+            acquired = segment_funnel(seg, inputs, new_price(seg, inputs), team, noise)
         revenue = segment_revenue(seg, inputs, noise, acquired)
         per_segment.append(revenue | _funnel_series(acquired, revenue, inputs))
     out = {name: np.stack([s[name] for s in per_segment], axis=2)

@@ -185,8 +185,8 @@ def close(ready: np.ndarray, capacity: np.ndarray, carry_over: bool) -> dict[str
     return {"wins": wins, "lost": lost, "backlog": backlog}
 
 
-def segment_funnel(segment: Segment, inputs: Inputs, price: np.ndarray,
-                   team: TeamCount) -> dict[str, np.ndarray]:
+def segment_funnel(segment: Segment, inputs: Inputs, price: np.ndarray, team: TeamCount,
+                   noise: np.random.Generator | None = None) -> dict[str, np.ndarray]:
     """Every funnel series of one segment, shape (paths, months) each.
 
     Parameters
@@ -195,6 +195,9 @@ def segment_funnel(segment: Segment, inputs: Inputs, price: np.ndarray,
         MRR of a customer won each month (for quotas in new ARR).
     team : callable
         ``team(role, metrics)``: people in a role, given this segment's metrics so far.
+    noise : Generator, optional
+        Process noise: whole leads and trials each month, Poisson around the plan; the
+        stages then convert them as expected values.
 
     Returns
     -------
@@ -216,6 +219,8 @@ def segment_funnel(segment: Segment, inputs: Inputs, price: np.ndarray,
         leads = inputs.full(inputs.series(f.inbound) * np.ones((1, T)))
         if f.paid_spend is not None:
             leads = leads + spend / inputs.value(f.cost_per_lead)
+        if noise is not None:
+            leads = noise.poisson(leads).astype(float)
         chain = _lead_chain(f, inputs, leads, weights, team, h)
         out |= {k: v for k, v in chain.items() if k in out}
         lost, open_ = lost + chain["lost"], open_ + chain["open"]
@@ -228,6 +233,8 @@ def segment_funnel(segment: Segment, inputs: Inputs, price: np.ndarray,
             out["wins"], cap_lost, backlog = done["wins"], done["lost"], done["backlog"]
     if f.self_serve is not None:
         trials = inputs.full(inputs.series(f.self_serve.trials) * np.ones((1, T)))
+        if noise is not None:
+            trials = noise.poisson(trials).astype(float)
         conv = stage(_extend(trials, h), inputs.value(f.self_serve.conversion), weights["trial"])
         out["trials"], out["trial_wins"] = trials, conv["converted"][:, h:]
         lost, open_ = lost + conv["lost"], open_ + conv["open"]
