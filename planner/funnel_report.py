@@ -6,6 +6,7 @@ import numpy as np
 from planner.format import count, money
 from planner.funding import bands
 from planner.results import SimulationResult, ratio
+from planner.summary import year_spans
 
 #: series the funnel summary reads, by segment
 FUNNEL_SUMMARY_SERIES = ("leads", "mqls", "sqls", "opportunities", "wins", "trials", "trial_wins",
@@ -14,10 +15,6 @@ FUNNEL_SUMMARY_SERIES = ("leads", "mqls", "sqls", "opportunities", "wins", "tria
 #: flows summed over a year: key -> label
 FLOWS = {"leads": "Leads", "mqls": "MQLs", "sqls": "SQLs", "opportunities": "Opportunities",
          "wins": "Wins (sales-led)", "trials": "Trials", "trial_wins": "Self-serve wins"}
-
-
-def _year_spans(months: int) -> list[tuple[int, int]]:
-    return [(first, min(first + 12, months) - 1) for first in range(0, months, 12)]
 
 
 def _nan_bands(values: np.ndarray) -> dict | None:
@@ -50,7 +47,7 @@ def funnel_summary(result: SimulationResult) -> dict:
         ``paths``, and ``segments``: name -> list of years, each ``from``, ``to`` and the
         figures (P10/P50/P90 dicts; None where undefined on every path).
     """
-    spans = _year_spans(len(result.months))
+    spans = year_spans(len(result.months))
     chosen = [spans[0]] + ([spans[-1]] if len(spans) > 1 else [])
     segments = {}
     for seg in result.scenario.segments:

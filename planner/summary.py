@@ -30,12 +30,17 @@ def _month(result: SimulationResult, index: int) -> str:
     return str(result.months[index])
 
 
+def year_spans(months: int) -> list[tuple[int, int]]:
+    """12-month plan years from the start as (first, last) month indices, a partial last
+    year kept."""
+    return [(first, min(first + 12, months) - 1) for first in range(0, months, 12)]
+
+
 def yearly(result: SimulationResult, name: str) -> list[dict]:
     """P10/P50/P90 of a flow summed over each 12-month plan year (partial last year kept)."""
     data = result.total(name)
     out = []
-    for first in range(0, data.shape[1], 12):
-        last = min(first + 12, data.shape[1]) - 1
+    for first, last in year_spans(data.shape[1]):
         entry = {"from": _month(result, first), "to": _month(result, last),
                  "months": last - first + 1}
         out.append(entry | bands(data[:, first:last + 1].sum(axis=1)))

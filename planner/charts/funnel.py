@@ -22,6 +22,7 @@ from planner.cohorts import quantiles_across_paths
 from planner.errors import PlannerError
 from planner.format import count
 from planner.funnel_report import FLOWS
+from planner.summary import year_spans
 from planner.results import ratio
 
 #: sales-led stages in order: (series, label), labelled as ``planner run`` prints them
@@ -92,8 +93,7 @@ def plan_years(months) -> list[tuple[str, int, int]]:
             return str(first.year)
         return f"{first:%b %Y} to {last:%b %Y}"
 
-    return [(label(a, min(a + 12, len(months)) - 1), a, min(a + 12, len(months)) - 1)
-            for a in range(0, len(months), 12)]
+    return [(label(a, b), a, b) for a, b in year_spans(len(months))]
 
 
 def first_and_last_year(months, whole: bool = False) -> list[tuple[str, int, int]]:

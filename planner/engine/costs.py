@@ -9,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from planner.engine.funnel import spread
+from planner.engine.funnel import spread, warm_extend
 from planner.engine.sampling import Inputs
 from planner.scenario.model import Commission, Driver, Role, Scenario
 from planner.scenario.schema import DEPARTMENTS
@@ -86,8 +86,7 @@ def commissions(commission: Commission | None, sales_new_mrr: np.ndarray, inputs
     earned = inputs.value(commission.rate) * 12.0 * sales_new_mrr
     n = commission.paid_over_months
     before = n - 1 if warm_start else 0
-    earned = np.concatenate([np.repeat(earned[:, :1], before, axis=1), earned], axis=1)
-    return spread(earned, np.full((1, n), 1.0 / n))[:, before:]
+    return spread(warm_extend(earned, before), np.full((1, n), 1.0 / n))[:, before:]
 
 
 def department_costs(scenario: Scenario, inputs: Inputs, counts: dict[str, np.ndarray],

@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 from scipy import stats
 
+from planner.engine.revenue import development_matrix
 from planner.engine.sampling import Inputs
 from planner.scenario.model import MAX_DELAY, Funnel, Lag, SalesCapacity, Segment, SpeedToLead
 
@@ -71,11 +72,8 @@ def spread(amount: np.ndarray, weights: np.ndarray) -> np.ndarray:
     lags = np.flatnonzero(weights.any(axis=0))
     lags = lags[lags < months]
     if weights.shape[0] == 1 and lags.size > 4:
-        # the same weights on every path: one BLAS product with their Toeplitz matrix
-        age = np.arange(months)[None, :] - np.arange(months)[:, None]  # [from, to]
-        padded = np.concatenate([weights[0], np.zeros(max(0, months - weights.shape[1]))])
-        matrix = np.where(age >= 0, padded[np.clip(age, 0, None)], 0.0)
-        return amount @ matrix
+        # the same weights on every path: one BLAS product, as cohorts are layered
+        return amount @ development_matrix(weights[0], months)
     out = np.zeros(np.broadcast_shapes(amount.shape, (weights.shape[0], amount.shape[1])))
     for k in lags:
         if k < months:
@@ -235,7 +233,7 @@ def segment_funnel(segment: Segment, inputs: Inputs, price: np.ndarray, team: Te
         trials = inputs.full(inputs.series(f.self_serve.trials) * np.ones((1, T)))
         if noise is not None:
             trials = noise.poisson(trials).astype(float)
-        conv = stage(_extend(trials, h), inputs.value(f.self_serve.conversion), weights["trial"])
+        conv = stage(warm_extend(trials, h), inputs.value(f.self_serve.conversion), weights["trial"])
         out["trials"], out["trial_wins"] = trials, conv["converted"][:, h:]
         lost, open_ = lost + conv["lost"], open_ + conv["open"]
     out["pipeline_lost"] = lost[:, h:] + cap_lost
@@ -258,7 +256,7 @@ def _lead_chain(f: Funnel, inputs: Inputs, leads: np.ndarray, weights: dict, tea
     """
     T = inputs.horizon
     out = {"leads": leads}
-    arrivals = _extend(leads, h)
+    arrivals = warm_extend(leads, h)
     lost = open_ = 0.0
     for name, flow in _STAGES:
         rate = inputs.value(getattr(f, name).rate) * np.ones((1, T))
@@ -267,7 +265,7 @@ def _lead_chain(f: Funnel, inputs: Inputs, leads: np.ndarray, weights: dict, tea
             fast = speed_to_lead(rate, f.speed, arrivals[:, h:], sdrs, inputs)
             rate = fast["rate"]
             out["response_minutes"], out["sdr_capacity"] = fast["response_minutes"], fast["sdr_capacity"]
-        done = stage(arrivals, _extend(rate, h), weights[name])
+        done = stage(arrivals, warm_extend(rate, h), weights[name])
         lost, open_ = lost + done["lost"], open_ + done["open"]
         arrivals = done["converted"]
         out[flow] = arrivals[:, h:]
@@ -295,7 +293,7 @@ def _history(f: Funnel, weights: dict) -> int:
     return max(chain, trial, 1)
 
 
-def _extend(x: np.ndarray, h: int) -> np.ndarray:
+def warm_extend(x: np.ndarray, h: int) -> np.ndarray:
     """``x`` with ``h`` copies of its first month in front (the warm start)."""
     return np.concatenate([np.repeat(x[:, :1], h, axis=1), x], axis=1) if h else x
 

@@ -31,6 +31,20 @@ _LAYERED = {
 }
 
 
+def development_matrix(profile: np.ndarray, months: int) -> np.ndarray:
+    """Upper-triangular Toeplitz matrix of a by-age profile: ``[..., c, t] = profile[..., t - c]``
+    for ``t >= c`` (0 beyond the profile's length), shape (..., months, months).
+
+    ``amount @ development_matrix(profile, months)`` sums, for each month, what every
+    earlier month's amount contributes at its age: a convolution as one BLAS product.
+    """
+    length = profile.shape[-1]
+    if length < months:
+        profile = np.concatenate([profile, np.zeros(profile.shape[:-1] + (months - length,))], axis=-1)
+    age = np.arange(months)[None, :] - np.arange(months)[:, None]  # [from, to]
+    return np.where(age >= 0, profile[..., np.clip(age, 0, None)], 0.0)
+
+
 def layer(new: np.ndarray, profile: np.ndarray) -> np.ndarray:
     """Sum of cohorts: ``out[:, t] = sum_{c <= t} new[:, c] * profile[:, t - c]``.
 
@@ -49,8 +63,7 @@ def layer(new: np.ndarray, profile: np.ndarray) -> np.ndarray:
     if profile.shape[0] == 1:
         # same trajectory on every path: a matrix product with its (upper-triangular
         # Toeplitz) development matrix, exact and BLAS-fast
-        age = np.arange(months)[None, :] - np.arange(months)[:, None]  # [cohort, month]
-        matrix = np.where(age >= 0, profile[0][:, np.clip(age, 0, None)], 0.0)  # (k, c, t)
+        matrix = development_matrix(profile[0], months)  # (k, cohort, month)
         return np.matmul(new.transpose(1, 0, 2), matrix).transpose(1, 0, 2)
     n = 2 * fft.next_fast_len(months)
     spectrum = fft.rfft(new, n, axis=-1) * fft.rfft(profile, n, axis=-1)
