@@ -4,17 +4,38 @@
 >>> scenario = planner.load_scenario("scenarios/series_a_midmarket.yaml")
 >>> result = planner.simulate(scenario, paths=1000, seed=1)
 >>> result.quantiles("arr", [0.1, 0.5, 0.9])[:, -1]   # ARR range at the horizon
-"""
-from planner.errors import PlannerError, ScenarioError
-from planner.results import SimulationResult
-from planner.scenario.loader import load_scenario, parse_scenario
-from planner.scenario.model import Scenario
-from planner.simulate import simulate, simulate_plans
-from planner.funding import Comparison, compare, compare_scenarios, minimum_raise
-from planner.stream import Streamed, simulate_stream
 
-__all__ = ["load_scenario", "parse_scenario", "simulate", "simulate_plans", "simulate_stream",
-           "Streamed", "compare",
-           "compare_scenarios", "minimum_raise", "Comparison", "Scenario", "SimulationResult",
-           "ScenarioError", "PlannerError"]
+The public names are loaded when first used, so ``import planner`` (and ``planner
+--help``) does not pay for SciPy and the engine until something is simulated.
+"""
+from __future__ import annotations
+
+import importlib
+
+#: public name -> the module that defines it
+_PUBLIC = {
+    "load_scenario": "planner.scenario.loader", "parse_scenario": "planner.scenario.loader",
+    "Scenario": "planner.scenario.model",
+    "simulate": "planner.simulation", "simulate_plans": "planner.simulation",
+    "SimulationResult": "planner.results",
+    "simulate_stream": "planner.sweep.stream", "Streamed": "planner.sweep.stream",
+    "compare": "planner.sweep.compare", "compare_scenarios": "planner.sweep.compare",
+    "Comparison": "planner.analysis.funding", "minimum_raise": "planner.analysis.funding",
+    "run_scenario": "planner.run", "Run": "planner.run",
+    "ScenarioError": "planner.errors", "PlannerError": "planner.errors",
+}
+
+__all__ = list(_PUBLIC)
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module 'planner' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))

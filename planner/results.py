@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from planner.engine.core import COMPANY_SERIES, ROLE_SERIES, SEGMENT_SERIES
+from planner.engine.sampling import Inputs
 from planner.scenario.model import Scenario
+from planner.series import SERIES_SPECS
 
 
 def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -35,7 +37,7 @@ DERIVED = {
     "cac": (lambda get: ratio(get("acquisition_cost"), get("new_customers")), True),
 }
 #: segment series whose company figure is an average weighted by another series, not a sum
-WEIGHTED = {"response_minutes": "leads"}
+WEIGHTED = {name: spec.weighted_by for name, spec in SERIES_SPECS.items() if spec.weighted_by}
 
 
 def weighted_total(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -72,11 +74,7 @@ def _inputs_of(formula) -> tuple[str, ...]:
 #: what each derived series is computed from (inferred, so it cannot drift)
 DEPENDS = {name: _inputs_of(formula) for name, (formula, _) in DERIVED.items()}
 SERIES = SEGMENT_SERIES + COMPANY_SERIES + tuple(DERIVED) + ROLE_SERIES
-UNITS = {"customers": "count", "new_customers": "count", "churned_customers": "count",
-         "headcount": "people", "role_headcount": "people", "leads": "count", "mqls": "count",
-         "sqls": "count", "opportunities": "count", "wins": "count", "trials": "count",
-         "trial_wins": "count", "pipeline_lost": "count", "pipeline_open": "count",
-         "response_minutes": "minutes", "sdr_capacity": "count", "ae_capacity": "count"}
+
 
 
 def base_series(names) -> set[str]:
@@ -121,6 +119,10 @@ class SimulationResult:
         Index of the first path (non-zero for a slice of a streamed run).
     by_role : dict of str -> ndarray (paths, months, roles)
         ``role_headcount``: people in each of the scenario's roles (when kept).
+    draws : ndarray, shape (paths, inputs)
+        The value each uncertain input took on each path, columns in the order of
+        :attr:`input_names` (``scenario.params``); analysis reads them instead of drawing
+        the inputs again.
     """
 
     scenario: Scenario
@@ -132,6 +134,26 @@ class SimulationResult:
     plan: str = ""
     first_path: int = 0
     by_role: dict[str, np.ndarray] = field(default_factory=dict)
+    draws: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.draws is None:
+            self.draws = np.empty((self.paths, len(self.scenario.params)))
+            self.draws.fill(np.nan)
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        """Dotted key path of each column of :attr:`draws`."""
+        return tuple(p.path for p in self.scenario.params)
+
+    @property
+    def minimum_cash(self) -> np.ndarray:
+        """Each path's minimum cash balance (``funding.minimum_cash``, drawn if uncertain),
+        shape (paths,), currency."""
+        if "minimum_cash" in self.per_path:
+            return self.per_path["minimum_cash"]
+        value = Inputs(self.scenario, self.draws).value(self.scenario.minimum_cash)
+        return np.broadcast_to(value, (self.paths, 1))[:, 0].copy()
 
     @property
     def months(self) -> np.ndarray:
@@ -215,7 +237,8 @@ class SimulationResult:
                                 {k: v[:n] for k, v in self.company.items()},
                                 {k: v[:n] for k, v in self.opening.items()},
                                 {k: v[:n] for k, v in self.per_path.items()}, self.plan,
-                                self.first_path, {k: v[:n] for k, v in self.by_role.items()})
+                                self.first_path, {k: v[:n] for k, v in self.by_role.items()},
+                                self.draws[:n])
 
     def cash_out_month(self) -> np.ndarray:
         """Index of the first month with cash below zero, or -1 if never; shape (paths,)."""

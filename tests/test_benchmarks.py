@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from planner.benchmarks import BANDS, bands_markdown, benchmark, has_benchmark, verdict
+from planner.analysis.benchmark_bands import (BANDS, bands_markdown, benchmark, has_benchmark, verdict)
 
 CASES = [
     # metric, value, verdict

@@ -9,8 +9,8 @@ import pytest
 
 import planner
 from planner.results import SimulationResult
-from planner.unit_economics import UNIT_ECONOMICS_SERIES, period_metrics
-from planner.unit_economics_report import unit_economics_summary, unit_economics_text
+from planner.analysis.unit_economics import UNIT_ECONOMICS_SERIES, period_metrics
+from planner.report.unit_economics import unit_economics_summary, unit_economics_text
 
 # Two segments, one path, nothing uncertain; every month the same:
 #   mm   funnel: 100 paid leads (10,000 / 100 a lead) + 100 inbound = 200 leads x 0.5 x 0.4 x 0.5
@@ -236,7 +236,7 @@ def test_summary_and_text_say_how_segments_are_costed():
 
 
 def test_run_keeps_sm_direct():
-    from planner.summary import run_scenario
+    from planner.run import run_scenario
 
     assert "sm_direct" in UNIT_ECONOMICS_SERIES
     run = run_scenario(planner.parse_scenario(SCENARIO, "attribution.yaml"), paths=1)

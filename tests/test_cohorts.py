@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 
 import planner
-from planner.cohorts import (allocation_shares, cohort_models, cohort_payback, cohort_profitability,
-                             logo_retention, mean_across_paths, payback_age, quantiles_across_paths,
-                             revenue_retention)
+from planner.analysis.cohorts import (allocation_shares, cohort_models, cohort_payback, cohort_profitability, logo_retention, payback_age, revenue_retention)
+from planner.analysis.stats import mean_across_paths, quantiles_across_paths
 
 from conftest import FIXTURES, scenario_from_text
 

@@ -11,10 +11,10 @@ import pytest
 import yaml
 
 from planner.errors import ScenarioError
-from planner.fit import (CohortHistory, RetentionFit, _Counts, _loglik, fit_retention, read_history,
-                         sbg_loglik, sbg_survival, write_fit_outputs)
-from planner.fit_chart import plot_retention_fit, render_retention_png
-from planner.fit_history import revenue_retention
+from planner.fit import CohortHistory, RetentionFit, fit_retention, read_history, sbg_loglik, sbg_survival, write_fit_outputs
+from planner.fit.model import LikelihoodCounts, loglik_derivatives
+from planner.fit.chart import plot_retention_fit, render_retention_png
+from planner.fit.history import revenue_retention
 
 DATA = Path(__file__).parent / "data" / "fit"
 
@@ -71,21 +71,21 @@ def test_ignoring_survivors_moves_the_optimum_far_away():
     """Dropping the 241 survivors' ln S(7) term would pull the estimates far from the fit."""
     fit = fit_retention(CohortHistory.from_counts([REGULAR]), period="year")
     x = np.log([fit.alpha, fit.beta])
-    counts = _Counts.of(np.array([REGULAR], dtype=float))
-    without = _Counts(churned=counts.churned, survivors=np.zeros_like(counts.survivors))
-    assert np.max(np.abs(_loglik(x, counts, 1)[1])) < 1e-6
-    assert np.max(np.abs(_loglik(x, without, 1)[1])) > 100
+    counts = LikelihoodCounts.of(np.array([REGULAR], dtype=float))
+    without = LikelihoodCounts(churned=counts.churned, survivors=np.zeros_like(counts.survivors))
+    assert np.max(np.abs(loglik_derivatives(x, counts, 1)[1])) < 1e-6
+    assert np.max(np.abs(loglik_derivatives(x, without, 1)[1])) > 100
 
 
 @pytest.mark.parametrize("point", [(0.0, 0.0), (-0.4, 0.2), (1.0, 2.5)])
 def test_gradient_and_hessian_match_finite_differences(point):
-    counts = _Counts.of(read_history(DATA / "wide.csv").active)
+    counts = LikelihoodCounts.of(read_history(DATA / "wide.csv").active)
     x = np.array(point)
-    _, grad, hess = _loglik(x, counts, 2)
+    _, grad, hess = loglik_derivatives(x, counts, 2)
     h = 1e-5
     steps = np.eye(2) * h
-    num_grad = np.array([(_loglik(x + e, counts) - _loglik(x - e, counts)) / (2 * h) for e in steps])
-    num_hess = np.array([(_loglik(x + e, counts, 1)[1] - _loglik(x - e, counts, 1)[1]) / (2 * h) for e in steps])
+    num_grad = np.array([(loglik_derivatives(x + e, counts) - loglik_derivatives(x - e, counts)) / (2 * h) for e in steps])
+    num_hess = np.array([(loglik_derivatives(x + e, counts, 1)[1] - loglik_derivatives(x - e, counts, 1)[1]) / (2 * h) for e in steps])
     np.testing.assert_allclose(grad, num_grad, rtol=1e-6, atol=1e-4)
     np.testing.assert_allclose(hess, num_hess, rtol=1e-6, atol=1e-4)
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from planner.fit_cli import fit_command
+from planner.cli.fit import fit_command
 
 DATA = Path(__file__).parent / "data" / "fit"
 

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 import planner
 from planner.cli import main
-from planner.funding import (breakeven_month, capital_consumed, compare, compare_scenarios,
-                             minimum_raise, raise_shortfall)
+from planner.analysis.funding import (breakeven_month, capital_consumed, minimum_raise, raise_shortfall)
+from planner.sweep.compare import compare, compare_scenarios
 
 from conftest import FIXTURES, scenario_from_text
 

@@ -232,9 +232,9 @@ def test_delay_weights():
 
 
 def test_a_funnel_run_tables_the_funnel_and_prints_it(tmp_path):
-    from planner.export import write_run
-    from planner.funnel_report import funnel_text
-    from planner.summary import run_scenario
+    from planner.report.tables import write_run
+    from planner.report.text import funnel_text
+    from planner.run import run_scenario
 
     text = CAPACITY.replace("UNWORKED", "lost").replace("horizon_months: 6", "horizon_months: 24")
     outcome = run_scenario(planner.parse_scenario(text, "f.yaml"), paths=20)

@@ -21,9 +21,9 @@ from planner.charts import available_charts, draw_chart, figure_bytes, plot_funn
 from planner.charts.costs import department_headcount
 from planner.charts.funnel import first_and_last_year, plan_years
 from planner.errors import PlannerError
-from planner.funnel_report import funnel_summary
+from planner.analysis.funnel import funnel_summary
 from planner.report import render_html, report_warnings
-from planner.summary import RUN_SERIES, summarise
+from planner.report.summary import RUN_SERIES, summarise
 from test_report import CHROMIUM, open_in_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -208,7 +208,7 @@ def test_capacity_warning(result):
 
 
 def test_workbook_funnel_sheets(result):
-    from planner.workbook import build_workbook
+    from planner.report.workbook import build_workbook
 
     comparison = planner.compare(result.scenario, paths=50, seed=7)
     wb = build_workbook(result, comparison=comparison)

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 import planner
 from planner.cli import main
-from planner.mc_error import (choose_paths, headline_errors, precise_enough, proportion_interval,
-                              quantile_interval)
+from planner.sweep.auto_paths import choose_paths
+from planner.analysis.mc_error import (headline_errors, precise_enough, proportion_interval, quantile_interval)
 
 from conftest import BUNDLED
 

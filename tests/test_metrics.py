@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from planner import metrics as m
+from planner.analysis import metrics as m
 
 
 def test_cac_worked_example():

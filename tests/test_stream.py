@@ -4,22 +4,22 @@ from __future__ import annotations
 import numpy as np
 
 import planner
-import planner.summary as summary_module
 from planner.engine.sampling import BLOCK
-from planner.stream import simulate_stream
-from planner.summary import RUN_SERIES, path_outcomes, run_scenario, summarise
+from planner.sweep.stream import simulate_stream
+from planner.report.summary import RUN_SERIES, summarise
+from planner.analysis.outcomes import path_outcomes
+from planner.run import run_scenario
 
 from conftest import FIXTURES
 
 CASH_TIGHT = next(p for p in FIXTURES if p.stem == "cash_tight")
 
 
-def test_streamed_outcomes_and_sample_equal_an_in_memory_run(monkeypatch):
-    monkeypatch.setattr("planner.stream.CHUNK_PATHS", 2 * BLOCK)  # several chunks
+def test_streamed_outcomes_and_sample_equal_an_in_memory_run():
     scenario = planner.load_scenario(CASH_TIGHT)
     paths = 5 * BLOCK + 300
     streamed = simulate_stream(scenario, paths=paths, seed=4, plan="late_round", keep=RUN_SERIES,
-                               raise_month=3, sample_paths=1000)
+                               raise_month=3, sample_paths=1000, chunk_paths=2 * BLOCK)
     full = planner.simulate(scenario, paths=paths, seed=4, plan="late_round", keep=RUN_SERIES,
                             by_segment=False)
     expected = path_outcomes(full, raise_month=3)
@@ -34,14 +34,20 @@ def test_streamed_outcomes_and_sample_equal_an_in_memory_run(monkeypatch):
     assert a["paths"] == b["paths"] == paths
 
 
-def test_run_streams_above_the_threshold(monkeypatch):
-    monkeypatch.setattr(summary_module, "STREAM_ABOVE", 2 * BLOCK)
-    monkeypatch.setattr("planner.stream.SAMPLE_PATHS", 1000)
+def test_run_streams_above_the_threshold():
     scenario = planner.load_scenario(CASH_TIGHT)
-    run = run_scenario(scenario, paths=3 * BLOCK, seed=2)
+    run = run_scenario(scenario, paths=3 * BLOCK, seed=2, stream_above=2 * BLOCK, sample_paths=1000)
     assert run.summary["paths"] == 3 * BLOCK and run.summary["sample_paths"] < 3 * BLOCK
     assert "every 4th path" in run.summary["approximations"][0]
-    monkeypatch.setattr(summary_module, "STREAM_ABOVE", 10 ** 9)
-    in_memory = run_scenario(scenario, paths=3 * BLOCK, seed=2)
+    in_memory = run_scenario(scenario, paths=3 * BLOCK, seed=2, stream_above=10 ** 9)
     assert run.summary["arr_end"] == in_memory.summary["arr_end"]
     assert run.summary["funding"]["minimum_raise"] == in_memory.summary["funding"]["minimum_raise"]
+
+
+def test_a_streamed_sample_carries_its_own_draws():
+    """The sample is every k-th path: its draws are those paths' draws, not the first ones'."""
+    scenario = planner.load_scenario(CASH_TIGHT)
+    streamed = simulate_stream(scenario, paths=3 * BLOCK, seed=4, keep=RUN_SERIES, sample_paths=500)
+    full = planner.simulate(scenario, paths=3 * BLOCK, seed=4, keep=RUN_SERIES, by_segment=False)
+    np.testing.assert_array_equal(streamed.sample.draws, full.draws[::streamed.every])
+    np.testing.assert_array_equal(streamed.sample.minimum_cash, full.minimum_cash[::streamed.every])

@@ -9,8 +9,9 @@ import pytest
 
 import planner
 from planner.errors import PlannerError
-from planner.format import money, summary_text
-from planner.summary import summarise
+from planner.format import money
+from planner.report.text import summary_text
+from planner.report.summary import summarise
 
 from conftest import BUNDLED, scenario_from_text
 

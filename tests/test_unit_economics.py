@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import planner
-from planner.unit_economics import UNIT_ECONOMICS_SERIES, period_metrics, periods
-from planner.unit_economics_report import metric_series_table, unit_economics_summary, unit_economics_text
+from planner.analysis.unit_economics import UNIT_ECONOMICS_SERIES, period_metrics, periods
+from planner.report.unit_economics import (metric_series_table, unit_economics_summary, unit_economics_text)
 
 from conftest import BUNDLED, scenario_from_text
 

@@ -9,7 +9,7 @@ from planner.charts.bridge import period_slices
 from planner.charts.style import (FIGSIZE_WIDE, MUTED, OKABE_ITO, PALETTE, chart_style, context_line,
                                   finish, legend_below, money_axis, month_axis, month_dates, new_axes,
                                   new_axes_row, percent_axis, titles)
-from planner.cohorts import cohort_models, revenue_retention
+from planner.analysis.cohorts import cohort_models, revenue_retention
 from planner.format import money
 
 YEAR_COLOURS = (OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["green"], OKABE_ITO["purple"],

@@ -11,6 +11,7 @@ from planner.charts.style import (DEPARTMENTS, INK, MUTED, OKABE_ITO, chart_styl
                                   legend_below, money_axis, month_axis, month_dates, new_axes, titles)
 from planner.errors import PlannerError
 from planner.format import money
+from planner.engine.costs import role_headcount
 
 #: P&L cost lines: series, label, colour (COGS first, then opex by department)
 COST_LINES = (("cogs", "COGS", "#999999"), ("sm_expense", "Sales & marketing", OKABE_ITO["blue"]),
@@ -46,7 +47,6 @@ def department_headcount(source) -> dict[str, np.ndarray]:
         For a scenario with driven roles and no simulated ``role_headcount`` (a driven
         role has no dated plan to fall back on).
     """
-    from planner.engine.costs import role_headcount
 
     scenario = getattr(source, "scenario", source)
     simulated = getattr(source, "by_role", {}).get("role_headcount")

@@ -6,11 +6,12 @@ import textwrap
 import numpy as np
 from matplotlib.axes import Axes
 
-from planner.benchmarks import ALIASES, benchmark
+from planner.analysis.benchmark_bands import ALIASES, benchmark
 from planner.charts.bridge import period_centres
 from planner.charts.style import (BAD, FAIR, GOOD, INK, MUTED, OKABE_ITO, POOR, chart_style, context_line,
                                   finish, legend_below, month_axis, new_axes_row, titles)
-from planner.cohorts import quantiles_across_paths
+from planner.analysis.stats import quantiles_across_paths
+from planner.analysis.unit_economics import period_metrics
 
 #: colour of each benchmark band, lowest values first (see planner.benchmarks.BANDS)
 BAND_COLOURS = {
@@ -62,7 +63,6 @@ def unit_economics_quantiles(result, metrics) -> tuple[list, dict[str, np.ndarra
     values : dict of str -> ndarray, shape (3, quarters)
         ``inf`` where unbounded, ``nan`` where undefined.
     """
-    from planner.unit_economics import period_metrics
 
     pm = period_metrics(result, "quarter", fiscal_year_start=1)
     blended = pm.values["blended"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 
-from planner.charts.style import (INK, MUTED, OKABE_ITO, PALETTE, chart_style, context_line, finish,
+from planner.charts.style import (INK, OKABE_ITO, PALETTE, chart_style, context_line, finish,
                                   money_axis, month_axis, month_dates, new_axes, new_axes_row,
                                   legend_below, percent_axis, titles)
 from planner.format import money

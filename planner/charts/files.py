@@ -8,6 +8,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
+from planner.charts.fans import plot_plan_comparison
+from planner.charts.registry import draw_charts
 from planner.charts.style import SLIDE_DPI, chart_style
 from planner.io import write_bytes
 
@@ -83,31 +85,19 @@ def write_standard_charts(result, out_dir: str | Path, fmt: str = "png", kinds=N
         have the series for (:func:`planner.charts.available_charts`). Asking for one they
         lack raises :class:`~planner.errors.PlannerError` naming what is missing.
     detail : SimulationResult, optional
-        The same scenario's first paths with every series by segment (``planner run``'s
-        ``Run.unit_economics_result``): draws the charts ``result`` lacks the series for
-        (MRR bridge, unit economics, P&L) and the cohort charts (which rebuild cohorts
-        from the first paths' draws).
+        The same scenario's first paths with every series by segment (a run's
+        :attr:`~planner.run.Run.detail`): draws the charts ``result`` lacks the series for
+        (MRR bridge, unit economics, P&L) and the cohort charts (see
+        :func:`~planner.charts.registry.chart_sources`).
 
     Returns
     -------
     list of Path
         The files written, in chart order.
     """
-    from planner.charts import CHARTS, available_charts, draw_chart, shared_models
-
-    have = set(available_charts(result))
-    extra = set(available_charts(detail)) if detail is not None else set()
-    if kinds is None:
-        kinds = [k for k in CHARTS if k in have | extra]
     out_dir = Path(out_dir)
     files = []
-    models = {}
-    for kind in kinds:
-        source = detail if detail is not None and kind in extra and (
-            kind not in have or kind in ("cohort_layers", "retention")) else result
-        if id(source) not in models:
-            models[id(source)] = shared_models(source, kinds)
-        drawn = draw_chart(kind, source, models=models[id(source)])
+    for kind, drawn in draw_charts(result, kinds, detail):
         files.append(save_chart(drawn, out_dir / f"{kind}.{fmt}", fmt))
         release(drawn)
     return files
@@ -115,8 +105,6 @@ def write_standard_charts(result, out_dir: str | Path, fmt: str = "png", kinds=N
 
 def write_comparison_chart(comparison, out_dir: str | Path, fmt: str = "png") -> Path:
     """Draw :func:`planner.charts.plot_plan_comparison` to ``<out_dir>/plan_comparison.<fmt>``."""
-    from planner.charts.fans import plot_plan_comparison
-
     drawn = plot_plan_comparison(comparison)
     path = save_chart(drawn, Path(out_dir) / f"plan_comparison.{fmt}", fmt)
     release(drawn)

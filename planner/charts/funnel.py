@@ -18,11 +18,11 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormat
 
 from planner.charts.style import (INK, MUTED, OKABE_ITO, PALETTE, chart_style, context_line, finish,
                                   legend_below, month_axis, month_dates, new_axes_row, percent_axis, titles)
-from planner.cohorts import quantiles_across_paths
+from planner.analysis.stats import quantiles_across_paths
 from planner.errors import PlannerError
 from planner.format import count
-from planner.funnel_report import FLOWS
-from planner.summary import year_spans
+from planner.analysis.funnel import FLOWS
+from planner.analysis.periods import year_spans
 from planner.results import ratio
 
 #: sales-led stages in order: (series, label), labelled as ``planner run`` prints them

@@ -20,6 +20,7 @@ from matplotlib.ticker import Formatter, PercentFormatter
 from matplotlib.transforms import offset_copy
 
 from planner.format import SYMBOLS
+from planner.format import money
 
 #: Okabe & Ito (2008) colour-blind-safe palette, in the order charts use it
 OKABE_ITO = {
@@ -169,7 +170,6 @@ class MoneyFormatter(Formatter):
 
     def __call__(self, value, pos=None) -> str:
         if pos is None:
-            from planner.format import money
             return money(float(value), self.currency)
         if abs(value) < 1e-9 * self._size:
             return self._wrap("0", False)

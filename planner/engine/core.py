@@ -17,25 +17,19 @@ from planner.engine.financing import apply_plan
 from planner.engine.revenue import new_price, segment_revenue
 from planner.engine.sampling import BLOCK, Inputs, draw_inputs
 from planner.scenario.model import Plan, Scenario
+from planner.series import names as series_names
 
-#: series kept per segment, shape (paths, months, segments)
-#: go-to-market series per segment (docs/funnel.md): the funnel flows are zeros where a
-#: segment has no funnel (its wins are then its new customers); commissions and S&M
-#: attribution exist for every segment
-FUNNEL_SERIES = ("leads", "mqls", "sqls", "opportunities", "wins", "trials", "trial_wins",
-                 "pipeline_lost", "pipeline_open", "response_minutes", "sdr_capacity",
-                 "ae_capacity", "commissions", "sm_direct", "acquisition_cost")
-SEGMENT_SERIES = ("customers", "new_customers", "churned_customers", "mrr", "new_mrr",
-                  "expansion_mrr", "contraction_mrr", "churned_mrr", "revenue", "cogs",
-                  "billings", "collections", "deferred_revenue") + FUNNEL_SERIES
+#: what the engine produces, named in the catalogue :mod:`planner.series`:
+#: series per segment, shape (paths, months, segments); the go-to-market series
+#: (docs/funnel.md) are zeros where a segment has no funnel (its wins are then its new
+#: customers); commissions and S&M attribution exist for every segment
+SEGMENT_SERIES = series_names("segment")
 #: people in each role at month end, shape (paths, months, roles)
-ROLE_SERIES = ("role_headcount",)
+ROLE_SERIES = series_names("role")
 #: operating series kept for the company only, shape (paths, months)
-OPERATING_SERIES = ("sm_expense", "rnd_expense", "cs_expense", "ga_expense", "bad_debt",
-                    "headcount", "receivables", "operating_cash_flow")
+OPERATING_SERIES = series_names("company")
 #: financing series (they depend on the funding plan), shape (paths, months)
-FINANCING_SERIES = ("equity_raised", "debt_drawn", "debt_repaid", "interest", "debt_balance",
-                    "cash", "insolvent", "cash_if_funded")
+FINANCING_SERIES = series_names("financing")
 COMPANY_SERIES = OPERATING_SERIES + FINANCING_SERIES
 OPENING = ("opening_cash", "opening_deferred_revenue", "opening_receivables", "opening_pipeline")
 
@@ -105,7 +99,7 @@ def operations(scenario: Scenario, inputs: Inputs,
 #: segment series computed with the costs, not per segment up front
 _COSTED = ("cogs", "commissions", "sm_direct", "acquisition_cost")
 _FLOWS = ("leads", "mqls", "sqls", "opportunities", "trials", "trial_wins", "pipeline_lost",
-          "pipeline_open", "response_minutes", "sdr_capacity", "ae_capacity")
+          "pipeline_open", "contacted", "response_minutes", "sdr_capacity", "ae_capacity")
 
 
 def _funnel_series(acquired: dict | None, revenue: dict, inputs: Inputs) -> dict[str, np.ndarray]:
@@ -167,6 +161,14 @@ def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int,
         See :func:`finance`; the plans share the operating paths.
     """
     inputs = Inputs(scenario, draw_inputs(scenario, seed, start, stop))
+    return run_chunk(scenario, inputs, seed, start, plans, block_when_insolvent=block_when_insolvent)
+
+
+def run_chunk(scenario: Scenario, inputs: Inputs, seed: int, start: int,
+              plans: tuple[Plan, ...] | None = None, *, block_when_insolvent: bool = True
+              ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
+    """:func:`simulate_chunk` on inputs already drawn (``inputs.draws`` of paths from
+    ``start``), so a caller can keep the draws without drawing them twice."""
     ops = operations(scenario, inputs, noise_generator(seed, start) if scenario.process_noise else None)
     plans = (scenario.plan(),) if plans is None else plans
     return ops, {p.name: finance(scenario, p, inputs, ops, block_when_insolvent=block_when_insolvent)

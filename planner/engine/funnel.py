@@ -200,7 +200,7 @@ def segment_funnel(segment: Segment, inputs: Inputs, price: np.ndarray, team: Te
     Returns
     -------
     dict
-        :data:`~planner.engine.core.FUNNEL_SERIES` except the cost series, plus
+        the go-to-market series of :data:`~planner.engine.core.SEGMENT_SERIES` except the cost series, plus
         ``new_customers``, ``programme_spend`` and ``opening_open`` (paths,).
     """
     f: Funnel = segment.funnel
@@ -209,7 +209,7 @@ def segment_funnel(segment: Segment, inputs: Inputs, price: np.ndarray, team: Te
     h = _history(f, weights) if f.warm_start else 0
     out = {name: np.zeros((P, T)) for name in (
         "leads", "mqls", "sqls", "opportunities", "wins", "trials", "trial_wins",
-        "response_minutes", "sdr_capacity", "ae_capacity")}
+        "contacted", "response_minutes", "sdr_capacity", "ae_capacity")}
     lost, open_ = np.zeros((P, T + h)), np.zeros((P, T + h))
     spend = inputs.full(inputs.series(f.paid_spend) * np.ones((1, T)))
     cap_lost = backlog = np.zeros((P, T))
@@ -251,7 +251,7 @@ def _lead_chain(f: Funnel, inputs: Inputs, leads: np.ndarray, weights: dict, tea
                 h: int) -> dict[str, np.ndarray]:
     """Leads -> MQL -> SQL -> opportunity -> ready to win, on ``h`` + months columns.
 
-    Returns the flows over the horizon (leads, mqls, sqls, opportunities, ready,
+    Returns the flows over the horizon (leads, mqls, sqls, opportunities, ready, contacted,
     response_minutes, sdr_capacity) and ``lost`` and ``open`` with the history columns.
     """
     T = inputs.horizon
@@ -265,6 +265,7 @@ def _lead_chain(f: Funnel, inputs: Inputs, leads: np.ndarray, weights: dict, tea
             fast = speed_to_lead(rate, f.speed, arrivals[:, h:], sdrs, inputs)
             rate = fast["rate"]
             out["response_minutes"], out["sdr_capacity"] = fast["response_minutes"], fast["sdr_capacity"]
+            out["contacted"] = arrivals[:, h:]  # what SDRs respond to: this stage's arrivals
         done = stage(arrivals, warm_extend(rate, h), weights[name])
         lost, open_ = lost + done["lost"], open_ + done["open"]
         arrivals = done["converted"]

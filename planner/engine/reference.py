@@ -364,6 +364,7 @@ def _funnel(seg: Segment, sc: Scenario, p: _Path) -> dict:
             sdrs = team(f.speed.sdr_role) if f.speed.sdr_role is not None else None
             rates, out["response_minutes"], out["sdr_capacity"] = _speed_rates(
                 f.speed, p.v(stage.rate), arrivals, sdrs, p)
+            out["contacted"] = list(arrivals)
         out[flow], level = run(arrivals, rates, stage.delay, level)
         arrivals = out[flow]
     ready, _ = run(arrivals, [p.v(f.win_rate)] * T, f.sales_cycle, level)
@@ -519,7 +520,8 @@ SEGMENT_NAMES = ("customers", "new_customers", "churned_customers", "mrr", "new_
                  "deferred_revenue")
 #: funnel series a segment's acquisition produces (zeros where not modelled)
 FLOW_NAMES = ("leads", "mqls", "sqls", "opportunities", "wins", "trials", "trial_wins",
-              "pipeline_lost", "pipeline_open", "response_minutes", "sdr_capacity", "ae_capacity")
+              "pipeline_lost", "pipeline_open", "contacted", "response_minutes", "sdr_capacity",
+              "ae_capacity")
 DEPARTMENTS = ("sales", "marketing", "rnd", "cs", "ga")
 SM_DEPARTMENTS = ("sales", "marketing")
 

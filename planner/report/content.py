@@ -3,8 +3,13 @@ from __future__ import annotations
 
 import base64
 
+from planner.analysis.mc_error import precise_enough
+from planner.charts.fans import plot_plan_comparison
+from planner.charts.files import figure_bytes, release
+from planner.charts.registry import CHARTS, available_charts, draw_charts
 from planner.format import money, percent
-from planner.unit_economics_report import metric_number
+from planner.report.funnel import capacity_warnings, funnel_tables
+from planner.report.unit_economics import METRICS, metric_number
 
 #: charts of the report, in order
 REPORT_CHARTS = ("arr_fan", "cash_fan", "mrr_bridge", "cohort_layers", "retention", "unit_economics",
@@ -13,36 +18,33 @@ REPORT_CHARTS = ("arr_fan", "cash_fan", "mrr_bridge", "cohort_layers", "retentio
 BAD_VERDICTS = ("problematic", "bad", "inefficient", "suspect", "below 40%")
 
 
-def chart_images(result, comparison=None, kinds=REPORT_CHARTS, dpi: int = 110) -> list[tuple[str, str, bytes]]:
-    """The report's charts as PNG bytes, for each chart the result has the series for.
+def chart_images(result, comparison=None, kinds=REPORT_CHARTS, dpi: int = 110,
+                 detail=None) -> list[tuple[str, str, bytes]]:
+    """The report's charts as PNG bytes, for each chart the results have the series for.
 
     Parameters
     ----------
     result : SimulationResult
-    comparison : planner.funding.Comparison, optional
+    comparison : Comparison, optional
         Adds the plan comparison chart.
     kinds : sequence of str
         Chart kinds of :data:`planner.charts.CHARTS`.
     dpi : int
         110 dpi keeps a 10-inch chart sharp on a laptop screen (1,100 px) and the HTML small.
+    detail : SimulationResult, optional
+        A run's detail paths, for the charts ``result`` lacks the series for.
 
     Returns
     -------
     list of (kind, caption, png bytes)
     """
-    from planner.charts import CHARTS, available_charts, draw_chart, shared_models
-    from planner.charts.fans import plot_plan_comparison
-    from planner.charts.files import figure_bytes, release
-
-    have = set(available_charts(result))
-    chosen = [k for k in kinds if k in have]
-    models = shared_models(result, chosen)
-    drawn = [(kind, draw_chart(kind, result, models=models)) for kind in chosen]
+    have = set(available_charts(result)) | (set(available_charts(detail)) if detail is not None else set())
+    drawn = list(draw_charts(result, [k for k in kinds if k in have], detail))
     if comparison is not None:
         drawn.append(("plan_comparison", plot_plan_comparison(comparison)))
     out = []
     for kind, axes in drawn:
-        out.append((kind, CHARTS[kind][3], figure_bytes(axes, "png", dpi)))
+        out.append((kind, CHARTS[kind].caption, figure_bytes(axes, "png", dpi)))
         release(axes)
     return out
 
@@ -54,23 +56,10 @@ def data_url(png: bytes) -> str:
 
 def metric_title(key: str) -> str:
     """The display name of a unit-economics metric."""
-    from planner.unit_economics_report import METRICS
-
     return METRICS.get(key, (key,))[0]
 
 
-def unit_economics_of(result) -> dict | None:
-    """:func:`planner.unit_economics_report.unit_economics_summary`, or None when the result
-    lacks the segment series it needs (e.g. a ``planner run`` result kept without segments)."""
-    from planner.charts import missing_series
-    from planner.unit_economics_report import unit_economics_summary
-
-    if missing_series(result, "unit_economics"):
-        return None
-    return unit_economics_summary(result)
-
-
-def report_warnings(result, summary: dict, unit_economics: dict | None) -> list[str]:
+def report_warnings(result, summary: dict, unit_economics: dict | None, detail=None) -> list[str]:
     """What a board should not miss: cash risk, poor verdicts, unbounded metrics, precision, scenario
     notes, AE capacity that limits new customers (or that there is no funnel).
 
@@ -97,9 +86,8 @@ def report_warnings(result, summary: dict, unit_economics: dict | None) -> list[
         out.append("The scenario has no go-to-market funnel (acquisition is given directly), so there is "
                    "no funnel chart.")
     else:
-        from planner.report.funnel import capacity_warnings, funnel_tables
-
-        out += capacity_warnings(result, funnel_tables(result))
+        source = result if detail is None else detail
+        out += capacity_warnings(source, funnel_tables(source))
     return out
 
 
@@ -120,10 +108,6 @@ def _verdict_warnings(unit_economics: dict | None, currency: str) -> list[str]:
 
 
 def _precision_warning(result) -> list[str]:
-    try:
-        from planner.mc_error import precise_enough
-    except ImportError:  # pragma: no cover - a planner without mc_error
-        return []
     if precise_enough(result.total("arr")[:, -1], result.cash_out_month() >= 0):
         return []
     return [f"{result.paths:,} paths do not pin the ARR P50 to 1% or the cash-out probability to 0.5 "

@@ -13,6 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from planner.charts.funnel import first_and_last_year, stage_totals
+from planner.analysis.funnel import FLOWS
+from planner.analysis.stats import bands
+from planner.analysis.funnel import FUNNEL_SUMMARY_SERIES, funnel_summary
 
 #: rows after the stages: (summary key, label, unit)
 MEASURES = (("response_minutes", "Response to a new lead, minutes", "minutes"),
@@ -59,7 +62,6 @@ def _used(cells) -> bool:
 
 def segment_rows(result, segment: str, years: list[dict]) -> list[FunnelRow]:
     """The table of one funnel segment from its :func:`funnel_summary` years."""
-    from planner.funnel_report import FLOWS
 
     spans = first_and_last_year(result.months)
     shares = {r.key: r for r in stage_totals(result, (segment,), spans)}
@@ -87,8 +89,6 @@ def funnel_tables(result) -> dict | None:
         "opening_pipeline": {"p10", "p50", "p90"} or None}``; None when the scenario has no
         funnel or the result did not keep the series the summary reads by segment.
     """
-    from planner.funding import bands
-    from planner.funnel_report import FUNNEL_SUMMARY_SERIES, funnel_summary
 
     if not result.scenario.has_funnel or any(n not in result.by_segment for n in FUNNEL_SUMMARY_SERIES):
         return None

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from html import escape
 
-from planner.format import count, funding_text, money, percent
+from planner.format import count, money, percent
+from planner.report.text import funding_text
 from planner.report.assumptions import format_quantile
 from planner.report.content import data_url, metric_number, metric_title
+from planner.report.funnel import funnel_tables
+from planner.report.unit_economics import TEXT_ROWS
 
 CSS = """
 :root { --ink:#222; --muted:#666; --line:#ddd; --bad:#D55E00; --good:#009E73; --fair:#0072B2; --warn:#E69F00; }
@@ -181,7 +184,6 @@ def unit_economics_section(ue: dict | None, currency: str) -> str:
     """Per scope, each key metric's P50 [P10 .. P90] in the first and last full year, with the verdict."""
     if ue is None:
         return ""
-    from planner.unit_economics_report import TEXT_ROWS
 
     years = ue["years"]
     names = ["first_year"] if years["first_year"] == years["last_year"] else ["first_year", "last_year"]
@@ -284,12 +286,11 @@ def assumptions_section(rows, currency: str) -> str:
             + "<h3>Every input</h3>" + table(["Input", "Value or distribution"], listing))
 
 
-def document(result, summary, ue, comparison, charts, warnings, assumptions, generated: str) -> str:
-    """The whole HTML document."""
-    from planner.report.funnel import funnel_tables
-
+def document(parts, charts, warnings, assumptions, generated: str) -> str:
+    """The whole HTML document of :class:`~planner.report.inputs.ReportInputs` ``parts``."""
+    result, summary, ue, comparison = parts.result, parts.summary, parts.unit_economics, parts.comparison
     sc = result.scenario
-    funnel = funnel_tables(result)
+    funnel = funnel_tables(parts.detail)
     nav = [("headline", "Headline"), ("charts", "Charts"), ("funding", "Funding"),
            ("unit-economics", "Unit economics") if ue else None, ("funnel", "Funnel") if funnel else None,
            ("comparison", "Plans compared") if comparison is not None else None, ("assumptions", "Assumptions")]

@@ -10,11 +10,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from planner.analysis.stats import QUANTILES, bands
 from planner.results import SimulationResult, runway_months_from
-from planner.scenario.model import Scenario
-from planner.simulate import simulate_plans
-
-QUANTILES = (0.1, 0.5, 0.9)
 
 
 def cash_out_probability(result: SimulationResult, within: int | None = None) -> float | None:
@@ -101,7 +98,7 @@ def raise_shortfall(result: SimulationResult, *, month: int = 0, until: str = "h
     if until not in ("horizon", "breakeven"):
         raise ValueError(f"until must be 'horizon' or 'breakeven' (got {until!r})")
     cash = result.total("cash_if_funded")
-    floor = _minimum_cash(result) if floor is None else floor
+    floor = result.minimum_cash if floor is None else floor
     months = np.arange(cash.shape[1])[None, :]
     last = cash.shape[1] - 1
     if until == "breakeven":
@@ -124,7 +121,7 @@ def minimum_raise(result: SimulationResult, *, month: int = 0, confidence: float
     rounded up to a whole currency unit. Exact for plans whose rounds do not depend on
     cash; a runway-triggered round is taken as it fired without the extra raise.
     """
-    floor = _minimum_cash(result)
+    floor = result.minimum_cash
     shortfall = raise_shortfall(result, month=month, until=until, floor=floor)
     return raise_need(shortfall, month=str(result.months[month]), confidence=confidence,
                       until=until, minimum_cash=float(np.median(floor)))
@@ -142,33 +139,6 @@ def raise_need(shortfall: np.ndarray, *, month: str, confidence: float, until: s
         month=month, confidence=confidence, until=until, minimum_cash=minimum_cash,
         survival_without=float((shortfall == 0).mean()),
         reachable_share=float(np.isfinite(shortfall).mean()))
-
-
-def _minimum_cash(result: SimulationResult) -> np.ndarray:
-    from planner.engine.sampling import Inputs, draw_inputs
-
-    value = result.scenario.minimum_cash
-    if isinstance(value, float):
-        return np.full(result.paths, value)
-    draws = draw_inputs(result.scenario, result.seed, result.first_path,
-                        result.first_path + result.paths)
-    return Inputs(result.scenario, draws).value(value)[:, 0]
-
-
-def bands(values: np.ndarray) -> dict[str, float]:
-    """P10 / P50 / P90 of a per-path array."""
-    q = np.quantile(values, QUANTILES)
-    return {"p10": float(q[0]), "p50": float(q[1]), "p90": float(q[2])}
-
-
-def funding_summary(result: SimulationResult, *, raise_month: int = 0, confidence: float = 0.9,
-                    until: str = "horizon") -> dict:
-    """The funding block of a run's summary: cash-out, runway, breakeven, minimum raise."""
-    from planner.summary import path_outcomes
-
-    outcomes = path_outcomes(result, raise_month=raise_month, until=until)
-    return funding_block(outcomes, result.months, plan=result.plan, raise_month=raise_month,
-                         confidence=confidence, until=until)
 
 
 def funding_block(outcomes: dict, months: np.ndarray, *, plan: str, raise_month: int,
@@ -229,7 +199,7 @@ class Comparison:
 def plan_row(result: SimulationResult, label: str | None = None) -> dict:
     """One plan's line of the comparison table (JSON-ready)."""
     raised = (result.total("equity_raised") + result.total("debt_drawn")).sum(axis=1)
-    floor = _minimum_cash(result)
+    floor = result.minimum_cash
     need = raise_need(raise_shortfall(result, month=0, floor=floor), month=str(result.months[0]),
                       confidence=0.9, until="horizon", minimum_cash=float(np.median(floor)))
     return {
@@ -248,41 +218,3 @@ def plan_row(result: SimulationResult, label: str | None = None) -> dict:
     }
 
 
-COMPARE_KEEP = ("arr", "cash", "cash_if_funded", "equity_raised", "debt_drawn", "operating_cash_flow")
-
-
-def compare(scenario: Scenario, plans: list[str] | None = None, *, paths: int | None = None,
-            seed: int | None = None) -> Comparison:
-    """Compare funding plans of one scenario on the same paths (common random numbers).
-
-    Parameters
-    ----------
-    plans : list of str, optional
-        Plan names; None compares all of the scenario's plans.
-    """
-    names = list(scenario.plan_names if plans is None else plans)
-    results = simulate_plans(scenario, names, paths=paths, seed=seed, keep=COMPARE_KEEP,
-                             by_segment=False)
-    first = results[names[0]]
-    return Comparison(scenario.name, first.paths, first.seed,
-                      [plan_row(results[n]) for n in names], results)
-
-
-def compare_scenarios(scenarios: list[Scenario], *, paths: int | None = None,
-                      seed: int | None = None) -> Comparison:
-    """Compare the default plans of several scenario files with the same seed and paths.
-
-    The draws are common where the files declare the same uncertain inputs in the same
-    order (e.g. two variants of one plan); otherwise the comparison is of two independent
-    samples of the same size.
-    """
-    paths = scenarios[0].paths if paths is None else paths
-    seed = scenarios[0].seed if seed is None else seed
-    rows, results = [], {}
-    for sc in scenarios:
-        label = f"{sc.name}: {sc.default_plan}"
-        result = simulate_plans(sc, [sc.default_plan], paths=paths, seed=seed, keep=COMPARE_KEEP,
-                                by_segment=False)[sc.default_plan]
-        rows.append(plan_row(result, label))
-        results[label] = result
-    return Comparison(" vs ".join(s.name for s in scenarios), paths, seed, rows, results)

@@ -1,4 +1,4 @@
-"""``simulate``: sample the inputs and run the engine over all paths, block by block."""
+"""``simulate``: sample the inputs and run the engine over all paths, block by block (``planner.simulate``)."""
 from __future__ import annotations
 
 from typing import Iterable
@@ -10,8 +10,8 @@ import numpy as np
 from planner.errors import PlannerError
 
 from planner.engine.core import (COMPANY_SERIES, FINANCING_SERIES, OPENING, ROLE_SERIES,
-                                 SEGMENT_SERIES, simulate_chunk)
-from planner.engine.sampling import BLOCK
+                                 SEGMENT_SERIES, run_chunk)
+from planner.engine.sampling import BLOCK, Inputs, draw_inputs
 from planner.results import SERIES, WEIGHTED, SimulationResult, base_series, weighted_total
 from planner.scenario.model import Scenario
 
@@ -85,6 +85,8 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
     ops_company = {n: np.empty((paths, months)) for n in wanted
                    if n not in by_seg and n not in by_role and n not in _FINANCING}
     opening = {n: np.empty(paths) for n in OPENING}
+    draws = np.empty((paths, len(scenario.params)))
+    floor = np.empty(paths)
     fin = {p.name: {n: np.empty((paths, months), dtype=bool if n == "insolvent" else float)
                     for n in wanted if n in _FINANCING} | {"ownership": np.empty(paths)}
            for p in chosen}
@@ -92,10 +94,13 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
         stop = min(paths, offset + BLOCK)
         first = start + offset
         # overflow is checked on the results below, with a message that says what to do
+        inputs = Inputs(scenario, draw_inputs(scenario, seed, first, first + BLOCK))
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            ops, financing = simulate_chunk(scenario, seed, first, first + BLOCK, chosen,
-                                            block_when_insolvent=block_when_insolvent)
+            ops, financing = run_chunk(scenario, inputs, seed, first, chosen,
+                                       block_when_insolvent=block_when_insolvent)
         _check_finite(ops, financing, first)
+        draws[offset:stop] = inputs.draws[: stop - offset]
+        floor[offset:stop] = np.broadcast_to(inputs.value(scenario.minimum_cash), (BLOCK, 1))[: stop - offset, 0]
         if progress is not None:
             progress(stop, paths)
         _store(ops, by_seg | by_role, ops_company, opening, offset, stop)
@@ -105,7 +110,8 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
     return {p.name: SimulationResult(
         scenario, seed, by_seg, ops_company | {k: v for k, v in fin[p.name].items() if k != "ownership"},
         {k.removeprefix("opening_"): v for k, v in opening.items()},
-        {"ownership": fin[p.name]["ownership"]}, p.name, start, by_role) for p in chosen}
+        {"ownership": fin[p.name]["ownership"], "minimum_cash": floor}, p.name, start, by_role,
+        draws) for p in chosen}
 
 
 _FINANCING = set(FINANCING_SERIES)

@@ -14,13 +14,12 @@ import math
 
 import numpy as np
 
-from planner.benchmarks import has_benchmark, verdict
-from planner.cohorts import quantiles_across_paths
+from planner.analysis.benchmark_bands import has_benchmark, verdict
+from planner.analysis.stats import QUANTILES, quantiles_across_paths
 from planner.format import money, percent
 from planner.results import SimulationResult
-from planner.unit_economics import period_metrics
+from planner.analysis.unit_economics import period_metrics
 
-QUANTILES = (0.1, 0.5, 0.9)
 LABELS = ("p10", "p50", "p90")
 
 #: metric -> (title, unit); summary order. Company-only metrics appear for "blended" only.

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from planner.io import write_text
 from planner.results import SimulationResult
-from planner.summary import projection_table
+from planner.report.summary import projection_table
+from planner.report.unit_economics import metric_series_table
 
 
 def projection_csv(result: SimulationResult) -> str:
@@ -29,7 +30,6 @@ METRIC_SERIES_PATHS = 2_000
 def metric_series_csv(result: SimulationResult) -> str:
     """Monthly P10/P50/P90 of the unit-economics metrics as CSV (empty cell: undefined),
     on the first :data:`METRIC_SERIES_PATHS` paths."""
-    from planner.unit_economics_report import metric_series_table
 
     header, rows = metric_series_table(result.head(METRIC_SERIES_PATHS))
     buf = io.StringIO()

@@ -35,7 +35,9 @@ import numpy as np
 
 from planner.engine.retention import trajectory
 from planner.engine.revenue import new_business
-from planner.engine.sampling import Inputs, draw_inputs
+from planner.errors import PlannerError
+from planner.analysis.stats import mean_across_paths, quantiles_across_paths
+from planner.engine.sampling import Inputs
 from planner.results import SimulationResult
 
 ALLOCATIONS = ("new_mrr", "new_customers")
@@ -136,7 +138,7 @@ def cohort_models(result: SimulationResult, max_age: int | None = None) -> dict[
     """
     sc = result.scenario
     ages = np.arange(max(sc.horizon, DEFAULT_MAX_AGE) if max_age is None else int(max_age))
-    inputs = Inputs(sc, draw_inputs(sc, result.seed, result.first_path, result.first_path + result.paths))
+    inputs = Inputs(sc, result.draws)
     out = {}
     won = _simulated_wins(result)
     for seg in sc.segments:
@@ -154,17 +156,20 @@ def cohort_models(result: SimulationResult, max_age: int | None = None) -> dict[
 def _simulated_wins(result: SimulationResult) -> SimulationResult | None:
     """The result's new customers and new MRR by segment when they are not a plain input:
     a funnel's wins (they depend on the whole model) or wins drawn with process noise.
-    Taken from ``result`` when kept by segment, else simulated again (same seed, same paths)."""
+
+    Raises
+    ------
+    PlannerError
+        When such a result does not keep them by segment (only the simulation knows them).
+    """
     sc = result.scenario
     if not sc.has_funnel and not sc.process_noise:
         return None
     if {"new_customers", "new_mrr"} <= set(result.by_segment):
         return result
-    from planner.simulate import simulate_plans
-
-    return simulate_plans(sc, (result.plan or sc.default_plan,), paths=result.paths, seed=result.seed,
-                          keep=("new_customers", "new_mrr"), start=result.first_path
-                          )[result.plan or sc.default_plan]
+    why = "a funnel" if sc.has_funnel else "process noise"
+    raise PlannerError(f"cohort views of a scenario with {why} need new_customers and new_mrr "
+                       "kept by segment (simulate with keep=None or include them, by_segment=True)")
 
 
 def lagged_spend(result: SimulationResult, lag: int = 0) -> np.ndarray:
@@ -267,50 +272,6 @@ def lagged(values: np.ndarray, lag: int) -> np.ndarray:
     out = np.full(values.shape, np.nan)
     out[:, lag:] = values[:, : values.shape[1] - lag]
     return out
-
-
-def quantiles_across_paths(values: np.ndarray, q=(0.1, 0.5, 0.9)) -> np.ndarray:
-    """Quantiles along axis 0 (paths) that skip ``nan`` and treat ``inf`` as a value.
-
-    numpy's quantile returns ``nan`` when it interpolates next to ``inf``; here a
-    quantile between a finite value and ``inf`` is ``inf`` (linear interpolation, as
-    numpy's default method, otherwise).
-
-    Parameters
-    ----------
-    values : ndarray, shape (paths, ...)
-    q : sequence of float
-        Probabilities in [0, 1].
-
-    Returns
-    -------
-    ndarray, shape (len(q), ...)
-        ``nan`` where every path is ``nan``.
-    """
-    values = np.asarray(values, dtype=float)
-    ordered = np.sort(values, axis=0)  # nan last
-    count = (~np.isnan(values)).sum(axis=0)
-    out = []
-    for p in np.atleast_1d(q):
-        h = p * np.maximum(count - 1, 0)
-        lo = np.floor(h).astype(int)
-        hi = np.minimum(lo + 1, np.maximum(count - 1, 0))
-        frac = h - lo
-        a = np.take_along_axis(ordered, lo[None], axis=0)[0]
-        b = np.take_along_axis(ordered, hi[None], axis=0)[0]
-        with np.errstate(invalid="ignore"):
-            v = np.where((frac == 0) | (a == b), a, a + (b - a) * frac)
-        out.append(np.where(count > 0, v, np.nan))
-    return np.array(out)
-
-
-def mean_across_paths(values: np.ndarray) -> np.ndarray:
-    """Mean along axis 0 skipping ``nan`` paths; ``nan`` where every path is ``nan``."""
-    values = np.asarray(values, dtype=float)
-    count = (~np.isnan(values)).sum(axis=0)
-    total = np.where(np.isnan(values), 0.0, values).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 @dataclass(frozen=True)

@@ -20,35 +20,37 @@ from pathlib import Path
 
 import numpy as np
 
+from planner.analysis.stats import QUANTILES
+from planner.analysis.cohorts import cohort_models, cohort_payback, logo_retention, revenue_retention
+from planner.analysis.stats import quantiles_across_paths
+from planner.analysis.unit_economics import period_metrics
 from planner.format import SYMBOLS
+from planner.report.assumptions import assumption_rows
+from planner.report.funnel import funnel_tables
+from planner.report.inputs import report_inputs
+from planner.report.unit_economics import METRICS
+from planner.sweep.compare import compare
+from planner.report.summary import MONTHLY_SERIES
+from planner.series import SERIES_SPECS
 from planner.io import write_bytes
 
-QUANTILES = (0.1, 0.5, 0.9)
-#: company series of the Monthly sheet, in order: (series, title, format kind)
-MONTHLY = (("arr", "ARR", "money"), ("mrr", "MRR", "money"), ("customers", "Customers", "count"),
-           ("new_customers", "New customers", "count"), ("churned_customers", "Churned customers", "count"),
-           ("new_mrr", "New MRR", "money"), ("expansion_mrr", "Expansion MRR", "money"),
-           ("contraction_mrr", "Contraction MRR", "money"), ("churned_mrr", "Churned MRR", "money"),
-           ("revenue", "Revenue", "money"), ("cogs", "COGS", "money"), ("gross_profit", "Gross profit", "money"),
-           ("sm_expense", "Sales & marketing", "money"), ("rnd_expense", "R&D", "money"),
-           ("cs_expense", "Customer success", "money"), ("ga_expense", "G&A", "money"), ("opex", "Opex", "money"),
-           ("ebitda", "EBITDA", "money"), ("billings", "Billings", "money"), ("collections", "Collections", "money"),
-           ("deferred_revenue", "Deferred revenue", "money"), ("receivables", "Receivables", "money"),
-           ("operating_cash_flow", "Operating cash flow", "money"), ("funding", "Funding", "money"),
-           ("net_cash_flow", "Net cash flow", "money"), ("cash", "Cash", "money"),
-           ("debt_balance", "Debt balance", "money"), ("headcount", "Headcount", "count"))
-SEGMENT_SERIES = (("arr", "ARR", "money"), ("revenue", "Revenue", "money"), ("customers", "Customers", "count"),
-                  ("new_customers", "New customers", "count"))
-#: per-segment series of the Funnel sheet: (series, title, format kind); a series that is zero
-#: on every path and month of a segment (no paid leads, no trials ...) is left out for it
-FUNNEL_SHEET = (("leads", "Leads", "volume"), ("mqls", "MQLs", "volume"), ("sqls", "SQLs", "volume"),
-                ("opportunities", "Opportunities", "volume"), ("wins", "Deals won", "volume"),
-                ("trials", "Trials", "volume"), ("trial_wins", "Self-serve wins", "volume"),
-                ("pipeline_lost", "Pipeline lost", "volume"), ("pipeline_open", "Pipeline open", "volume"),
-                ("response_minutes", "Response minutes", "minutes"),
-                ("sdr_capacity", "SDR capacity, leads", "volume"), ("ae_capacity", "AE capacity, deals", "volume"),
-                ("commissions", "Commissions", "money"), ("sm_direct", "Direct S&M", "money"),
-                ("acquisition_cost", "Acquisition cost", "money"), ("cac", "CAC", "money"))
+#: per-segment series of the Segments sheet (P50)
+SEGMENT_SHEET = ("arr", "revenue", "customers", "new_customers")
+#: per-segment series of the Funnel sheet; a series that is zero on every path and month of
+#: a segment (no paid leads, no trials ...) is left out for it
+FUNNEL_SHEET = ("leads", "mqls", "sqls", "opportunities", "wins", "trials", "trial_wins",
+                "pipeline_lost", "pipeline_open", "response_minutes", "sdr_capacity", "ae_capacity",
+                "commissions", "sm_direct", "acquisition_cost", "cac")
+#: catalogue unit (planner.series) -> format kind of this workbook
+_UNIT_KINDS = {"money": "money", "count": "count", "people": "count", "volume": "volume",
+               "minutes": "minutes", "flag": "fraction"}
+
+
+def _described(names) -> list[tuple[str, str, str]]:
+    """(series, title, format kind) of each name, from the series catalogue."""
+    return [(n, SERIES_SPECS[n].label, _UNIT_KINDS[SERIES_SPECS[n].unit]) for n in names]
+
+
 UNIT_FORMATS = {"fraction": "0.0%", "percent": "0.0%", "ratio": "0.00", "months": "0.0", "count": "#,##0",
                 "days": "0", "text": "@", "volume": "#,##0.0", "minutes": "#,##0"}
 HEADER_FILL = "F2F2F2"
@@ -159,8 +161,6 @@ def _summary_sheet(wb, result, summary: dict) -> None:
 
 
 def _assumptions_sheet(wb, scenario) -> None:
-    from planner.report.assumptions import assumption_rows
-
     cur = scenario.currency
     s = _Sheet(wb, "Assumptions", cur)
     s.header(["Section", "Input", "Value", "Distribution", "P10", "P50", "P90"], freeze_columns=2)
@@ -178,7 +178,7 @@ def _assumptions_sheet(wb, scenario) -> None:
 def _monthly_sheet(wb, result) -> None:
     cur = result.scenario.currency
     s = _Sheet(wb, "Monthly", cur)
-    series = [(n, t, k) for n, t, k in MONTHLY if n in result.names]
+    series = [(n, t, k) for n, t, k in _described(MONTHLY_SERIES) if n in result.names]
     s.header(["Month"] + [f"{t} {p}" for _, t, _ in series for p in ("P10", "P50", "P90")])
     columns, formats = [], [None]
     for name, _, kind in series:
@@ -191,7 +191,8 @@ def _monthly_sheet(wb, result) -> None:
 
 def _segments_sheet(wb, result) -> None:
     cur = result.scenario.currency
-    series = [(n, t, k) for n, t, k in SEGMENT_SERIES if n in result.by_segment or n == "arr" and "mrr" in result.by_segment]
+    series = [(n, t, k) for n, t, k in _described(SEGMENT_SHEET)
+              if n in result.by_segment or n == "arr" and "mrr" in result.by_segment]
     if not series or len(result.segments) == 0:
         return
     s = _Sheet(wb, "Segments", cur)
@@ -209,16 +210,13 @@ def _segments_sheet(wb, result) -> None:
 def _funnel_sheets(wb, result) -> None:
     """``Funnel``: the monthly P50 of each funnel segment's series (CAC skipping months
     without new customers); ``Funnel by year``: the report's funnel tables."""
-    from planner.cohorts import quantiles_across_paths
-    from planner.report.funnel import funnel_tables
-
     tables = funnel_tables(result)
     if tables is None:
         return
     cur = result.scenario.currency
     columns, formats, labels = [], [None], []
     for seg in tables["segments"]:
-        for name, title, kind in FUNNEL_SHEET:
+        for name, title, kind in _described(FUNNEL_SHEET):
             if name not in result.names:
                 continue  # not kept in this result
             data = result.segment(name, seg)
@@ -250,10 +248,6 @@ def _funnel_sheets(wb, result) -> None:
 
 
 def _unit_economics_sheet(wb, result, unit_economics: dict | None) -> None:
-    from planner.cohorts import quantiles_across_paths
-    from planner.unit_economics import period_metrics
-    from planner.unit_economics_report import METRICS
-
     if unit_economics is None:
         return
     cur = result.scenario.currency
@@ -279,8 +273,6 @@ def _unit_economics_sheet(wb, result, unit_economics: dict | None) -> None:
 
 
 def _cohorts_sheet(wb, result) -> None:
-    from planner.cohorts import cohort_models, cohort_payback, logo_retention, revenue_retention
-
     cur = result.scenario.currency
     models = cohort_models(result, max_age=max(len(result.months), 120))
     revenue, logo = revenue_retention(result, models=models), logo_retention(result, models=models)
@@ -336,48 +328,47 @@ def _comparison_sheet(wb, comparison, currency: str) -> None:
     s.finish(first_width=44)
 
 
-def build_workbook(result, *, summary: dict | None = None, unit_economics: dict | None = None, comparison=None):
+def build_workbook(source, *, summary: dict | None = None, unit_economics: dict | None = None,
+                   comparison=None):
     """The workbook as an :class:`openpyxl.Workbook` (see the module notes for the sheets).
 
     Parameters
     ----------
-    result : SimulationResult
-        A full result gives every sheet; without segment series the unit economics and
-        segment sheets are left out.
+    source : Run, SimulationResult or ReportInputs
+        As in :func:`planner.report.render_html`: a run's own numbers, or a result
+        summarised on its paths (a full one gives every sheet; without segment series the
+        unit economics and segment sheets are left out).
     summary, unit_economics : dict, optional
-        As in :func:`planner.report.render_html` (computed when not given).
-    comparison : planner.funding.Comparison, optional
-        The plan comparison; when not given the scenario's plans are compared on the
-        result's paths and seed.
+        Replace the source's.
+    comparison : Comparison, optional
+        The plan comparison; when neither this nor the source has one, the scenario's
+        plans are compared on the result's paths and seed.
     """
     from openpyxl import Workbook
 
-    from planner.funding import compare
-    from planner.report.content import unit_economics_of
-    from planner.summary import summarise
-
-    summary = summarise(result) if summary is None else summary
-    unit_economics = unit_economics_of(result) if unit_economics is None else unit_economics
+    parts = report_inputs(source, summary=summary, unit_economics=unit_economics, comparison=comparison)
+    result, detail = parts.result, parts.detail
+    comparison = parts.comparison
     if comparison is None:
         comparison = compare(result.scenario, paths=result.paths, seed=result.seed)
     wb = Workbook()
     wb.remove(wb.active)
-    _summary_sheet(wb, result, summary)
+    _summary_sheet(wb, result, parts.summary)
     _assumptions_sheet(wb, result.scenario)
     _monthly_sheet(wb, result)
-    _segments_sheet(wb, result)
-    _funnel_sheets(wb, result)
-    _unit_economics_sheet(wb, result, unit_economics)
-    _cohorts_sheet(wb, result)
+    _segments_sheet(wb, detail)
+    _funnel_sheets(wb, detail)
+    _unit_economics_sheet(wb, detail, parts.unit_economics)
+    _cohorts_sheet(wb, detail)
     _comparison_sheet(wb, comparison, result.scenario.currency)
     wb.properties.title = f"{result.scenario.name}: plan {result.plan}"
     wb.properties.creator = "planner"
     return wb
 
 
-def write_workbook(result, path: str | Path, **kwargs) -> Path:
+def write_workbook(source, path: str | Path, **kwargs) -> Path:
     """Write :func:`build_workbook` to ``path`` (``.xlsx``) atomically; returns the path."""
     buf = io.BytesIO()
-    build_workbook(result, **kwargs).save(buf)
+    build_workbook(source, **kwargs).save(buf)
     write_bytes(path, buf.getvalue())
     return Path(path)

@@ -71,8 +71,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from planner import metrics as fm
-from planner.cohorts import ALLOCATIONS, CohortModel, cohort_models, lagged, payback_age
+from planner.analysis import metrics as fm
+from planner.analysis.cohorts import ALLOCATIONS, CohortModel, cohort_models, lagged, payback_age
 from planner.results import SimulationResult
 
 FREQS = ("month", "quarter", "year")

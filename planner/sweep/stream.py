@@ -17,8 +17,8 @@ import numpy as np
 
 from planner.engine.sampling import BLOCK
 from planner.results import SimulationResult
-from planner.simulate import simulate_plans
-from planner.summary import path_outcomes
+from planner.simulation import simulate_plans
+from planner.analysis.outcomes import path_outcomes
 
 SAMPLE_PATHS = 50_000
 CHUNK_PATHS = 32 * BLOCK
@@ -45,18 +45,25 @@ class Streamed:
 
 def simulate_stream(scenario, *, paths: int, seed: int | None = None, plan: str | None = None,
                     keep=None, raise_month: int = 0, until: str = "horizon",
-                    sample_paths: int | None = None, progress=None) -> Streamed:
+                    sample_paths: int = SAMPLE_PATHS, chunk_paths: int = CHUNK_PATHS,
+                    progress=None) -> Streamed:
     """Simulate ``paths`` paths chunk by chunk; see the module docstring.
+
+    ``sample_paths`` (about how many paths keep their monthly series) and ``chunk_paths``
+    (paths simulated at once, a multiple of ``BLOCK``) trade memory for precision and speed;
+    neither changes any path's numbers.
 
     Memory is bounded by one chunk plus the sample plus ~100 bytes a path of outcomes.
     The outcomes and the sampled paths are bit-identical to those of an in-memory run.
     """
-    every = max(1, math.ceil(paths / (SAMPLE_PATHS if sample_paths is None else sample_paths)))
+    if chunk_paths < BLOCK or chunk_paths % BLOCK:
+        raise ValueError(f"chunk_paths must be a multiple of {BLOCK} (got {chunk_paths})")
+    every = max(1, math.ceil(paths / sample_paths))
     plan = scenario.plan(plan).name
     parts: list[dict] = []
     sample: SimulationResult | None = None
     filled, rows_total = 0, len(range(0, paths, every))
-    size = CHUNK_PATHS
+    size = chunk_paths
     for start in range(0, paths, size):
         n = min(size, paths - start)
         chunk = simulate_plans(scenario, [plan], paths=n, seed=seed, keep=keep, by_segment=False,
@@ -82,7 +89,8 @@ def _empty_like(result: SimulationResult, paths: int) -> SimulationResult:
     empty = {part: {k: np.empty((paths,) + v.shape[1:], dtype=v.dtype)
                     for k, v in getattr(result, part).items()} for part in _PARTS}
     return SimulationResult(result.scenario, result.seed, {}, empty["company"], empty["opening"],
-                            empty["per_path"], result.plan)
+                            empty["per_path"], result.plan,
+                            draws=np.empty((paths,) + result.draws.shape[1:]))
 
 
 def _copy_rows(result: SimulationResult, rows: np.ndarray, into: SimulationResult, at: int) -> None:
@@ -90,3 +98,4 @@ def _copy_rows(result: SimulationResult, rows: np.ndarray, into: SimulationResul
         target = getattr(into, part)
         for k, v in getattr(result, part).items():
             target[k][at:at + rows.size] = v[rows]
+    into.draws[at:at + rows.size] = result.draws[rows]

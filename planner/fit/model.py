@@ -23,21 +23,19 @@ Journal of Interactive Marketing, 21(1), 76-90.
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, ndtri, polygamma
 
 from planner.errors import Problem, ScenarioError
-from planner.fit_history import CohortHistory, RevenueRetention, read_history, revenue_retention
+from planner.fit.history import CohortHistory, RevenueRetention, read_history, revenue_retention
 
 __all__ = [
-    "RetentionFit", "CohortHistory", "fit_retention", "read_history", "sbg_loglik",
-    "sbg_survival", "format_fit", "write_fit_outputs",
+    "RetentionFit", "CohortHistory", "LikelihoodCounts", "fit_retention", "loglik_derivatives", "read_history", "sbg_loglik",
+    "sbg_survival",
 ]
 
 PERIODS = ("month", "year")
@@ -65,7 +63,7 @@ def sbg_survival(t, alpha: float, beta: float) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _Counts:
+class LikelihoodCounts:
     """Sufficient statistics of a history for the sBG likelihood.
 
     ``churned[t]``: customers who churned in period ``t`` (``t >= 1``; index 0 unused);
@@ -77,7 +75,7 @@ class _Counts:
     survivors: np.ndarray
 
     @classmethod
-    def of(cls, active: np.ndarray) -> "_Counts":
+    def of(cls, active: np.ndarray) -> "LikelihoodCounts":
         seen = ~np.isnan(active)
         drops = np.where(seen[:, 1:], active[:, :-1] - active[:, 1:], 0.0)
         churned = np.concatenate([[0.0], drops.sum(axis=0)])
@@ -95,7 +93,7 @@ class _Counts:
         return p[keep], q[keep], w[keep]
 
 
-def _loglik(log_ab: np.ndarray, counts: _Counts, order: int = 0):
+def loglik_derivatives(log_ab: np.ndarray, counts: LikelihoodCounts, order: int = 0):
     """sBG log-likelihood on ``(ln alpha, ln beta)``, with gradient and Hessian.
 
     ``l = sum_k w_k ln B(a + p_k, b + q_k) - N ln B(a, b)``, N = all customers.
@@ -145,14 +143,14 @@ def sbg_loglik(alpha: float, beta: float, history: CohortHistory) -> float:
     float
         ``sum over churners ln P(T = t) + sum over survivors ln S(T_last)``.
     """
-    return _loglik(np.log([alpha, beta]), _Counts.of(history.active))
+    return loglik_derivatives(np.log([alpha, beta]), LikelihoodCounts.of(history.active))
 
 
 def _degenerate(source: str, message: str) -> ScenarioError:
     return ScenarioError([Problem(source, None, "", message)])
 
 
-def _check_identifiable(counts: _Counts, source: str) -> None:
+def _check_identifiable(counts: LikelihoodCounts, source: str) -> None:
     """Raise for histories that cannot pin down two parameters, with the reason."""
     n = counts.churned.sum() + counts.survivors.sum()
     at_risk_2 = counts.churned[2:].sum() + counts.survivors[2:].sum()  # alive at age 1, seen at age 2
@@ -172,7 +170,7 @@ def _check_identifiable(counts: _Counts, source: str) -> None:
                                   "rate cannot determine both alpha and beta; the fit needs at least ages 0, 1 and 2")
 
 
-def _constant_churn(counts: _Counts) -> tuple[float, float, float]:
+def _constant_churn(counts: LikelihoodCounts) -> tuple[float, float, float]:
     """Churners, customer-periods at risk and their ratio: the constant-churn-rate MLE."""
     t = np.arange(len(counts.churned))
     churned = counts.churned.sum()
@@ -180,31 +178,31 @@ def _constant_churn(counts: _Counts) -> tuple[float, float, float]:
     return churned, exposure, churned / exposure
 
 
-def _geometric_loglik(counts: _Counts) -> float:
+def _geometric_loglik(counts: LikelihoodCounts) -> float:
     """Log-likelihood of the constant-churn limit (alpha, beta -> inf), at its own MLE."""
     churned, exposure, p = _constant_churn(counts)
     return churned * np.log(p) + (exposure - churned) * np.log1p(-p) if p < 1 else 0.0
 
 
-def _maximise(counts: _Counts, source: str) -> tuple[np.ndarray, float, np.ndarray]:
+def _maximise(counts: LikelihoodCounts, source: str) -> tuple[np.ndarray, float, np.ndarray]:
     """Maximum-likelihood ``(ln alpha, ln beta)``, the log-likelihood and its Hessian."""
     r1 = 1.0 - counts.churned[1] / (counts.churned[1:].sum() + counts.survivors[1:].sum())
     start = np.array([0.0, np.log(max(r1, 1e-3) / max(1.0 - r1, 1e-3))])  # alpha = 1, mean retention r1
-    result = minimize(lambda x: tuple(-v for v in _loglik(x, counts, 1)), start, jac=True,
+    result = minimize(lambda x: tuple(-v for v in loglik_derivatives(x, counts, 1)), start, jac=True,
                       method="L-BFGS-B", bounds=[_LOG_BOUNDS] * 2, options={"ftol": 1e-14, "gtol": 1e-9})
     x = result.x
     for _ in range(20):  # Newton polish: exact Hessian, quadratic convergence near the optimum
-        value, g, h = _loglik(x, counts, 2)
+        value, g, h = loglik_derivatives(x, counts, 2)
         if np.any(np.linalg.eigvalsh(h) >= 0):
             break
         step = -np.linalg.solve(h, g)
         inside = np.all((x + step >= _LOG_BOUNDS[0]) & (x + step <= _LOG_BOUNDS[1]))
-        if not inside or _loglik(x + step, counts) < value:
+        if not inside or loglik_derivatives(x + step, counts) < value:
             break
         x = x + step
         if np.max(np.abs(step)) < 1e-12:
             break
-    value, _, h = _loglik(x, counts, 2)
+    value, _, h = loglik_derivatives(x, counts, 2)
     on_bound = np.any(np.isclose(x, _LOG_BOUNDS[0], atol=1e-3) | np.isclose(x, _LOG_BOUNDS[1], atol=1e-3))
     toward_constant = _geometric_loglik(counts) > value + 1e-6
     if on_bound or toward_constant or np.any(np.linalg.eigvalsh(h) >= 0):
@@ -212,7 +210,7 @@ def _maximise(counts: _Counts, source: str) -> tuple[np.ndarray, float, np.ndarr
     return x, value, h
 
 
-def _boundary_message(counts: _Counts, toward_constant: bool) -> str:
+def _boundary_message(counts: LikelihoodCounts, toward_constant: bool) -> str:
     if toward_constant:
         rate = _constant_churn(counts)[2]
         return ("retention does not improve with age in this history, so the sBG cannot tell loyal from "
@@ -475,7 +473,7 @@ def fit_retention(
     if not isinstance(history, CohortHistory):
         history = read_history(history)
     history = history.select(segment)
-    counts = _Counts.of(history.active)
+    counts = LikelihoodCounts.of(history.active)
     _check_identifiable(counts, history.source)
     log_ab, loglik, hessian = _maximise(counts, history.source)
     cov_log = np.linalg.inv(-hessian)
@@ -504,83 +502,3 @@ def _notes(alpha: float, beta: float, se_log: np.ndarray) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def format_fit(fit: RetentionFit, out_dir: str | os.PathLike | None = None) -> str:
-    """The fit as readable text for a terminal: parameters, fitted vs actual, projection, YAML.
-
-    Parameters
-    ----------
-    fit : RetentionFit
-    out_dir : path-like, optional
-        Where the output files went, to say so under the scenario block.
-    """
-    unit = f"{fit.period}s"
-    last = int(fit.observed.ages[-1])
-    where = f"{fit.source}" + (f", segment {fit.segment}" if fit.segment else "")
-    lines = [
-        f"sBG retention fit ({where})",
-        f"  {_plural(fit.n_cohorts, 'cohort')}, {_plural(fit.n_customers, 'customer')}, "
-        f"ages 0-{last} {unit} observed",
-        "",
-        f"  alpha           {fit.alpha:<10.4g} SE {fit.se_alpha:.3g}",
-        f"  beta            {fit.beta:<10.4g} SE {fit.se_beta:.3g}",
-        f"  log-likelihood  {fit.loglik:.2f}",
-        "",
-        "Fitted vs actual (active customers of the cohorts observed at each age)",
-        f"  {'age':>4} {'cohorts':>8} {'acquired':>10} {'active':>10} {'expected':>10} {'actual':>8} {'fitted':>8}",
-    ]
-    for row in fit.table():
-        lines.append(f"  {row['age']:>4} {row['cohorts']:>8} {row['customers']:>10,.0f} {row['active']:>10,.0f} "
-                     f"{row['expected']:>10,.1f} {row['actual_survival']:>8.1%} {row['fitted_survival']:>8.1%}")
-    lines += ["", f"Projected survival ({unit}; 80% interval from the parameter uncertainty)"]
-    steps = (3, 6, 12, 24, 60) if fit.period == "month" else (1, 2, 5, 10, 20)
-    step = next((s for s in steps if fit.horizon / s <= 8), steps[-1])
-    for row in fit.projection()[(last // step + 1) * step::step]:
-        lines.append(f"  age {row['age']:>3}: {row['survival']:6.1%}  ({row['lower']:.1%} - {row['upper']:.1%})")
-    if fit.revenue is not None:
-        lines += ["", "Revenue retention (pooled across cohorts, weighted by starting MRR)",
-                  f"  {'age':>4} {'cohorts':>8} {'NRR':>8} {'MRR per customer':>17}"]
-        for row in fit.revenue.rows():
-            nrr, per = (f"{v:.1%}" if v is not None else "-" for v in (row["nrr"], row["mrr_per_customer"]))
-            lines.append(f"  {row['age']:>4} {row['cohorts']:>8} {nrr:>8} {per:>17}")
-    if fit.notes:
-        lines += [""] + [f"Note: {note}" for note in fit.notes]
-    where = f" (also in {Path(out_dir) / 'retention.yaml'})" if out_dir is not None else ""
-    lines += ["", f"Scenario block{where}:", fit.scenario_block().rstrip("\n")]
-    return "\n".join(lines) + "\n"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
-
-
-def write_fit_outputs(fit: RetentionFit, out_dir: str | os.PathLike) -> list[Path]:
-    """Write ``fit.json``, ``retention.yaml`` and ``retention_fit.png`` atomically.
-
-    Parameters
-    ----------
-    fit : RetentionFit
-    out_dir : path-like
-        Output directory (created if missing).
-
-    Returns
-    -------
-    list of Path
-        The files written.
-    """
-    from planner.fit_chart import render_retention_png
-    from planner.io import write_bytes, write_text
-
-    out = Path(out_dir)
-    name = fit.segment or "NAME"
-    yaml_text = (f"# sBG retention fitted by `planner fit` from {fit.source}"
-                 + (f" (segment {fit.segment})" if fit.segment else "")
-                 + f": {fit.n_cohorts} cohorts, {fit.n_customers} customers\n"
-                 + f"# Paste under segments.{name}: in a scenario\n" + fit.retention_block())
-    if fit.revenue is not None:
-        yaml_text += (f"# Paste under segments.{name}.expansion: (replaces monthly_rate and "
-                      "contraction_monthly_rate)\n" + fit.revenue.scenario_block())
-    files = [out / "fit.json", out / "retention.yaml", out / "retention_fit.png"]
-    write_text(files[0], json.dumps(fit.to_dict(), indent=2) + "\n")
-    write_text(files[1], yaml_text)
-    write_bytes(files[2], render_retention_png(fit))
-    return files

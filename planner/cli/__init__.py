@@ -1,0 +1,28 @@
+"""Command-line interface: a thin layer that parses options, calls the library, writes files.
+
+Each command lives in the module of its subject (``commands``: run, compare, validate,
+schema, init; ``report``: chart, report; ``fit``); they share :mod:`planner.cli.common`
+and :mod:`planner.cli.options`. Library modules are imported when a command runs, so
+``planner --help`` stays fast.
+"""
+from __future__ import annotations
+
+import click
+
+from planner.cli import commands
+from planner.cli.fit import fit_command
+from planner.cli.report import chart_command, report_command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="planner")
+def main() -> None:
+    """planner: bottom-up Monte Carlo financial planning for SaaS businesses.
+
+    Write a scenario (planner init), check it (planner validate), run it (planner run).
+    """
+
+
+for _command in (commands.run, commands.compare, commands.validate, commands.schema,
+                 commands.init, chart_command, report_command, fit_command):
+    main.add_command(_command)

@@ -1,0 +1,134 @@
+"""``planner run``, ``compare``, ``validate``, ``schema`` and ``init``: options -> library calls -> files."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from planner.cli.common import as_option_errors, load, progress_bar, user_errors
+from planner.cli.options import (out_option, paths_option, question, run_options, sampling_option,
+                                 seed_option, set_option)
+from planner.errors import ScenarioError
+
+
+@click.command()
+@run_options
+@click.option("--charts/--no-charts", default=True, show_default=True,
+              help="Also write the standard chart set (PNG) next to the tables.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON and nothing else.")
+@user_errors
+@as_option_errors
+def run(scenario, out_dir, overrides, sampling, charts, as_json, **options):
+    """Simulate SCENARIO (default: the bundled Series A example) and write its tables.
+
+    Writes projection.csv (monthly P10/P50/P90 of the key series) and summary.json to
+    outputs/<scenario name>/, and prints the headline ranges, runway, breakeven and the
+    minimum extra raise.
+    """
+    from planner.report.tables import output_dir
+    from planner.report.text import run_text
+    from planner.run import run_scenario, write_outputs
+
+    sc = load(scenario, overrides, sampling)
+    with progress_bar(enabled=not as_json) as progress:
+        outcome = run_scenario(sc, progress=progress, **question(options))
+    files = write_outputs(outcome, output_dir(sc.name, out_dir), charts=charts)
+    if as_json:
+        click.echo(json.dumps(outcome.summary, indent=2, allow_nan=False))
+        return
+    click.echo(run_text(outcome.summary))
+    click.echo("Wrote " + ", ".join(str(f) for f in files))
+
+
+@click.command()
+@click.argument("scenarios", nargs=-1, type=click.Path())
+@click.option("--plans", help="Comma-separated plan names (default: all plans of SCENARIO).")
+@paths_option
+@seed_option
+@out_option
+@set_option
+@click.option("--charts/--no-charts", default=True, show_default=True,
+              help="Also write the comparison chart (PNG).")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON and nothing else.")
+@sampling_option
+@user_errors
+def compare(scenarios, plans, paths, seed, out_dir, overrides, charts, as_json, sampling):
+    """Compare funding plans on the same random draws.
+
+    With one SCENARIO (default: the bundled example): its funding plans side by side.
+    With several: each file's default plan, same seed and paths. Writes comparison.csv
+    and comparison.json.
+    """
+    from planner.report.tables import output_dir, write_comparison
+    from planner.report.text import comparison_text
+    from planner.sweep.compare import compare_files
+
+    loaded = [load(s, overrides, sampling) for s in scenarios] or [load(None, overrides, sampling)]
+    names = None if plans is None else [p.strip() for p in plans.split(",") if p.strip()]
+    if names is not None and len(loaded) > 1:
+        raise click.UsageError("--plans applies to one scenario; with several files each "
+                               "file's default plan is used")
+    comparison = as_option_errors(compare_files)(loaded, names, paths=paths, seed=seed)
+    data = comparison.to_dict()
+    target = output_dir(loaded[0].name, out_dir)
+    files = write_comparison(data, target)
+    if charts:
+        from planner.charts import write_comparison_chart
+
+        files.append(write_comparison_chart(comparison, target))
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(comparison_text(data, loaded[0].currency))
+    click.echo("Wrote " + ", ".join(str(f) for f in files))
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@set_option
+def validate(files, overrides):
+    """Check scenario FILES; report every problem, one per line. Exit 1 if any is invalid."""
+    from planner.format import plural
+    from planner.scenario.loader import load_scenario
+
+    bad = 0
+    for path in files:
+        try:
+            sc = load_scenario(path, overrides)
+        except ScenarioError as err:
+            bad += 1
+            for problem in err.problems:
+                click.echo(str(problem), err=True)
+            continue
+        click.echo(f"ok: {path} ({sc.name}: {plural(len(sc.segments), 'segment')}, "
+                   f"{plural(sc.horizon, 'month')}, {plural(len(sc.params), 'uncertain input')}, "
+                   f"{plural(len(sc.plans), 'funding plan')})")
+    if bad:
+        raise click.ClickException(f"{bad} of {len(files)} file{'s' if len(files) > 1 else ''} invalid")
+
+
+@click.command()
+def schema():
+    """Print the JSON Schema of the scenario format (for editor autocompletion)."""
+    from planner.scenario.schema import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2))
+
+
+@click.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@user_errors
+def init(path, force):
+    """Write a commented starter scenario to PATH."""
+    from importlib.resources import files as resource_files
+
+    from planner.io import write_text
+
+    target = Path(path)
+    if target.exists() and not force:
+        raise click.ClickException(f"{path} exists; use --force to overwrite it")
+    text = resource_files("planner").joinpath("templates/starter.yaml").read_text(encoding="utf-8")
+    write_text(target, text)
+    click.echo(f"Wrote {path}; edit it, then: planner validate {path} && planner run {path}")

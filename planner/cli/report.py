@@ -1,0 +1,78 @@
+"""``planner chart`` and ``planner report``: charts, the HTML report and the workbook.
+
+Thin commands: the same options and the same :class:`planner.run.Run` as ``planner
+run``, then :mod:`planner.charts` and :mod:`planner.report` write the files.
+"""
+from __future__ import annotations
+
+import click
+
+from planner.cli.common import as_option_errors, load, progress_bar, user_errors
+from planner.cli.options import question, run_options
+
+#: the chart kinds (kept here so that ``planner --help`` need not import matplotlib; a
+#: test checks it against planner.charts.CHARTS)
+KINDS = ("arr_fan", "cash_fan", "mrr_bridge", "mrr_waterfall", "cohort_layers", "retention",
+         "unit_economics", "headcount", "pnl", "funnel", "plan_comparison")
+
+
+def _run(sc, options, with_comparison: bool):
+    from planner.run import run_scenario
+
+    with progress_bar() as progress:
+        return run_scenario(sc, with_comparison=with_comparison, progress=progress, **question(options))
+
+
+@click.command("chart")
+@run_options
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS),
+              help="Chart to draw (repeatable; default: every chart the scenario has data for).")
+@click.option("--format", "fmt", type=click.Choice(["png", "svg"]), default="png", show_default=True,
+              help="PNG at 2x (200 dpi) for slides, or SVG.")
+@user_errors
+@as_option_errors
+def chart_command(scenario, out_dir, overrides, sampling, kinds, fmt, **options):
+    """Draw charts of SCENARIO (default: the bundled Series A example).
+
+    Writes one file per chart, <kind>.png or <kind>.svg, to outputs/<scenario name>/.
+    Charts: arr_fan, cash_fan, mrr_bridge, mrr_waterfall, cohort_layers, retention,
+    unit_economics, headcount, pnl, funnel (only for scenarios with a funnel) and
+    plan_comparison (drawn by default when the scenario has two or more funding plans).
+    """
+    from planner.report.tables import output_dir
+    from planner.run import write_charts
+
+    sc = load(scenario, overrides, sampling)
+    wanted = list(dict.fromkeys(kinds)) or None
+    compared = "plan_comparison" in wanted if wanted else len(sc.plans) > 1
+    run = _run(sc, options, with_comparison=compared)
+    files = write_charts(run, output_dir(sc.name, out_dir), fmt, kinds=wanted)
+    click.echo("Wrote " + ", ".join(str(f) for f in files))
+
+
+@click.command("report")
+@run_options
+@click.option("--compare", "with_comparison", is_flag=True,
+              help="Add every funding plan side by side (same draws); --plan picks the plan of the "
+                   "headline numbers.")
+@click.option("--no-workbook", is_flag=True, help="Write only the HTML report, not the Excel workbook.")
+@user_errors
+@as_option_errors
+def report_command(scenario, out_dir, overrides, sampling, with_comparison, no_workbook, **options):
+    """Write the board report of SCENARIO: report.html and report.xlsx.
+
+    report.html is one self-contained file (charts embedded, no network needed to view
+    it): warnings, headline numbers, charts, funding needs, unit economics with
+    benchmark verdicts, the go-to-market funnel (scenarios with one), the funding plans
+    compared (with --compare) and every assumption. report.xlsx holds the same as
+    tables: assumptions, monthly P10/P50/P90, segments, the funnel, unit economics,
+    cohorts and the plan comparison. The numbers are those ``planner run`` prints with
+    the same options.
+    """
+    from planner.report import write_report
+    from planner.report.tables import output_dir
+
+    sc = load(scenario, overrides, sampling)
+    run = _run(sc, options, with_comparison=with_comparison)
+    files = write_report(run, output_dir(sc.name, out_dir), workbook=not no_workbook)
+    click.echo("Wrote " + ", ".join(str(f) for f in files))

@@ -1,0 +1,220 @@
+"""One workflow for every output.
+
+A :class:`Run` is a scenario simulated once under one funding plan, with everything
+derived from it: the headline summary (all paths), the unit economics and funnel (the
+first paths, by segment) and, when asked, the funding plans compared. ``planner run``,
+``report``, ``chart`` and ``compare`` all build one with :func:`run_scenario`, so the
+terminal, JSON, CSV, charts, HTML and XLSX of one scenario and seed always agree.
+
+>>> import planner
+>>> from planner.run import run_scenario, write_outputs
+>>> run = run_scenario(planner.load_scenario("scenarios/series_a_midmarket.yaml"),
+...                    raise_month="2027-06")
+>>> run.summary["arr_end"]["p50"]
+>>> write_outputs(run, "outputs/series-a")        # CSV, JSON and the standard charts
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from planner.analysis.funnel import FUNNEL_SUMMARY_SERIES, funnel_summary
+from planner.analysis.sampling import sampling_report
+from planner.analysis.unit_economics import UNIT_ECONOMICS_SERIES
+from planner.errors import PlannerError
+from planner.report.summary import run_series, summarise
+from planner.report.tables import write_run
+from planner.report.unit_economics import unit_economics_summary
+from planner.results import SimulationResult
+from planner.scenario.choices import resolve_month, resolve_plan
+from planner.scenario.model import Scenario
+from planner.simulation import simulate
+from planner.sweep.auto_paths import choose_paths
+from planner.sweep.compare import Comparison, compare
+from planner.sweep.stream import SAMPLE_PATHS, simulate_stream
+
+#: paths of a run's detail result (series by segment, for unit economics, the funnel,
+#: cohorts and the charts that need segments): its cohort arithmetic is memory-hungry
+DETAIL_PATHS = 2_000
+#: above this many paths a run streams (see :mod:`planner.sweep.stream`)
+STREAM_ABOVE = 50_000
+
+
+@dataclass
+class Run:
+    """A scenario simulated once, and everything derived from it.
+
+    Attributes
+    ----------
+    result : SimulationResult
+        Every path, the company series of :func:`planner.report.summary.run_series` (for
+        a streamed run: an evenly spaced sample of paths; ``summary`` is of all paths).
+    detail : SimulationResult
+        The first ``min(paths, DETAIL_PATHS)`` paths with the series by segment; the same
+        paths as the first of ``result`` (a path depends only on the seed and its index).
+    summary : dict
+        :func:`planner.report.summary.summarise` plus ``unit_economics``, ``funnel`` (with
+        a funnel), ``sampling`` and ``warnings``: what summary.json holds.
+    comparison : Comparison or None
+        The scenario's funding plans side by side, when asked for.
+    """
+
+    result: SimulationResult
+    detail: SimulationResult
+    summary: dict
+    comparison: Comparison | None = None
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.result.scenario
+
+    @property
+    def unit_economics(self) -> dict:
+        return self.summary["unit_economics"]
+
+    @property
+    def unit_economics_result(self) -> SimulationResult:
+        """Deprecated name of :attr:`detail`."""
+        return self.detail
+
+
+def run_scenario(scenario: Scenario, *, paths: int | str | None = None, seed: int | None = None,
+                 plan: str | None = None, raise_month: int | str | None = 0,
+                 confidence: float = 0.9, until: str = "horizon",
+                 fiscal_year_start: int | None = None, cac_lag_months: int = 0,
+                 with_comparison: bool = False, stream_above: int = STREAM_ABOVE,
+                 sample_paths: int = SAMPLE_PATHS, detail_paths: int = DETAIL_PATHS,
+                 progress=None) -> Run:
+    """Simulate a scenario once and derive everything its outputs show.
+
+    Parameters
+    ----------
+    paths : int, "auto" or None
+        None: the scenario's. ``"auto"`` doubles the paths until the ARR P50 is known to
+        1% and the cash-out probability to 0.5 points (95% confidence).
+    plan : str, optional
+        Funding plan (default: the scenario's).
+    raise_month : int or "YYYY-MM"
+        Month of the extra raise the minimum-raise answer is for (default: the first).
+    confidence, until
+        The minimum-raise question (see :func:`planner.analysis.funding.minimum_raise`).
+    fiscal_year_start, cac_lag_months
+        For the unit economics.
+    with_comparison : bool
+        Also compare every funding plan of the scenario on the same draws.
+    stream_above, sample_paths : int
+        Above ``stream_above`` paths, simulate in chunks: exact per-path outcomes, monthly
+        series from an evenly spaced sample of about ``sample_paths`` paths.
+    detail_paths : int
+        Paths of :attr:`Run.detail`.
+    progress : callable, optional
+        ``progress(done, total)`` after each block of paths.
+    """
+    plan = resolve_plan(scenario, plan)
+    month = resolve_month(scenario, raise_month)
+    rounds = None
+    if paths == "auto":
+        paths, rounds = choose_paths(scenario, seed=seed, plan=plan)
+    total = scenario.paths if paths is None else int(paths)
+    question = {"raise_month": month, "confidence": confidence, "until": until}
+    if total > stream_above:
+        result, summary = _streamed(scenario, total, seed, plan, question, sample_paths, progress)
+    else:
+        result = simulate(scenario, paths=total, seed=seed, plan=plan, keep=run_series(scenario),
+                          by_segment=False, progress=progress)
+        summary = summarise(result, **question)
+    detail = simulate(scenario, paths=min(total, detail_paths), seed=result.seed, plan=plan,
+                      keep=detail_series(scenario))
+    summary |= _detail_summary(detail, fiscal_year_start, cac_lag_months)
+    summary["sampling"] = sampling_report(result)
+    summary["warnings"] = list(scenario.warnings)
+    if rounds is not None:
+        summary["monte_carlo_error"]["auto_paths"] = rounds
+    comparison = compare(scenario, paths=total, seed=result.seed) if with_comparison else None
+    return Run(result, detail, summary, comparison)
+
+
+def detail_series(scenario: Scenario) -> tuple[str, ...]:
+    """The series :attr:`Run.detail` keeps by segment."""
+    keep = UNIT_ECONOMICS_SERIES + (FUNNEL_SUMMARY_SERIES if scenario.has_funnel else ())
+    if any(role.driver is not None for role in scenario.roles):
+        keep += ("role_headcount",)  # the headcount chart: driven roles have no dated plan
+    return keep
+
+
+def _streamed(scenario, total, seed, plan, question, sample_paths, progress
+              ) -> tuple[SimulationResult, dict]:
+    streamed = simulate_stream(scenario, paths=total, seed=seed, plan=plan, keep=run_series(scenario),
+                               raise_month=question["raise_month"], until=question["until"],
+                               sample_paths=sample_paths, progress=progress)
+    result = streamed.sample
+    summary = summarise(result, outcomes=streamed.outcomes, paths=total, **question)
+    summary["sample_paths"] = result.paths
+    summary["approximations"] = [
+        f"monthly P10/P50/P90 tables, yearly revenue and EBITDA, and ARR after 12 months "
+        f"are computed on every {_ordinal(streamed.every)} path ({result.paths:,} paths); all "
+        f"other figures on all {total:,} paths"]
+    return result, summary
+
+
+def _detail_summary(detail: SimulationResult, fiscal_year_start, cac_lag_months) -> dict:
+    """The parts of the summary computed on the detail paths: unit economics and funnel."""
+    out = {}
+    if detail.scenario.has_funnel:
+        out["funnel"] = funnel_summary(detail)
+    out["unit_economics"] = unit_economics_summary(
+        detail, fiscal_year_start=fiscal_year_start, cac_lag_months=cac_lag_months)
+    out["unit_economics"]["paths"] = detail.paths
+    return out
+
+
+def write_outputs(run: Run, out_dir: str | Path, *, charts: bool = True, fmt: str = "png") -> list[Path]:
+    """Write a run's tables (projection.csv, unit_economics.csv, summary.json) and, with
+    ``charts``, its standard charts (:func:`write_charts`).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    files = write_run(run, out_dir)
+    if charts:
+        files += write_charts(run, out_dir, fmt)
+    return files
+
+
+def default_charts(run: Run) -> list[str]:
+    """The charts a run draws by default: every chart its results have the series for,
+    and the plan comparison when it has one."""
+    from planner.charts import chart_sources  # matplotlib: only when drawing
+
+    kinds = [kind for kind, _ in chart_sources(run.result, None, run.detail)]
+    return kinds + (["plan_comparison"] if run.comparison is not None else [])
+
+
+def write_charts(run: Run, out_dir: str | Path, fmt: str = "png", kinds=None) -> list[Path]:
+    """Draw ``kinds`` (default :func:`default_charts`) to ``<out_dir>/<kind>.<fmt>``.
+
+    Raises
+    ------
+    PlannerError
+        For a chart the run cannot draw (``plan_comparison`` without a comparison, or a
+        chart whose series it lacks), naming what is missing.
+    """
+    from planner.charts import write_comparison_chart, write_standard_charts  # matplotlib
+
+    kinds = default_charts(run) if kinds is None else list(dict.fromkeys(kinds))
+    plain = [k for k in kinds if k != "plan_comparison"]
+    files = write_standard_charts(run.result, out_dir, fmt, kinds=plain, detail=run.detail)
+    if "plan_comparison" in kinds:
+        if run.comparison is None:
+            raise PlannerError("the plan comparison chart needs a run with its plans compared "
+                               "(run_scenario(..., with_comparison=True))")
+        files.append(write_comparison_chart(run.comparison, out_dir, fmt))
+    return files
+
+
+def _ordinal(n: int) -> str:
+    """2 -> '2nd', 11 -> '11th', 23 -> '23rd'."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
