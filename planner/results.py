@@ -10,16 +10,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from planner.arrays import ratio
 from planner.engine.core import COMPANY_SERIES, ROLE_SERIES, SEGMENT_SERIES
 from planner.engine.sampling import Inputs
 from planner.scenario.model import Scenario
 from planner.series import SERIES_SPECS
 
 
-def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """``num / den`` element by element, ``nan`` where ``den <= 0`` (e.g. a CAC without wins)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 #: derived series -> (function of a getter, whether it exists per segment)
 DERIVED = {

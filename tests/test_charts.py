@@ -110,18 +110,18 @@ def test_mrr_waterfall_closes_at_the_mean_mrr(midmarket):
     ax = plot_mrr_waterfall(midmarket)
     closing = ax.patches[-1].get_height()
     assert closing == pytest.approx(midmarket.total("mrr")[:, -1].mean(), rel=1e-9)
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["Start", "2027", "2028", "2029", "2030", "2031", "End"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Start", "FY2027", "FY2028", "FY2029", "FY2030", "FY2031", "End"]
 
 
 def test_cohort_layers_add_up_to_mean_arr(midmarket):
     labels, layers, opening = cohort_layers(midmarket)
-    assert labels[0] == "Q1 2027" and len(labels) == 20
+    assert labels[0] == "FY2027 Q1" and len(labels) == 20
     np.testing.assert_allclose(layers.sum(axis=0) + opening, midmarket.total("arr").mean(axis=0), rtol=1e-9)
     assert (layers[1:, :3] == 0).all()                   # Q2's cohorts are not won in Q1
     ax = plot_cohort_layers(midmarket)
     assert len(ax.collections) == 1 + 20
-    assert _legend(ax) == ["Opening book", "2027 cohorts", "2028 cohorts", "2029 cohorts", "2030 cohorts",
-                           "2031 cohorts"]
+    assert _legend(ax) == ["Opening book", "FY2027 cohorts", "FY2028 cohorts", "FY2029 cohorts", "FY2030 cohorts",
+                           "FY2031 cohorts"]
 
 
 def test_retention_panels(midmarket):

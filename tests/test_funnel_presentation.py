@@ -61,10 +61,10 @@ def _year_total(result, name: str, year: int, segments=("smb", "midmarket", "ent
 
 def test_plan_years():
     months = np.arange("2027-01", "2029-07", dtype="datetime64[M]")
-    assert plan_years(months) == [("2027", 0, 11), ("2028", 12, 23), ("Jan 2029 to Jun 2029", 24, 29)]
-    assert first_and_last_year(months) == [("2027", 0, 11), ("Jan 2029 to Jun 2029", 24, 29)]
-    assert first_and_last_year(months[3:27]) == [("Apr 2027 to Mar 2028", 0, 11), ("Apr 2028 to Mar 2029", 12, 23)]
-    assert plan_years(months[:7]) == first_and_last_year(months[:7]) == [("Jan 2027 to Jul 2027", 0, 6)]
+    assert plan_years(months) == [("FY2027", 0, 11), ("FY2028", 12, 23), ("FY2029 (6 months)", 24, 29)]
+    assert first_and_last_year(months) == [("FY2027", 0, 11), ("FY2029 (6 months)", 24, 29)]
+    assert first_and_last_year(months[3:27]) == [("FY2028", 0, 11), ("FY2029", 12, 23)]
+    assert plan_years(months[:7]) == first_and_last_year(months[:7]) == [("FY2027 (7 months)", 0, 6)]
 
 
 def test_funnel_chart_has_years_months_and_capacity(result):
@@ -73,12 +73,12 @@ def test_funnel_chart_has_years_months_and_capacity(result):
     from PIL import Image
     assert Image.open(io.BytesIO(png)).size == (3000, 1125)                 # 15 x 5.625 in at 200 dpi
     left, middle, right = axes
-    assert [_title(ax) for ax in axes] == ["Funnel in 2027 and 2031", "Volume by stage, per month", "AE capacity used"]
+    assert [_title(ax) for ax in axes] == ["Funnel in FY2027 and FY2031", "Volume by stage, per month", "AE capacity used"]
     assert "bottom-up-funnel" in _subtitle(left) and "300 paths, seed 7" in _subtitle(left)
 
     # left: two bars per stage (2027, 2031), P50 of the year's total, the share of the stage above
     assert [t.get_text() for t in left.get_yticklabels()] == STAGE_LABELS
-    assert _legend(left) == ["2027", "2031"]
+    assert _legend(left) == ["FY2027", "FY2031"]
     assert len(left.patches) == 2 * len(STAGE_LABELS)
     widths = [p.get_width() for p in left.patches]
     leads_2031 = _year_total(result, "leads", 4)
@@ -203,7 +203,7 @@ def test_capacity_warning(result):
     tight = planner.load_scenario(BOTTOM_UP, ["segments.midmarket.acquisition.funnel.sales_capacity.attainment=0.3"])
     squeezed = planner.simulate(tight, paths=100, seed=7)
     warnings = report_warnings(squeezed, summarise(squeezed), None)
-    assert any(w.startswith("Segment midmarket: account executives use 100% of their capacity in 2031 (P50); "
+    assert any(w.startswith("Segment midmarket: account executives use 100% of their capacity in FY2031 (P50); "
                             "ready deals beyond it wait for a free AE") for w in warnings)
 
 
@@ -226,7 +226,7 @@ def test_workbook_funnel_sheets(result):
     assert sheet.cell(row=2 + month, column=col).value == pytest.approx(np.nanmedian(cac[:, month]))
     assert sheet.cell(row=2, column=col).number_format.startswith('"$"#,##0')
     by_year = list(wb["Funnel by year"].iter_rows(values_only=True))
-    assert by_year[0][:5] == ("Segment", "Metric", "2027 P10", "2027 P50", "2027 P90")
+    assert by_year[0][:5] == ("Segment", "Metric", "FY2027 P10", "FY2027 P50", "FY2027 P90")
     won = next(r for r in by_year if r[:2] == ("midmarket", "Wins (sales-led)"))
     wins, opps = _year_total(result, "wins", 4, ("midmarket",)), _year_total(result, "opportunities", 4, ("midmarket",))
     assert won[6] == pytest.approx(np.median(wins)) and won[9] == pytest.approx(np.median(wins / opps))

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import planner
-from planner.analysis.unit_economics import UNIT_ECONOMICS_SERIES, period_metrics, periods
+from planner.analysis.periods import periods
+from planner.analysis.unit_economics import UNIT_ECONOMICS_SERIES, period_metrics
 from planner.report.unit_economics import (metric_series_table, unit_economics_summary, unit_economics_text)
 
 from conftest import BUNDLED, scenario_from_text
@@ -333,3 +334,18 @@ def test_zero_cac_is_unbounded_ltv_to_cac_for_its_own_reason(tmp_path):
     assert ratio["verdict"] == "excellent (may be under-investing)"
     assert summary["scopes"]["s"]["first_year"]["cac"]["p50"] == 0.0
     json.dumps(summary, allow_nan=False)
+
+
+def test_one_period_rule_for_every_output():
+    """A plan starting in April: the unit economics, the MRR charts and the funnel name the
+    same quarter and the same year the same way (fiscal years from the plan's start)."""
+    from planner.charts.bridge import period_slices
+    from planner.charts.funnel import plan_years
+
+    months = np.arange("2027-04", "2029-10", dtype="datetime64[M]")
+    quarters = [(p.label, p.first, p.last) for p in periods(months, "quarter")]
+    assert quarters[:2] == [("FY2028 Q1", 0, 2), ("FY2028 Q2", 3, 5)]
+    assert period_slices(months, "quarter")[:2] == quarters[:2]
+    years = [(p.title, p.first, p.last) for p in periods(months, "year")]
+    assert years == [("FY2028", 0, 11), ("FY2029", 12, 23), ("FY2030 (6 months)", 24, 29)]
+    assert period_slices(months, "year") == plan_years(months) == years

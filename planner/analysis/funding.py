@@ -14,17 +14,27 @@ from planner.analysis.stats import QUANTILES, bands
 from planner.results import SimulationResult, runway_months_from
 
 
-def cash_out_probability(result: SimulationResult, within: int | None = None) -> float | None:
+def cash_out_share(cash_out_month: np.ndarray, horizon: int, within: int | None = None) -> float | None:
     """Share of paths whose cash falls below zero within the first ``within`` months.
 
-    None (horizon) for the whole horizon; returns None when ``within`` is longer than
-    the horizon (not simulated, so not known).
+    Parameters
+    ----------
+    cash_out_month : ndarray of int, shape (paths,)
+        First month below zero, -1 for never (:meth:`SimulationResult.cash_out_month`).
+    horizon : int
+        Months simulated.
+    within : int, optional
+        None: the whole horizon. Longer than the horizon: None (not simulated, not known).
     """
-    month = result.cash_out_month()
-    if within is not None and within > len(result.months):
+    limit = horizon if within is None else within
+    if limit > horizon:
         return None
-    limit = len(result.months) if within is None else within
-    return float(((month >= 0) & (month < limit)).mean())
+    return float(((cash_out_month >= 0) & (cash_out_month < limit)).mean())
+
+
+def cash_out_probability(result: SimulationResult, within: int | None = None) -> float | None:
+    """:func:`cash_out_share` of a result."""
+    return cash_out_share(result.cash_out_month(), len(result.months), within)
 
 
 def breakeven_month(result: SimulationResult) -> np.ndarray:
@@ -148,13 +158,11 @@ def funding_block(outcomes: dict, months: np.ndarray, *, plan: str, raise_month:
     cash_out = outcomes["cash_out_month"]
     end = outcomes["breakeven_month"]
     reached = end >= 0
-
-    def within(limit):
-        return None if limit > n else float(((cash_out >= 0) & (cash_out < limit)).mean())
     return {
         "plan": plan,
-        "cash_out_probability": {"by_month_12": within(12), "by_month_24": within(24),
-                                 "by_horizon": within(n)},
+        "cash_out_probability": {"by_month_12": cash_out_share(cash_out, n, 12),
+                                 "by_month_24": cash_out_share(cash_out, n, 24),
+                                 "by_horizon": cash_out_share(cash_out, n)},
         "runway_months": bands(runway_months_from(cash_out, n)) | {"censored_at": n},
         "below_minimum_cash_probability": float(outcomes["below_minimum_cash"].mean()),
         "breakeven": {"probability_within_horizon": float(reached.mean()),

@@ -1,11 +1,11 @@
 """The go-to-market funnel of a run, per segment and plan year, as data and as text."""
 from __future__ import annotations
 
-import numpy as np
 
-from planner.analysis.stats import bands
-from planner.results import SimulationResult, ratio
-from planner.analysis.periods import year_spans
+from planner.analysis.stats import bands, defined_bands
+from planner.arrays import ratio
+from planner.results import SimulationResult
+from planner.analysis.periods import plan_years
 
 #: series the funnel summary reads, by segment
 FUNNEL_SUMMARY_SERIES = ("leads", "mqls", "sqls", "opportunities", "wins", "trials", "trial_wins",
@@ -16,23 +16,17 @@ FLOWS = {"leads": "Leads", "mqls": "MQLs", "sqls": "SQLs", "opportunities": "Opp
          "wins": "Wins (sales-led)", "trials": "Trials", "trial_wins": "Self-serve wins"}
 
 
-def _nan_bands(values: np.ndarray) -> dict | None:
-    """P10/P50/P90 over the paths where ``values`` is defined, or None if none is."""
-    kept = values[np.isfinite(values)]
-    return bands(kept) if kept.size else None
-
-
 def segment_year(result: SimulationResult, segment: str, first: int, last: int) -> dict:
     """One segment's funnel over months ``first..last``: flows, response, capacity, CAC."""
     get = lambda name: result.segment(name, segment)[:, first:last + 1]  # noqa: E731
     out = {name: bands(get(name).sum(axis=1)) for name in FLOWS}
     contacted = get("contacted")
-    out["response_minutes"] = _nan_bands(ratio((get("response_minutes") * contacted).sum(axis=1),
+    out["response_minutes"] = defined_bands(ratio((get("response_minutes") * contacted).sum(axis=1),
                                                 contacted.sum(axis=1)))
-    out["ae_utilisation"] = _nan_bands(ratio(get("wins").sum(axis=1), get("ae_capacity").sum(axis=1)))
-    out["sdr_coverage"] = _nan_bands(ratio(get("sdr_capacity").sum(axis=1), contacted.sum(axis=1)))
+    out["ae_utilisation"] = defined_bands(ratio(get("wins").sum(axis=1), get("ae_capacity").sum(axis=1)))
+    out["sdr_coverage"] = defined_bands(ratio(get("sdr_capacity").sum(axis=1), contacted.sum(axis=1)))
     out["pipeline_open_end"] = bands(get("pipeline_open")[:, -1])
-    out["cac"] = _nan_bands(ratio(get("acquisition_cost").sum(axis=1), get("new_customers").sum(axis=1)))
+    out["cac"] = defined_bands(ratio(get("acquisition_cost").sum(axis=1), get("new_customers").sum(axis=1)))
     return out
 
 
@@ -42,18 +36,19 @@ def funnel_summary(result: SimulationResult) -> dict:
     Returns
     -------
     dict
-        ``paths``, and ``segments``: name -> list of years, each ``from``, ``to`` and the
-        figures (P10/P50/P90 dicts; None where undefined on every path).
+        ``paths``, and ``segments``: name -> list of years, each ``label`` (the plan year,
+        :mod:`planner.analysis.periods`), ``from``, ``to``, ``months`` and the figures
+        (P10/P50/P90 dicts; None where undefined on every path).
     """
-    spans = year_spans(len(result.months))
-    chosen = [spans[0]] + ([spans[-1]] if len(spans) > 1 else [])
+    years = plan_years(result.months)
+    chosen = [years[0]] + ([years[-1]] if len(years) > 1 else [])
     segments = {}
     for seg in result.scenario.segments:
         if seg.funnel is None:
             continue
-        segments[seg.name] = [{"from": str(result.months[a]), "to": str(result.months[b]),
-                               "months": b - a + 1} | segment_year(result, seg.name, a, b)
-                              for a, b in chosen]
+        segments[seg.name] = [{"label": y.title, "from": str(result.months[y.first]),
+                               "to": str(result.months[y.last]), "months": y.months}
+                              | segment_year(result, seg.name, y.first, y.last) for y in chosen]
     return {"paths": result.paths, "segments": segments}
 
 

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from planner.arrays import divide
+
 #: 10% a year as a monthly rate, the default discount rate of :func:`ltv_discounted`
 MONTHLY_DISCOUNT_10PCT = 1.10 ** (1.0 / 12.0) - 1.0
 
@@ -35,13 +37,6 @@ def _out(value: np.ndarray):
 
 def _arrays(*values) -> list[np.ndarray]:
     return [np.asarray(v, dtype=float) for v in np.broadcast_arrays(*values)]
-
-
-def _divide(num: np.ndarray, den: np.ndarray, ok: np.ndarray, otherwise: float) -> np.ndarray:
-    """``num / den`` where ``ok``, else ``otherwise``; nan inputs stay nan."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(ok, num / np.where(ok, den, 1.0), otherwise)
-    return np.where(np.isnan(num) | np.isnan(den), np.nan, out)
 
 
 def cac(sm_spend, new_customers):
@@ -69,7 +64,7 @@ def cac(sm_spend, new_customers):
     Skok (2013) [1]_.
     """
     spend, new = _arrays(sm_spend, new_customers)
-    return _out(_divide(spend, new, new > 0, np.nan))
+    return _out(divide(spend, new, new > 0, np.nan))
 
 
 def ltv(arpa, gross_margin, churn, expansion=0.0):
@@ -217,7 +212,7 @@ def cac_payback_months(cac, monthly_arpa, gross_margin):
     """
     cost, arpa, gm = _arrays(cac, monthly_arpa, gross_margin)
     margin = arpa * gm
-    out = _divide(cost, margin, margin > 0, np.inf)
+    out = divide(cost, margin, margin > 0, np.inf)
     return _out(np.where(cost == 0, 0.0, out))
 
 
@@ -246,7 +241,7 @@ def magic_number(arr_now, arr_prev, sm_spend_prev):
     which is the same number when revenue is MRR.
     """
     now, prev, spend = _arrays(arr_now, arr_prev, sm_spend_prev)
-    return _out(_divide(now - prev, spend, spend > 0, np.nan))
+    return _out(divide(now - prev, spend, spend > 0, np.nan))
 
 
 def burn_multiple(net_burn, net_new_arr):
@@ -274,7 +269,7 @@ def burn_multiple(net_burn, net_new_arr):
     Sacks (2020) [2]_.
     """
     burn, added = _arrays(net_burn, net_new_arr)
-    out = _divide(burn, added, added > 0, np.inf)
+    out = divide(burn, added, added > 0, np.inf)
     return _out(np.where(burn <= 0, 0.0, out))
 
 
@@ -324,7 +319,7 @@ def nrr(start_mrr, expansion, contraction, churned):
     KeyBanc / Sapphire Ventures survey definitions [5]_.
     """
     start, exp, con, lost = _arrays(start_mrr, expansion, contraction, churned)
-    return _out(_divide(start + exp - con - lost, start, start > 0, np.nan))
+    return _out(divide(start + exp - con - lost, start, start > 0, np.nan))
 
 
 def grr(start_mrr, contraction, churned):
@@ -347,4 +342,4 @@ def grr(start_mrr, contraction, churned):
     KeyBanc / Sapphire Ventures survey definitions [5]_.
     """
     start, con, lost = _arrays(start_mrr, contraction, churned)
-    return _out(_divide(start - con - lost, start, start > 0, np.nan))
+    return _out(divide(start - con - lost, start, start > 0, np.nan))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner.analysis.funding import breakeven_month, capital_consumed, raise_shortfall
+from planner.analysis.funding import breakeven_month, capital_consumed, cash_out_share, raise_shortfall
 from planner.analysis.mc_error import headline_errors
 from planner.analysis.stats import QUANTILES, bands
 from planner.results import SimulationResult
@@ -38,10 +38,10 @@ def path_outcomes(result: SimulationResult, *, raise_month: int = 0,
 def cash_out_info(cash_out_month: np.ndarray, months: np.ndarray) -> dict:
     """How often and when cash falls below zero, from per-path cash-out months (-1: never)."""
     out_paths = cash_out_month >= 0
-    info: dict = {"probability": float(out_paths.mean())}
-    for horizon in (12, 24):
-        if horizon <= len(months):
-            info[f"by_month_{horizon}"] = float((out_paths & (cash_out_month < horizon)).mean())
+    info: dict = {"probability": cash_out_share(cash_out_month, len(months))}
+    for within in (12, 24):
+        if within <= len(months):
+            info[f"by_month_{within}"] = cash_out_share(cash_out_month, len(months), within)
     if out_paths.any():
         first = np.quantile(cash_out_month[out_paths], QUANTILES, method="lower").astype(int)
         info["first_month"] = {k: str(months[i]) for k, i in zip(("p10", "p50", "p90"), first)}

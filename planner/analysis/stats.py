@@ -14,6 +14,12 @@ def bands(values: np.ndarray) -> dict[str, float]:
     return {"p10": float(q[0]), "p50": float(q[1]), "p90": float(q[2])}
 
 
+def defined_bands(values: np.ndarray) -> dict[str, float] | None:
+    """:func:`bands` over the paths where ``values`` is defined (finite), None if none is."""
+    kept = values[np.isfinite(values)]
+    return bands(kept) if kept.size else None
+
+
 def quantiles_across_paths(values: np.ndarray, q=(0.1, 0.5, 0.9)) -> np.ndarray:
     """Quantiles along axis 0 (paths) that skip ``nan`` and treat ``inf`` as a value.
 

@@ -72,10 +72,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from planner.analysis import metrics as fm
+from planner.analysis.periods import Period, periods
+from planner.arrays import ratio
 from planner.analysis.cohorts import ALLOCATIONS, CohortModel, cohort_models, lagged, payback_age
 from planner.results import SimulationResult
 
-FREQS = ("month", "quarter", "year")
 NRR_MONTHS = 12
 #: stored series the metrics read, per segment where available
 SEGMENT_INPUTS = ("new_customers", "new_mrr", "mrr", "customers", "churned_customers",
@@ -86,62 +87,6 @@ OPTIONAL_SEGMENT_INPUTS = ("sm_direct", "commissions")
 COMPANY_INPUTS = ("sm_expense", "rnd_expense", "cs_expense", "ga_expense", "net_cash_flow", "funding")
 #: what to pass to ``simulate(keep=...)`` for the unit economics
 UNIT_ECONOMICS_SERIES = SEGMENT_INPUTS + OPTIONAL_SEGMENT_INPUTS + COMPANY_INPUTS + ("ebitda",)
-
-
-@dataclass(frozen=True)
-class Period:
-    """A month, fiscal quarter or fiscal year of the plan.
-
-    Attributes
-    ----------
-    label : str
-        ``2027-03``, ``FY2027 Q1`` or ``FY2027`` (a fiscal year is named by the
-        calendar year it ends in).
-    first, last : int
-        Month indices (inclusive) inside the horizon.
-    full : bool
-        Whether the whole period lies inside the horizon.
-    """
-
-    label: str
-    first: int
-    last: int
-    full: bool
-
-
-def periods(months: np.ndarray, freq: str = "year", fiscal_year_start: int | None = None) -> list[Period]:
-    """Split the plan's months into months, fiscal quarters or fiscal years.
-
-    Parameters
-    ----------
-    months : ndarray of datetime64[M], shape (months,)
-    freq : {"month", "quarter", "year"}
-    fiscal_year_start : int, optional
-        Calendar month (1-12) a fiscal year starts in; default the plan's first month.
-
-    Returns
-    -------
-    list of Period
-        In time order; the first and last may be partial (``full`` False).
-    """
-    if freq not in FREQS:
-        raise ValueError(f"freq must be one of {', '.join(FREQS)} (got {freq!r})")
-    calendar = months.astype("datetime64[M]").astype(int)  # months since 1970-01
-    fys = int(calendar[0] % 12 + 1 if fiscal_year_start is None else fiscal_year_start)
-    if not 1 <= fys <= 12:
-        raise ValueError(f"fiscal_year_start must be a month number 1-12 (got {fys})")
-    offset = (calendar % 12 + 1 - fys) % 12          # month of the fiscal year, 0-11
-    end_year = 1970 + (calendar + 11 - offset) // 12  # calendar year of the fiscal year's last month
-    size = {"month": 1, "quarter": 3, "year": 12}[freq]
-    keys = [(y, o // size) for y, o in zip(end_year, offset)]
-    out, start = [], 0
-    for i in range(1, len(keys) + 1):
-        if i == len(keys) or keys[i] != keys[start]:
-            year, part = keys[start]
-            label = {"month": str(months[start]), "quarter": f"FY{year} Q{part + 1}", "year": f"FY{year}"}[freq]
-            out.append(Period(label, start, i - 1, i - start == size))
-            start = i
-    return out
 
 
 @dataclass
@@ -242,12 +187,6 @@ def _at(a: np.ndarray, opening: np.ndarray, t: int) -> np.ndarray:
     return opening if t == -1 else np.full(a.shape[0], np.nan)
 
 
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """num / den where den > 0, else nan (an undefined share, e.g. margin without revenue)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-
-
 @dataclass
 class _Company:
     """Company-level inputs, shape (paths, months)."""
@@ -280,7 +219,7 @@ def _spend(sc: _Scope, co: _Company, first: int, last: int, share_first: int, sh
     the shared S&M times its share of the allocation base over ``share_first..share_last``."""
     if sc.alloc is None:
         return _sum(co.sm_lag if lagged else co.sm, first, last)
-    share = _ratio(_sum(sc.alloc, share_first, share_last), _sum(co.alloc, share_first, share_last))
+    share = ratio(_sum(sc.alloc, share_first, share_last), _sum(co.alloc, share_first, share_last))
     direct, shared = (sc.direct_lag, co.shared_lag) if lagged else (sc.direct, co.shared)
     return _sum(direct, first, last) + _sum(shared, first, last) * share
 
@@ -305,7 +244,7 @@ def _acquisition(sc: _Scope, co: _Company, p: Period, lag: int) -> dict[str, np.
     new_c = _sum(s["new_customers"], p.first, p.last)
     out = {"new_customers": new_c,
            "cac": fm.cac(spend, _sum(s["new_customers"], first, p.last)),
-           "new_arpa": _ratio(_sum(s["new_mrr"], p.first, p.last), new_c)}
+           "new_arpa": ratio(_sum(s["new_mrr"], p.first, p.last), new_c)}
     out["acv"] = 12.0 * out["new_arpa"]
     if sc.programme is not None:
         out["cac_programme"] = fm.cac(_sum(sc.programme[0], p.first, p.last),
@@ -320,8 +259,8 @@ def _rates(sc: _Scope, p: Period) -> dict[str, np.ndarray]:
     s = sc.s
     return {
         "customers": s["customers"][:, p.last],
-        "arpa": _ratio(s["mrr"][:, p.last], s["customers"][:, p.last]),
-        "gross_margin": _ratio(_sum(s["gross_profit"], p.first, p.last), _sum(s["revenue"], p.first, p.last)),
+        "arpa": ratio(s["mrr"][:, p.last], s["customers"][:, p.last]),
+        "gross_margin": ratio(_sum(s["gross_profit"], p.first, p.last), _sum(s["revenue"], p.first, p.last)),
     }
 
 
@@ -391,7 +330,7 @@ def _retention(sc: _Scope, p: Period) -> dict[str, np.ndarray]:
            "nrr": fm.nrr(start, book["expansion_mrr"], book["contraction_mrr"], book["churned_mrr"]),
            "grr": fm.grr(start, book["contraction_mrr"], book["churned_mrr"])}
     customers = _at(s["customers"], sc.opening["customers"], last - NRR_MONTHS)
-    kept = np.clip(1.0 - _ratio(book["churned_customers"], customers), 0.0, 1.0)
+    kept = np.clip(1.0 - ratio(book["churned_customers"], customers), 0.0, 1.0)
     out["logo_retention"] = kept
     out["churn_rate"] = 1.0 - kept ** (1.0 / NRR_MONTHS)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -420,14 +359,14 @@ def _company_metrics(sc: _Scope, co: _Company, p: Period) -> dict[str, np.ndarra
     s = sc.s
     revenue = _sum(s["revenue"], p.first, p.last)
     year_ago = _at(s["revenue"], sc.opening["mrr"], p.last - 12)
-    out = {"growth": _ratio(s["revenue"][:, p.last], year_ago) - 1.0,
-           "ebitda_margin": _ratio(_sum(co.ebitda, p.first, p.last), revenue)}
+    out = {"growth": ratio(s["revenue"][:, p.last], year_ago) - 1.0,
+           "ebitda_margin": ratio(_sum(co.ebitda, p.first, p.last), revenue)}
     out["rule_of_40"] = fm.rule_of_40(out["growth"], out["ebitda_margin"])
     out["net_burn"] = _sum(co.burn, p.first, p.last)
     out["net_new_arr"] = 12.0 * (s["mrr"][:, p.last] - _at(s["mrr"], sc.opening["mrr"], p.first - 1))
     out["burn_multiple"] = fm.burn_multiple(out["net_burn"], out["net_new_arr"])
     for dept, expense in co.expense.items():
-        out[f"{dept}_share"] = _ratio(_sum(expense, p.first, p.last), revenue)
+        out[f"{dept}_share"] = ratio(_sum(expense, p.first, p.last), revenue)
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 
+from planner.analysis.periods import periods
 from planner.charts.style import (INK, MUTED, OKABE_ITO, chart_style, context_line, finish,
                                   legend_below, money_axis, month_axis, month_dates, new_axes, titles)
 from planner.format import money
@@ -16,24 +17,11 @@ FREQ_WORD = {"month": "month", "quarter": "quarter", "year": "year"}
 
 
 def period_slices(months: np.ndarray, freq: str) -> list[tuple[str, int, int]]:
-    """Calendar months, quarters or years of the plan as (label, first, last) month indices.
-
-    Labels are ``2027-03``, ``Q1 2027`` or ``2027``; the first and last period may be partial.
-    """
+    """The plan's months, quarters or years (:func:`planner.analysis.periods.periods`) as
+    (title, first, last) month indices; the first and last period may be partial."""
     if freq not in FREQ_WORD:
         raise ValueError(f"freq must be one of {', '.join(FREQ_WORD)} (got {freq!r})")
-    calendar = np.asarray(months, dtype="datetime64[M]").astype(int)
-    size = {"month": 1, "quarter": 3, "year": 12}[freq]
-    keys = calendar // size if freq != "month" else calendar
-    out, start = [], 0
-    for i in range(1, len(keys) + 1):
-        if i == len(keys) or keys[i] != keys[start]:
-            year, month = 1970 + calendar[start] // 12, calendar[start] % 12
-            label = {"month": str(months[start]), "quarter": f"Q{month // 3 + 1} {year}",
-                     "year": str(year)}[freq]
-            out.append((label, start, i - 1))
-            start = i
-    return out
+    return [(p.title, p.first, p.last) for p in periods(np.asarray(months, dtype="datetime64[M]"), freq)]
 
 
 def period_centres(months: np.ndarray, slices) -> tuple[np.ndarray, np.ndarray]:

@@ -91,10 +91,10 @@ def plot_cohort_layers(result, *, segment: str | None = None, ax: Axes | None = 
         x = month_dates(result.months)
         ax.fill_between(x, 0, opening, color="#BBBBBB", linewidth=0, label="Opening book", step=None)
         base = opening.copy()
-        years = sorted({label.split()[1] for label in labels})
+        years = sorted({label.split()[0] for label in labels})  # "FY2027 Q1" -> FY2027
         for label, layer in zip(labels, layers):
-            quarter, year = label.split()
-            in_year = [lab for lab in labels if lab.endswith(year)]
+            year = label.split()[0]
+            in_year = [lab for lab in labels if lab.split()[0] == year]
             colour = _shade(YEAR_COLOURS[years.index(year) % len(YEAR_COLOURS)], in_year.index(label),
                             len(in_year))
             top = base + layer

@@ -22,8 +22,8 @@ from planner.analysis.stats import quantiles_across_paths
 from planner.errors import PlannerError
 from planner.format import count
 from planner.analysis.funnel import FLOWS
-from planner.analysis.periods import year_spans
-from planner.results import ratio
+from planner.analysis.periods import plan_years as plan_years_of
+from planner.arrays import ratio
 
 #: sales-led stages in order: (series, label), labelled as ``planner run`` prints them
 STAGES = tuple((k, FLOWS[k]) for k in ("leads", "mqls", "sqls", "opportunities", "wins"))
@@ -79,21 +79,8 @@ def scope_series(result, name: str, segments) -> np.ndarray:
 
 
 def plan_years(months) -> list[tuple[str, int, int]]:
-    """12-month plan years from the start as (label, first, last) month indices, a partial
-    last year kept (as :func:`planner.summary.yearly` and ``planner run``'s funnel block).
-
-    Labels are the calendar year (``2027``) for a whole year starting in January, else the
-    months (``Apr 2027 to Mar 2028``, ``Jan 2029 to Jun 2029``).
-    """
-    months = np.asarray(months, dtype="datetime64[M]")
-
-    def label(a: int, b: int) -> str:
-        first, last = months[a].astype(object), months[b].astype(object)
-        if b - a == 11 and first.month == 1:
-            return str(first.year)
-        return f"{first:%b %Y} to {last:%b %Y}"
-
-    return [(label(a, b), a, b) for a, b in year_spans(len(months))]
+    """The plan years (:func:`planner.analysis.periods.plan_years`) as (title, first, last)."""
+    return [(y.title, y.first, y.last) for y in plan_years_of(np.asarray(months, dtype="datetime64[M]"))]
 
 
 def first_and_last_year(months, whole: bool = False) -> list[tuple[str, int, int]]:

@@ -7,7 +7,6 @@ application's own settings are left alone.
 """
 from __future__ import annotations
 
-import math
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -42,7 +41,6 @@ GOOD, FAIR, POOR, BAD = OKABE_ITO["green"], OKABE_ITO["sky"], OKABE_ITO["orange"
 #: slide-sized figures (16:9 at 10 inches wide); two-panel figures are wider
 FIGSIZE = (10.0, 5.625)
 FIGSIZE_WIDE = (13.0, 5.625)
-FIGSIZE_TALL = (10.0, 9.0)
 #: PNG at 2x for slides: 10 in x 200 dpi = 2,000 px wide
 SLIDE_DPI = 200
 
@@ -219,17 +217,6 @@ def month_axis(ax: Axes, months: np.ndarray, pad_days: int = 0, compact: bool = 
 def month_dates(months: np.ndarray) -> np.ndarray:
     """Months as ``datetime64[D]`` at the first of each month (for plotting)."""
     return np.asarray(months, dtype="datetime64[M]").astype("datetime64[D]")
-
-
-def nice_ceiling(value: float) -> float:
-    """1, 2, 2.5 or 5 times a power of ten, at least ``value`` (> 0)."""
-    if not np.isfinite(value) or value <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    for m in (1, 2, 2.5, 5, 10):
-        if m * power >= value * (1 - 1e-12):
-            return m * power
-    return 10 * power
 
 
 def legend_below(ax: Axes, handles=None, labels=None, ncols: int | None = None):

@@ -342,6 +342,3 @@ def _sampling_rows(sc, rows: list[Assumption]) -> list[Assumption]:
     return out
 
 
-def uncertain_rows(scenario) -> list[Assumption]:
-    """The uncertain inputs (one per :attr:`Scenario.params` entry that appears in the scenario)."""
-    return [a for a in assumption_rows(scenario) if a.uncertain]

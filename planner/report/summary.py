@@ -7,7 +7,7 @@ import numpy as np
 
 from planner.analysis.funding import funding_block
 from planner.analysis.outcomes import headline, path_outcomes
-from planner.analysis.periods import year_spans
+from planner.analysis.periods import plan_years
 from planner.analysis.stats import QUANTILES, bands
 from planner.results import SimulationResult
 
@@ -48,10 +48,10 @@ def yearly(result: SimulationResult, name: str) -> list[dict]:
     """P10/P50/P90 of a flow summed over each 12-month plan year (partial last year kept)."""
     data = result.total(name)
     out = []
-    for first, last in year_spans(data.shape[1]):
-        entry = {"from": _month(result, first), "to": _month(result, last),
-                 "months": last - first + 1}
-        out.append(entry | bands(data[:, first:last + 1].sum(axis=1)))
+    for year in plan_years(result.months):
+        entry = {"from": _month(result, year.first), "to": _month(result, year.last),
+                 "months": year.months}
+        out.append(entry | bands(data[:, year.first:year.last + 1].sum(axis=1)))
     return out
 
 

@@ -28,8 +28,7 @@ def funnel_text(summary: dict, currency: str) -> str:
         return ""
     lines = [f"Go-to-market funnel: P50 [P10..P90] per plan year, {summary['paths']:,} paths"]
     for name, years in summary["segments"].items():
-        labels = [y["from"][:4] if y["months"] == 12 and y["from"][5:] == "01" else f"{y['from']}..{y['to']}"
-                  for y in years]
+        labels = [y["label"] for y in years]
         lines.append(f"{name:<29}" + "".join(f"{label:<36}" for label in labels))
         rows = [(label, key, count) for key, label in FLOWS.items()]
         rows += [("Response to a new lead", "response_minutes", _minutes),
