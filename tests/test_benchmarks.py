@@ -110,3 +110,19 @@ def test_docs_show_the_current_table():
 
     docs = Path(__file__).resolve().parent.parent / "docs" / "unit_economics.md"
     assert bands_markdown() in docs.read_text(encoding="utf-8")
+
+
+def test_every_verdict_has_a_level_and_reports_use_it():
+    """Levels, not wording, decide colours and warnings (a new band label cannot slip through)."""
+    from planner.analysis.benchmark_bands import BANDS, LEVELS, verdict_level
+    from planner.analysis.metric_specs import METRIC_SPECS
+    from planner.report.html import verdict_badge
+
+    for bench in BANDS.values():
+        assert len(bench.levels) == len(bench.labels) and set(bench.levels) <= set(LEVELS)
+    assert verdict_level("ltv_to_cac", 2.0) == "bad" and verdict_level("ltv_to_cac", 3.5) == "fair"
+    assert verdict_level("burn_multiple", 0.5) == "good" and verdict_level("burn_multiple", 2.5) == "bad"
+    assert verdict_level("sm_share", 0.55) == "none"          # descriptive cost bands
+    assert 'v-bad' in verdict_badge("problematic", "bad") and 'v-none' in verdict_badge("n/a", "bad")
+    assert all(s.benchmark is not None for k, s in METRIC_SPECS.items()
+               if k in ("ltv_to_cac", "ltv_to_cac_cohort", "cac_payback_cohort", "burn_multiple"))

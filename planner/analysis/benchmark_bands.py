@@ -21,6 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 
+#: how good a verdict is, best first; ``none``: a descriptive band, no judgement
+LEVELS = ("good", "fair", "poor", "bad", "none")
+
+
 @dataclass(frozen=True)
 class Benchmark:
     """Bands of one metric.
@@ -35,12 +39,22 @@ class Benchmark:
         Ascending band boundaries; a value equal to one belongs to the band above.
     labels : tuple of str
         ``len(thresholds) + 1`` verdicts, lowest values first.
+    levels : tuple of str
+        One of :data:`LEVELS` per label: how good the band is (``none`` for descriptive
+        bands such as cost shares). Reports colour and warn by level, never by wording.
     """
 
     title: str
     unit: str
     thresholds: tuple[float, ...]
     labels: tuple[str, ...]
+    levels: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.levels:
+            object.__setattr__(self, "levels", ("none",) * len(self.labels))
+        if len(self.levels) != len(self.labels) or not set(self.levels) <= set(LEVELS):
+            raise ValueError(f"{self.title}: one level of {LEVELS} per label")
 
 
 def _cost(department: str, low: float, high: float, mature: tuple[float, float] | None = None) -> Benchmark:
@@ -63,17 +77,21 @@ def _cost(department: str, low: float, high: float, mature: tuple[float, float] 
 BANDS: dict[str, Benchmark] = {
     "ltv_to_cac": Benchmark(
         "LTV:CAC", "ratio", (3.0, 4.0, 5.0),
-        ("problematic", "good", "excellent", "excellent (may be under-investing)")),
+        ("problematic", "good", "excellent", "excellent (may be under-investing)"),
+        ("bad", "fair", "good", "good")),
     "cac_payback": Benchmark(
         "CAC payback", "months", (12.0, 18.0, 24.0),
-        ("excellent", "good", "acceptable for enterprise", "problematic")),
+        ("excellent", "good", "acceptable for enterprise", "problematic"),
+        ("good", "fair", "poor", "bad")),
     "magic_number": Benchmark(
         "Magic number", "ratio", (0.5, 0.75, 1.0),
-        ("inefficient", "moderate", "efficient", "very efficient")),
+        ("inefficient", "moderate", "efficient", "very efficient"),
+        ("bad", "poor", "fair", "good")),
     "burn_multiple": Benchmark(
         "Burn multiple", "ratio", (1.0, 1.5, 2.0, 3.0),
-        ("amazing", "great", "good", "suspect", "bad")),
-    "rule_of_40": Benchmark("Rule of 40", "fraction", (0.40,), ("below 40%", "strong")),
+        ("amazing", "great", "good", "suspect", "bad"),
+        ("good", "good", "fair", "bad", "bad")),
+    "rule_of_40": Benchmark("Rule of 40", "fraction", (0.40,), ("below 40%", "strong"), ("bad", "good")),
     "sm_share": _cost("S&M", 0.50, 0.60, mature=(0.30, 0.40)),
     "rnd_share": _cost("R&D", 0.20, 0.30),
     "cs_share": _cost("CS & support", 0.10, 0.15),
@@ -107,7 +125,19 @@ def verdict(metric: str, value: float | None) -> str:
     bench = benchmark(metric)
     if value is None or np.isnan(value):
         return "n/a"
-    return bench.labels[int(np.searchsorted(bench.thresholds, float(value), side="right"))]
+    return bench.labels[_band(bench, value)]
+
+
+def verdict_level(metric: str, value: float | None) -> str:
+    """The :data:`LEVELS` entry of :func:`verdict` (``none`` for n/a)."""
+    bench = benchmark(metric)
+    if value is None or np.isnan(value):
+        return "none"
+    return bench.levels[_band(bench, value)]
+
+
+def _band(bench: Benchmark, value: float) -> int:
+    return int(np.searchsorted(bench.thresholds, float(value), side="right"))
 
 
 def benchmark(metric: str) -> Benchmark:

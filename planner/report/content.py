@@ -9,13 +9,12 @@ from planner.charts.files import figure_bytes, release
 from planner.charts.registry import CHARTS, available_charts, draw_charts
 from planner.format import money, percent
 from planner.report.funnel import capacity_warnings, funnel_tables
-from planner.report.unit_economics import METRICS, metric_number
+from planner.analysis.metric_specs import metric_title
+from planner.report.unit_economics import metric_number
 
 #: charts of the report, in order
 REPORT_CHARTS = ("arr_fan", "cash_fan", "mrr_bridge", "cohort_layers", "retention", "unit_economics",
                  "pnl", "headcount", "funnel")
-#: verdicts a board should hear about (the bottom bands of planner.benchmarks)
-BAD_VERDICTS = ("problematic", "bad", "inefficient", "suspect", "below 40%")
 
 
 def chart_images(result, comparison=None, kinds=REPORT_CHARTS, dpi: int = 110,
@@ -52,11 +51,6 @@ def chart_images(result, comparison=None, kinds=REPORT_CHARTS, dpi: int = 110,
 def data_url(png: bytes) -> str:
     """A ``data:image/png;base64,...`` URL: the image travels inside the HTML."""
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
-def metric_title(key: str) -> str:
-    """The display name of a unit-economics metric."""
-    return METRICS.get(key, (key,))[0]
 
 
 def report_warnings(result, summary: dict, unit_economics: dict | None, detail=None) -> list[str]:
@@ -98,7 +92,7 @@ def _verdict_warnings(unit_economics: dict | None, currency: str) -> list[str]:
     label = unit_economics["years"]["last_year"]["label"]
     for key, entry in unit_economics["scopes"]["blended"]["last_year"].items():
         verdict = entry.get("verdict", "")
-        if verdict.startswith(BAD_VERDICTS):
+        if entry.get("level") == "bad":
             out.append(f"{metric_title(key)} in {label}: {verdict} "
                        f"(P50 {metric_number(entry['p50'], entry['unit'], currency, months_word=True)}).")
         if isinstance(entry.get("p50"), dict) and key == "ltv":

@@ -6,7 +6,8 @@ from html import escape
 from planner.format import count, money, percent
 from planner.report.text import funding_text
 from planner.report.assumptions import format_quantile
-from planner.report.content import data_url, metric_number, metric_title
+from planner.analysis.metric_specs import metric_title
+from planner.report.content import data_url, metric_number
 from planner.report.funnel import funnel_tables
 from planner.report.unit_economics import TEXT_ROWS
 
@@ -39,33 +40,29 @@ figcaption { font-size: 13px; color: var(--muted); margin-top: 4px; }
 footer { margin-top: 40px; font-size: 12px; color: var(--muted); border-top: 1px solid var(--line); padding-top: 8px; }
 @media print { body { max-width: none; padding: 0; } h2 { break-before: page; } figure, table { break-inside: avoid; } }
 """
-GOOD_WORDS = ("excellent", "amazing", "very efficient", "strong", "great")
-FAIR_WORDS = ("good", "efficient")
-POOR_WORDS = ("acceptable", "moderate", "suspect")
-BAD_WORDS = ("problematic", "bad", "inefficient", "below 40%")
 
 
 def _e(text) -> str:
     return escape(str(text), quote=True)
 
 
-def verdict_badge(verdict: str) -> str:
-    """A coloured pill for a benchmark verdict: green good ... vermillion bad; grey for
-    descriptive bands (cost shares: typical, mature, growth-stage) and n/a."""
+def verdict_badge(verdict: str, level: str = "none") -> str:
+    """A coloured pill for a benchmark verdict, by its level (good green ... bad vermillion;
+    grey for descriptive bands such as cost shares, and for n/a)."""
     if not verdict or verdict == "n/a":
         return '<span class="verdict v-none">n/a</span>'
-    key = ("good" if verdict.startswith(GOOD_WORDS) else "fair" if verdict.startswith(FAIR_WORDS)
-           else "poor" if verdict.startswith(POOR_WORDS) else "bad" if verdict.startswith(BAD_WORDS) else "none")
-    return f'<span class="verdict v-{key}">{_e(verdict)}</span>'
+    return f'<span class="verdict v-{_e(level)}">{_e(verdict)}</span>'
 
 
-def verdict_trend(verdicts: list[str]) -> str:
-    """One badge when the years agree, else ``first -> last``."""
-    if not verdicts:
+def verdict_trend(entries: list[dict]) -> str:
+    """One badge when the years agree, else ``first -> last``; ``entries`` are summary
+    entries with ``verdict`` and ``level``."""
+    if not entries:
         return ""
-    if len(set(verdicts)) == 1:
-        return verdict_badge(verdicts[0])
-    return " &rarr; ".join(verdict_badge(v) for v in verdicts)
+    badges = [verdict_badge(e["verdict"], e.get("level", "none")) for e in entries]
+    if len({e["verdict"] for e in entries}) == 1:
+        return badges[0]
+    return " &rarr; ".join(badges)
 
 
 def table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset(), raw: bool = False,
@@ -196,7 +193,7 @@ def unit_economics_section(ue: dict | None, currency: str) -> str:
         rows = []
         for key in keys:
             cells = [_e(_ue_cell(data[n][key], currency)) for n in names]
-            verdicts = [data[n][key].get("verdict") for n in names if "verdict" in data[n][key]]
+            verdicts = [data[n][key] for n in names if "verdict" in data[n][key]]
             unit = ", months" if data[names[0]][key]["unit"] == "months" else ""
             rows.append([_e(metric_title(key) + unit)] + cells + [verdict_trend(verdicts)])
         header = ["Metric"] + [years[n]["label"] for n in names] + ["Verdict"]

@@ -14,7 +14,8 @@ import math
 
 import numpy as np
 
-from planner.analysis.benchmark_bands import has_benchmark, verdict
+from planner.analysis.benchmark_bands import has_benchmark, verdict, verdict_level
+from planner.analysis.metric_specs import METRIC_SPECS
 from planner.analysis.stats import QUANTILES, quantiles_across_paths
 from planner.format import money, percent
 from planner.results import SimulationResult
@@ -22,56 +23,6 @@ from planner.analysis.unit_economics import period_metrics
 
 LABELS = ("p10", "p50", "p90")
 
-#: metric -> (title, unit); summary order. Company-only metrics appear for "blended" only.
-METRICS = {
-    "new_customers": ("New customers", "count"),
-    "cac": ("CAC (fully loaded)", "money"),
-    "cac_programme": ("CAC (programme spend only)", "money"),
-    "commission_per_new_customer": ("Commission per new customer", "money"),
-    "arpa": ("ARPA (monthly, book)", "money"),
-    "acv": ("ACV (new customers)", "money"),
-    "gross_margin": ("Gross margin", "fraction"),
-    "churn_rate": ("Churn (monthly, from TTM)", "fraction"),
-    "expansion_rate": ("Net expansion (monthly, from TTM)", "fraction"),
-    "ltv": ("LTV (formula)", "money"),
-    "ltv_cohort": ("LTV (simulated cohort)", "money"),
-    "ltv_to_cac": ("LTV:CAC", "ratio"),
-    "ltv_to_cac_cohort": ("LTV:CAC (cohort LTV)", "ratio"),
-    "cac_payback": ("CAC payback (formula)", "months"),
-    "cac_payback_cohort": ("CAC payback (cohort)", "months"),
-    "magic_number": ("Magic number", "ratio"),
-    "nrr": ("NRR (trailing 12 months)", "fraction"),
-    "grr": ("GRR (trailing 12 months)", "fraction"),
-    "logo_retention": ("Logo retention (TTM)", "fraction"),
-    "growth": ("Revenue growth (YoY)", "fraction"),
-    "ebitda_margin": ("EBITDA margin", "fraction"),
-    "rule_of_40": ("Rule of 40", "fraction"),
-    "net_burn": ("Net burn", "money"),
-    "net_new_arr": ("Net new ARR", "money"),
-    "burn_multiple": ("Burn multiple", "ratio"),
-    "sm_share": ("S&M / revenue", "fraction"),
-    "rnd_share": ("R&D / revenue", "fraction"),
-    "cs_share": ("CS / revenue", "fraction"),
-    "ga_share": ("G&A / revenue", "fraction"),
-}
-#: why a metric can be undefined on every path
-UNDEFINED = {
-    "cac": "no new customers", "acv": "no new customers", "ltv_cohort": "no new customers",
-    "ltv_to_cac": "no new customers", "ltv_to_cac_cohort": "no new customers",
-    "cac_payback": "no new customers", "cac_payback_cohort": "no new customers",
-    "cac_programme": "no new customers", "commission_per_new_customer": "no new customers",
-    "magic_number": "no S&M spend three months earlier in the plan",
-    "nrr": "needs 12 months of history", "grr": "needs 12 months of history",
-    "logo_retention": "needs 12 months of history", "churn_rate": "needs 12 months of history",
-    "expansion_rate": "needs 12 months of history", "ltv": "needs 12 months of history",
-    "growth": "needs 12 months of history", "rule_of_40": "needs 12 months of history",
-}
-#: why a metric can be unbounded (inf)
-UNBOUNDED = {
-    "ltv": "expansion >= churn", "ltv_to_cac": "expansion >= churn",
-    "cac_payback": "gross margin per customer <= 0: never pays back",
-    "burn_multiple": "burning while net new ARR <= 0: not meaningful",
-}
 #: rows of the terminal block
 TEXT_ROWS = {
     "segment": ("cac", "cac_programme", "commission_per_new_customer", "ltv", "ltv_cohort", "ltv_to_cac",
@@ -96,7 +47,7 @@ def _unbounded(key: str, value: float, companions: dict[str, float], settings: d
     elif key == "ltv_to_cac" and ltv_finite:
         reason = "zero CAC (no S&M spend)"
     else:
-        reason = UNBOUNDED.get(key, "unbounded")
+        reason = METRIC_SPECS[key].unbounded or "unbounded"
     out = {"unbounded": True, "reason": reason}
     for name, companion in companions.items():
         out[name] = None if np.isinf(companion) else _float(companion)
@@ -114,7 +65,7 @@ def _entry(key: str, data: dict[str, np.ndarray], j: int, settings: dict) -> dic
         companions = {name: quantiles_across_paths(data[f"{key}_{name}"][:, j], QUANTILES)
                       for name in ("capped", "discounted")}
     ltv_q = quantiles_across_paths(data["ltv"][:, j], QUANTILES) if key == "ltv_to_cac" else q
-    entry: dict = {"unit": METRICS[key][1]}
+    entry: dict = {"unit": METRIC_SPECS[key].unit}
     for i, label in enumerate(LABELS):
         entry[label] = (_unbounded(key, q[i], {k: v[i] for k, v in companions.items()}, settings,
                                    ltv_finite=bool(np.isfinite(ltv_q[i])))
@@ -125,7 +76,7 @@ def _entry(key: str, data: dict[str, np.ndarray], j: int, settings: dict) -> dic
     if defined == 0.0:
         entry["note"] = _why_undefined(key, data, j)
     if has_benchmark(key):
-        entry["verdict"] = _verdict(key, q[1], companions, settings)
+        entry["verdict"], entry["level"] = _verdict(key, q[1], companions, settings)
     return entry
 
 
@@ -140,14 +91,15 @@ def _why_undefined(key: str, data: dict[str, np.ndarray], j: int) -> str:
     if key.startswith(("ltv", "ltv_to_cac")) and key not in ("ltv_cohort", "ltv_to_cac_cohort"):
         if np.isnan(data["churn_rate"][:, j]).all():
             return "needs 12 months of history"
-    return UNDEFINED.get(key, "not defined")
+    return METRIC_SPECS[key].undefined
 
 
-def _verdict(key: str, p50: float, companions: dict, settings: dict) -> str:
+def _verdict(key: str, p50: float, companions: dict, settings: dict) -> tuple[str, str]:
+    """The verdict of the P50 and its level (good ... bad, none)."""
     if key == "ltv_to_cac" and p50 == math.inf and np.isfinite(companions["capped"][1]):
         capped = companions["capped"][1]
-        return f"{verdict(key, capped)} (on capped LTV)"
-    return verdict(key, p50)
+        return f"{verdict(key, capped)} (on capped LTV)", verdict_level(key, capped)
+    return verdict(key, p50), verdict_level(key, p50)
 
 
 def _year_indices(periods) -> dict[str, int]:
@@ -195,7 +147,7 @@ def unit_economics_summary(result: SimulationResult, *, fiscal_year_start: int |
     years = {name: {"label": pm.periods[j].label, "from": str(result.months[pm.periods[j].first]),
                     "to": str(result.months[pm.periods[j].last]),
                     "months": pm.periods[j].last - pm.periods[j].first + 1} for name, j in picks.items()}
-    scopes = {scope: {name: {key: _entry(key, data, j, settings) for key in METRICS if key in data}
+    scopes = {scope: {name: {key: _entry(key, data, j, settings) for key in METRIC_SPECS if key in data}
                       for name, j in picks.items()}
               for scope, data in pm.values.items()}
     fys = fiscal_year_start or int(result.months[0].astype(int) % 12 + 1)
@@ -260,8 +212,8 @@ def _verdicts(row: list[dict]) -> str:
 
 
 def _label(key: str) -> str:
-    unit = METRICS[key][1]
-    return METRICS[key][0] + (", months" if unit == "months" else "")
+    spec = METRIC_SPECS[key]
+    return spec.title + (", months" if spec.unit == "months" else "")
 
 
 def unit_economics_text(summary: dict, currency: str = "USD") -> str:

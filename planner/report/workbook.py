@@ -28,7 +28,7 @@ from planner.format import SYMBOLS
 from planner.report.assumptions import assumption_rows
 from planner.report.funnel import funnel_tables
 from planner.report.inputs import report_inputs
-from planner.report.unit_economics import METRICS
+from planner.analysis.metric_specs import METRIC_SPECS
 from planner.sweep.compare import compare
 from planner.report.summary import MONTHLY_SERIES
 from planner.series import SERIES_SPECS
@@ -258,9 +258,10 @@ def _unit_economics_sheet(wb, result, unit_economics: dict | None) -> None:
     years = unit_economics["years"]
     for scope, data in pm.values.items():
         verdicts = unit_economics["scopes"].get(scope, {})
-        for key, (title, unit) in METRICS.items():
+        for key, spec in METRIC_SPECS.items():
             if key not in data:
                 continue
+            title, unit = spec.title, spec.unit
             q = quantiles_across_paths(data[key], QUANTILES)  # (3, periods)
             values = [q[i, j] for j in range(q.shape[1]) for i in range(3)]
             verdict = [verdicts.get(y, {}).get(key, {}).get("verdict", "") for y in ("first_year", "last_year")]
