@@ -145,7 +145,7 @@ def test_run_with_a_bad_set_writes_nothing(runner):
 
 
 def test_run_json_prints_only_json(runner):
-    result = runner.invoke(main, ["run", "example.yaml", "--json", "--paths", "20", "--seed", "3"])
+    result = runner.invoke(main, ["run", "--no-charts", "example.yaml", "--json", "--paths", "20", "--seed", "3"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     for key in ("scenario", "arr_end", "cash_trough", "cash_out"):
@@ -178,7 +178,7 @@ def test_run_writes_projection_and_summary(runner):
 
 
 def test_run_out_option(runner):
-    result = runner.invoke(main, ["run", "small.yaml", "--out", "elsewhere/run1", "--json"])
+    result = runner.invoke(main, ["run", "--no-charts", "small.yaml", "--out", "elsewhere/run1", "--json"])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in Path("elsewhere/run1").iterdir())
     assert [n for n in names if not n.endswith(".png")] == ["projection.csv", "summary.json", "unit_economics.csv"]
@@ -186,7 +186,7 @@ def test_run_out_option(runner):
 
 
 def test_run_with_set(runner):
-    result = runner.invoke(main, ["run", "small.yaml", "--json", "--set", "horizon_months=12",
+    result = runner.invoke(main, ["run", "--no-charts", "small.yaml", "--json", "--set", "horizon_months=12",
                                   "--set", "name=shorter"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
@@ -196,8 +196,8 @@ def test_run_with_set(runner):
 
 
 def test_run_set_changes_the_numbers(runner):
-    base = json.loads(runner.invoke(main, ["run", "small.yaml", "--json"]).stdout)
-    dearer = json.loads(runner.invoke(main, ["run", "small.yaml", "--json",
+    base = json.loads(runner.invoke(main, ["run", "--no-charts", "small.yaml", "--json"]).stdout)
+    dearer = json.loads(runner.invoke(main, ["run", "--no-charts", "small.yaml", "--json",
                                              "--set", "segments.smb.price.arpa=200"]).stdout)
     assert dearer["arr_end"]["p50"] > 1.5 * base["arr_end"]["p50"]
 
@@ -264,8 +264,6 @@ def test_validate_reports_a_directory_and_still_checks_the_other_files(runner):
 
 # ------------------------------------------------------------------------- init, schema
 def test_init_writes_a_scenario_that_validates(runner):
-    if not STARTER.exists():
-        pytest.skip("planner/templates/starter.yaml is not there yet")
     result = runner.invoke(main, ["init", "mine.yaml"])
     assert result.exit_code == 0, result.output
     assert Path("mine.yaml").read_text() == STARTER.read_text()
@@ -275,8 +273,6 @@ def test_init_writes_a_scenario_that_validates(runner):
 
 
 def test_init_refuses_to_overwrite_without_force(runner):
-    if not STARTER.exists():
-        pytest.skip("planner/templates/starter.yaml is not there yet")
     Path("mine.yaml").write_text("keep me\n")
     result = runner.invoke(main, ["init", "mine.yaml"])
     assert_clean_failure(result)
@@ -306,8 +302,6 @@ def _as_json_data(path: Path):
 @pytest.mark.parametrize("path", BUNDLED + [STARTER], ids=lambda p: p.name)
 def test_json_schema_accepts_the_bundled_scenarios(runner, path):
     jsonschema = pytest.importorskip("jsonschema")
-    if not path.exists():
-        pytest.skip(f"{path.name} is not there yet")
     schema = json.loads(runner.invoke(main, ["schema"]).stdout)
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.Draft202012Validator(schema).validate(_as_json_data(path))
@@ -358,7 +352,7 @@ def test_main_help_lists_every_command(runner):
 
 
 def test_run_prints_and_saves_unit_economics(runner):
-    result = runner.invoke(main, ["run", "example.yaml", "--paths", "200", "--cac-lag", "1",
+    result = runner.invoke(main, ["run", "--no-charts", "example.yaml", "--paths", "200", "--cac-lag", "1",
                                   "--fiscal-year-start", "4"])
     assert result.exit_code == 0, result.output
     assert "LTV:CAC" in result.stdout and "unbounded (expansion >= churn)" in result.stdout

@@ -238,7 +238,7 @@ def test_cli_compare_unknown_plan(tmp_path, monkeypatch):
 
 def test_cli_run_funding_block_and_options(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["run", str(CASH_TIGHT), "--plan", "nothing", "--paths", "200",
+    result = CliRunner().invoke(main, ["run", str(CASH_TIGHT), "--no-charts", "--plan", "nothing", "--paths", "200",
                                        "--raise-month", "2027-06", "--confidence", "0.8"])
     assert result.exit_code == 0, result.output
     assert "Funding plan: nothing" in result.stdout

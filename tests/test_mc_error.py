@@ -46,17 +46,19 @@ def test_headline_errors_shrink_with_more_paths():
 
 def test_choose_paths_stops_at_the_first_precise_enough_count():
     scenario = planner.load_scenario(SEED_SCENARIO)
-    paths, rounds = choose_paths(scenario, start=4096)
-    assert rounds[-1]["paths"] == paths and paths > 4096
+    # a 2-point target on the cash-out probability (a third of paths run out) keeps it quick
+    paths, rounds = choose_paths(scenario, start=512, absolute=0.02)
+    assert rounds[-1]["paths"] == paths and paths > 512 and len(rounds) >= 2
     result = planner.simulate(scenario, paths=paths, keep=["arr", "cash"], by_segment=False)
-    assert precise_enough(result.total("arr")[:, -1], result.cash_out_month() >= 0)
+    assert precise_enough(result.total("arr")[:, -1], result.cash_out_month() >= 0, absolute=0.02)
     half = planner.simulate(scenario, paths=paths // 2, keep=["arr", "cash"], by_segment=False)
-    assert not precise_enough(half.total("arr")[:, -1], half.cash_out_month() >= 0)
+    assert not precise_enough(half.total("arr")[:, -1], half.cash_out_month() >= 0, absolute=0.02)
 
 
 def test_cli_paths_auto_and_error_in_summary(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["run", str(SEED_SCENARIO), "--paths", "auto", "--json"])
+    # the default scenario never runs out of cash: precise enough at the first round of 4,096
+    result = CliRunner().invoke(main, ["run", "--paths", "auto", "--json", "--no-charts"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)  # only JSON: no progress bar off a terminal
     err = data["monte_carlo_error"]
