@@ -1,9 +1,11 @@
 """Speed and memory of the engine and of `planner run`, on the three-segment examples.
 
-Usage: python benchmarks/bench.py [--quick] [--million] [--scenario PATH ...]
+Usage: python benchmarks/bench.py [--quick] [--million] [--scenario PATH ...] [--variance]
 
 By default two scenarios: the Series A example (acquisition given per month) and the
-same company planned bottom-up with the go-to-market funnel switched on.
+same company planned bottom-up with the go-to-market funnel switched on. Then the
+variance reduction of keyed draws (common random numbers) when comparing two variants
+of the Series A example; ``--variance`` runs only that.
 
 Each case runs in a fresh Python process, so its peak resident memory (ru_maxrss) is
 its own. Prints a Markdown table for the README. Not a test: nothing here is asserted.
@@ -72,6 +74,48 @@ def cli_case(scenario: Path, paths: int, out_dir: Path) -> dict:
     return python_case(CLI_CASE.format(scenario=str(scenario), paths=paths, out=str(out_dir)))
 
 
+#: variants of the Series A example that differ in one input, for the variance reduction
+EDITS = (("SMB ARPA +10% (420 -> 462)", "segments.smb.price.arpa=462"),
+         ("SMB ARPA made uncertain (90% range 420 to 504)", "segments.smb.price.arpa=420 to 504"))
+
+
+def _p50_arr(scenario, seed: int, paths: int) -> float:
+    import numpy as np
+    import planner
+
+    arr = planner.simulate(scenario, paths=paths, seed=seed, keep=["arr"], by_segment=False).total("arr")
+    return float(np.median(arr[:, -1]))
+
+
+def variance_reduction(seeds: int = 20, paths: int = 2_000) -> None:
+    """Print the standard error of the P50 ARR-at-horizon difference between two variants.
+
+    For each edit and sampling method, ``seeds`` estimates of P50(B) - P50(A), each from
+    ``paths`` paths: with keyed draws (B on the same seed as A: every input B shares
+    with A keeps its draws) and with independent draws (B on another seed). The standard
+    error is the spread of the estimates across seeds; the ratio is independent / keyed.
+    """
+    import numpy as np
+    import planner
+
+    example = SCENARIOS[0]
+    print(f"\nvariance reduction of keyed draws: {example.name}, P50 of ARR at the horizon, "
+          f"{seeds} seeds x {paths:,} paths per estimate\n")
+    print("| variant B | sampling | mean P50(B) - P50(A) | SE keyed | SE independent | ratio |")
+    print("|---|---|---:|---:|---:|---:|")
+    for method in ("monte_carlo", "latin_hypercube", "sobol"):
+        a = planner.load_scenario(example, overrides=(f"simulation.sampling={method}",))
+        base = [_p50_arr(a, s, paths) for s in range(seeds)]
+        for label, edit in EDITS:
+            b = planner.load_scenario(example, overrides=(f"simulation.sampling={method}", edit))
+            keyed = np.array([_p50_arr(b, s, paths) for s in range(seeds)]) - base
+            independent = np.array([_p50_arr(b, 1_000 + s, paths) for s in range(seeds)]) - base
+            se_keyed, se_independent = keyed.std(ddof=1), independent.std(ddof=1)
+            ratio = se_independent / se_keyed if se_keyed > 0 else float("inf")
+            print(f"| {label} | {method} | ${keyed.mean():,.0f} | ${se_keyed:,.0f} | "
+                  f"${se_independent:,.0f} | x{ratio:,.1f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the 100k cases")
@@ -79,10 +123,14 @@ def main() -> None:
                         help="also time `planner run --paths 1000000` (about a minute)")
     parser.add_argument("--scenario", action="append", type=Path,
                         help="scenario file (repeatable; default: the two examples)")
+    parser.add_argument("--variance", action="store_true",
+                        help="only the variance reduction of keyed draws (about a minute)")
     args = parser.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
-    for scenario in args.scenario or SCENARIOS:
-        bench_scenario(scenario, args.quick, args.million)
+    if not args.variance:
+        for scenario in args.scenario or SCENARIOS:
+            bench_scenario(scenario, args.quick, args.million)
+    variance_reduction()
 
 
 def bench_scenario(scenario: Path, quick: bool, million: bool) -> None:

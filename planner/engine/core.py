@@ -14,8 +14,9 @@ from planner.engine.costs import (acquisition_cost, commissions, department_cost
                                   segment_cogs)
 from planner.engine.funnel import segment_funnel
 from planner.engine.financing import apply_plan
+from planner.engine.noise import Noise
 from planner.engine.revenue import new_price, segment_revenue
-from planner.engine.sampling import BLOCK, Inputs, draw_inputs
+from planner.engine.sampling import Inputs, draw_inputs
 from planner.scenario.model import Plan, Scenario
 from planner.series import names as series_names
 
@@ -35,8 +36,11 @@ OPENING = ("opening_cash", "opening_deferred_revenue", "opening_receivables", "o
 
 
 def operations(scenario: Scenario, inputs: Inputs,
-               noise: np.random.Generator | None = None) -> dict[str, np.ndarray]:
+               noise: Noise | None = None) -> dict[str, np.ndarray]:
     """Everything that does not depend on funding: funnel, revenue, people, costs, collections.
+
+    ``noise``: the block's process-noise streams (each segment draws from its own), or
+    None for expected values.
 
     Returns
     -------
@@ -56,9 +60,10 @@ def operations(scenario: Scenario, inputs: Inputs,
     per_segment = []
     for seg in scenario.segments:
         acquired = None
+        own = None if noise is None else noise.segment(seg.name)
         if seg.funnel is not None:
-            acquired = segment_funnel(seg, inputs, new_price(seg, inputs), team, noise)
-        revenue = segment_revenue(seg, inputs, noise, acquired)
+            acquired = segment_funnel(seg, inputs, new_price(seg, inputs), team, own)
+        revenue = segment_revenue(seg, inputs, own, acquired)
         per_segment.append(revenue | _funnel_series(acquired, revenue, inputs))
     out = {name: np.stack([s[name] for s in per_segment], axis=2)
            for name in SEGMENT_SERIES if name not in _COSTED}
@@ -142,12 +147,6 @@ def finance(scenario: Scenario, plan: Plan, inputs: Inputs, ops: dict, *,
     return out | {"ownership": fin.ownership}
 
 
-def noise_generator(seed: int, start: int) -> np.random.Generator:
-    """The process-noise generator of the block starting at path ``start`` (its own stream,
-    independent of the input draws, so switching noise on does not change the inputs)."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(start // BLOCK, 1))))
-
-
 def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int,
                    plans: tuple[Plan, ...] | None = None, *, block_when_insolvent: bool = True
                    ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
@@ -169,7 +168,9 @@ def run_chunk(scenario: Scenario, inputs: Inputs, seed: int, start: int,
               ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
     """:func:`simulate_chunk` on inputs already drawn (``inputs.draws`` of paths from
     ``start``), so a caller can keep the draws without drawing them twice."""
-    ops = operations(scenario, inputs, noise_generator(seed, start) if scenario.process_noise else None)
+    # process noise has streams of its own (keyed by segment), independent of the input
+    # draws, so switching it on does not change the inputs
+    ops = operations(scenario, inputs, Noise(seed, start) if scenario.process_noise else None)
     plans = (scenario.plan(),) if plans is None else plans
     return ops, {p.name: finance(scenario, p, inputs, ops, block_when_insolvent=block_when_insolvent)
                  for p in plans}

@@ -4,6 +4,11 @@ Iman & Conover (1982), "A distribution-free approach to inducing rank correlatio
 input variables": each column of a sample is reordered so that its ranks follow those
 of correlated normal scores. The values in every column are untouched, so marginals
 (and Latin-hypercube stratification) are exactly preserved.
+
+The correlated inputs are split into groups (connected components of the non-zero
+correlations, :func:`groups`); each group is reordered on its own, with scores shuffled
+by a stream keyed by its members' key paths (see :mod:`planner.engine.sampling`), so a
+group's draws do not change when an unrelated input or group is added.
 """
 from __future__ import annotations
 
@@ -65,7 +70,7 @@ def impose(u: np.ndarray, columns: tuple[int, ...], target: np.ndarray,
     target : ndarray, shape (len(columns), len(columns))
         Pearson correlation of the normal scores (see :func:`normal_correlation`).
     rng : numpy.random.Generator
-        Shuffles the scores (the block's own generator).
+        Shuffles the scores (the group's own stream in the block).
 
     Returns
     -------
@@ -82,6 +87,38 @@ def impose(u: np.ndarray, columns: tuple[int, ...], target: np.ndarray,
         ranks = stats.rankdata(correlated[:, j], method="ordinal").astype(int) - 1
         out[:, column] = np.sort(u[:, column])[ranks]
     return out
+
+
+def groups(columns: tuple[int, ...], target: np.ndarray) -> list[tuple[tuple[int, ...], np.ndarray]]:
+    """Split correlated inputs into independent groups: connected components of ``target != 0``.
+
+    Parameters
+    ----------
+    columns : tuple of int
+        Draw columns, in the order of ``target``.
+    target : ndarray, shape (len(columns), len(columns))
+
+    Returns
+    -------
+    list of (tuple of int, ndarray)
+        Each group's columns (in the order of ``columns``) and its block of ``target``,
+        shape (k, k); groups ordered by their first column.
+    """
+    linked = np.asarray(target) != 0
+    label = list(range(len(columns)))
+
+    def root(i: int) -> int:
+        while label[i] != i:
+            i = label[i]
+        return i
+
+    for i, j in zip(*np.nonzero(linked)):
+        label[root(int(i))] = root(int(j))
+    members: dict[int, list[int]] = {}
+    for i in range(len(columns)):
+        members.setdefault(root(i), []).append(i)
+    out = [(tuple(columns[i] for i in m), np.asarray(target)[np.ix_(m, m)]) for m in members.values()]
+    return sorted(out, key=lambda g: g[0][0])
 
 
 def achieved(draws: np.ndarray, columns: tuple[int, ...]) -> np.ndarray:

@@ -10,7 +10,7 @@ With a warm start the arrays carry ``history`` months before the start (index
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 from scipy import stats
@@ -18,6 +18,9 @@ from scipy import stats
 from planner.engine.revenue import development_matrix
 from planner.engine.sampling import Inputs
 from planner.scenario.model import MAX_DELAY, Funnel, Lag, SalesCapacity, Segment, SpeedToLead
+
+if TYPE_CHECKING:
+    from planner.engine.noise import SegmentNoise
 
 #: (role name, metrics so far of this segment) -> people in the role, (paths or 1, months)
 TeamCount = Callable[[str, dict], np.ndarray]
@@ -184,7 +187,7 @@ def close(ready: np.ndarray, capacity: np.ndarray, carry_over: bool) -> dict[str
 
 
 def segment_funnel(segment: Segment, inputs: Inputs, price: np.ndarray, team: TeamCount,
-                   noise: np.random.Generator | None = None) -> dict[str, np.ndarray]:
+                   noise: SegmentNoise | None = None) -> dict[str, np.ndarray]:
     """Every funnel series of one segment, shape (paths, months) each.
 
     Parameters
@@ -193,9 +196,11 @@ def segment_funnel(segment: Segment, inputs: Inputs, price: np.ndarray, team: Te
         MRR of a customer won each month (for quotas in new ARR).
     team : callable
         ``team(role, metrics)``: people in a role, given this segment's metrics so far.
-    noise : Generator, optional
-        Process noise: whole leads and trials each month, Poisson around the plan; the
-        stages then convert them as expected values.
+    noise : callable, optional
+        The segment's process-noise streams, ``noise(stage) -> Generator``
+        (:class:`~planner.engine.noise.Noise`): whole leads and trials each month, Poisson
+        around the plan (streams ``leads`` and ``trials``); the stages then convert them
+        as expected values.
 
     Returns
     -------
@@ -218,7 +223,7 @@ def segment_funnel(segment: Segment, inputs: Inputs, price: np.ndarray, team: Te
         if f.paid_spend is not None:
             leads = leads + spend / inputs.value(f.cost_per_lead)
         if noise is not None:
-            leads = noise.poisson(leads).astype(float)
+            leads = noise("leads").poisson(leads).astype(float)
         chain = _lead_chain(f, inputs, leads, weights, team, h)
         out |= {k: v for k, v in chain.items() if k in out}
         lost, open_ = lost + chain["lost"], open_ + chain["open"]
@@ -232,7 +237,7 @@ def segment_funnel(segment: Segment, inputs: Inputs, price: np.ndarray, team: Te
     if f.self_serve is not None:
         trials = inputs.full(inputs.series(f.self_serve.trials) * np.ones((1, T)))
         if noise is not None:
-            trials = noise.poisson(trials).astype(float)
+            trials = noise("trials").poisson(trials).astype(float)
         conv = stage(warm_extend(trials, h), inputs.value(f.self_serve.conversion), weights["trial"])
         out["trials"], out["trial_wins"] = trials, conv["converted"][:, h:]
         lost, open_ = lost + conv["lost"], open_ + conv["open"]

@@ -7,16 +7,62 @@ MRR per surviving customer, expansion, contraction and deferred revenue per cust
 follow the same per-unit trajectory as without noise, so the two modes agree on average.
 
 Cohorts are stepped month by month, vectorised over paths and cohorts (no loop over
-paths). The draws come from the block's own noise generator, so a path's numbers still
-depend only on the seed and its index.
+paths). The draws are keyed (:class:`Noise`): each segment's each stage has its own
+stream per block of paths, ``SeedSequence(seed, spawn_key=(block, NOISE, *words(segment),
+*words(stage)))``, so a path's numbers still depend only on the seed and its index, and
+adding, removing or reordering segments leaves every other segment's noise unchanged.
+All process noise is per segment; none is company-level.
 """
 from __future__ import annotations
+
+from functools import partial
+from typing import Callable
 
 import numpy as np
 
 from planner.engine.retention import trajectory
-from planner.engine.sampling import Inputs
+from planner.engine.sampling import BLOCK, Inputs
+from planner.engine.streams import NOISE, stream
 from planner.scenario.model import Segment
+
+#: the process-noise stages of a segment, each drawn from its own stream
+STAGES = ("leads", "trials", "new_customers", "cohorts", "opening")
+
+#: ``noise(stage) -> Generator``: a segment's process-noise streams (see :class:`Noise`)
+SegmentNoise = Callable[[str], np.random.Generator]
+
+
+class Noise:
+    """The process-noise streams of one block of paths, keyed by segment and stage.
+
+    Parameters
+    ----------
+    seed : int
+    start : int
+        First path of the block (its block is ``start // BLOCK``).
+
+    Notes
+    -----
+    Stages (:data:`STAGES`): ``leads`` and ``trials`` (the funnel's Poisson arrivals),
+    ``new_customers`` (Poisson wins), ``cohorts`` (binomial churn of the cohorts won
+    during the horizon) and ``opening`` (binomial churn of the opening book). Each
+    (segment, stage) stream is used once per block, so a change in one stage (say the
+    opening book) leaves the other stages' draws unchanged.
+    """
+
+    def __init__(self, seed: int, start: int):
+        self.seed, self.block = seed, start // BLOCK
+
+    def generator(self, segment: str, stage: str) -> np.random.Generator:
+        """A fresh generator of ``stage`` of ``segment`` in this block."""
+        if stage not in STAGES:
+            raise ValueError(f"unknown process-noise stage {stage!r}")
+        return stream(self.seed, self.block, NOISE, segment, stage)
+
+    def segment(self, name: str) -> SegmentNoise:
+        """``noise(stage) -> Generator`` for the segment called ``name``."""
+        return partial(self.generator, name)
+
 
 _MONEY = (("mrr", "mrr"), ("expansion", "expansion_mrr"), ("contraction", "contraction_mrr"),
           ("deferred", "deferred_revenue"))

@@ -8,6 +8,7 @@ along the month axis (the development-triangle sum, done by FFT).
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import fft
@@ -15,6 +16,9 @@ from scipy import fft
 from planner.engine.retention import trajectory
 from planner.engine.sampling import Inputs
 from planner.scenario.model import Segment
+
+if TYPE_CHECKING:
+    from planner.engine.noise import SegmentNoise
 
 DAYS_PER_MONTH = 365.25 / 12
 MAX_LAG = 13  # months; payment terms are at most 365 days
@@ -155,15 +159,16 @@ def collection_weights(segment: Segment, inputs: Inputs) -> np.ndarray:
     return weights[:, :MAX_LAG]
 
 
-def segment_revenue(segment: Segment, inputs: Inputs, noise: np.random.Generator | None = None,
+def segment_revenue(segment: Segment, inputs: Inputs, noise: SegmentNoise | None = None,
                     acquired: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """All revenue-side series of one segment, shape (paths, months) each.
 
     Keys: customers, new_customers, churned_customers, mrr, new_mrr, expansion_mrr,
     contraction_mrr, churned_mrr, revenue, billings, collections, bad_debt (invoices written
     off when due), deferred_revenue, programme_spend; and opening_deferred,
-    opening_receivables (paths,). With a ``noise`` generator: whole customers, Poisson
-    wins and binomial churn (:mod:`planner.engine.noise`); without: expected values.
+    opening_receivables (paths,). With ``noise``, the segment's process-noise streams
+    (``noise(stage) -> Generator``, :class:`planner.engine.noise.Noise`): whole customers,
+    Poisson wins and binomial churn; without: expected values.
     ``acquired``: the segment's funnel (``new_customers``, ``programme_spend``), which
     replaces its ``acquisition`` settings.
     """
@@ -201,15 +206,16 @@ def _expected_cohorts(segment: Segment, inputs: Inputs, new_customers: np.ndarra
     return {_LAYERED[k][0]: layered[:, i] + book[_LAYERED[k][0]] for i, k in enumerate(keys)}, book
 
 
-def _noisy_cohorts(segment: Segment, inputs: Inputs, rng: np.random.Generator,
+def _noisy_cohorts(segment: Segment, inputs: Inputs, noise: SegmentNoise,
                    expected: np.ndarray) -> tuple[dict, dict, np.ndarray, np.ndarray]:
-    """Cohort series with whole customers: Poisson wins, binomial churn."""
+    """Cohort series with whole customers: Poisson wins, binomial churn (a stream per stage)."""
     from planner.engine.noise import noisy_new_cohorts, noisy_opening
 
-    new_customers = rng.poisson(expected)
+    new_customers = noise("new_customers").poisson(expected)
     price = inputs.full(new_price(segment, inputs) * np.ones((1, inputs.horizon)))
-    cohorts = noisy_new_cohorts(segment, inputs, rng, new_customers, price)
-    book = noisy_opening(segment, inputs, rng, opening_ages(segment), partial(_billed_before, segment))
+    cohorts = noisy_new_cohorts(segment, inputs, noise("cohorts"), new_customers, price)
+    book = noisy_opening(segment, inputs, noise("opening"), opening_ages(segment),
+                         partial(_billed_before, segment))
     out = {name: cohorts[name] + book[name] for name in cohorts}
     return out, book, new_customers.astype(float), new_customers * price
 

@@ -87,8 +87,10 @@ def funding_spec() -> Record:
             "name": Text("round name"),
             "month": Month("month the cash arrives"),
             "amount": Number("cash raised", low=0.0, unit="currency"),
-        }), "committed equity inflows, part of every plan (valuation not modelled)", default=[]),
-        "plans": MapOf(ListOf(_instrument()), "plan name -> its instruments (in addition to "
+        }), "committed equity inflows, part of every plan (valuation not modelled)", default=[],
+            named_by="name"),
+        "plans": MapOf(ListOf(_instrument(), named_by="name"),
+                       "plan name -> its instruments (in addition to "
                        "the committed rounds); `planner compare` compares them", default={}),
         "plan": Text("the plan `planner run` uses (default: the first)", default=None),
     }, default={})

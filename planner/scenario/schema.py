@@ -239,8 +239,9 @@ def scenario_spec() -> Record:
                 "per_customer_monthly": per_segment("cost to serve one customer per month",
                                                     low=0.0),
             }, default={}),
-            "headcount": ListOf(_role(), "roles with salaries and hires", default=[]),
-            "opex": ListOf(_opex_line(), "other operating expenses", default=[]),
+            "headcount": ListOf(_role(), "roles with salaries and hires", default=[],
+                                named_by="role"),
+            "opex": ListOf(_opex_line(), "other operating expenses", default=[], named_by="name"),
         }, default={}),
         "funding": funding_spec(),
     }, "A planner scenario")

@@ -38,6 +38,11 @@ class Param:
     dist : Distribution
     low, high : float or None
         The input's valid range; draws are clipped to it.
+    key : str or None
+        What its random stream is keyed by (:mod:`planner.engine.sampling`): the key path
+        with each position in a named list replaced by the item's name, e.g.
+        ``costs.headcount['Engineer'].salary`` for ``costs.headcount[3].salary``, so
+        reordering list items keeps every input's draws. None: the path itself.
     """
 
     index: int
@@ -45,6 +50,12 @@ class Param:
     dist: Distribution
     low: float | None
     high: float | None
+    key: str | None = None
+
+    @property
+    def draw_key(self) -> str:
+        """The name of this input's random stream: ``key``, or ``path`` when it has none."""
+        return self.path if self.key is None else self.key
 
 
 class Context:
@@ -54,6 +65,7 @@ class Context:
         self.lines = lines
         self.problems: list[Problem] = []
         self.params: list[Param] = []
+        self.item_names: dict[tuple, str] = {}  # key path of a named list item -> its name
 
     def error(self, path: tuple, message: str, got: Any = _MISSING) -> None:
         if got is not _MISSING:
@@ -66,9 +78,31 @@ class Context:
                                          message))
 
     def add_param(self, path: tuple, dist: Distribution, low, high) -> Param:
-        param = Param(len(self.params), dotted(path), dist, low, high)
+        param = Param(len(self.params), dotted(path), dist, low, high, self.draw_key(path))
         self.params.append(param)
         return param
+
+    def draw_key(self, path: tuple) -> str:
+        """``path`` dotted, with each named list item's position replaced by its quoted name."""
+        out = ""
+        for i, part in enumerate(path):
+            name = self.item_names.get(path[:i + 1])
+            if name is not None:
+                out += f"[{name!r}]"
+            elif isinstance(part, int):
+                out += f"[{part}]"
+            else:
+                out += ("." if out else "") + str(part)
+        return out
+
+    def name_items(self, path: tuple, items: list, field: str) -> None:
+        """Remember the items of the list at ``path`` by their ``field`` (a role, a name),
+        for the draw keys of the inputs inside them; items whose name is missing or not
+        unique in the list keep their position."""
+        names = [item.get(field) if isinstance(item, dict) else None for item in items]
+        for i, name in enumerate(names):
+            if isinstance(name, str) and names.count(name) == 1:
+                self.item_names[path + (i,)] = name
 
 
 def _show(value: Any) -> str:
@@ -387,13 +421,17 @@ class MapOf(Field):
 class ListOf(Field):
     """A list of values of one type."""
 
-    def __init__(self, item: Field, doc: str = "", *, default: Any = _MISSING):
+    def __init__(self, item: Field, doc: str = "", *, default: Any = _MISSING,
+                 named_by: str | None = None):
         self.item, self.doc, self.default = item, doc, default
+        self.named_by = named_by  # the item key that names an item (uncertain inputs' draw keys)
 
     def check(self, value, path, ctx):
         if not isinstance(value, list):
             ctx.error(path, "must be a list", value)
             return INVALID
+        if self.named_by is not None:
+            ctx.name_items(path, value, self.named_by)
         return [self.item.check(v, path + (i,), ctx) for i, v in enumerate(value)]
 
     def schema(self):
