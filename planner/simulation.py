@@ -18,7 +18,7 @@ from planner.scenario.model import Scenario
 
 def simulate(scenario: Scenario, *, paths: int | None = None, seed: int | None = None,
              plan: str | None = None, keep: Iterable[str] | None = None,
-             by_segment: bool = True, progress=None) -> SimulationResult:
+             by_segment: bool = True, draws=None, progress=None) -> SimulationResult:
     """Run the Monte Carlo simulation of a scenario under one funding plan.
 
     Parameters
@@ -36,6 +36,12 @@ def simulate(scenario: Scenario, *, paths: int | None = None, seed: int | None =
         Keeping fewer saves memory on large runs.
     by_segment : bool
         Keep segment series per segment (True) or only their company totals (False).
+    draws : ndarray or callable, optional
+        The uncertain inputs' values instead of the scenario's own draws (sensitivity,
+        Sobol designs): an array of shape (paths, len(scenario.params)), columns in the
+        order of ``scenario.params``; or ``draws(block, first_path) -> block``, which gets
+        each block's own draws, shape (BLOCK, inputs), and returns the values to use (pin
+        a column, say). Process noise keeps its own streams either way.
     progress : callable, optional
         ``progress(paths_done, paths_total)``, called after each block.
 
@@ -51,13 +57,13 @@ def simulate(scenario: Scenario, *, paths: int | None = None, seed: int | None =
     """
     name = scenario.plan(plan).name
     return simulate_plans(scenario, (name,), paths=paths, seed=seed, keep=keep,
-                          by_segment=by_segment, progress=progress)[name]
+                          by_segment=by_segment, draws=draws, progress=progress)[name]
 
 
 def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | None = None,
                    seed: int | None = None, keep: Iterable[str] | None = None,
                    by_segment: bool = True, block_when_insolvent: bool = True,
-                   progress=None, start: int = 0) -> dict[str, SimulationResult]:
+                   draws=None, progress=None, start: int = 0) -> dict[str, SimulationResult]:
     """Simulate several funding plans on the same paths (common random numbers).
 
     The operating series are computed once and shared (the same arrays) by the results.
@@ -76,6 +82,8 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
         raise ValueError(f"paths must be >= 1 (got {paths})")
     if start % BLOCK:
         raise ValueError(f"start must be a multiple of {BLOCK} (got {start})")
+    if isinstance(draws, np.ndarray) and draws.shape != (paths, len(scenario.params)):
+        raise ValueError(f"draws must have shape ({paths}, {len(scenario.params)}) (got {draws.shape})")
     chosen = tuple(scenario.plan(p) for p in plans)
     wanted = base_series(SERIES if keep is None else keep)
     months, n_seg = scenario.horizon, len(scenario.segments)
@@ -85,7 +93,7 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
     ops_company = {n: np.empty((paths, months)) for n in wanted
                    if n not in by_seg and n not in by_role and n not in _FINANCING}
     opening = {n: np.empty(paths) for n in OPENING}
-    draws = np.empty((paths, len(scenario.params)))
+    used = np.empty((paths, len(scenario.params)))  # the input values of every path
     floor = np.empty(paths)
     fin = {p.name: {n: np.empty((paths, months), dtype=bool if n == "insolvent" else float)
                     for n in wanted if n in _FINANCING} | {"ownership": np.empty(paths)}
@@ -94,12 +102,12 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
         stop = min(paths, offset + BLOCK)
         first = start + offset
         # overflow is checked on the results below, with a message that says what to do
-        inputs = Inputs(scenario, draw_inputs(scenario, seed, first, first + BLOCK))
+        inputs = Inputs(scenario, _block_draws(scenario, seed, first, draws, offset, stop))
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             ops, financing = run_chunk(scenario, inputs, seed, first, chosen,
                                        block_when_insolvent=block_when_insolvent)
         _check_finite(ops, financing, first)
-        draws[offset:stop] = inputs.draws[: stop - offset]
+        used[offset:stop] = inputs.draws[: stop - offset]
         floor[offset:stop] = np.broadcast_to(inputs.value(scenario.minimum_cash), (BLOCK, 1))[: stop - offset, 0]
         if progress is not None:
             progress(stop, paths)
@@ -111,10 +119,21 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
         scenario, seed, by_seg, ops_company | {k: v for k, v in fin[p.name].items() if k != "ownership"},
         {k.removeprefix("opening_"): v for k, v in opening.items()},
         {"ownership": fin[p.name]["ownership"], "minimum_cash": floor}, p.name, start, by_role,
-        draws) for p in chosen}
+        used) for p in chosen}
 
 
 _FINANCING = set(FINANCING_SERIES)
+
+
+def _block_draws(scenario: Scenario, seed: int, first: int, given, offset: int, stop: int) -> np.ndarray:
+    """The input values of the block starting at path ``first``, shape (BLOCK, inputs): the
+    scenario's draws, or ``given`` (an array, padded with its last row to a whole block;
+    or a callable applied to the scenario's draws)."""
+    if isinstance(given, np.ndarray):
+        block = given[offset:stop]
+        return np.concatenate([block, np.repeat(block[-1:], BLOCK - block.shape[0], axis=0)])
+    own = draw_inputs(scenario, seed, first, first + BLOCK)
+    return own if given is None else np.asarray(given(own, first), dtype=float)
 
 
 def stored_bytes(paths: int, months: int, segments: int, wanted: set[str], by_segment: bool,
