@@ -339,4 +339,4 @@ def build_scenario(spec: dict, ctx: Context) -> Scenario | None:
         segments=segments, roles=roles, opex=opex, rounds=tuple(rounds), params=tuple(ctx.params),
         plans=plans, default_plan=default_plan, minimum_cash=funding["minimum_cash"],
         sampling=sim["sampling"], process_noise=sim["process_noise"], correlation=correlation,
-        warnings=warnings)
+        warnings=tuple(str(w) for w in ctx.warnings) + tuple(warnings))

@@ -9,9 +9,10 @@ INSTRUMENTS = ("equity", "venture_debt", "milestone_equity", "runway_equity")
 def _valuation() -> dict:
     return {
         "pre_money": Number("pre-money valuation", low=0.0, low_open=True, default=None,
-                            unit="currency"),
+                            unit="currency", typical=(1e5, 1e12)),
         "pre_money_arr_multiple": Number("pre-money valuation as a multiple of ARR at close",
-                                         low=0.0, low_open=True, default=None),
+                                         low=0.0, low_open=True, default=None,
+                                         typical=(0.5, 100.0)),
         "option_pool": Number("option-pool top-up, as a share of the post-money, created "
                               "before the round (dilutes existing holders only)",
                               low=0.0, high=0.5, default=0.0),
@@ -35,11 +36,11 @@ def _venture_debt() -> Record:
         "month": Month("month the loan is drawn"),
         "amount": Number("principal drawn", low=0.0, unit="currency"),
         "annual_rate": Number("interest rate per year on the outstanding principal", low=0.0,
-                              high=1.0),
+                              high=1.0, typical=(0.0, 0.25)),
         "interest_only_months": Number("months of interest only after the draw", low=0,
-                                       integer=True, dist=False, default=0),
+                                       limit=120, integer=True, dist=False, default=0),
         "amortisation_months": Number("months of equal principal repayments after that", low=1,
-                                      integer=True, dist=False),
+                                      limit=240, integer=True, dist=False),
         "fee": Number("arrangement fee as a share of the principal, paid at the draw", low=0.0,
                       high=0.2, default=0.0),
     })

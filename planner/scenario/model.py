@@ -353,7 +353,8 @@ class Scenario:
     sampling: str = "monte_carlo"
     process_noise: bool = False
     correlation: Correlation | None = None
-    #: things the user should know that are not errors (e.g. a repaired correlation matrix)
+    #: things the user should know that are not errors: values outside their ordinary
+    #: range, a repaired correlation matrix; each ``file:line: key.path: message``
     warnings: tuple[str, ...] = ()
 
     @property
