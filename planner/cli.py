@@ -72,7 +72,7 @@ def _load(path: str | None, overrides: tuple[str, ...], sampling: str | None = N
         overrides = tuple(overrides) + (f"simulation.sampling={sampling}",)
     scenario = load_scenario(path, overrides)
     for warning in scenario.warnings:
-        click.echo(f"Warning: {scenario.source}: {warning}", err=True)
+        click.echo(f"Warning: {warning}", err=True)  # located: file:line: key: ...
     return scenario
 
 
@@ -273,6 +273,8 @@ def validate(files, overrides):
             for problem in err.problems:
                 click.echo(str(problem), err=True)
             continue
+        for warning in sc.warnings:
+            click.echo(f"Warning: {warning}", err=True)
         click.echo(f"ok: {path} ({sc.name}: {plural(len(sc.segments), 'segment')}, "
                    f"{plural(sc.horizon, 'month')}, {plural(len(sc.params), 'uncertain input')}, "
                    f"{plural(len(sc.plans), 'funding plan')})")
