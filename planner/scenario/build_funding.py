@@ -32,7 +32,8 @@ def _instrument(b, value: dict, path: tuple):
     if kind == "equity":
         month = b.month_index(value["month"], path + ("month",))
         return None if month is None else EquityRound(
-            value["name"], month, value["amount"], _valuation(value, path, b.ctx))
+            value["name"], month, value["amount"], _valuation(value, path, b.ctx),
+            value["arrives_when_insolvent"])
     if kind == "venture_debt":
         month = b.month_index(value["month"], path + ("month",))
         return None if month is None else VentureDebt(

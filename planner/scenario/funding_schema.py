@@ -1,7 +1,7 @@
 """The ``funding:`` block: committed rounds, named funding plans and their instruments."""
 from __future__ import annotations
 
-from planner.scenario.spec import ListOf, MapOf, Month, Number, OneOf, Record, Text
+from planner.scenario.spec import Flag, ListOf, MapOf, Month, Number, OneOf, Record, Text
 
 INSTRUMENTS = ("equity", "venture_debt", "milestone_equity", "runway_equity")
 
@@ -19,6 +19,12 @@ def _valuation() -> dict:
     }
 
 
+def _arrives(default: bool) -> Flag:
+    return Flag("the money arrives even if cash fell below zero before its month (a signed "
+                "round, bridged); the path still counts as having run out of cash then. "
+                "false: the round does not happen on such a path", default=default)
+
+
 def _equity() -> Record:
     return Record({
         "type": Text("a dated equity round", choices=("equity",)),
@@ -26,6 +32,7 @@ def _equity() -> Record:
         "month": Month("month the cash arrives"),
         "amount": Number("cash raised", low=0.0, unit="currency"),
         **_valuation(),
+        "arrives_when_insolvent": _arrives(False),
     })
 
 
@@ -88,6 +95,7 @@ def funding_spec() -> Record:
             "name": Text("round name"),
             "month": Month("month the cash arrives"),
             "amount": Number("cash raised", low=0.0, unit="currency"),
+            "arrives_when_insolvent": _arrives(True),
         }), "committed equity inflows, part of every plan (valuation not modelled)", default=[]),
         "plans": MapOf(ListOf(_instrument()), "plan name -> its instruments (in addition to "
                        "the committed rounds); `planner compare` compares them", default={}),
