@@ -178,11 +178,13 @@ def run(scenario, paths, seed, plan, out_dir, overrides, raise_month, confidence
     """
     from planner.export import output_dir, write_run
     from planner.format import summary_text
+    from planner.io import check_writable
     from planner.summary import run_scenario
     from planner.unit_economics_report import unit_economics_text
 
     sc = _load(scenario, overrides, sampling)
     month = _month_option(sc, raise_month)
+    check_writable(output_dir(sc.name, out_dir))  # before the simulation, not after
     with progress_bar(enabled=not as_json) as progress:
         outcome = run_scenario(sc, paths=paths, seed=seed, plan=_plan_option(sc, plan),
                                raise_month=month, confidence=confidence, until=until,
