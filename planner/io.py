@@ -18,8 +18,7 @@ MANIFEST = "manifest.json"
 
 def _folder_error(err: OSError, folder: Path) -> OSError:
     """The same error, naming the folder (not a temporary file the user never asked for)."""
-    reason = err.strerror or str(err)
-    return OSError(err.errno, f"{reason} (the output folder)", str(folder))
+    return OSError(err.errno, err.strerror or str(err), str(folder))
 
 
 @contextmanager
