@@ -119,7 +119,9 @@ def test_the_corpus_is_large_and_varied():
     assert len(CORPUS) > 1500
 
 
-def test_every_mutant_loads_or_gives_located_problems():
+def test_every_mutant_loads_or_gives_located_problems_and_valid_ones_run():
+    """No exception but ScenarioError, every problem located; every 5th mutant that
+    loads is simulated (a few paths): a file that validates must run."""
     unlocated, crashed, loaded = [], [], []
     for ident, source, text in CORPUS:
         try:
@@ -132,26 +134,19 @@ def test_every_mutant_loads_or_gives_located_problems():
             unlocated += [f"{ident}: {p}" for p in outcome.problems
                           if not (p.file == source and p.line and p.path)]
         else:
-            loaded.append(ident)
+            loaded.append((ident, outcome))
     assert not crashed, "\n".join(crashed[:20])
     assert not unlocated, "\n".join(unlocated[:20])
-
-
-def test_mutants_that_validate_also_run():
-    """Every 10th mutant that loads is simulated (a few paths): valid means runnable."""
+    assert len(loaded) > 50  # the corpus also holds mutants that are still valid
     failed = []
-    valid = [(i, s, t) for i, s, t in CORPUS[::10] if not isinstance(_load(t, s), ScenarioError)]
-    for ident, source, text in valid[::3]:
-        scenario = planner.parse_scenario(text, source)
+    for ident, scenario in loaded[::5]:
         try:
-            result = planner.simulate(scenario, paths=4)
-        except PlannerError as err:
-            failed.append(f"{ident}: {err}")
-            continue
+            result = planner.simulate(scenario, paths=2)
         except Exception as err:  # noqa: BLE001
             failed.append(f"{ident}: {type(err).__name__}: {err}")
             continue
-        assert np.isfinite(result.total("cash")).all(), ident
+        if not np.isfinite(result.total("cash")).all():
+            failed.append(f"{ident}: cash not finite")
     assert not failed, "\n".join(failed[:20])
 
 
