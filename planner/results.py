@@ -12,6 +12,7 @@ import numpy as np
 
 from planner.arrays import ratio
 from planner.engine.core import COMPANY_SERIES, ROLE_SERIES, SEGMENT_SERIES
+from planner.engine.financing import net_burn
 from planner.engine.sampling import Inputs
 from planner.scenario.model import Scenario
 from planner.series import SERIES_SPECS
@@ -27,10 +28,11 @@ DERIVED = {
     "ebitda": (lambda get: get("gross_profit") - get("opex"), False),
     "funding": (lambda get: get("equity_raised") + get("debt_drawn"), False),
     "net_cash_flow": (lambda get: get("operating_cash_flow") + get("equity_raised")
-                      + get("debt_drawn") - get("debt_repaid") - get("interest"), False),
-    "net_income": (lambda get: get("ebitda") - get("interest"), False),
-    "equity_book": (lambda get: get("cash") + get("receivables") - get("deferred_revenue")
-                    - get("debt_balance"), False),
+                      + get("debt_drawn") - get("debt_repaid") - get("interest")
+                      - get("debt_fees"), False),
+    # financing flows excluded, interest in (engine.financing.net_burn); positive = burning
+    "net_burn": (lambda get: net_burn(get("operating_cash_flow"), get("interest")), False),
+    "net_income": (lambda get: get("ebitda") - get("interest") - get("debt_fees"), False),
     "cac": (lambda get: ratio(get("acquisition_cost"), get("new_customers")), True),
 }
 #: segment series whose company figure is an average weighted by another series, not a sum

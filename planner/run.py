@@ -22,6 +22,7 @@ from planner.analysis.funnel import FUNNEL_SUMMARY_SERIES, funnel_summary
 from planner.analysis.sampling import sampling_report
 from planner.analysis.unit_economics import UNIT_ECONOMICS_SERIES
 from planner.errors import PlannerError
+from planner.io import write_manifest
 from planner.report.summary import run_series, summarise
 from planner.report.tables import write_run
 from planner.report.unit_economics import unit_economics_summary
@@ -169,8 +170,9 @@ def _detail_summary(detail: SimulationResult, fiscal_year_start, cac_lag_months)
 
 
 def write_outputs(run: Run, out_dir: str | Path, *, charts: bool = True, fmt: str = "png") -> list[Path]:
-    """Write a run's tables (projection.csv, unit_economics.csv, summary.json) and, with
-    ``charts``, its standard charts (:func:`write_charts`).
+    """Write a run's tables (projection.csv, unit_economics.csv, summary.json), with
+    ``charts`` its standard charts (:func:`write_charts`), and last ``manifest.json`` (the
+    seed, the scenario and a content hash of each file: :func:`planner.io.write_manifest`).
 
     Returns
     -------
@@ -180,6 +182,8 @@ def write_outputs(run: Run, out_dir: str | Path, *, charts: bool = True, fmt: st
     files = write_run(run, out_dir)
     if charts:
         files += write_charts(run, out_dir, fmt)
+    # written last: which run each file belongs to, should a later run be interrupted
+    files.append(write_manifest(out_dir, run.result.seed, run.scenario.source, files))
     return files
 
 

@@ -114,10 +114,12 @@ _FINANCING = _specs("financing", (
     ("debt_drawn", "money", "Debt drawn"),
     ("debt_repaid", "money", "Debt repaid"),
     ("interest", "money", "Interest"),
+    ("debt_fees", "money", "Debt arrangement fees"),
     ("debt_balance", "money", "Debt balance", _STOCK),
     ("cash", "money", "Cash", _STOCK),
     ("insolvent", "flag", "Out of cash", _STOCK),
     ("cash_if_funded", "money", "Cash if every planned inflow arrives", _STOCK),
+    ("equity_book", "money", "Book equity", _STOCK),
 ))
 _DERIVED_SEGMENT = _specs("segment", (
     ("arr", "money", "ARR", _STOCK),
@@ -129,8 +131,8 @@ _DERIVED_COMPANY = _specs("company", (
     ("ebitda", "money", "EBITDA"),
     ("funding", "money", "Funding"),
     ("net_cash_flow", "money", "Net cash flow"),
+    ("net_burn", "money", "Net burn (operating, interest in)"),
     ("net_income", "money", "Net income"),
-    ("equity_book", "money", "Book equity", _STOCK),
 ), derived=True)
 
 #: every series, by name, in catalogue order

@@ -161,7 +161,7 @@ def test_run_writes_projection_and_summary(runner):
     assert result.exit_code == 0, result.output
     out = Path("outputs") / "tiny"
     names = sorted(p.name for p in out.iterdir())
-    tables = ["projection.csv", "summary.json", "unit_economics.csv"]
+    tables = ["manifest.json", "projection.csv", "summary.json", "unit_economics.csv"]
     assert [n for n in names if not n.endswith(".png")] == tables
     assert {"arr_fan.png", "cash_fan.png", "pnl.png"} <= set(names)  # the standard chart set
     assert "Wrote " in result.stdout and "projection.csv" in result.stdout
@@ -181,7 +181,7 @@ def test_run_out_option(runner):
     result = runner.invoke(main, ["run", "--no-charts", "small.yaml", "--out", "elsewhere/run1", "--json"])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in Path("elsewhere/run1").iterdir())
-    assert [n for n in names if not n.endswith(".png")] == ["projection.csv", "summary.json", "unit_economics.csv"]
+    assert [n for n in names if not n.endswith(".png")] == ["manifest.json", "projection.csv", "summary.json", "unit_economics.csv"]
     assert not Path("outputs").exists()
 
 

@@ -50,7 +50,7 @@ def test_venture_debt_schedule_by_hand(tmp_path):
     """1.2M at 12%/year drawn in month 1: 2 months interest only, then 4 equal instalments.
 
     Interest is 1% a month on the balance at the end of the previous month; the 1% fee
-    (12,000) is paid with the draw.
+    (12,000) is paid with the draw (its own series, debt_fees: a financing flow).
     """
     sc = flat(tmp_path, """
     loan:
@@ -61,11 +61,13 @@ def test_venture_debt_schedule_by_hand(tmp_path):
     np.testing.assert_allclose(r.total("debt_drawn")[0], [0, 1.2e6, 0, 0, 0, 0, 0, 0, 0, 0])
     np.testing.assert_allclose(r.total("debt_repaid")[0], [0, 0, 0, 0, 3e5, 3e5, 3e5, 3e5, 0, 0])
     np.testing.assert_allclose(r.total("interest")[0],
-                               [0, 12000, 12000, 12000, 12000, 9000, 6000, 3000, 0, 0])
+                               [0, 0, 12000, 12000, 12000, 9000, 6000, 3000, 0, 0])
+    np.testing.assert_allclose(r.total("debt_fees")[0], [0, 12000, 0, 0, 0, 0, 0, 0, 0, 0])
     np.testing.assert_allclose(r.total("debt_balance")[0],
                                [0, 1.2e6, 1.2e6, 1.2e6, 9e5, 6e5, 3e5, 0, 0, 0])
     # revenue 100,000 a month, no costs: cash = 1M + 100K t + financing
-    financing = np.cumsum(r.total("debt_drawn") - r.total("debt_repaid") - r.total("interest"), axis=1)
+    financing = np.cumsum(r.total("debt_drawn") - r.total("debt_repaid") - r.total("interest")
+                          - r.total("debt_fees"), axis=1)
     np.testing.assert_allclose(r.total("cash")[0], 1e6 + 1e5 * np.arange(1, 11) + financing[0])
 
 

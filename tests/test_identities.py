@@ -64,7 +64,8 @@ def test_cash_and_deferred_revenue_roll_forward(any_scenario):
     _close(cash - _prev(r, "cash", r.opening["cash"]), r.total("net_cash_flow"), cash)
     cash_opex = r.total("opex") - r.total("bad_debt")  # bad debt is an expense, not a payment
     expected_flow = (r.total("collections") - r.total("cogs") - cash_opex + r.total("equity_raised")
-                     + r.total("debt_drawn") - r.total("debt_repaid") - r.total("interest"))
+                     + r.total("debt_drawn") - r.total("debt_repaid") - r.total("interest")
+                     - r.total("debt_fees"))
     _close(r.total("net_cash_flow"), expected_flow, cash)
     deferred = r.total("deferred_revenue")
     _close(deferred - _prev(r, "deferred_revenue", r.opening["deferred_revenue"]),

@@ -76,3 +76,14 @@ def test_run_and_report_show_the_same_numbers(tmp_path):
     html = (tmp_path / "report.html").read_text()
     ue = summary["unit_economics"]
     assert f"across {ue['paths']:,} paths" in html
+
+
+def test_a_run_s_files_are_listed_in_its_manifest(tmp_path):
+    from planner.io import read_manifest
+    from planner.run import write_outputs
+
+    run = run_scenario(planner.load_scenario(CASH_TIGHT), paths=50, seed=4)
+    files = write_outputs(run, tmp_path, charts=False)
+    manifest = read_manifest(tmp_path)
+    assert files[-1].name == "manifest.json" and manifest["seed"] == 4 and manifest["changed"] == []
+    assert set(manifest["files"]) == {f.name for f in files[:-1]}

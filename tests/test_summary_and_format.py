@@ -76,8 +76,7 @@ def test_a_run_too_big_for_memory_is_refused(monkeypatch):
         planner.simulate(scenario, paths=10_000)
 
 
-def test_overflow_is_an_error_not_nan(tmp_path):
-    scenario = scenario_from_text("""
+BOOM = """
 name: boom
 start: 2027-01
 horizon_months: 240
@@ -85,9 +84,25 @@ opening: {cash: 1}
 segments:
   s:
     price: {arpa: 10}
-    acquisition: {marketing_budget: 1000, cac: 1.0e-307}
+    acquisition: {marketing_budget: 1000, cac: CAC}
     retention: {model: constant, monthly_churn: 0.01}
-""", tmp_path)
+"""
+
+
+def test_inputs_that_would_overflow_are_located_errors(tmp_path):
+    with pytest.raises(planner.ScenarioError) as err:
+        scenario_from_text(BOOM.replace("CAC", "1.0e-307"), tmp_path)
+    assert str(err.value).endswith("s.yaml:9: segments.s.acquisition.cac: must be at least 0.01 "
+                                   "(it divides other inputs) and at most 1e+13 (got 1e-307)")
+
+
+def test_overflow_is_an_error_not_nan(tmp_path):
+    """The engine's own guard, for a Scenario built in code past validation."""
+    import dataclasses
+
+    scenario = scenario_from_text(BOOM.replace("CAC", "1.0"), tmp_path)
+    segment = dataclasses.replace(scenario.segments[0], cac=1.0e-307)
+    scenario = dataclasses.replace(scenario, segments=(segment,))
     with pytest.raises(PlannerError, match="overflowed"):
         planner.simulate(scenario, paths=5)
 

@@ -61,8 +61,9 @@ start, rebuilt from the MRR and customer bridges of month 0):
   won in them. ``nan`` before month 11.
 - Company only ("blended"): **growth** = revenue of ``last`` / revenue twelve months
   earlier - 1 (monthly revenue is MRR, so this is ARR growth); **EBITDA margin** over
-  ``P``; **Rule of 40** = growth + EBITDA margin; **net burn** = -(net cash flow -
-  funding) over ``P``; **burn multiple** = net burn / (ARR at ``last`` - ARR at
+  ``P``; **Rule of 40** = growth + EBITDA margin; **net burn** = the ``net_burn``
+  series over ``P`` (-(operating cash flow - interest): financing flows - equity, debt
+  drawn, principal repaid, arrangement fees - excluded, interest in); **burn multiple** = net burn / (ARR at ``last`` - ARR at
   ``first - 1``); **sm/rnd/cs/ga share** = department expense / revenue over ``P``.
 """
 from __future__ import annotations
@@ -84,7 +85,7 @@ SEGMENT_INPUTS = ("new_customers", "new_mrr", "mrr", "customers", "churned_custo
 #: segment series read when kept: S&M attributed to a segment (without it all S&M is
 #: allocated), commissions (without them no ``commission_per_new_customer``)
 OPTIONAL_SEGMENT_INPUTS = ("sm_direct", "commissions")
-COMPANY_INPUTS = ("sm_expense", "rnd_expense", "cs_expense", "ga_expense", "net_cash_flow", "funding")
+COMPANY_INPUTS = ("sm_expense", "rnd_expense", "cs_expense", "ga_expense", "net_burn")
 #: what to pass to ``simulate(keep=...)`` for the unit economics
 UNIT_ECONOMICS_SERIES = SEGMENT_INPUTS + OPTIONAL_SEGMENT_INPUTS + COMPANY_INPUTS + ("ebitda",)
 
@@ -204,7 +205,7 @@ class _Company:
 
 def _company(result: SimulationResult, lag: int, allocation: str) -> _Company:
     expense = {d: result.total(f"{d}_expense") for d in ("sm", "rnd", "cs", "ga")}
-    burn = -(result.total("net_cash_flow") - result.total("funding"))
+    burn = result.total("net_burn")
     sm = expense["sm"]
     shared = sm - result.by_segment["sm_direct"].sum(axis=2) if "sm_direct" in result.by_segment else sm
     return _Company(sm, lagged(sm, lag), shared, lagged(shared, lag),

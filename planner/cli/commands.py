@@ -26,14 +26,17 @@ def run(scenario, out_dir, overrides, sampling, charts, as_json, **options):
     outputs/<scenario name>/, and prints the headline ranges, runway, breakeven and the
     minimum extra raise.
     """
+    from planner.io import check_writable
     from planner.report.tables import output_dir
     from planner.report.text import run_text
     from planner.run import run_scenario, write_outputs
 
     sc = load(scenario, overrides, sampling)
+    target = output_dir(sc.name, out_dir)
+    check_writable(target)  # before the simulation, not after
     with progress_bar(enabled=not as_json) as progress:
         outcome = run_scenario(sc, progress=progress, **question(options))
-    files = write_outputs(outcome, output_dir(sc.name, out_dir), charts=charts)
+    files = write_outputs(outcome, target, charts=charts)
     if as_json:
         click.echo(json.dumps(outcome.summary, indent=2, allow_nan=False))
         return
@@ -101,6 +104,8 @@ def validate(files, overrides):
             for problem in err.problems:
                 click.echo(str(problem), err=True)
             continue
+        for warning in sc.warnings:
+            click.echo(f"Warning: {warning}", err=True)
         click.echo(f"ok: {path} ({sc.name}: {plural(len(sc.segments), 'segment')}, "
                    f"{plural(sc.horizon, 'month')}, {plural(len(sc.params), 'uncertain input')}, "
                    f"{plural(len(sc.plans), 'funding plan')})")

@@ -62,7 +62,7 @@ def load(path: str | None, overrides: tuple[str, ...] = (), sampling: str | None
         overrides = tuple(overrides) + (f"simulation.sampling={sampling}",)
     scenario = load_scenario(path, overrides)
     for warning in scenario.warnings:
-        click.echo(f"Warning: {scenario.source}: {warning}", err=True)
+        click.echo(f"Warning: {warning}", err=True)  # located: file:line: key: ...
     return scenario
 
 

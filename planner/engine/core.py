@@ -141,10 +141,28 @@ def finance(scenario: Scenario, plan: Plan, inputs: Inputs, ops: dict, *,
     args = (scenario, plan, inputs, ops["operating_cash_flow"], 12.0 * ops["mrr"].sum(axis=2),
             ops["opening_cash"])
     fin = apply_plan(*args, block_when_insolvent=block_when_insolvent)
-    out = {name: getattr(fin, name) for name in FINANCING_SERIES if name != "cash_if_funded"}
+    out = {name: getattr(fin, name) for name in FINANCING_SERIES
+           if name not in ("cash_if_funded", "equity_book")}
     out["cash_if_funded"] = fin.cash if not block_when_insolvent else \
         apply_plan(*args, block_when_insolvent=False).cash
+    out["equity_book"] = equity_book(ops, fin)
     return out | {"ownership": fin.ownership}
+
+
+def equity_book(ops: dict, fin) -> np.ndarray:
+    """Book equity rolled forward: the opening book's net assets, then each month's net
+    income and equity raised; (paths, months).
+
+    Opening equity = opening cash + receivables - deferred revenue (no debt at the start).
+    Net income = revenue - COGS - operating expense (bad debt in G&A) - interest - debt
+    fees. Because it is not a plug, assets (cash + receivables) = liabilities (deferred
+    revenue + debt) + equity is a check on the engine, on every path.
+    """
+    opening = ops["opening_cash"] + ops["opening_receivables"] - ops["opening_deferred_revenue"]
+    expense = ops["sm_expense"] + ops["rnd_expense"] + ops["cs_expense"] + ops["ga_expense"]
+    income = (ops["revenue"].sum(axis=2) - ops["cogs"].sum(axis=2) - expense - fin.interest
+              - fin.debt_fees)
+    return opening[:, None] + np.cumsum(income + fin.equity_raised, axis=1)
 
 
 def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int,

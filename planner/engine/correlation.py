@@ -16,47 +16,6 @@ import numpy as np
 from scipy import stats
 
 
-def normal_correlation(rank: np.ndarray) -> np.ndarray:
-    """Pearson correlation of normal scores giving Spearman correlation ``rank``: 2 sin(pi r / 6)."""
-    out = 2.0 * np.sin(np.pi * np.asarray(rank) / 6.0)
-    np.fill_diagonal(out, 1.0)
-    return out
-
-
-def smallest_eigenvalue(matrix: np.ndarray) -> float:
-    return float(np.linalg.eigvalsh(matrix).min())
-
-
-def nearest_correlation(matrix: np.ndarray, *, iterations: int = 200, floor: float = 1e-8) -> np.ndarray:
-    """Nearest valid correlation matrix (Higham 2002, alternating projections with Dykstra's correction).
-
-    Parameters
-    ----------
-    matrix : ndarray, shape (k, k)
-        Symmetric, unit diagonal, possibly not positive semidefinite.
-
-    Returns
-    -------
-    ndarray, shape (k, k)
-        Positive definite (eigenvalues >= ``floor``), unit diagonal.
-    """
-    y = np.array(matrix, dtype=float)
-    correction = np.zeros_like(y)
-    for _ in range(iterations):
-        r = y - correction
-        values, vectors = np.linalg.eigh(r)
-        x = (vectors * np.maximum(values, floor)) @ vectors.T
-        correction = x - r
-        y = x.copy()
-        np.fill_diagonal(y, 1.0)
-        if smallest_eigenvalue(y) >= 0 and np.abs(y - x).max() < 1e-10:
-            break
-    values, vectors = np.linalg.eigh(y)
-    y = (vectors * np.maximum(values, floor)) @ vectors.T
-    d = np.sqrt(np.diag(y))
-    return y / np.outer(d, d)
-
-
 def impose(u: np.ndarray, columns: tuple[int, ...], target: np.ndarray,
            rng: np.random.Generator) -> np.ndarray:
     """Reorder ``u[:, columns]`` so their rank correlations approach ``target`` (Iman-Conover).
@@ -68,7 +27,7 @@ def impose(u: np.ndarray, columns: tuple[int, ...], target: np.ndarray,
     columns : tuple of int
         Columns that take part, in the order of ``target``.
     target : ndarray, shape (len(columns), len(columns))
-        Pearson correlation of the normal scores (see :func:`normal_correlation`).
+        Pearson correlation of the normal scores (see :func:`planner.scenario.correlation_matrix.normal_correlation`).
     rng : numpy.random.Generator
         Shuffles the scores (the group's own stream in the block).
 

@@ -7,7 +7,9 @@ common random numbers by construction. Instruments whose timing depends on the p
 paths.
 
 A path whose cash falls below zero is insolvent from that month on: it receives no
-further funding (its cash then shows the gap), but debt service goes on.
+further funding (its cash then shows the gap) except signed rounds that arrive when
+insolvent (``arrives_when_insolvent``, the default for committed rounds); loans drawn
+before go on being serviced, loans it could not draw do not exist on it.
 """
 from __future__ import annotations
 
@@ -29,15 +31,32 @@ class Financing:
     equity_raised: np.ndarray
     debt_drawn: np.ndarray
     debt_repaid: np.ndarray
-    interest: np.ndarray       # interest and arrangement fees
+    interest: np.ndarray       # interest on the outstanding principal
+    debt_fees: np.ndarray      # arrangement fees, paid with the draw
     debt_balance: np.ndarray
     cash: np.ndarray
     insolvent: np.ndarray      # bool
     ownership: np.ndarray      # (paths,) existing holders' share after the plan's rounds
 
 
+#: the series of a loan, each (paths, months)
+DEBT_FLOWS = ("drawn", "repaid", "interest", "fees", "balance")
+
+
+def net_burn(operating_cash_flow: np.ndarray, interest: np.ndarray) -> np.ndarray:
+    """Net burn: cash out minus cash in from operations, financing excluded.
+
+    ``net_burn = -(operating_cash_flow - interest)``: interest paid counts, as in the
+    operating cash flow of US GAAP (ASC 230); equity raised, loans drawn, principal
+    repaid and arrangement fees (financing flows) do not. Positive = burning. The one
+    definition behind the burn multiple, runway-triggered rounds and the ``net_burn``
+    series.
+    """
+    return -(operating_cash_flow - interest)
+
+
 def debt_schedule(debt: VentureDebt, amount: np.ndarray, months: int, inputs: Inputs) -> dict:
-    """Draw, repayments, interest and balance of a venture-debt facility.
+    """Draw, repayments, interest, fee and balance of a venture-debt facility if drawn.
 
     Interest for a month is charged on the balance at the end of the previous month at
     ``annual_rate / 12``; after ``interest_only_months`` the principal is repaid in
@@ -50,7 +69,7 @@ def debt_schedule(debt: VentureDebt, amount: np.ndarray, months: int, inputs: In
     Returns
     -------
     dict of ndarray, shape (paths, months)
-        ``drawn``, ``repaid``, ``interest``, ``balance``.
+        :data:`DEBT_FLOWS`: ``drawn``, ``repaid``, ``interest``, ``fees``, ``balance``.
     """
     t = np.arange(months)[None, :]
     d, io, n = debt.month, debt.interest_only_months, debt.amortisation_months
@@ -60,8 +79,8 @@ def debt_schedule(debt: VentureDebt, amount: np.ndarray, months: int, inputs: In
     before = np.concatenate([np.zeros_like(balance[:, :1]), balance[:, :-1]], axis=1)
     interest = before * inputs.value(debt.annual_rate) / 12.0
     drawn = np.where(t == d, amount, 0.0)
-    interest = interest + drawn * inputs.value(debt.fee)
-    return {"drawn": drawn, "repaid": repaid, "interest": interest, "balance": balance}
+    return {"drawn": drawn, "repaid": repaid, "interest": interest,
+            "fees": drawn * inputs.value(debt.fee), "balance": balance}
 
 
 def _pre_money(valuation: Valuation, arr_at_close: np.ndarray, inputs: Inputs) -> np.ndarray:
@@ -98,65 +117,84 @@ def apply_plan(scenario: Scenario, plan: Plan, inputs: Inputs, operating_cash_fl
         the minimum raise exactly).
     """
     paths, months = operating_cash_flow.shape
-    zeros = np.zeros((paths, months))
-    equity, drawn, repaid, interest, balance = (zeros.copy() for _ in range(5))
-    for round_ in scenario.rounds:
-        equity[:, round_.month] += np.broadcast_to(inputs.value(round_.amount)[:, 0], paths)
-    fixed_equity = [x for x in plan.instruments if isinstance(x, EquityRound)]
+    dated = [(x, np.broadcast_to(inputs.value(x.amount)[:, 0], paths))
+             for x in scenario.rounds + tuple(x for x in plan.instruments
+                                              if isinstance(x, EquityRound))]
     triggered = [x for x in plan.instruments if isinstance(x, (MilestoneRound, RunwayRound))]
     debts = [(x, debt_schedule(x, np.broadcast_to(inputs.value(x.amount), (paths, 1)), months,
                                inputs)) for x in plan.instruments if isinstance(x, VentureDebt)]
-    for x in fixed_equity:
-        equity[:, x.month] += np.broadcast_to(inputs.value(x.amount)[:, 0], paths)
-    for _, s in debts:
-        drawn, repaid, interest, balance = drawn + s["drawn"], repaid + s["repaid"], \
-            interest + s["interest"], balance + s["balance"]
-    return _month_by_month(plan, inputs, operating_cash_flow, arr, opening_cash, triggered,
-                           equity, drawn, repaid, interest, balance, block_when_insolvent)
-
-
-def _month_by_month(plan, inputs, ocf, arr, opening_cash, triggered, equity, drawn,
-                    repaid, interest, balance, block) -> Financing:
-    paths, months = ocf.shape
-    cash = np.empty((paths, months))
-    insolvent = np.zeros((paths, months), dtype=bool)
-    fired = np.zeros((paths, len(triggered)), dtype=bool)
-    dead = np.zeros(paths, dtype=bool)
-    ownership = np.ones(paths)
-    previous = opening_cash.astype(float).copy()
-    net_burn = -(ocf - repaid - interest)
-    dated = [x for x in plan.instruments if isinstance(x, EquityRound)]
+    state = _State(paths, months, opening_cash, len(triggered), len(debts), len(dated))
     for t in range(months):
-        alive = ~dead if block else np.ones(paths, dtype=bool)
-        inflow = (equity[:, t] + drawn[:, t]) * alive
-        for k, x in enumerate(triggered):
-            fire = alive & ~fired[:, k] & _condition(x, t, arr, previous, net_burn, inputs)
-            fired[:, k] |= fire
-            amount = np.broadcast_to(inputs.value(x.amount)[:, 0], paths)
-            equity[:, t] += np.where(fire, amount, 0.0)
-            inflow = inflow + np.where(fire, amount, 0.0)
-            ownership *= np.where(fire, _dilution_factor(x.valuation, amount, arr[:, t], inputs), 1.0)
-        equity[:, t] *= alive
-        drawn[:, t] *= alive
-        cash[:, t] = previous + ocf[:, t] + inflow - repaid[:, t] - interest[:, t]
-        dead |= cash[:, t] < 0
-        insolvent[:, t] = dead
-        previous = cash[:, t]
-    for x in dated:
-        got = equity_received(x, insolvent, block)
-        amount = np.broadcast_to(inputs.value(x.amount)[:, 0], paths)
-        ownership *= np.where(got, _dilution_factor(x.valuation, amount, arr[:, x.month], inputs), 1.0)
-    return Financing(equity, drawn, repaid, interest, balance, cash, insolvent, ownership)
+        _month(state, t, plan, inputs, operating_cash_flow, arr, dated, triggered, debts,
+               block_when_insolvent)
+    out = {name: sum((s[name] * state.drawn_ok[:, k, None] for k, (_, s) in enumerate(debts)),
+                     np.zeros((paths, months))) for name in DEBT_FLOWS}
+    for k, (x, amount) in enumerate(dated):
+        if isinstance(x, EquityRound):
+            state.ownership *= np.where(state.round_ok[:, k], _dilution_factor(
+                x.valuation, amount, arr[:, x.month], inputs), 1.0)
+    return Financing(state.equity, out["drawn"], out["repaid"], out["interest"], out["fees"],
+                     out["balance"], state.cash, state.insolvent, state.ownership)
+
+
+class _State:
+    """What the month-by-month pass of :func:`apply_plan` carries from month to month."""
+
+    def __init__(self, paths: int, months: int, opening_cash: np.ndarray, n_triggered: int,
+                 n_debts: int, n_dated: int):
+        self.cash = np.empty((paths, months))
+        self.equity = np.zeros((paths, months))
+        self.insolvent = np.zeros((paths, months), dtype=bool)
+        self.burn = np.zeros((paths, months))    # net burn, for runway-triggered rounds
+        self.fired = np.zeros((paths, n_triggered), dtype=bool)
+        self.drawn_ok = np.ones((paths, n_debts), dtype=bool)  # the loan was drawn
+        self.round_ok = np.ones((paths, n_dated), dtype=bool)  # the dated round arrived
+        self.dead = np.zeros(paths, dtype=bool)
+        self.ownership = np.ones(paths)
+        self.previous = opening_cash.astype(float).copy()
+
+
+def _month(st: _State, t: int, plan, inputs, ocf, arr, dated, triggered, debts, block) -> None:
+    """One month of a plan on every path: what arrives, debt service, cash, insolvency.
+
+    A path below zero at an earlier month end is insolvent: no loan is drawn and no
+    round closes on it, except a dated round that ``arrives_when_insolvent`` (a signed
+    tranche, bridged). Loans never drawn are never serviced.
+    """
+    alive = ~st.dead if block else np.ones_like(st.dead)
+    for k, (x, amount) in enumerate(dated):
+        if x.month == t:
+            st.round_ok[:, k] = alive | x.arrives_when_insolvent
+            st.equity[:, t] += np.where(st.round_ok[:, k], amount, 0.0)
+    flows = dict.fromkeys(DEBT_FLOWS[:-1], 0.0)
+    for k, (x, s) in enumerate(debts):
+        if x.month == t:
+            st.drawn_ok[:, k] = alive
+        for name in flows:
+            flows[name] = flows[name] + s[name][:, t] * st.drawn_ok[:, k]
+    st.burn[:, t] = net_burn(ocf[:, t], flows["interest"])
+    for k, x in enumerate(triggered):
+        fire = alive & ~st.fired[:, k] & _condition(x, t, arr, st.previous, st.burn, inputs)
+        st.fired[:, k] |= fire
+        amount = np.broadcast_to(inputs.value(x.amount)[:, 0], alive.shape)
+        st.equity[:, t] += np.where(fire, amount, 0.0)
+        st.ownership *= np.where(fire, _dilution_factor(x.valuation, amount, arr[:, t], inputs), 1.0)
+    st.cash[:, t] = (st.previous + ocf[:, t] + st.equity[:, t] + flows["drawn"] - flows["repaid"]
+                     - flows["interest"] - flows["fees"])
+    st.dead |= st.cash[:, t] < 0
+    st.insolvent[:, t] = st.dead
+    st.previous = st.cash[:, t]
 
 
 def equity_received(x: EquityRound, insolvent: np.ndarray, block: bool) -> np.ndarray:
-    """Paths on which a dated round arrived (not insolvent before its month); shape (paths,)."""
-    if not block or x.month == 0:
+    """Paths on which a dated round arrived (not insolvent before its month, or a round
+    that ``arrives_when_insolvent``); shape (paths,)."""
+    if not block or x.month == 0 or x.arrives_when_insolvent:
         return np.ones(insolvent.shape[0], dtype=bool)
     return ~insolvent[:, x.month - 1]
 
 
-def _condition(x, t: int, arr, cash_before, net_burn, inputs) -> np.ndarray:
+def _condition(x, t: int, arr, cash_before, burn_so_far, inputs) -> np.ndarray:
     """Whether a triggered round closes in month ``t``, per path."""
     if isinstance(x, MilestoneRound):
         if not x.not_before <= t <= x.deadline:
@@ -164,7 +202,7 @@ def _condition(x, t: int, arr, cash_before, net_burn, inputs) -> np.ndarray:
         return arr[:, t] >= inputs.value(x.arr_at_least)[:, 0]
     if t < max(x.not_before, 1):
         return np.zeros(arr.shape[0], dtype=bool)
-    burn = net_burn[:, max(0, t - BURN_WINDOW):t].mean(axis=1)
+    burn = burn_so_far[:, max(0, t - BURN_WINDOW):t].mean(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         runway = np.where(burn > 0, cash_before / burn, np.inf)
     return runway < inputs.value(x.runway_below_months)[:, 0]

@@ -586,22 +586,23 @@ def _finance_path(sc: Scenario, plan, p: _Path, i: int, ops: dict, fin: dict, bl
 
     T = sc.horizon
     cash, dead, fired = p.v(sc.opening_cash), False, set()
+    book = cash + ops["opening_receivables"][row] - ops["opening_deferred_revenue"][row]
     loans = []  # [instrument, balance]
     net_burn = []
     for t in range(T):
         arr = 12 * sum(ops["mrr"][row, t, :])
-        inflow = equity = drawn = repaid = interest = 0.0
+        inflow = equity = drawn = repaid = interest = fees = 0.0
         for r in sc.rounds:
-            if r.month == t and not dead:
+            if r.month == t and (not dead or r.arrives_when_insolvent):
                 equity += p.v(r.amount)
         for k, x in enumerate(plan.instruments):
-            if isinstance(x, EquityRound) and x.month == t and not dead:
+            if isinstance(x, EquityRound) and x.month == t and (not dead or x.arrives_when_insolvent):
                 equity += p.v(x.amount)
                 fin["ownership"][i] *= _kept(x, p, arr)
             elif isinstance(x, VentureDebt):
                 if x.month == t and not dead:
                     drawn += p.v(x.amount)
-                    interest += p.v(x.amount) * p.v(x.fee)
+                    fees += p.v(x.amount) * p.v(x.fee)
                     loans.append([x, p.v(x.amount), t])
             elif isinstance(x, (MilestoneRound, RunwayRound)) and k not in fired and not dead:
                 if _fires(x, t, arr, cash, net_burn, p):
@@ -617,13 +618,18 @@ def _finance_path(sc: Scenario, plan, p: _Path, i: int, ops: dict, fin: dict, bl
                 payment = p.v(x.amount) / x.amortisation_months
                 repaid += payment
                 loan[1] = balance - payment
-        cash += ops["operating_cash_flow"][row, t] + equity + drawn - repaid - interest
-        net_burn.append(-(ops["operating_cash_flow"][row, t] - repaid - interest))
+        cash += ops["operating_cash_flow"][row, t] + equity + drawn - repaid - interest - fees
+        net_burn.append(-(ops["operating_cash_flow"][row, t] - interest))  # financing excluded
         dead = (dead or cash < 0) if block else False
         fin["equity_raised"][i, t], fin["debt_drawn"][i, t] = equity, drawn
         fin["debt_repaid"][i, t], fin["interest"][i, t] = repaid, interest
+        fin["debt_fees"][i, t] = fees
         fin["debt_balance"][i, t] = sum(loan[1] for loan in loans)
         fin["cash"][i, t], fin["insolvent"][i, t] = cash, dead
+        expense = sum(ops[n][row, t] for n in ("sm_expense", "rnd_expense", "cs_expense", "ga_expense"))
+        book += (sum(ops["revenue"][row, t, :]) - sum(ops["cogs"][row, t, :]) - expense - interest
+                 - fees + equity)
+        fin["equity_book"][i, t] = book
 
 
 def _kept(x, p: _Path, arr: float) -> float:

@@ -326,7 +326,7 @@ def build_scenario(spec: dict, ctx: Context) -> Scenario | None:
     for i, r in enumerate(_items(funding["rounds"]) if funding is not INVALID else []):
         index = None if r is INVALID else b.month_index(r["month"], ("funding", "rounds", i, "month"))
         if index is not None:
-            rounds.append(Round(r["name"], index, r["amount"]))
+            rounds.append(Round(r["name"], index, r["amount"], r["arrives_when_insolvent"]))
     plans, default_plan = build_plans(b, funding)
     sim = spec["simulation"]
     correlation, warnings = build_correlation(sim, ctx) if sim is not INVALID else (None, ())
@@ -339,4 +339,4 @@ def build_scenario(spec: dict, ctx: Context) -> Scenario | None:
         segments=segments, roles=roles, opex=opex, rounds=tuple(rounds), params=tuple(ctx.params),
         plans=plans, default_plan=default_plan, minimum_cash=funding["minimum_cash"],
         sampling=sim["sampling"], process_noise=sim["process_noise"], correlation=correlation,
-        warnings=warnings)
+        warnings=tuple(str(w) for w in ctx.warnings) + tuple(warnings))

@@ -5,7 +5,7 @@ import difflib
 
 import numpy as np
 
-from planner.engine.correlation import nearest_correlation, normal_correlation, smallest_eigenvalue
+from planner.scenario.correlation_matrix import nearest_correlation, normal_correlation, smallest_eigenvalue
 from planner.scenario.model import Correlation
 from planner.scenario.spec import INVALID, Context
 
@@ -69,7 +69,8 @@ def build_correlation(sim: dict, ctx: Context) -> tuple[Correlation | None, tupl
     shift = np.abs(rank_repaired - rank).max()
     names = {p.index: p.path for p in ctx.params}
     worst = np.unravel_index(np.abs(rank_repaired - rank).argmax(), rank.shape)
-    warning = (f"simulation.correlations: not positive definite; using the nearest valid matrix "
-               f"(largest change {shift:.3f}, {names[columns[worst[0]]]} ~ "
-               f"{names[columns[worst[1]]]}: {rank[worst]:.2f} -> {rank_repaired[worst]:.2f})")
-    return Correlation(columns, rank_repaired, repaired), (warning,)
+    ctx.warn(("simulation", "correlations"),
+             f"not positive definite; using the nearest valid matrix "
+             f"(largest change {shift:.3f}, {names[columns[worst[0]]]} ~ "
+             f"{names[columns[worst[1]]]}: {rank[worst]:.2f} -> {rank_repaired[worst]:.2f})")
+    return Correlation(columns, rank_repaired, repaired), ()

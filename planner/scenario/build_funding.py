@@ -8,10 +8,22 @@ from planner.scenario.spec import INVALID
 COMMITTED_ONLY = "committed rounds only"
 
 
+#: the share of the company a priced round ordinarily sells (amount / post-money)
+ORDINARY_SHARE_SOLD = (0.05, 0.5)
+
+
 def _valuation(value: dict, path: tuple, ctx) -> Valuation:
     pre, multiple = value["pre_money"], value["pre_money_arr_multiple"]
     if pre is not None and multiple is not None:
         ctx.error(path, "give either pre_money or pre_money_arr_multiple, not both")
+    amount = value["amount"]
+    if isinstance(pre, float) and isinstance(amount, float) and amount > 0:
+        sold = amount / (pre + amount)
+        low, high = ORDINARY_SHARE_SOLD
+        if not low <= sold <= high:
+            ctx.warn(path + ("pre_money",), f"the round sells {sold:.1%} of the company (amount / "
+                                            f"post-money); rounds ordinarily sell {low:.0%} to "
+                                            f"{high:.0%}; check the amount and the valuation")
     return Valuation(pre_money=pre, arr_multiple=multiple, option_pool=value["option_pool"])
 
 
@@ -20,7 +32,8 @@ def _instrument(b, value: dict, path: tuple):
     if kind == "equity":
         month = b.month_index(value["month"], path + ("month",))
         return None if month is None else EquityRound(
-            value["name"], month, value["amount"], _valuation(value, path, b.ctx))
+            value["name"], month, value["amount"], _valuation(value, path, b.ctx),
+            value["arrives_when_insolvent"])
     if kind == "venture_debt":
         month = b.month_index(value["month"], path + ("month",))
         return None if month is None else VentureDebt(

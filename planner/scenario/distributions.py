@@ -14,7 +14,9 @@ YAML forms (``dist`` names the family)::
 """
 from __future__ import annotations
 
+import functools
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -41,28 +43,52 @@ class Distribution:
     family: str
     params: dict
     frozen: Any = field(compare=False, repr=False)
+    #: what is possible but unusual about it (shown as scenario warnings)
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    #: scalar quantiles and probabilities already computed (validation asks for the same
+    #: few points many times; SciPy's calls cost milliseconds each)
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         """Inverse CDF of uniform numbers ``u`` in (0, 1); same shape out."""
         return self.frozen.ppf(u)
 
+    def _scalar(self, how: str, x: float) -> float:
+        key = (how, float(x))
+        if key not in self._memo:
+            with np.errstate(all="ignore"):
+                self._memo[key] = float(getattr(self.frozen, how)(x))
+        return self._memo[key]
+
+    def quantile(self, q: float) -> float:
+        """The ``q`` quantile (one number, remembered)."""
+        return self._scalar("ppf", q)
+
     def mean(self) -> float:
         return float(self.frozen.mean())
 
     def median(self) -> float:
-        return float(self.frozen.ppf(0.5))
+        return self.quantile(0.5)
 
     def mass_outside(self, low: float | None, high: float | None) -> float:
         """Probability of drawing below ``low`` or above ``high`` (None: unbounded)."""
         # P(X < low): just below the bound, so a discrete value on the bound is inside
-        below = 0.0 if low is None else float(self.frozen.cdf(np.nextafter(low, -np.inf)))
-        above = 0.0 if high is None else float(self.frozen.sf(high))
+        below = 0.0 if low is None else self._scalar("cdf", np.nextafter(low, -np.inf))
+        above = 0.0 if high is None else self._scalar("sf", high)
         return below + above
 
     def describe(self) -> str:
         """Short text such as ``lognormal(median=1200, p90=1800)``."""
         inner = ", ".join(f"{k}={_fmt(v)}" for k, v in self.params.items())
         return f"{self.family}({inner})"
+
+
+def _shown(value) -> str:
+    """A value as quoted in a message: text in quotes (shortened), lists and mappings named."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 40 else repr(value[:37]) + "..."
+    return {list: "a list", dict: "a mapping"}.get(type(value), repr(value)[:40])
 
 
 def _fmt(value) -> str:
@@ -222,7 +248,18 @@ def _choice(spec: dict) -> tuple[Any, list[tuple[str, str]], dict]:
     return _Choice(np.array(values), np.array(weights)), [], params
 
 
+def _choice_warnings(weights: list[float]) -> tuple[str, ...]:
+    total = math.fsum(weights)
+    if abs(total - 1.0) <= 1e-6:
+        return ()
+    shares = ", ".join(f"{w / total:.3g}" for w in weights)
+    return (f"the choice weights add up to {total:g}, not 1; they are used as shares "
+            f"({shares}); write them as probabilities that add up to 1",)
+
+
 Z95 = stats.norm.ppf(0.95)
+#: a number as written in a scenario: ASCII digits, optional sign, point and exponent
+_PLAIN_NUMBER = re.compile(r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})?$", re.ASCII)
 
 
 def parse_interval(text: str) -> tuple[Distribution | None, str]:
@@ -237,9 +274,10 @@ def parse_interval(text: str) -> tuple[Distribution | None, str]:
         Empty when the text was a valid interval.
     """
     parts = [p.strip() for p in text.split(" to ")]
-    try:
-        low, high = (float(p) for p in parts) if len(parts) == 2 else (None, None)
-    except ValueError:
+    # ASCII only: float() would also read "١" or "１" (other scripts' digits)
+    if len(parts) == 2 and all(_PLAIN_NUMBER.match(p) for p in parts):
+        low, high = (float(p) for p in parts)
+    else:
         low = high = None
     if low is None or not (math.isfinite(low) and math.isfinite(high)):
         return None, "must be a number, a distribution ({dist: ...}) or a 90% interval 'LOW to HIGH'"
@@ -289,34 +327,51 @@ def parse_distribution(spec: dict) -> tuple[Distribution | None, list[tuple[str,
     family = spec.get("dist")
     if family is None:
         return None, [("dist", f"is required: the distribution family, one of {', '.join(FAMILIES)}")]
-    if family not in FAMILIES:
+    if not isinstance(family, str) or family not in FAMILIES:
         import difflib
 
-        hint = difflib.get_close_matches(str(family), FAMILIES, n=1)
+        shown = _shown(family)
+        hint = difflib.get_close_matches(shown, FAMILIES, n=1) if isinstance(family, str) else []
         extra = f"; did you mean '{hint[0]}'?" if hint else ""
-        return None, [("dist", f"unknown distribution (got {family!r}); expected one of "
+        return None, [("dist", f"unknown distribution (got {shown}); expected one of "
                                f"{', '.join(FAMILIES)}{extra}")]
     if family == "choice":
         frozen, problems, params = _choice(spec)
-        return (Distribution("choice", params, frozen) if frozen is not None else None), problems
+        if frozen is None:
+            return None, problems
+        return Distribution("choice", params, frozen, _choice_warnings(params["weights"])), problems
     shapes, builder = FAMILIES[family]
     given = {k for k in spec if k != "dist"}
     shape = next((s for s in shapes if set(s) == given), None)
     if shape is None:
         expected = " or ".join("{" + ", ".join(s) + "}" for s in shapes)
         return None, [("", f"{family} takes {expected} (got {{{', '.join(sorted(map(str, given)))}}})")]
-    problems = [(k, f"must be a number (got {spec[k]!r})") for k in shape
+    problems = [(k, f"must be a number (got {_shown(spec[k])})") for k in shape
                 if not _finite_number(spec[k])]
     if problems:
         return None, problems
     params = {k: float(spec[k]) for k in shape}
-    frozen, errors = builder(params)
+    dist, problems = _continuous(family, tuple(params.items()))
+    return dist, list(problems)
+
+
+@functools.lru_cache(maxsize=4096)
+def _continuous(family: str, items: tuple) -> tuple[Distribution | None, list[tuple[str, str]]]:
+    """A parametric distribution from checked numbers (remembered: freezing costs ~2 ms)."""
+    params = dict(items)
+    frozen, errors = FAMILIES[family][1](params)
     if errors:
-        return None, [("", e) for e in errors]
+        return None, tuple(("", e) for e in errors)
     dist = Distribution(family, params, frozen)
-    with np.errstate(all="ignore"):
-        tails = np.asarray(frozen.ppf([0.001, 0.999]), dtype=float)
+    tails = np.array([dist.quantile(0.001), dist.quantile(0.999)])
     if not np.isfinite(tails).all():
-        return None, [("", f"{dist.describe()} is too wide to compute with (its 0.1% to 99.9% range "
-                           f"overflows); check the parameters")]
-    return dist, []
+        return None, (("", f"{dist.describe()} is too wide to compute with (its 0.1% to 99.9% range "
+                           f"overflows); check the parameters"),)
+    if family not in DISCRETE and not tails[1] > tails[0]:
+        return None, (("", f"{dist.describe()} collapses to a single value when computed (its "
+                           f"0.1% and 99.9% points are both {tails[0]:g}); check the parameters"),)
+    return dist, ()
+
+
+#: families whose draws are whole numbers (a point mass is then possible)
+DISCRETE = ("poisson", "binomial", "choice")

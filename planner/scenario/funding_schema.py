@@ -1,7 +1,7 @@
 """The ``funding:`` block: committed rounds, named funding plans and their instruments."""
 from __future__ import annotations
 
-from planner.scenario.spec import ListOf, MapOf, Month, Number, OneOf, Record, Text
+from planner.scenario.spec import Flag, ListOf, MapOf, Month, Number, OneOf, Record, Text
 
 INSTRUMENTS = ("equity", "venture_debt", "milestone_equity", "runway_equity")
 
@@ -9,13 +9,20 @@ INSTRUMENTS = ("equity", "venture_debt", "milestone_equity", "runway_equity")
 def _valuation() -> dict:
     return {
         "pre_money": Number("pre-money valuation", low=0.0, low_open=True, default=None,
-                            unit="currency"),
+                            unit="currency", typical=(1e5, 1e12)),
         "pre_money_arr_multiple": Number("pre-money valuation as a multiple of ARR at close",
-                                         low=0.0, low_open=True, default=None),
+                                         low=0.0, low_open=True, default=None,
+                                         typical=(0.5, 100.0)),
         "option_pool": Number("option-pool top-up, as a share of the post-money, created "
                               "before the round (dilutes existing holders only)",
                               low=0.0, high=0.5, default=0.0),
     }
+
+
+def _arrives(default: bool) -> Flag:
+    return Flag("the money arrives even if cash fell below zero before its month (a signed "
+                "round, bridged); the path still counts as having run out of cash then. "
+                "false: the round does not happen on such a path", default=default)
 
 
 def _equity() -> Record:
@@ -25,6 +32,7 @@ def _equity() -> Record:
         "month": Month("month the cash arrives"),
         "amount": Number("cash raised", low=0.0, unit="currency"),
         **_valuation(),
+        "arrives_when_insolvent": _arrives(False),
     })
 
 
@@ -35,11 +43,11 @@ def _venture_debt() -> Record:
         "month": Month("month the loan is drawn"),
         "amount": Number("principal drawn", low=0.0, unit="currency"),
         "annual_rate": Number("interest rate per year on the outstanding principal", low=0.0,
-                              high=1.0),
+                              high=1.0, typical=(0.0, 0.25)),
         "interest_only_months": Number("months of interest only after the draw", low=0,
-                                       integer=True, dist=False, default=0),
+                                       limit=120, integer=True, dist=False, default=0),
         "amortisation_months": Number("months of equal principal repayments after that", low=1,
-                                      integer=True, dist=False),
+                                      limit=240, integer=True, dist=False),
         "fee": Number("arrangement fee as a share of the principal, paid at the draw", low=0.0,
                       high=0.2, default=0.0),
     })
@@ -87,6 +95,7 @@ def funding_spec() -> Record:
             "name": Text("round name"),
             "month": Month("month the cash arrives"),
             "amount": Number("cash raised", low=0.0, unit="currency"),
+            "arrives_when_insolvent": _arrives(True),
         }), "committed equity inflows, part of every plan (valuation not modelled)", default=[],
             named_by="name"),
         "plans": MapOf(ListOf(_instrument(), named_by="name"),

@@ -4,7 +4,7 @@ See ``docs/funnel.md`` for what each key means in the engine.
 """
 from __future__ import annotations
 
-from planner.scenario.spec import Flag, MapOf, Number, OneOf, Record, Text
+from planner.scenario.spec import Flag, MapOf, Number, OneOf, Record, Text, series
 
 #: what a driven role can follow (funnel flows, segment series)
 DRIVERS = ("leads", "mqls", "sqls", "opportunities", "wins", "trials", "new_customers",
@@ -168,6 +168,4 @@ def driver_spec() -> Record:
 
 
 def _series(doc: str, *, default=...):
-    from planner.scenario.schema import series  # schema imports this module
-
     return series(doc, optional=default is None)

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from planner.errors import Problem, ScenarioError
 from planner.scenario.build import build_scenario
 from planner.scenario.overrides import apply_overrides
 from planner.scenario.schema import scenario_spec
 from planner.scenario.spec import Context
-from planner.scenario.yamltree import parse_yaml
+from planner.scenario.yamltree import MAX_BYTES, parse_yaml
 from planner.scenario.model import Scenario
 
 
@@ -17,13 +16,17 @@ def read_text(path: str | os.PathLike) -> str:
     """Read a UTF-8 text file, turning OS and encoding errors into ScenarioError."""
     source = str(path)
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)  # never more: a huge file is refused unread
     except FileNotFoundError:
         raise ScenarioError([Problem(source, None, "", "file not found")]) from None
     except IsADirectoryError:
         raise ScenarioError([Problem(source, None, "", "is a directory, not a scenario file")]) from None
     except OSError as err:
         raise ScenarioError([Problem(source, None, "", f"cannot read file: {err.strerror}")]) from None
+    if len(data) > MAX_BYTES:
+        raise ScenarioError([Problem(source, None, "", f"the file is larger than {MAX_BYTES:,} "
+                                                       f"bytes, the most a scenario may have")])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -67,7 +70,12 @@ def parse_scenario(text: str, source: str = "<string>",
     ctx = Context(lines)
     spec = scenario_spec().check(data, (), ctx)
     # cross-key checks run even after field problems, so every problem is reported at once
-    scenario = build_scenario(spec, ctx)
+    try:
+        scenario = build_scenario(spec, ctx)
+    except (TypeError, KeyError, AttributeError, ValueError, IndexError):
+        if not ctx.problems:
+            raise  # a bug: keep the traceback
+        scenario = None  # a check tripped over a value already reported as wrong
     if ctx.problems or scenario is None:
         # in file order (overrides, which have no line, first), as an editor shows them
         raise ScenarioError(sorted(ctx.problems, key=lambda p: p.line or 0))

@@ -229,11 +229,17 @@ class OpexLine:
 
 @dataclass(frozen=True)
 class Round:
-    """A committed, dated equity inflow (part of every plan; valuation not modelled)."""
+    """A committed, dated equity inflow (part of every plan; valuation not modelled).
+
+    ``arrives_when_insolvent``: the money arrives even on a path whose cash fell below
+    zero earlier (a signed round is bridged); the path still counts as having run out of
+    cash in the month it did.
+    """
 
     name: str
     month: int
     amount: Value
+    arrives_when_insolvent: bool = True
 
 
 @dataclass(frozen=True)
@@ -247,12 +253,13 @@ class Valuation:
 
 @dataclass(frozen=True)
 class EquityRound:
-    """A dated equity round."""
+    """A dated equity round of a plan (by default it does not close on an insolvent path)."""
 
     name: str
     month: int
     amount: Value
     valuation: Valuation = Valuation()
+    arrives_when_insolvent: bool = False
 
 
 @dataclass(frozen=True)
@@ -353,7 +360,8 @@ class Scenario:
     sampling: str = "monte_carlo"
     process_noise: bool = False
     correlation: Correlation | None = None
-    #: things the user should know that are not errors (e.g. a repaired correlation matrix)
+    #: things the user should know that are not errors: values outside their ordinary
+    #: range, a repaired correlation matrix; each ``file:line: key.path: message``
     warnings: tuple[str, ...] = ()
 
     @property

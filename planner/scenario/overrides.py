@@ -5,10 +5,8 @@ import difflib
 import re
 from typing import Any
 
-import yaml
-
 from planner.errors import Problem, ScenarioError
-from planner.scenario.yamltree import dotted, exponent_float
+from planner.scenario.yamltree import dotted, parse_value
 
 _INDEX = re.compile(r"\[(\d+)\]")
 
@@ -19,7 +17,7 @@ def parse_key_path(text: str) -> tuple:
     for piece in _INDEX.sub(r".\1", text).split("."):
         if piece == "":
             raise ValueError("empty key")
-        parts.append(int(piece) if piece.isdigit() else piece)
+        parts.append(int(piece) if piece.isascii() and piece.isdigit() else piece)
     return tuple(parts)
 
 
@@ -56,12 +54,13 @@ def apply_overrides(data: dict, overrides: list[str] | tuple[str, ...]) -> tuple
         if path is None:
             problems.append(Problem(where, None, "", "expected dotted.path=VALUE"))
             continue
-        try:
-            value = yaml.safe_load(raw) if raw.strip() else None
-        except yaml.YAMLError:
-            value = raw
-        if isinstance(value, str) and exponent_float(raw.strip()) is not None:
-            value = exponent_float(raw.strip())  # 1.5e7, read as YAML 1.2 does
+        try:  # read as the same value would be in the file (dates, long numbers, limits)
+            value = parse_value(raw, where) if raw.strip() else None
+        except ScenarioError as err:
+            if not all(p.message.startswith("not valid YAML") for p in err.problems):
+                problems.extend(Problem(where, None, key, p.message) for p in err.problems)
+                continue
+            value = raw  # not YAML: plain text
         if isinstance(value, (dict, list)) or value is None:
             problems.append(Problem(where, None, key, "the value must be a single number or text"))
             continue

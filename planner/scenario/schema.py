@@ -7,65 +7,15 @@ from __future__ import annotations
 
 from planner.scenario.funding_schema import funding_spec
 from planner.scenario.funnel_schema import commission_spec, driver_spec, funnel_spec
-from planner.scenario.spec import (INVALID, Flag, ListOf, MapOf, Month, Number, OneOf, Record,
-                                   Text, distribution_schema)
+from planner.scenario.spec import (INVALID, Currency, Flag, ListOf, MapOf, Month, Number, OneOf,
+                                   Record, Text,
+                                   distribution_schema, per_segment, series, value_shape)
 
 DEPARTMENTS = ("sales", "marketing", "rnd", "cs", "ga")
 SAMPLING_METHODS = ("monte_carlo", "latin_hypercube", "sobol")
 BILLING_NAMES = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}
-
-
-def _shape(value) -> str:
-    """Classify a YAML value for :class:`OneOf` fields that accept several shapes."""
-    if isinstance(value, dict):
-        if "dist" in value:
-            return "number"
-        if "start" in value:
-            return "growth"
-        if "schedule" in value:
-            return "schedule"
-        return "map"
-    if isinstance(value, bool):
-        return "other"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "number" if " to " in value else "text"  # "LOW to HIGH": a 90% interval
-    return "other"
-
-
-def series(doc: str, *, low: float | None = 0.0, default=None, optional: bool = False) -> OneOf:
-    """A monthly amount: constant, start + growth, or a dated step schedule.
-
-    Required unless a ``default`` is given or it is ``optional`` (absent = None).
-    """
-    value = Number(low=low)
-    options = {
-        "number": Number(doc, low=low),
-        "growth": Record({
-            "start": Number("value in the first month", low=low),
-            "monthly_growth": Number("compound growth per month, e.g. 0.03", low=-0.5, high=2.0),
-            "annual_growth": Number("compound growth per year, e.g. 0.4", low=-0.99, high=100.0),
-        }, exclusive=(("monthly_growth", "annual_growth"),)),
-        "schedule": Record({
-            "schedule": MapOf(value, "month (YYYY-MM) -> value from that month on; before the "
-                                     "first date the value is 0", key=Month(), min_items=1),
-        }),
-    }
-    kw = {"default": default} if default is not None or optional else {}
-    return OneOf(_shape, options, doc + " (a number, a distribution, {start, monthly_growth} or "
-                                        "{schedule: {YYYY-MM: value}})",
-                 expected="a number, a distribution ({dist: ...}), {start, monthly_growth or "
-                          "annual_growth} or {schedule: {YYYY-MM: value}}", **kw)
-
-
-def per_segment(doc: str, **number_kw) -> OneOf:
-    """One value for every segment, or a mapping segment name -> value."""
-    default = number_kw.pop("default", 0.0)
-    return OneOf(_shape, {"number": Number(doc, **number_kw),
-                          "map": MapOf(Number(**number_kw), "segment name -> value")},
-                 doc + " (one value, or segment name -> value)", default=default,
-                 expected="a number, a distribution ({dist: ...}) or a mapping segment name -> value")
+MAX_TERM = 120  # months: a ten-year contract
+MAX_AGE = 1200  # months of customer age in curves and the opening book: a century
 
 
 class SegmentName(Text):
@@ -92,16 +42,16 @@ def _retention() -> OneOf:
     constant = Record({
         "model": Text("constant churn rate", choices=("constant",)),
         "monthly_churn": Number("share of customers lost per month", low=0.0, high=1.0,
-                                high_open=True),
+                                high_open=True, typical=(0.0, 0.15)),
         "annual_churn": Number("share of customers lost per year", low=0.0, high=1.0,
-                               high_open=True),
+                               high_open=True, typical=(0.0, 0.85)),
     }, exclusive=(("monthly_churn", "annual_churn"),))
     curve = Record({
         "model": Text("explicit survival curve", choices=("curve",)),
         "curve": MapOf(Number(low=0.0, high=1.0, dist=False),
                        "age in months -> share of the cohort still active (age 0 = 1.0); "
                        "interpolated log-linearly, extended with the last interval's churn",
-                       key=Number(low=0, integer=True, dist=False), min_items=2),
+                       key=Number(low=0, limit=MAX_AGE, integer=True, dist=False), min_items=2),
     })
     sbg = Record({
         "model": Text("shifted-beta-geometric (Fader & Hardie 2007)", choices=("sbg",)),
@@ -120,35 +70,38 @@ def _retention() -> OneOf:
 def _segment() -> Record:
     return Record({
         "opening": Record({
-            "customers": Number("paying customers at the start", low=0.0, default=0.0),
+            "customers": Number("paying customers at the start", low=0.0, default=0.0,
+                                unit="count"),
             "mrr": Number("their MRR at the start", low=0.0, default=0.0, unit="currency"),
-            "age_months": Number("average age of the existing book, months", low=0,
+            "age_months": Number("average age of the existing book, months", low=0, limit=MAX_AGE,
                                  integer=True, dist=False, default=12),
         }, "the existing book of this segment", default={}),
         "price": Record({
             "arpa": Number("MRR of a new customer (average revenue per account, per month)",
-                           low=0.0, unit="currency"),
+                           low=0.0, unit="currency", typical=(1.0, 1e6)),
             "annual_increase": Number("list-price increase for new customers every 12 months",
-                                      low=-0.5, high=1.0, default=0.0),
+                                      low=-0.5, high=1.0, default=0.0, typical=(-0.1, 0.25)),
         }),
         "contract": Record({
             "term_months": Number("contract length; longer contracts churn only at renewal",
-                                  low=1, integer=True, dist=False, default=1),
-            "billing": OneOf(lambda v: "text" if isinstance(v, str) else _shape(v), {
+                                  low=1, limit=MAX_TERM, integer=True, dist=False, default=1),
+            "billing": OneOf(lambda v: "text" if isinstance(v, str) else value_shape(v), {
                 "text": Text(choices=tuple(BILLING_NAMES)),
-                "number": Number(low=1, integer=True, dist=False)},
+                "number": Number(low=1, limit=MAX_TERM, integer=True, dist=False)},
                 "monthly, quarterly, semiannual, annual, or a number of months billed upfront",
                 default="monthly"),
             "payment_terms_days": Number("days from invoice to cash", low=0.0, high=365.0,
-                                         default=0.0),
+                                         default=0.0, typical=(0.0, 120.0)),
             "bad_debt_rate": Number("share of invoices never paid (written off when due, "
-                                    "reported in G&A)", low=0.0, high=1.0, default=0.0),
+                                    "reported in G&A)", low=0.0, high=1.0, default=0.0,
+                                    typical=(0.0, 0.1)),
         }, default={}),
         "acquisition": Record({
             "new_customers": series("new customers won per month"),
             "marketing_budget": series("marketing programme spend per month (counted in marketing "
                                        "expense); new customers = budget / cac", ),
-            "cac": Number("programme spend per new customer", low=0.0, low_open=True, default=None),
+            "cac": Number("programme spend per new customer", low=0.0, low_open=True, default=None,
+                          unit="currency", typical=(1.0, 1e6)),
             "funnel": funnel_spec(),
             "commission": commission_spec(),
         }, "how new customers are won: a number per month, a budget / CAC, or a funnel",
@@ -156,14 +109,15 @@ def _segment() -> Record:
         "retention": _retention(),
         "expansion": Record({
             "monthly_rate": Number("expansion of surviving customers' MRR per month", low=0.0,
-                                   high=1.0, default=0.0),
+                                   high=1.0, default=0.0, typical=(0.0, 0.05)),
             "contraction_monthly_rate": Number("contraction of surviving customers' MRR per month "
                                                "(taken at renewal for longer contracts)",
-                                               low=0.0, high=1.0, default=0.0),
+                                               low=0.0, high=1.0, default=0.0,
+                                               typical=(0.0, 0.05)),
             "mrr_per_customer_curve": MapOf(Number(low=0.0, low_open=True, dist=False),
                                             "age in months -> MRR of a surviving customer relative "
                                             "to its start (replaces the rates), e.g. from "
-                                            "`planner fit`", key=Number(low=0, integer=True,
+                                            "`planner fit`", key=Number(low=0, limit=MAX_AGE, integer=True,
                                                                         dist=False),
                                             default=None),
         }, default={}),
@@ -174,13 +128,15 @@ def _role() -> Record:
     return Record({
         "role": Text("job title"),
         "department": Text("where the cost is reported", choices=DEPARTMENTS),
-        "salary": Number("annual base salary", low=0.0, unit="currency"),
+        "salary": Number("annual base salary", low=0.0, unit="currency", typical=(5e3, 2e6)),
         "burden": Number("employer taxes and benefits as a share of salary", low=0.0, high=2.0,
-                         default=0.0),
-        "annual_raise": Number("salary increase every 12 months", low=0.0, high=1.0, default=0.0),
+                         default=0.0, typical=(0.0, 0.6)),
+        "annual_raise": Number("salary increase every 12 months", low=0.0, high=1.0, default=0.0,
+                               typical=(0.0, 0.2)),
         "start": Number("people in the role at the start", low=0, integer=True, dist=False,
                         default=0),
-        "hires": MapOf(Number(integer=True, dist=False), "month (YYYY-MM) -> people hired "
+        "hires": MapOf(Number(integer=True, dist=False, typical=(-1000, 1000)),
+                       "month (YYYY-MM) -> people hired "
                        "(negative for departures)", key=Month(), default={}),
         "driver": driver_spec(),
         "segment": Text("the segment this role works for (its cost counts in that segment's "
@@ -193,7 +149,8 @@ def _opex_line() -> Record:
         "name": Text("what the spend is"),
         "department": Text("where the cost is reported", choices=DEPARTMENTS),
         "monthly": series("spend per month", default=0.0),
-        "pct_of_revenue": Number("spend as a share of revenue", low=0.0, high=5.0, default=0.0),
+        "pct_of_revenue": Number("spend as a share of revenue", low=0.0, high=5.0, default=0.0,
+                                 typical=(0.0, 1.0)),
         "segment": Text("the segment this spend is for (counts in its CAC); default shared",
                         default=None),
     })
@@ -204,13 +161,13 @@ def scenario_spec() -> Record:
     return Record({
         "name": Text("scenario name; also the output folder name"),
         "description": Text("free text", default=""),
-        "start": Month("first simulated month"),
+        "start": Month("first simulated month", typical=(2000, 2060)),
         "horizon_months": Number("months simulated", low=1, high=240, integer=True, dist=False),
-        "currency": Text("ISO currency code used in output", default="USD"),
+        "currency": Currency("ISO 4217 currency code used in output", default="USD"),
         "simulation": Record({
             "paths": Number("Monte Carlo paths", low=1, high=10_000_000, integer=True, dist=False,
                             default=1000),
-            "seed": Number("random seed; same seed, same results", low=0, integer=True,
+            "seed": Number("random seed; same seed, same results", low=0, limit=2 ** 63 - 1, integer=True,
                            dist=False, default=0),
             "sampling": Text("how the uncertain inputs are sampled", default="monte_carlo",
                              choices=SAMPLING_METHODS),
@@ -235,7 +192,7 @@ def scenario_spec() -> Record:
         "costs": Record({
             "cogs": Record({
                 "hosting_pct_of_revenue": per_segment("hosting and third-party cost as a share of "
-                                                      "revenue", low=0.0, high=1.0),
+                                                      "revenue", low=0.0, high=1.0, typical=(0.0, 0.5)),
                 "per_customer_monthly": per_segment("cost to serve one customer per month",
                                                     low=0.0),
             }, default={}),

@@ -21,7 +21,24 @@ from planner.scenario.distributions import (FAMILIES, Distribution, parse_distri
                                             parse_interval)
 from planner.scenario.yamltree import LineMap, dotted
 
-INVALID = object()  # returned by a field whose value had a problem (already recorded)
+class _Invalid:
+    """What a field returns when its value had a problem (already recorded).
+
+    Reading a key of it gives it back, so a cross-key check that looks inside a block
+    which failed (``stages["mql"]["months"]``) sees INVALID, not a TypeError.
+    """
+
+    def __getitem__(self, key):
+        return self
+
+    def get(self, key, default=None):
+        return self
+
+    def __repr__(self) -> str:
+        return "INVALID"
+
+
+INVALID = _Invalid()
 _MISSING = object()
 
 
@@ -64,18 +81,26 @@ class Context:
     def __init__(self, lines: LineMap):
         self.lines = lines
         self.problems: list[Problem] = []
+        #: implausible but possible values: shown, not fatal (see :meth:`warn`)
+        self.warnings: list[Problem] = []
         self.params: list[Param] = []
         self.item_names: dict[tuple, str] = {}  # key path of a named list item -> its name
 
-    def error(self, path: tuple, message: str, got: Any = _MISSING) -> None:
+    def _locate(self, path: tuple, message: str, got: Any) -> Problem:
         if got is not _MISSING:
             message = f"{message} (got {_show(got)})"
         override = self.lines.override(path)
         if override is not None:
-            self.problems.append(Problem(override, None, dotted(path), message))
-        else:
-            self.problems.append(Problem(self.lines.source, self.lines.line(path), dotted(path),
-                                         message))
+            return Problem(override, None, dotted(path), message)
+        return Problem(self.lines.source, self.lines.line(path), dotted(path), message)
+
+    def error(self, path: tuple, message: str, got: Any = _MISSING) -> None:
+        """Record a problem: the scenario is invalid."""
+        self.problems.append(self._locate(path, message, got))
+
+    def warn(self, path: tuple, message: str, got: Any = _MISSING) -> None:
+        """Record a warning: the value is possible but outside the ordinary range."""
+        self.warnings.append(self._locate(path, message, got))
 
     def add_param(self, path: tuple, dist: Distribution, low, high) -> Param:
         param = Param(len(self.params), dotted(path), dist, low, high, self.draw_key(path))
@@ -109,14 +134,40 @@ def _show(value: Any) -> str:
     if value is None:
         return "nothing"
     if isinstance(value, str):
-        return repr(value)
+        return repr(value) if len(value) <= 40 else repr(value[:37]) + "..."
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, int) and abs(value) >= 10 ** 16:
+        return f"a number of {len(str(abs(value)))} digits"
     return str(value)
+
+
+def name_of(value: Any) -> str | None:
+    """``value`` if it is text (a kind such as ``dist:`` or ``model:``), else None.
+
+    Lists, mappings and numbers where a name is expected are then reported as a wrong
+    name, never looked up in a table (where a list would raise TypeError).
+    """
+    return value if isinstance(value, str) else None
+
+
+#: the largest magnitude of any number in a scenario: ten trillion (money a month, a
+#: valuation, people, leads). Every product the engine forms then stays far from float
+#: overflow, and counts stay exact in 64-bit integers.
+LIMIT = 1e13
+#: the largest whole number (months, people, hires) unless a field sets its own bound
+INT_LIMIT = 1_000_000
+#: the smallest value of an input that must be > 0 because it divides (a CAC, a cost per
+#: lead, people per driver): one cent for money, 1e-6 otherwise
+MIN_DIVISOR = {"currency": 0.01, "": 1e-6}
+
+
+def _g(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() and abs(x) < 1e7 else f"{x:g}"
 
 
 class Field:
@@ -160,10 +211,20 @@ class Number(Field):
 
     def __init__(self, doc: str = "", *, low: float | None = None, high: float | None = None,
                  low_open: bool = False, high_open: bool = False, integer: bool = False,
-                 dist: bool = True, default: Any = _MISSING, unit: str = ""):
+                 dist: bool = True, default: Any = _MISSING, unit: str = "",
+                 typical: tuple[float, float] | None = None, limit: float | None = None):
         self.doc, self.low, self.high, self.low_open = doc, low, high, low_open
         self.high_open = high_open
         self.integer, self.dist, self.default, self.unit = integer, dist, default, unit
+        #: the ordinary range: a value outside it is a warning, not an error
+        self.typical = typical
+        # the hard bounds every value meets on top of the declared range (see LIMIT); a
+        # field may set its own magnitude ``limit``
+        limit = limit if limit is not None else INT_LIMIT if integer else LIMIT
+        self.floor = low if low is not None else -limit
+        if low == 0 and low_open:
+            self.floor = MIN_DIVISOR.get(unit, MIN_DIVISOR[""])
+        self.ceiling = high if high is not None else limit
 
     def _range_text(self) -> str:
         if self.low is not None and self.high is not None:
@@ -201,7 +262,25 @@ class Number(Field):
         if (self.low is not None or self.high is not None) and not self._in_range(value):
             ctx.error(path, f"must be {self._range_text()}", value)
             return INVALID
+        if not self.floor <= value <= self.ceiling:
+            ctx.error(path, f"must be {self._limit_text()}", value)
+            return INVALID
+        self._check_typical(value, path, ctx)
         return int(value) if self.integer else float(value)
+
+    def _limit_text(self) -> str:
+        """The hard bounds, for a value inside the declared range but beyond them."""
+        if self.low == 0 and self.low_open:
+            return f"at least {_g(self.floor)} (it divides other inputs) and at most {_g(self.ceiling)}"
+        return f"between {_g(self.floor)} and {_g(self.ceiling)} (the largest value a scenario takes)"
+
+    def _check_typical(self, value: float, path: tuple, ctx, what: str = "") -> None:
+        if self.typical is None:
+            return
+        lo, hi = self.typical
+        if not lo <= value <= hi:
+            ctx.warn(path, f"{what}{_g(value)} is outside the ordinary range {_g(lo)} to {_g(hi)}; "
+                           f"check the value")
 
     def _check_dist(self, value, path, ctx):
         dist, problems = parse_distribution(value)
@@ -213,7 +292,7 @@ class Number(Field):
 
     def _accept_dist(self, dist, path, ctx):
         """Range checks of a parsed distribution; the input becomes a :class:`Param`."""
-        if not math.isfinite(dist.frozen.ppf(0.999999)) or not math.isfinite(dist.frozen.ppf(1e-6)):
+        if not math.isfinite(dist.quantile(0.999999)) or not math.isfinite(dist.quantile(1e-6)):
             ctx.error(path, f"{dist.describe()} is too wide to simulate")
             return INVALID
         reaches = self._reaches_open_bound(dist)
@@ -223,12 +302,18 @@ class Number(Field):
                             f"reach its limit); use a lognormal, or a triangular, pert or uniform "
                             f"strictly inside the range")
             return INVALID
-        outside = dist.mass_outside(self.low, self.high)
+        low, high = self.floor, self.ceiling
+        outside = dist.mass_outside(low, high)
         if outside > 0.01:
+            valid = self._range_text() if dist.mass_outside(self.low, self.high) > 0.01 else \
+                self._limit_text()
             ctx.error(path, f"{dist.describe()} puts {outside:.1%} of its draws outside the valid "
-                            f"range ({self._range_text()}); narrow it or pick a bounded distribution")
+                            f"range ({valid}); narrow it or pick a bounded distribution")
             return INVALID
-        return ctx.add_param(path, dist, self.low, self.high)
+        for note in dist.warnings:
+            ctx.warn(path, note)
+        self._check_typical(dist.median(), path, ctx, what="the median ")
+        return ctx.add_param(path, dist, low, high)
 
     def _reaches_open_bound(self, dist) -> str:
         """Text such as 'values <= 0' when draws can come within 0.1% of an excluded bound.
@@ -239,10 +324,10 @@ class Number(Field):
         """
         median = dist.median()
         if self.low_open and self.low is not None:
-            if dist.frozen.ppf(1e-12) <= self.low + 1e-3 * (median - self.low):
+            if dist.quantile(1e-12) <= self.low + 1e-3 * (median - self.low):
                 return f"values near or below {self.low:g}"
         if self.high_open and self.high is not None:
-            if dist.frozen.ppf(1 - 1e-12) >= self.high - 1e-3 * (self.high - median):
+            if dist.quantile(1 - 1e-12) >= self.high - 1e-3 * (self.high - median):
                 return f"values near or above {self.high:g}"
         return ""
 
@@ -271,7 +356,7 @@ class Text(Field):
             ctx.error(path, "must be a non-empty text", value)
             return INVALID
         if self.choices is not None and value not in self.choices:
-            hint = difflib.get_close_matches(value, self.choices, n=1)
+            hint = difflib.get_close_matches(value[:100], self.choices, n=1)
             extra = f"; did you mean '{hint[0]}'?" if hint else ""
             ctx.error(path, f"must be one of {', '.join(self.choices)}{extra}", value)
             return INVALID
@@ -284,19 +369,70 @@ class Text(Field):
         return self._with_doc(out)
 
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+#: ``YYYY-MM`` or ``YYYY-MM-DD`` in ASCII digits (``\d`` would also match ``２０２７``)
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})(?:-([0-9]{2}))?$", re.ASCII)
+#: the years a month may fall in (beyond them dates leave what Python's calendar handles)
+YEARS = (1900, 2999)
 
 
 def parse_month(value: Any) -> np.datetime64 | None:
-    """``"2027-03"``, ``"2027-03-01"`` or a YAML date -> ``datetime64[M]`` (None if not a month)."""
+    """``"2027-03"``, ``"2027-03-01"`` or a YAML date -> ``datetime64[M]`` (None if not a month).
+
+    A day must exist (``2027-02-30`` and ``2027-01-32`` are not months), the digits must
+    be ASCII, and the year within :data:`YEARS`.
+    """
+    month, _ = read_month(value)
+    return month
+
+
+def read_month(value: Any) -> tuple[np.datetime64 | None, str]:
+    """:func:`parse_month` and, when it is not a month, what is wrong (for the message)."""
     if isinstance(value, _dt.date):
-        return np.datetime64(f"{value.year:04d}-{value.month:02d}", "M")
-    if isinstance(value, str):
-        text = value.strip()
-        match = _MONTH.match(text) or re.match(r"^(\d{4})-(\d{2})-(\d{2})$", text)
-        if match and 1 <= int(match.group(2)) <= 12:
-            return np.datetime64(f"{match.group(1)}-{match.group(2)}", "M")
-    return None
+        year, month = value.year, value.month
+    elif isinstance(value, str):
+        match = _MONTH.match(value.strip())
+        if match is None:
+            return None, "must be a month written YYYY-MM"
+        year, month = int(match.group(1)), int(match.group(2))
+        if not 1 <= month <= 12:
+            return None, "must be a month written YYYY-MM"
+        try:
+            _dt.date(year, month, int(match.group(3) or 1))
+        except ValueError as err:
+            return None, f"is not a calendar date ({err})"
+    else:
+        return None, "must be a month written YYYY-MM"
+    if not YEARS[0] <= year <= YEARS[1]:
+        return None, f"the year must be between {YEARS[0]} and {YEARS[1]}"
+    return np.datetime64(f"{year:04d}-{month:02d}", "M"), ""
+
+
+#: ISO 4217 codes of the currencies in use (and the precious-metal / fund codes left out)
+ISO_CURRENCIES = frozenset("""
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP
+BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP
+GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR
+KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK
+MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR
+SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS
+UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG
+""".split())
+
+
+class Currency(Text):
+    """A currency code: any short text, with a warning when it is not an ISO 4217 code."""
+
+    def check(self, value, path, ctx):
+        value = super().check(value, path, ctx)
+        if value is INVALID:
+            return INVALID
+        if len(value) > 12:
+            ctx.error(path, "must be a currency code such as USD or EUR", value)
+            return INVALID
+        if value not in ISO_CURRENCIES:
+            ctx.warn(path, f"{value!r} is not an ISO 4217 currency code (USD, EUR, GBP, ...); "
+                           f"outputs label money with it as written")
+        return value
 
 
 class Flag(Field):
@@ -318,14 +454,20 @@ class Flag(Field):
 class Month(Field):
     """A calendar month, written ``YYYY-MM``."""
 
-    def __init__(self, doc: str = "", *, default: Any = _MISSING):
+    def __init__(self, doc: str = "", *, default: Any = _MISSING,
+                 typical: tuple[int, int] | None = None):
         self.doc, self.default = doc, default
+        self.typical = typical  # ordinary years; outside them a warning
 
     def check(self, value, path, ctx):
-        month = parse_month(value)
+        month, problem = read_month(value)
         if month is None:
-            ctx.error(path, "must be a month written YYYY-MM", value)
+            ctx.error(path, problem, value)
             return INVALID
+        year = int(str(month)[:4])
+        if self.typical is not None and not self.typical[0] <= year <= self.typical[1]:
+            ctx.warn(path, f"the year {year} is outside the ordinary range {self.typical[0]} to "
+                           f"{self.typical[1]}; check the value")
         return month
 
     def schema(self):
@@ -448,7 +590,7 @@ class OneOf(Field):
         self.expected = expected  # the shapes accepted, for the error message (default: doc)
 
     def check(self, value, path, ctx):
-        kind = self.choose(value)
+        kind = name_of(self.choose(value))
         if kind not in self.options:
             if self.key is not None and isinstance(value, dict):
                 self._bad_key(value, path, ctx)
@@ -463,12 +605,69 @@ class OneOf(Field):
         if self.key not in value:
             ctx.error(path + (self.key,), f"is required: one of {names}")
             return
-        hint = difflib.get_close_matches(str(value[self.key]), list(self.options), n=1)
+        hint = difflib.get_close_matches(str(value[self.key])[:40], list(self.options), n=1)
         extra = f"; did you mean '{hint[0]}'?" if hint else ""
         ctx.error(path + (self.key,), f"must be one of {names}{extra}", value[self.key])
 
     def schema(self):
         return self._with_doc({"anyOf": [o.schema() for o in self.options.values()]})
+
+
+# -- shared field builders (both schema modules use them) --
+
+def value_shape(value) -> str:
+    """Classify a YAML value for :class:`OneOf` fields that accept several shapes."""
+    if isinstance(value, dict):
+        if "dist" in value:
+            return "number"
+        if "start" in value:
+            return "growth"
+        if "schedule" in value:
+            return "schedule"
+        return "map"
+    if isinstance(value, bool):
+        return "other"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "number" if " to " in value else "text"  # "LOW to HIGH": a 90% interval
+    return "other"
+
+
+def series(doc: str, *, low: float | None = 0.0, default=None, optional: bool = False) -> OneOf:
+    """A monthly amount: constant, start + growth, or a dated step schedule.
+
+    Required unless a ``default`` is given or it is ``optional`` (absent = None).
+    """
+    value = Number(low=low)
+    options = {
+        "number": Number(doc, low=low),
+        "growth": Record({
+            "start": Number("value in the first month", low=low),
+            "monthly_growth": Number("compound growth per month, e.g. 0.03", low=-0.5, high=2.0,
+                                     typical=(-0.1, 0.2)),
+            "annual_growth": Number("compound growth per year, e.g. 0.4", low=-0.99, high=100.0,
+                                    typical=(-0.5, 5.0)),
+        }, exclusive=(("monthly_growth", "annual_growth"),)),
+        "schedule": Record({
+            "schedule": MapOf(value, "month (YYYY-MM) -> value from that month on; before the "
+                                     "first date the value is 0", key=Month(), min_items=1),
+        }),
+    }
+    kw = {"default": default} if default is not None or optional else {}
+    return OneOf(value_shape, options, doc + " (a number, a distribution, {start, monthly_growth} or "
+                                        "{schedule: {YYYY-MM: value}})",
+                 expected="a number, a distribution ({dist: ...}), {start, monthly_growth or "
+                          "annual_growth} or {schedule: {YYYY-MM: value}}", **kw)
+
+
+def per_segment(doc: str, **number_kw) -> OneOf:
+    """One value for every segment, or a mapping segment name -> value."""
+    default = number_kw.pop("default", 0.0)
+    return OneOf(value_shape, {"number": Number(doc, **number_kw),
+                          "map": MapOf(Number(**number_kw), "segment name -> value")},
+                 doc + " (one value, or segment name -> value)", default=default,
+                 expected="a number, a distribution ({dist: ...}) or a mapping segment name -> value")
 
 
 def distribution_schema() -> dict:
