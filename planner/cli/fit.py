@@ -6,7 +6,7 @@ import json
 import click
 
 from planner.errors import PlannerError
-from planner.fit import MODELS, PERIODS, fit_retention, format_fit, write_fit_outputs
+from planner.fit.choices import MODELS, PERIODS
 
 
 @click.command("fit")
@@ -31,6 +31,8 @@ def fit_command(history: str, period: str, model: str, segment: str | None, as_j
     actual survival, a projection, and a scenario `retention:` block carrying the
     parameter uncertainty; writes the same to --out with a chart.
     """
+    from planner.fit import fit_retention, format_fit, write_fit_outputs
+
     try:
         fit = fit_retention(history, period=period, model=model, segment=segment)
     except PlannerError as err:

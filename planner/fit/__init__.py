@@ -11,9 +11,23 @@
 """
 from __future__ import annotations
 
-from planner.fit.history import CohortHistory, read_history
-from planner.fit.model import MODELS, PERIODS, RetentionFit, fit_retention, sbg_loglik, sbg_survival
-from planner.fit.output import format_fit, write_fit_outputs
+import importlib
 
-__all__ = ["RetentionFit", "CohortHistory", "fit_retention", "read_history", "sbg_loglik",
-           "sbg_survival", "format_fit", "write_fit_outputs", "MODELS", "PERIODS"]
+from planner.fit.choices import MODELS, PERIODS
+
+#: public name -> the module that defines it (loaded on first use: SciPy and matplotlib
+#: are not imported by ``planner --help``)
+_PUBLIC = {"CohortHistory": "planner.fit.history", "read_history": "planner.fit.history",
+           "RetentionFit": "planner.fit.model", "fit_retention": "planner.fit.model",
+           "sbg_loglik": "planner.fit.model", "sbg_survival": "planner.fit.model",
+           "format_fit": "planner.fit.output", "write_fit_outputs": "planner.fit.output"}
+
+__all__ = list(_PUBLIC) + ["MODELS", "PERIODS"]
+
+
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'planner.fit' has no attribute {name!r}")

@@ -31,6 +31,7 @@ from scipy.optimize import minimize
 from scipy.special import betaln, digamma, ndtri, polygamma
 
 from planner.errors import Problem, ScenarioError
+from planner.fit.choices import MODELS, PERIODS
 from planner.fit.history import CohortHistory, RevenueRetention, read_history, revenue_retention
 
 __all__ = [
@@ -38,8 +39,6 @@ __all__ = [
     "sbg_survival",
 ]
 
-PERIODS = ("month", "year")
-MODELS = ("sbg",)
 _LOG_BOUNDS = (-9.0, 14.0)  # ln alpha, ln beta; a fit on a bound is a degenerate history
 
 
