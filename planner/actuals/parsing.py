@@ -130,7 +130,8 @@ def _read_file(path: Path, source: str, what: str) -> pd.DataFrame:
         raw.decode("utf-8")
         spaced = _SPACED.search(raw) is not None or raw[:4].strip() != raw[:4] or raw.endswith(b" ")
         frame = pd.read_csv(io.BytesIO(raw), dtype=object, keep_default_na=False, encoding="utf-8-sig",
-                            skip_blank_lines=False, na_filter=False, engine="c")
+                            skip_blank_lines=False, na_filter=False, skipinitialspace=True, index_col=False,
+                            engine="c")
         return frame, spaced
     except ScenarioError:
         raise
@@ -139,12 +140,26 @@ def _read_file(path: Path, source: str, what: str) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         fail(f"the {what} file is empty: expected a header row")
     except pd.errors.ParserError as err:
-        match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
-        if match:
-            fail(f"has {match.group(3)} cells but the header has {match.group(1)}", int(match.group(2)))
+        ragged = _ragged_rows(raw.decode("utf-8-sig"), source)
+        if ragged:
+            raise ScenarioError(ragged) from None
         fail(f"cannot read the {what} as CSV ({err})")
     except OSError as err:
         fail(f"cannot read the {what} file ({err.strerror or err})")
+
+
+def _ragged_rows(text: str, source: str) -> list[Problem]:
+    """Every row with more cells than the header, one problem each (pandas stops at the first)."""
+    import csv
+
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, [])
+    out, line = [], 2
+    for row in reader:
+        if len(row) > len(header):
+            out.append(Problem(source, line, "", f"has {len(row)} cells but the header has {len(header)}"))
+        line = reader.line_num + 1
+    return out
 
 
 @dataclass(frozen=True)
@@ -257,7 +272,7 @@ def parse_months(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def parse_money(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Parse decimal amounts (``1234.56``, ``1,234.56``); (n,) float64 (NaN if bad) and bad mask."""
     text = values.astype(str)
-    out = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    out = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, copy=True)
     bad = ~np.isfinite(out)
     if bad.any():  # thousands separators: only on the rows that need it
         again = text[bad]

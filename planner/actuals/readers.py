@@ -223,7 +223,6 @@ def read_ledger(path, fmt: LedgerFormat | Mapping | None = None) -> Ledger:
     problems.raise_if_any()
     rows = _LedgerRows(frame, cols, fmt, problems)
     rows.parse()
-    problems.raise_if_any()
     rows.check_duplicates()
     rows.check_overlaps()
     problems.raise_if_any()
@@ -364,6 +363,8 @@ class _LedgerRows:
             lookup = {p: _plan_segment(p, rule) for p in set(plans[seg == ""].tolist())}
             seg = np.where(seg == "", np.array([lookup.get(p, "") for p in plans.tolist()], dtype=object), seg)
         default = self.fmt.default_segment or ("all" if "segment" not in self.cols and not rule else None)
+        if "segment" not in self.cols and not rule:
+            self.notes.append(f"no segment column and no plan_segments rule: every customer is in segment {default!r}")
         if default is not None:
             seg = np.where(seg == "", default, seg)
         missing = (seg == "") & self.keep
@@ -564,29 +565,28 @@ def read_mrr_table(path, fmt: LedgerFormat | Mapping | None = None):
     rows.bad(mbad & (values != ""), rows.col("mrr"), "not an amount (got {0!r})", values)
     rows.bad(~mbad & (mrr < 0), rows.col("mrr"), "is negative (got {0!r}): MRR is 0 or more", values)
     rows._parse_segment()
-    problems.raise_if_any()
-    table = pd.DataFrame({"c": customer, "m": months, "seg": rows.segment, "line": rows.lines,
-                          "cents": np.floor(mrr * 100 + 0.5).astype(np.int64)})
-    notes = _mrr_duplicates(table, rows, fmt)
+    table = pd.DataFrame({"c": customer, "m": months.astype(np.int64), "seg": rows.segment, "line": rows.lines,
+                          "cents": np.floor(np.nan_to_num(mrr) * 100 + 0.5).astype(np.int64)})
+    notes = _mrr_duplicates(table.loc[~bad], rows, fmt)
     problems.raise_if_any()
     table = table.loc[rows.keep]
-    first_month, last_month = table["m"].min(), table["m"].max()
-    n = int((last_month - first_month) / np.timedelta64(1, "M")) + 1 if len(table) else 1
+    first_month = np.datetime64(int(table["m"].min()), "M")
+    n = int(table["m"].max() - table["m"].min()) + 1
     firsts = table.sort_values(["c", "m", "line"], kind="stable").drop_duplicates("c")
     segments = tuple(sorted(set(firsts["seg"].tolist())))
     firsts = firsts.assign(g=pd.Categorical(firsts["seg"], categories=segments).codes).sort_values(["g", "c"], kind="stable")
     names = firsts["c"].to_numpy(dtype=object)
     grid = np.zeros((len(names), n), dtype=np.int64)
-    col = ((table["m"].to_numpy(dtype="datetime64[M]") - np.datetime64(first_month, "M")).astype(int))
+    col = table["m"].to_numpy() - int(table["m"].min())
     grid[pd.Index(names).get_indexer(table["c"]), col] = table["cents"].to_numpy()
     if n < 2:
         raise ScenarioError([Problem(problems.source, None, "", "the MRR table covers one month only: "
                                      "movements need at least two months (the first is the opening book)")])
     notes.append(f"{firsts.shape[0] - int((grid[:, 0] > 0).sum()):,} customers first appear after "
-                 f"{np.datetime64(first_month, 'M')}, the opening month: each is new business (or a "
+                 f"{first_month}, the opening month: each is new business (or a "
                  "reactivation after a gap)")
     return CustomerMrr(source=problems.source, currency=(fmt.currency or "USD").upper(),
-                       months=np.datetime64(first_month, "M") + np.arange(1, n), segments=segments,
+                       months=first_month + np.arange(1, n), segments=segments,
                        customers=names, customer_segment=firsts["g"].to_numpy(dtype=int),
                        cents=grid[:, 1:], opening=grid[:, 0], notes=tuple(notes))
 
@@ -608,7 +608,7 @@ def _mrr_duplicates(table: pd.DataFrame, rows: "_LedgerRows", fmt: LedgerFormat)
             continue
         what = "identical to" if identical else "another MRR for the same customer and month as"
         rows.problems.add(int(row["line"]), rows.col("month"), f"{what} line {orig} (customer {row['c']!r}, "
-                          f"{row['m']:%Y-%m}): one row per customer and month"
+                          f"{np.datetime64(int(row['m']), 'M')}): one row per customer and month"
                           + (" (set duplicates: drop for a double export)" if identical else ""))
     dropped = int((~rows.keep).sum())
     if dropped:
