@@ -130,9 +130,10 @@ def test_duplicates_dropped_on_request_and_unpaid_statuses_left_out_with_a_note(
                                "c2,2027-01-01,10,trialing\nc3,2027-01-01,10,incomplete\n")
     ledger = read_ledger(name, {"duplicates": "drop"})
     assert ledger.customers.tolist() == ["c1"] and ledger.mrr_cents.tolist() == [1000]
-    assert ledger.notes[1:4] == ("1 row with status 'trialing' left out: not paid, so not MRR",
-                                "1 row with status 'incomplete' left out: not paid, so not MRR",
-                                "1 duplicate row dropped (identical in every column read; duplicates: drop)")
+    for note in ("1 row with status 'trialing' left out: not paid, so not MRR",
+                 "1 row with status 'incomplete' left out: not paid, so not MRR",
+                 "1 duplicate row dropped (identical in every column read; duplicates: drop)"):
+        assert note in ledger.notes
 
 
 def test_intervals_quantities_and_rounding_to_the_cent():
