@@ -309,11 +309,14 @@ def init(path, force):
 def _register_commands() -> None:
     """Commands that live in their own modules."""
     from planner.cli_report import chart_command, report_command
+    from planner.cli_actuals import actuals_group, track_command
     from planner.fit_cli import fit_command
 
     main.add_command(fit_command, "fit")
     main.add_command(chart_command, "chart")
     main.add_command(report_command, "report")
+    main.add_command(track_command, "track")
+    main.add_command(actuals_group, "actuals")
 
 
 _register_commands()

@@ -115,7 +115,7 @@ def test_overlapping_rows_of_one_subscription_are_refused_several_subscriptions_
     ok = write("ok.csv", "id,customer,start,end,amount\ns1,c1,2027-01-01,2027-03-01,10\n"
                          "s1,c1,2027-03-01,,20\ns2,c1,2027-02-01,,5\n")
     ledger = read_ledger(ok)
-    assert "1 customer hold more than one subscription at once: their MRR is the sum (ChartMogul counts " \
+    assert "1 customer holds more than one subscription at once: their MRR is the sum (ChartMogul counts " \
            "an added subscription as expansion)" in ledger.notes
     assert ledger.monthly_mrr("2027-04").cents.tolist() == [[1000, 1500, 2500, 2500]]
     assert problems(read_ledger, ok, {"overlaps": "error"}) == [

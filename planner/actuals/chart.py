@@ -53,11 +53,12 @@ def plot_tracking(tracking, series: str = "arr", ax: Axes | None = None, *,
         if out.any():
             ax.plot(month_dates(tracking.months)[out], s.actual[out], linestyle="none", marker="o",
                     markersize=8, color=OKABE_ITO["vermillion"], zorder=5, label="Actual outside P10-P90")
-        ax.axvline(month_dates(tracking.months[-1:])[0], color="#888888", linewidth=0.8, linestyle=":")
+        if ok.any():  # the last month of this series with an actual
+            ax.axvline(month_dates(tracking.months[ok][-1:])[0], color="#888888", linewidth=0.8, linestyle=":")
         if s.unit == "money":
             money_axis(ax.yaxis, tracking.currency)
         ax.margins(x=0, y=0.08)  # zoomed on the band: where the actuals land in it is the point
-        month_axis(ax, months)
+        month_axis(ax, months, pad_days=12)
         ax.set_ylabel(f"{s.label} ({tracking.currency})" if s.unit == "money" else s.label)
         inside = int(s.inside[ok].sum())
         titles(ax, f"{s.label}: actuals against the plan",

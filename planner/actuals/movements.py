@@ -154,3 +154,22 @@ def _classify(cur: np.ndarray, opening: np.ndarray) -> dict[str, tuple[np.ndarra
     out["opening"] = (prev.sum(axis=0), was.sum(axis=0))
     out["closing"] = (cur.sum(axis=0), now.sum(axis=0))
     return out
+
+
+def movements_text(mv: Movements, by_segment: bool = True) -> str:
+    """The bridge as a terminal table, to the cent: one block per segment (or the company)."""
+    heads = ("opening", "new", "expansion", "reactivation", "contraction", "churned", "closing")
+    width = 13
+    lines = [f"MRR movements from {mv.source} ({mv.currency}), {mv.months[0]} to {mv.months[-1]}"]
+    groups = [(s, [i]) for i, s in enumerate(mv.segments)] if by_segment else [("all segments", list(range(len(mv.segments))))]
+    for name, index in groups:
+        lines += ["", f"  {name}", "    " + f"{'month':<8}" + "".join(f"{h:>{width}}" for h in heads)
+                  + f"{'customers':>{width}}"]
+        for m, month in enumerate(mv.months):
+            cells = "".join(f"{int(mv.cents[h][index, m].sum()) / 100:>{width},.2f}" for h in heads)
+            lines.append(f"    {str(month):<8}{cells}{int(mv.counts['closing'][index, m].sum()):>{width},}")
+    bad = mv.unreconciled()
+    lines += ["", "Reconciled: opening + new + expansion + reactivation - contraction - churned = closing, "
+              "every month and segment." if not bad else f"NOT reconciled in {len(bad)} segment-months: {bad[:5]}"]
+    lines += [f"Note: {n}" for n in mv.notes]
+    return "\n".join(lines) + "\n"

@@ -441,7 +441,7 @@ class _LedgerRows:
         else:
             k = self._overlap(self.customer_code, self.customer, None, "")
             if k:
-                self.notes.append(f"{k:,} customer{'s' if k > 1 else ''} hold more than one subscription at "
+                self.notes.append(f"{k:,} customer{'s hold' if k > 1 else ' holds'} more than one subscription at "
                                   "once: their MRR is the sum (ChartMogul counts an added subscription as expansion)")
 
     def _overlap(self, codes: np.ndarray, key: np.ndarray, what: str | None, why: str) -> int:
@@ -689,3 +689,52 @@ def read_financials(path, columns: Mapping | None = None) -> Financials:
     problems.raise_if_any()
     order = np.argsort(months)
     return Financials(problems.source, months[order], {k: v[order] for k, v in values.items()}, tuple(notes))
+
+
+def combine_ledgers(ledgers) -> Ledger:
+    """One ledger from several checked ones (e.g. one export per year or per currency).
+
+    Rows are concatenated and customers matched by label; a customer's segment is the
+    one of its earliest subscription across the files. The files must share a currency.
+    """
+    ledgers = list(ledgers)
+    if len(ledgers) == 1:
+        return ledgers[0]
+    currencies = sorted({l.currency for l in ledgers})
+    if len(currencies) > 1:
+        raise ScenarioError([Problem(l.source, None, "", f"reports in {l.currency}; the files mix "
+                                     f"{', '.join(currencies)}: set one currency and rates in the mapping")
+                             for l in ledgers])
+    labels = np.concatenate([l.customers[l.customer] for l in ledgers])
+    segment = np.concatenate([np.asarray(l.segments, dtype=object)[l.customer_segment[l.customer]] for l in ledgers])
+    start = np.concatenate([l.start for l in ledgers])
+    codes, names = pd.factorize(labels)
+    order = np.lexsort((np.arange(len(codes)), start.astype(np.int64), codes))
+    head = order[np.r_[True, codes[order][1:] != codes[order][:-1]]]
+    seg_of = np.empty(len(names), dtype=object)
+    seg_of[codes[head]] = segment[head]
+    segments = tuple(sorted(set(seg_of.tolist())))
+    group = pd.Categorical(seg_of, categories=segments).codes.astype(int)
+    rank = np.lexsort((np.asarray(names, dtype=object).astype(str), group))
+    position = np.empty_like(rank)
+    position[rank] = np.arange(rank.size)
+    cat = lambda name: np.concatenate([getattr(l, name) for l in ledgers])  # noqa: E731
+    return Ledger(source=", ".join(l.source for l in ledgers), currency=currencies[0], segments=segments,
+                  customers=np.asarray(names, dtype=object)[rank], customer_segment=group[rank],
+                  customer=position[codes], start=start, end=cat("end"), mrr_cents=cat("mrr_cents"),
+                  invoice=cat("invoice"), unit=cat("unit"), count=cat("count"), line=cat("line"),
+                  payment_terms_days=ledgers[0].payment_terms_days,
+                  notes=tuple(f"{l.source}: {n}" for l in ledgers for n in l.notes))
+
+
+def actuals_kind(path) -> str:
+    """``mrr`` when a file's header looks like an MRR table (month and mrr, no start), else ``ledger``."""
+    from planner.actuals.parsing import normalise_name
+
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as f:
+            header = {normalise_name(h) for h in f.readline().split(",")}
+    except OSError:
+        return "ledger"  # the ledger reader reports the error
+    mrr = any(a in header for a in MRR_FIELDS[2].aliases) and any(a in header for a in MRR_FIELDS[1].aliases)
+    return "mrr" if mrr and not any(a in header for a in LEDGER_FIELDS[4].aliases) else "ledger"
