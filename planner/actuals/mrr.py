@@ -90,13 +90,12 @@ def ledger_mrr(ledger, last=None) -> CustomerMrr:
     stop = np.where(ended, (ledger.end.astype("datetime64[M]") - first).astype(int), n_months)
     stop = np.minimum(stop, n_months)
     live = (start < stop) & (ledger.mrr_cents != 0)
-    width = n_months + 1
-    customer = ledger.customer[live].astype(np.int64)
-    flat = np.concatenate([customer * width + start[live], customer * width + stop[live]])
-    amount = ledger.mrr_cents[live].astype(float)
-    # a difference array per customer; float64 sums of whole cents are exact below 2**53
-    diff = np.bincount(flat, weights=np.concatenate([amount, -amount]), minlength=len(ledger.customers) * width)
-    cents = np.cumsum(diff.reshape(len(ledger.customers), width)[:, :n_months], axis=1).round().astype(np.int64)
+    # a difference array, month-major so that the running sum adds whole contiguous rows;
+    # filled and summed in place (fresh multi-hundred-MB temporaries cost more than the sums)
+    diff = np.zeros((n_months + 1, len(ledger.customers)), dtype=np.int64)
+    np.add.at(diff, (start[live], ledger.customer[live]), ledger.mrr_cents[live])
+    np.add.at(diff, (stop[live], ledger.customer[live]), -ledger.mrr_cents[live])
+    cents = np.cumsum(diff[:n_months], axis=0, out=diff[:n_months]).T  # (customers, months) view
     notes = list(ledger.notes)
     short = int(((start >= stop) & (start < n_months) & ended).sum())
     if short:

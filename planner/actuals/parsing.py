@@ -19,6 +19,7 @@ Decisions made here, for every format (docs/actuals.md):
 """
 from __future__ import annotations
 
+import csv as csv_module
 import difflib
 import io
 import os
@@ -80,7 +81,7 @@ def normalise_name(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", text).strip("_")
 
 
-def read_csv(path, what: str) -> tuple[pd.DataFrame, Problems]:
+def read_csv(path, what: str, select=None) -> tuple[pd.DataFrame, Problems]:
     """Read a CSV file as a table of stripped strings with a ``_line`` column.
 
     Parameters
@@ -90,6 +91,9 @@ def read_csv(path, what: str) -> tuple[pd.DataFrame, Problems]:
         with a header: the first row is line 2).
     what : str
         What the file is, for messages ("ledger", "MRR table", "financials").
+    select : callable, optional
+        ``select(headers) -> headers to read`` (or None for all): exports have many
+        columns a reader never looks at, and each costs a string per row.
 
     Returns
     -------
@@ -106,7 +110,7 @@ def read_csv(path, what: str) -> tuple[pd.DataFrame, Problems]:
         source, frame, spaced = "<table>", path.fillna("").astype(str).astype(object), True
     else:
         source = str(path)
-        frame, spaced = _read_file(Path(path), source, what)
+        frame, spaced = _read_file(Path(path), source, what, select)
     problems = Problems(source)
     frame.columns = [str(c).strip() for c in frame.columns]
     if spaced:  # strip cells only when the file has spaces next to a delimiter (it is costly)
@@ -120,7 +124,7 @@ def read_csv(path, what: str) -> tuple[pd.DataFrame, Problems]:
     return frame, problems
 
 
-def _read_file(path: Path, source: str, what: str) -> pd.DataFrame:
+def _read_file(path: Path, source: str, what: str, select=None) -> tuple[pd.DataFrame, bool]:
     def fail(message: str, line: int | None = None):
         raise ScenarioError([Problem(source, line, "", message)]) from None
     try:
@@ -129,7 +133,19 @@ def _read_file(path: Path, source: str, what: str) -> pd.DataFrame:
         raw = path.read_bytes()
         raw.decode("utf-8")
         spaced = _SPACED.search(raw) is not None or raw[:4].strip() != raw[:4] or raw.endswith(b" ")
+        usecols = None
+        if select is not None:
+            header = next(csv_module.reader(io.StringIO(raw[:65536].decode("utf-8-sig", "replace").split("\n")[0])), [])
+            usecols = select([h.strip() for h in header])
+            if usecols is not None and len(set(usecols)) < len(header):
+                usecols = [i for i, h in enumerate(header) if h.strip() in set(usecols)]
+                ragged = _ragged_rows(raw.decode("utf-8-sig"), source) if _has_ragged(raw, len(header)) else []
+                if ragged:
+                    raise ScenarioError(ragged)
+            else:
+                usecols = None
         frame = pd.read_csv(io.BytesIO(raw), dtype=object, keep_default_na=False, encoding="utf-8-sig",
+                            usecols=usecols,
                             skip_blank_lines=False, na_filter=False, skipinitialspace=True, index_col=False,
                             engine="c")
         return frame, spaced
@@ -148,11 +164,19 @@ def _read_file(path: Path, source: str, what: str) -> pd.DataFrame:
         fail(f"cannot read the {what} file ({err.strerror or err})")
 
 
+def _has_ragged(raw: bytes, columns: int) -> bool:
+    """Cheap test before reading only some columns (pandas then ignores extra cells): more
+    delimiters in the file than its lines allow. Quoted commas make it say yes (then the exact
+    scan runs); a long row offset by short ones is missed (its shifted cells fail their checks)."""
+    lines = raw.count(b"\n") + (not raw.endswith(b"\n"))
+    return raw.count(b",") > (columns - 1) * lines
+
+
 def _ragged_rows(text: str, source: str) -> list[Problem]:
     """Every row with more cells than the header, one problem each (pandas stops at the first)."""
     import csv
 
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
     header = next(reader, [])
     out, line = [], 2
     for row in reader:
@@ -244,13 +268,13 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[np.n
     bad : ndarray of bool, shape (n,)
     """
     text = values.astype(str)
-    head = text.str.slice(0, 10)
-    dates = pd.to_datetime(head, format="%Y-%m-%d", errors="coerce")
-    rest = text.str.slice(10)
-    long = rest != ""
-    if long.any():
-        fine = rest[long].str.match(_ISO_REST)
-        dates = dates.where(~long | fine.reindex(text.index, fill_value=True))
+    dates = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    other = dates.isna() & (text != "")
+    if other.any():  # dates with a time: the date part, if the rest is a valid ISO time
+        part = text[other]
+        head = pd.to_datetime(part.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+        fine = part.str.slice(10).str.match(_ISO_REST)
+        dates = dates.where(~other, head.where(fine))
     if date_format is not None:
         other = dates.isna() & (text != "")
         if other.any():
@@ -281,6 +305,13 @@ def parse_money(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         out[np.flatnonzero(bad)[ok]] = fixed[ok]
         bad = ~np.isfinite(out)
     return out, bad
+
+
+def per_value(values: pd.Series, function, dtype=object) -> np.ndarray:
+    """``function`` applied to each distinct value only, spread back over the rows; (n,)."""
+    codes, uniques = pd.factorize(values)
+    mapped = np.array([function(u) for u in uniques], dtype=dtype)
+    return mapped[codes] if len(uniques) else np.array([], dtype=dtype)
 
 
 def did_you_mean(name: str, choices) -> str:

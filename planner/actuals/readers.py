@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from planner.actuals.parsing import (Field, Problems, did_you_mean, first_filled, parse_dates,
-                                     parse_money, parse_months, read_csv, resolve_columns)
+                                     parse_money, parse_months, per_value, read_csv, resolve_columns)
 from planner.errors import Problem, ScenarioError
 
 __all__ = ["LedgerFormat", "Ledger", "read_ledger", "read_mrr_table", "read_financials",
@@ -218,7 +218,7 @@ def read_ledger(path, fmt: LedgerFormat | Mapping | None = None) -> Ledger:
         Every bad row, one line each, all at once.
     """
     fmt = LedgerFormat.from_dict(fmt)
-    frame, problems = read_csv(path, "ledger")
+    frame, problems = read_csv(path, "ledger", _selector(LEDGER_FIELDS, fmt))
     cols = resolve_columns(frame, LEDGER_FIELDS, dict(fmt.columns), problems, "ledger")
     problems.raise_if_any()
     rows = _LedgerRows(frame, cols, fmt, problems)
@@ -317,12 +317,11 @@ class _LedgerRows:
         if "interval" not in self.cols:
             self.notes.append("no interval column: every amount is taken as monthly")
         else:
-            name, values = self.col("interval"), self.frame[self.col("interval")].str.lower()
-            words = values.map(_INTERVAL_WORDS).fillna(values)
-            ok = words.isin(list(INTERVALS)).to_numpy()
-            self.bad(~ok, name, "not a billing interval (got {0!r}): expected one of " + ", ".join(INTERVALS),
+            name, values = self.col("interval"), self.frame[self.col("interval")]
+            unit = per_value(values, lambda v: INTERVALS.get(_INTERVAL_WORDS.get(v.lower(), v.lower()), (-1,))[0], int)
+            self.bad(unit < 0, name, "not a billing interval (got {0!r}): expected one of " + ", ".join(INTERVALS),
                      self.text("interval"))
-            self.unit = words.map({w: v[0] for w, v in INTERVALS.items()}).fillna(2).to_numpy(dtype=int)
+            self.unit = np.where(unit < 0, INTERVALS["month"][0], unit)
         if "interval_count" in self.cols:
             name, values = self.col("interval_count"), self.frame[self.col("interval_count")]
             parsed, bad = parse_money(values.where(values != "", "1"))
@@ -334,12 +333,12 @@ class _LedgerRows:
         if "status" not in self.cols:
             return
         name = self.col("status")
-        lowered = self.frame[name].str.lower()
-        values = lowered.to_numpy(dtype=object)
-        known = lowered.isin(PAID_STATUSES + UNPAID_STATUSES).to_numpy()
+        values = per_value(self.frame[name], str.lower)
+        lowered = pd.Series(values)
+        known = per_value(self.frame[name], lambda v: v.lower() in PAID_STATUSES + UNPAID_STATUSES, bool)
         self.bad(~known, name, "unknown status (got {0!r}): expected one of "
                  + ", ".join(s for s in PAID_STATUSES + UNPAID_STATUSES if s), self.text("status"))
-        ended = lowered.isin(_ENDED).to_numpy() & np.isnat(self.end) & ~np.isnat(self.start)
+        ended = per_value(self.frame[name], lambda v: v.lower() in _ENDED, bool) & np.isnat(self.end) & ~np.isnat(self.start)
         self.bad(ended, self.cols.get("end", ["end"])[0],
                  "is empty but the status is {0!r}: a cancelled subscription needs its end date", values)
         tally = lowered.value_counts()
@@ -348,7 +347,7 @@ class _LedgerRows:
             if k:
                 self.notes.append(f"{k:,} row{'s' if k > 1 else ''} with status {status!r} left out: "
                                   "not paid, so not MRR")
-        self.keep &= ~lowered.isin(UNPAID_STATUSES).to_numpy()
+        self.keep &= ~per_value(self.frame[name], lambda v: v.lower() in UNPAID_STATUSES, bool)
 
     def _parse_segment(self) -> None:
         n = len(self.frame)
@@ -503,6 +502,15 @@ class _LedgerRows:
                       invoice=(self.total * self.rate)[k], unit=self.unit[k], count=self.count[k],
                       line=self.lines[k], payment_terms_days=float(self.fmt.payment_terms_days),
                       notes=tuple(self.notes))
+
+
+def _selector(fields_, fmt: LedgerFormat):
+    """The headers a reader uses (None = read all, so that a header problem lists every column)."""
+    def select(headers: list[str]):
+        probe = Problems("")
+        found = resolve_columns(pd.DataFrame(columns=headers), fields_, dict(fmt.columns), probe, "")
+        return None if probe.items else [h for names in found.values() for h in names]
+    return select
 
 
 def _plan_segment(plan: str, rule: dict) -> str:
