@@ -117,8 +117,13 @@ def read_csv(path, what: str, select=None) -> tuple[pd.DataFrame, Problems]:
         for name in frame.columns:
             frame[name] = frame[name].astype(str).str.strip()
     frame["_line"] = np.arange(2, len(frame) + 2)
-    blank = (frame.drop(columns="_line") == "").all(axis=1)
-    frame = frame.loc[~blank.to_numpy()].reset_index(drop=True)
+    columns = [c for c in frame.columns if c != "_line"]
+    maybe = (frame[columns[0]] == "").to_numpy() if columns else np.zeros(len(frame), dtype=bool)
+    if maybe.any():  # a blank row has an empty first cell: check the others on those rows only
+        rows = np.flatnonzero(maybe)
+        blank = np.zeros(len(frame), dtype=bool)
+        blank[rows] = (frame.iloc[rows][columns] == "").all(axis=1).to_numpy()
+        frame = frame.loc[~blank].reset_index(drop=True)
     if frame.empty:
         raise ScenarioError([Problem(source, 1, "", f"the {what} has a header but no data rows")])
     return frame, problems
@@ -132,7 +137,9 @@ def _read_file(path: Path, source: str, what: str, select=None) -> tuple[pd.Data
             fail(f"the {what} file is empty: expected a header row")
         raw = path.read_bytes()
         raw.decode("utf-8")
-        spaced = _SPACED.search(raw) is not None or raw[:4].strip() != raw[:4] or raw.endswith(b" ")
+        body = raw.find(b"\n") + 1
+        spaced = (raw.count(b" ", body) > 0 or raw.count(b"\t") > 0 or raw.count(b"\xa0") > 0
+                  or _SPACED.search(raw[:body]) is not None or raw[:4].strip() != raw[:4])
         usecols = None
         if select is not None:
             header = next(csv_module.reader(io.StringIO(raw[:65536].decode("utf-8-sig", "replace").split("\n")[0])), [])

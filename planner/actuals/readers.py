@@ -279,16 +279,19 @@ class _LedgerRows:
         if "end" not in self.cols:
             self.end = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
             return
-        values, origin = first_filled(self.frame, self.cols["end"])
-        origin = origin.to_numpy(dtype=object)
+        names = self.cols["end"]
+        if len(names) == 1:
+            values, origin = self.frame[names[0]], None
+        else:
+            values, origin = first_filled(self.frame, names)
+            origin = origin.to_numpy(dtype=object)
         dates, bad = parse_dates(values, self.fmt.date_format)
         bad &= (values != "").to_numpy()
         before = ~np.isnat(dates) & ~np.isnat(self.start) & (dates < self.start)
-        for name in self.cols["end"]:
-            here = origin == name
+        for name in names:
+            here = True if origin is None else origin == name
             self.bad(bad & here, name, "not a date (got {0!r})", values.to_numpy())
-            self.bad(before & here, name, "is before the start {0} (got {1!r})", self.start.astype(str),
-                     values.to_numpy())
+            self.bad(before & here, name, "is before the start {0} (got {1!r})", self.start, values.to_numpy())
         self.end = dates
 
     def _parse_amount(self) -> None:
@@ -304,7 +307,7 @@ class _LedgerRows:
         quantity = np.ones(len(values))
         if "quantity" in self.cols:
             qname, qvalues = self.col("quantity"), self.frame[self.col("quantity")]
-            parsed, qbad = parse_money(qvalues.where(qvalues != "", "1"))
+            parsed, qbad = _parse_few(qvalues)
             qbad |= ~qbad & (parsed < 0)
             self.bad(qbad, qname, "not a quantity >= 0 (got {0!r})", qvalues.to_numpy())
             quantity = np.where(qbad, 0.0, parsed)
@@ -324,7 +327,7 @@ class _LedgerRows:
             self.unit = np.where(unit < 0, INTERVALS["month"][0], unit)
         if "interval_count" in self.cols:
             name, values = self.col("interval_count"), self.frame[self.col("interval_count")]
-            parsed, bad = parse_money(values.where(values != "", "1"))
+            parsed, bad = _parse_few(values)
             bad |= ~bad & ((parsed < 1) | (parsed != np.round(parsed)))
             self.bad(bad, name, "not a whole number >= 1 (got {0!r})", values.to_numpy())
             self.count = np.where(bad, 1, parsed).astype(int)
@@ -504,11 +507,20 @@ class _LedgerRows:
                       notes=tuple(self.notes))
 
 
+def _parse_few(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`parse_money` of a column with few distinct values (quantities, counts), empty = 1."""
+    codes, uniques = pd.factorize(values)
+    parsed, bad = parse_money(pd.Series(np.asarray(uniques, dtype=object)).replace("", "1"))
+    return parsed[codes], bad[codes]
+
+
 def _selector(fields_, fmt: LedgerFormat):
     """The headers a reader uses (None = read all, so that a header problem lists every column)."""
     def select(headers: list[str]):
         probe = Problems("")
         found = resolve_columns(pd.DataFrame(columns=headers), fields_, dict(fmt.columns), probe, "")
+        if "plan" in found and "segment" in found and not fmt.plan_segments:
+            del found["plan"]  # a plan column is read only for a plan -> segment rule
         return None if probe.items else [h for names in found.values() for h in names]
     return select
 
