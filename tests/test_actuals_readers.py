@@ -154,7 +154,7 @@ def test_columns_found_by_alias_or_mapping_and_unknown_ones_explained():
     assert problems(read_ledger, name, {"columns": {"customer": "cust", "start": "Begin", "amont": "x"}}) == [
         "ledger.csv: mapping: unknown field 'amont' (did you mean 'amount'?); the ledger fields are "
         "customer, subscription, segment, plan, start, end, amount, interval, interval_count, quantity, "
-        "currency, status"]
+        "currency, status, cancel_at_period_end, current_period_end"]
     assert read_ledger(name, {"columns": {"customer": "cust", "start": "begin"}}).mrr_cents.tolist() == [1000]
     with pytest.raises(ScenarioError, match="mapping: bogus: unknown key"):
         read_ledger(name, {"bogus": 1})
@@ -239,3 +239,37 @@ def test_bad_financials_every_cell_one_line_and_negative_cash_allowed():
     assert problems(read_financials, write("none.csv", "month,profit\n2027-01,5\n")) == [
         "none.csv:1: no value columns: expected one or more of revenue, cash, sm_expense, rnd_expense, "
         "cs_expense, ga_expense, headcount"]
+
+
+STRIPE = """\
+id,Customer ID,Customer Description,Customer Email,Plan,Product,Quantity,Interval,Amount,Status,Created (UTC),Start (UTC),Current Period Start (UTC),Current Period End (UTC),Trial Start (UTC),Trial End (UTC),Application Fee Percent,Coupon,Tax Percent,Canceled At (UTC),Cancel At Period End,Ended At (UTC)
+sub_1,cus_1,Acme,a@x.com,price_pro,prod_1,2,month,49.00,active,2027-01-03 10:00,2027-01-03 10:00,2027-03-03 10:00,2027-04-03 10:00,,,,,,,false,
+sub_2,cus_2,Beta,b@x.com,price_ent,prod_2,1,year,12000.00,active,2027-01-10 09:00,2027-01-10 09:00,2027-01-10 09:00,2028-01-10 09:00,,,,,,2027-03-20 12:00,true,
+sub_3,cus_3,Gamma,c@x.com,price_pro,prod_1,1,month,49.00,canceled,2027-01-15 08:00,2027-01-15 08:00,2027-02-15 08:00,2027-03-15 08:00,,,,,,2027-02-20 08:00,false,2027-02-20 08:00
+sub_4,cus_4,Delta,d@x.com,price_pro,prod_1,1,month,49.00,trialing,2027-03-01 08:00,2027-03-01 08:00,2027-03-01 08:00,2027-03-15 08:00,2027-03-01 08:00,2027-03-15 08:00,,,,,false,
+"""
+
+
+def test_a_stripe_subscriptions_export_as_it_comes():
+    ledger = read_ledger(write("subscriptions.csv", STRIPE), {"plan_segments": {"price_ent": "enterprise", "price_*": "smb"}})
+    assert ledger.customers.tolist() == ["cus_2", "cus_1", "cus_3"] and ledger.segments == ("enterprise", "smb")
+    assert ledger.mrr_cents.tolist() == [9800, 100000, 4900]
+    # cancelled at period end: ends with the paid year, not when the cancellation was asked for
+    assert ledger.end.astype(str).tolist() == ["NaT", "2028-01-10", "2027-02-20"]
+    assert ("1 subscription cancelled at period end: each ends at its Current Period End (UTC), the end "
+            "of the paid period (ChartMogul's churn date)") in ledger.notes
+
+
+def test_semicolons_decimal_commas_unix_times_and_cents():
+    ledger = read_ledger(write("eu.csv", "customer;start;amount;interval\nc1;2027-01-05;49,99;month\n"
+                                         "c2;1673740800;1.200,50;year\n"))
+    assert ledger.mrr_cents.tolist() == [4999, 10004]
+    assert ledger.start.astype(str).tolist() == ["2027-01-05", "2023-01-15"]
+    cents = read_ledger(write("api.csv", "customer,start,amount\nc1,2027-01-05,4999\n"), {"amount_in_cents": True})
+    assert cents.mrr_cents.tolist() == [4999]
+
+
+def test_line_numbers_survive_cells_that_span_lines():
+    name = write("ledger.csv", 'customer,description,start,amount\nc1,"line one\nline two",2027-01-05,10\n'
+                               "c2,plain,2027-13-01,10\n")
+    assert problems(read_ledger, name) == ["ledger.csv:4: column 'start': not a date (got '2027-13-01')"]

@@ -52,6 +52,7 @@ class Problems:
 
     source: str
     items: list[Problem] = field(default_factory=list)
+    delimiter: str = ","  # of the file: ";" means decimal commas (a European export)
 
     def add(self, line: int | None, column: str | None, message: str) -> None:
         """Record one problem (``column`` is the header as written in the file)."""
@@ -108,15 +109,18 @@ def read_csv(path, what: str, select=None) -> tuple[pd.DataFrame, Problems]:
     """
     if isinstance(path, pd.DataFrame):
         source, frame, spaced = "<table>", path.fillna("").astype(str).astype(object), True
+        lines, delimiter = None, ","
     else:
         source = str(path)
         frame, spaced = _read_file(Path(path), source, what, select)
-    problems = Problems(source)
+        lines = frame.attrs.pop("lines", None)
+        delimiter = frame.attrs.pop("delimiter", ",")
+    problems = Problems(source, delimiter=delimiter)
     frame.columns = [str(c).strip() for c in frame.columns]
     if spaced:  # strip cells only when the file has spaces next to a delimiter (it is costly)
         for name in frame.columns:
             frame[name] = frame[name].astype(str).str.strip()
-    frame["_line"] = np.arange(2, len(frame) + 2)
+    frame["_line"] = np.arange(2, len(frame) + 2) if lines is None else lines
     columns = [c for c in frame.columns if c != "_line"]
     maybe = (frame[columns[0]] == "").to_numpy() if columns else np.zeros(len(frame), dtype=bool)
     if maybe.any():  # a blank row has an empty first cell: check the others on those rows only
@@ -140,21 +144,27 @@ def _read_file(path: Path, source: str, what: str, select=None) -> tuple[pd.Data
         body = raw.find(b"\n") + 1
         spaced = (raw.count(b" ", body) > 0 or raw.count(b"\t") > 0 or raw.count(b"\xa0") > 0
                   or _SPACED.search(raw[:body]) is not None or raw[:4].strip() != raw[:4])
+        first_line = raw[:65536].decode("utf-8-sig", "replace").split("\n")[0]
+        sep = max((",", ";", "\t"), key=first_line.count)  # a European Excel export uses ';'
         usecols = None
         if select is not None:
-            header = next(csv_module.reader(io.StringIO(raw[:65536].decode("utf-8-sig", "replace").split("\n")[0])), [])
+            header = next(csv_module.reader(io.StringIO(first_line), delimiter=sep), [])
             usecols = select([h.strip() for h in header])
             if usecols is not None and len(set(usecols)) < len(header):
                 usecols = [i for i, h in enumerate(header) if h.strip() in set(usecols)]
-                ragged = _ragged_rows(raw.decode("utf-8-sig"), source) if _has_ragged(raw, len(header)) else []
+                ragged = _ragged_rows(raw.decode("utf-8-sig"), source, sep) if _has_ragged(raw, len(header), sep) else []
                 if ragged:
                     raise ScenarioError(ragged)
             else:
                 usecols = None
         frame = pd.read_csv(io.BytesIO(raw), dtype=object, keep_default_na=False, encoding="utf-8-sig",
-                            usecols=usecols,
+                            usecols=usecols, sep=sep,
                             skip_blank_lines=False, na_filter=False, skipinitialspace=True, index_col=False,
                             engine="c")
+        frame.attrs["delimiter"] = sep
+        physical = raw.count(b"\n") + (not raw.endswith(b"\n"))
+        if physical != len(frame) + 1:  # quoted cells spanning lines: find each record's first line
+            frame.attrs["lines"] = _record_lines(raw.decode("utf-8-sig"), sep)[: len(frame)]
         return frame, spaced
     except ScenarioError:
         raise
@@ -163,7 +173,7 @@ def _read_file(path: Path, source: str, what: str, select=None) -> tuple[pd.Data
     except pd.errors.EmptyDataError:
         fail(f"the {what} file is empty: expected a header row")
     except pd.errors.ParserError as err:
-        ragged = _ragged_rows(raw.decode("utf-8-sig"), source)
+        ragged = _ragged_rows(raw.decode("utf-8-sig"), source, sep)
         if ragged:
             raise ScenarioError(ragged) from None
         fail(f"cannot read the {what} as CSV ({err})")
@@ -171,19 +181,28 @@ def _read_file(path: Path, source: str, what: str, select=None) -> tuple[pd.Data
         fail(f"cannot read the {what} file ({err.strerror or err})")
 
 
-def _has_ragged(raw: bytes, columns: int) -> bool:
+def _record_lines(text: str, sep: str) -> np.ndarray:
+    """The line each record (after the header) starts on, for files with multi-line cells."""
+    reader = csv_module.reader(io.StringIO(text, newline=""), delimiter=sep)
+    next(reader, None)
+    out, line = [], reader.line_num + 1
+    for _ in reader:
+        out.append(line)
+        line = reader.line_num + 1
+    return np.asarray(out, dtype=np.int64)
+
+
+def _has_ragged(raw: bytes, columns: int, sep: str = ",") -> bool:
     """Cheap test before reading only some columns (pandas then ignores extra cells): more
     delimiters in the file than its lines allow. Quoted commas make it say yes (then the exact
     scan runs); a long row offset by short ones is missed (its shifted cells fail their checks)."""
     lines = raw.count(b"\n") + (not raw.endswith(b"\n"))
-    return raw.count(b",") > (columns - 1) * lines
+    return raw.count(sep.encode()) > (columns - 1) * lines
 
 
-def _ragged_rows(text: str, source: str) -> list[Problem]:
+def _ragged_rows(text: str, source: str, sep: str = ",") -> list[Problem]:
     """Every row with more cells than the header, one problem each (pandas stops at the first)."""
-    import csv
-
-    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
+    reader = csv_module.reader(io.StringIO(text, newline=""), skipinitialspace=True, delimiter=sep)
     header = next(reader, [])
     out, line = [], 2
     for row in reader:
@@ -282,6 +301,11 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[np.n
         head = pd.to_datetime(part.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
         fine = part.str.slice(10).str.match(_ISO_REST)
         dates = dates.where(~other, head.where(fine))
+    left = dates.isna() & (text != "")
+    if left.any():  # Unix time in seconds, as APIs export it
+        epoch = text[left][text[left].str.fullmatch(r"\d{9,10}")]
+        if len(epoch):
+            dates = dates.where(~dates.index.isin(epoch.index), pd.to_datetime(epoch.astype(np.int64), unit="s"))
     if date_format is not None:
         other = dates.isna() & (text != "")
         if other.any():
@@ -300,9 +324,13 @@ def parse_months(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return dates.astype("datetime64[M]"), bad
 
 
-def parse_money(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Parse decimal amounts (``1234.56``, ``1,234.56``); (n,) float64 (NaN if bad) and bad mask."""
+def parse_money(values: pd.Series, decimal_comma: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Parse decimal amounts (``1234.56``, ``1,234.56``; with ``decimal_comma``, the European
+    ``1.234,56`` and ``49,99`` instead); (n,) float64 (NaN if bad) and bad mask."""
     text = values.astype(str)
+    if decimal_comma:
+        text = text.where(~text.str.contains(",", regex=False),
+                          text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
     out = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, copy=True)
     bad = ~np.isfinite(out)
     if bad.any():  # thousands separators: only on the rows that need it

@@ -18,7 +18,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from planner.actuals.parsing import (Field, Problems, did_you_mean, first_filled, parse_dates,
+from planner.actuals.parsing import (Field, Problems, did_you_mean, first_filled, normalise_name, parse_dates,
                                      parse_money, parse_months, per_value, read_csv, resolve_columns)
 from planner.errors import Problem, ScenarioError
 
@@ -38,7 +38,10 @@ LEDGER_FIELDS = (
     Field("quantity", ("quantity", "qty", "seats")),
     Field("currency", ("currency",)),
     Field("status", ("status",)),
+    Field("cancel_at_period_end", ("cancel_at_period_end",)),
+    Field("current_period_end", ("current_period_end",)),
 )
+_REQUESTED = ("canceled_at", "cancelled_at")  # when a cancellation was asked for, not when it ends
 #: billing interval -> (code, months of one interval, MRR per unit of amount)
 INTERVALS = {"day": (0, 12 / 365, 365 / 12), "week": (1, 12 / 52, 52 / 12), "month": (2, 1.0, 1.0),
              "quarter": (3, 3.0, 1 / 3), "year": (4, 12.0, 1 / 12)}
@@ -81,6 +84,8 @@ class LedgerFormat:
         ``amount`` is the price of one unit (times ``quantity``), or the line's total.
     payment_terms_days : float
         Days between an invoice and its payment, for the receivables of the opening book.
+    amount_in_cents : bool
+        Amounts are in cents (as Stripe's API gives them), not in currency units.
     """
 
     columns: Mapping[str, object] = field(default_factory=dict)
@@ -93,6 +98,7 @@ class LedgerFormat:
     overlaps: str = "sum"
     amount: str = "unit"
     payment_terms_days: float = 0.0
+    amount_in_cents: bool = False
 
     @classmethod
     def from_dict(cls, data: Mapping | None, source: str = "mapping") -> "LedgerFormat":
@@ -279,12 +285,14 @@ class _LedgerRows:
         if "end" not in self.cols:
             self.end = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
             return
-        names = self.cols["end"]
+        names = list(self.cols["end"])
         if len(names) == 1:
             values, origin = self.frame[names[0]], None
         else:
             values, origin = first_filled(self.frame, names)
             origin = origin.to_numpy(dtype=object)
+        if "cancel_at_period_end" in self.cols and "current_period_end" in self.cols:
+            values, origin = self._at_period_end(values, origin, names)
         dates, bad = parse_dates(values, self.fmt.date_format)
         bad &= (values != "").to_numpy()
         before = ~np.isnat(dates) & ~np.isnat(self.start) & (dates < self.start)
@@ -294,10 +302,29 @@ class _LedgerRows:
             self.bad(before & here, name, "is before the start {0} (got {1!r})", self.start, values.to_numpy())
         self.end = dates
 
+    def _at_period_end(self, values: pd.Series, origin, names: list[str]):
+        """Stripe's ``cancel_at_period_end``: a cancellation requested (``canceled_at``) but
+        not yet ended ends at ``current_period_end``, the end of the paid period."""
+        flag = per_value(self.frame[self.col("cancel_at_period_end")],
+                         lambda v: v.strip().lower() in ("true", "1", "yes", "y", "t"), bool)
+        origin = np.full(len(values), names[0], dtype=object) if origin is None else origin
+        requested = np.isin(np.array([normalise_name(o) for o in names], dtype=object), _REQUESTED)
+        asked = np.isin(origin, np.array(names, dtype=object)[requested]) | (values == "").to_numpy()
+        swap = flag & asked
+        if swap.any():
+            column = self.col("current_period_end")
+            values = values.where(~swap, self.frame[column])
+            origin = np.where(swap, column, origin)
+            self.notes.append(f"{int(swap.sum()):,} subscription{'s' if swap.sum() > 1 else ''} cancelled at "
+                              f"period end: each ends at its {column}, the end of the paid period (ChartMogul's churn date)")
+        if column_names := [c for c in (self.col("current_period_end"),) if c not in names]:
+            names.extend(column_names)
+        return values, origin
+
     def _parse_amount(self) -> None:
         name = self.col("amount")
         values = self.frame[name].to_numpy(dtype=object)
-        amount, bad = parse_money(self.frame[name])
+        amount, bad = parse_money(self.frame[name], self.problems.delimiter == ";")
         empty = values == ""
         self.bad(empty, name, "is empty: expected an amount")
         self.bad(bad & ~empty, name, "not an amount (got {0!r})", values)
@@ -311,7 +338,7 @@ class _LedgerRows:
             qbad |= ~qbad & (parsed < 0)
             self.bad(qbad, qname, "not a quantity >= 0 (got {0!r})", qvalues.to_numpy())
             quantity = np.where(qbad, 0.0, parsed)
-        self.total = amount * (quantity if self.fmt.amount == "unit" else 1.0)
+        self.total = amount * (quantity if self.fmt.amount == "unit" else 1.0) / (100.0 if self.fmt.amount_in_cents else 1.0)
 
     def _parse_interval(self) -> None:
         n = len(self.frame)
@@ -580,7 +607,7 @@ def read_mrr_table(path, fmt: LedgerFormat | Mapping | None = None):
     rows.bad(empty, rows.col("month"), "is empty: expected a month (YYYY-MM)")
     rows.bad(bad & ~empty, rows.col("month"), "not a month (got {0!r}): expected YYYY-MM", rows.text("month"))
     values = rows.text("mrr")
-    mrr, mbad = parse_money(frame[rows.col("mrr")])
+    mrr, mbad = parse_money(frame[rows.col("mrr")], problems.delimiter == ";")
     rows.bad(values == "", rows.col("mrr"), "is empty: expected an amount (0 if none)")
     rows.bad(mbad & (values != ""), rows.col("mrr"), "not an amount (got {0!r})", values)
     rows.bad(~mbad & (mrr < 0), rows.col("mrr"), "is negative (got {0!r}): MRR is 0 or more", values)
@@ -698,7 +725,7 @@ def read_financials(path, columns: Mapping | None = None) -> Financials:
     values, notes = {}, []
     for name in [f.name for f in FINANCIAL_FIELDS[1:] if f.name in cols]:
         text = rows.text(name)
-        number, nbad = parse_money(frame[rows.col(name)])
+        number, nbad = parse_money(frame[rows.col(name)], problems.delimiter == ";")
         filled = text != ""
         rows.bad(nbad & filled, rows.col(name), "not a number (got {0!r})", text)
         if name != "cash":
