@@ -273,3 +273,12 @@ def test_line_numbers_survive_cells_that_span_lines():
     name = write("ledger.csv", 'customer,description,start,amount\nc1,"line one\nline two",2027-01-05,10\n'
                                "c2,plain,2027-13-01,10\n")
     assert problems(read_ledger, name) == ["ledger.csv:4: column 'start': not a date (got '2027-13-01')"]
+
+
+def test_a_wide_mrr_table_one_column_per_month():
+    name = write("wide.csv", "customer,segment,2027-01,2027-02,2027-03\nc1,smb,100,100,\nc2,mid,,50,x\nc3,smb,10,-1,10\n")
+    assert problems(read_mrr_table, name) == ["wide.csv:3: column '2027-03': not an amount (got 'x')",
+                                              "wide.csv:4: column '2027-02': is negative (got '-1'): MRR is 0 or more"]
+    book = read_mrr_table(write("ok.csv", "customer,segment,2027-01,2027-02,2027-03\nc1,smb,100,100,\nc2,mid,,50,60\n"))
+    assert [str(m) for m in book.months] == ["2027-02", "2027-03"] and book.segments == ("mid", "smb")
+    assert book.opening.tolist() == [0, 10000] and book.cents.tolist() == [[5000, 6000], [10000, 0]]

@@ -597,6 +597,7 @@ def read_mrr_table(path, fmt: LedgerFormat | Mapping | None = None):
 
     fmt = LedgerFormat.from_dict(fmt)
     frame, problems = read_csv(path, "MRR table")
+    frame, cell_column = _melt_wide(frame, fmt)
     cols = resolve_columns(frame, MRR_FIELDS, dict(fmt.columns), problems, "MRR table")
     problems.raise_if_any()
     rows = _LedgerRows(frame, cols, fmt, problems)
@@ -608,9 +609,11 @@ def read_mrr_table(path, fmt: LedgerFormat | Mapping | None = None):
     rows.bad(bad & ~empty, rows.col("month"), "not a month (got {0!r}): expected YYYY-MM", rows.text("month"))
     values = rows.text("mrr")
     mrr, mbad = parse_money(frame[rows.col("mrr")], problems.delimiter == ";")
-    rows.bad(values == "", rows.col("mrr"), "is empty: expected an amount (0 if none)")
-    rows.bad(mbad & (values != ""), rows.col("mrr"), "not an amount (got {0!r})", values)
-    rows.bad(~mbad & (mrr < 0), rows.col("mrr"), "is negative (got {0!r}): MRR is 0 or more", values)
+    for column in ([rows.col("mrr")] if cell_column is None else sorted(set(cell_column.tolist()))):
+        here = True if cell_column is None else cell_column == column
+        rows.bad(here & (values == ""), column, "is empty: expected an amount (0 if none)")
+        rows.bad(here & mbad & (values != ""), column, "not an amount (got {0!r})", values)
+        rows.bad(here & ~mbad & (mrr < 0), column, "is negative (got {0!r}): MRR is 0 or more", values)
     rows._parse_segment()
     table = pd.DataFrame({"c": customer, "m": months.astype(np.int64), "seg": rows.segment, "line": rows.lines,
                           "cents": np.floor(np.nan_to_num(mrr) * 100 + 0.5).astype(np.int64)})
@@ -636,6 +639,22 @@ def read_mrr_table(path, fmt: LedgerFormat | Mapping | None = None):
                        months=first_month + np.arange(1, n), segments=segments,
                        customers=names, customer_segment=firsts["g"].to_numpy(dtype=int),
                        cents=grid[:, 1:], opening=grid[:, 0], notes=tuple(notes))
+
+
+def _melt_wide(frame: pd.DataFrame, fmt: LedgerFormat):
+    """A wide MRR table (customer, [segment,] 2027-01, 2027-02, ...) as long rows; (frame, column
+    of each cell or None). Empty cells of a wide table are months without MRR."""
+    headers = [c for c in frame.columns if c != "_line"]
+    _, not_month = parse_months(pd.Series(headers, dtype=object))
+    month_headers = [h for h, bad in zip(headers, not_month) if not bad]
+    has_month = "month" in dict(fmt.columns) or any(normalise_name(h) in MRR_FIELDS[1].aliases for h in headers)
+    if has_month or not month_headers:
+        return frame, None
+    keys = [h for h in headers if h not in month_headers]
+    long = frame.melt(id_vars=keys + ["_line"], value_vars=month_headers, var_name="month", value_name="mrr")
+    long["mrr"] = long["mrr"].where(long["mrr"] != "", "0")
+    long = long.sort_values(["_line", "month"], kind="stable").reset_index(drop=True)
+    return long, long["month"].to_numpy(dtype=object)
 
 
 def _mrr_duplicates(table: pd.DataFrame, rows: "_LedgerRows", fmt: LedgerFormat) -> list[str]:
@@ -783,5 +802,7 @@ def actuals_kind(path) -> str:
             header = {normalise_name(h) for h in f.readline().split(",")}
     except OSError:
         return "ledger"  # the ledger reader reports the error
+    months = [h for h in header if len(h) >= 7 and h[:4].isdigit() and h[4] == "_" and h[5:7].isdigit()]
     mrr = any(a in header for a in MRR_FIELDS[2].aliases) and any(a in header for a in MRR_FIELDS[1].aliases)
+    mrr = mrr or bool(months)  # a wide table: one column per month
     return "mrr" if mrr and not any(a in header for a in LEDGER_FIELDS[4].aliases) else "ledger"
