@@ -125,12 +125,20 @@ def main() -> None:
                         help="scenario file (repeatable; default: the two examples)")
     parser.add_argument("--variance", action="store_true",
                         help="only the variance reduction of keyed draws (about a minute)")
+    parser.add_argument("--actuals", action="store_true",
+                        help="also time reading a 1,000,000-row ledger into monthly MRR")
+    parser.add_argument("--actuals-only", action="store_true", help="only the actuals benchmark")
     args = parser.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
+    if args.actuals_only:
+        bench_actuals()
+        return
     if not args.variance:
         for scenario in args.scenario or SCENARIOS:
             bench_scenario(scenario, args.quick, args.million)
     variance_reduction()
+    if args.actuals:
+        bench_actuals()
 
 
 def bench_scenario(scenario: Path, quick: bool, million: bool) -> None:
@@ -162,6 +170,52 @@ def bench_scenario(scenario: Path, quick: bool, million: bool) -> None:
     print(f"\nscalar reference: {ref['seconds_per_path'] * 1000:.1f} ms per path; "
           f"vectorised engine at 10,000 paths: {per_path * 1e6:.0f} us per path; "
           f"speed-up x{ref['seconds_per_path'] / per_path:,.0f}")
+
+
+ACTUALS_CASE = """
+import json, resource, time
+started = time.perf_counter()
+from planner.actuals import movements, read_ledger
+t, c = time.perf_counter(), time.process_time()
+ledger = read_ledger({path!r})
+read, read_cpu = time.perf_counter() - t, time.process_time() - c
+book = ledger.monthly_mrr()
+to_mrr, to_mrr_cpu = time.perf_counter() - t, time.process_time() - c
+mv = movements(book)
+total, total_cpu = time.perf_counter() - t, time.process_time() - c
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({{"cpu": usage.ru_utime + usage.ru_stime, "read_cpu": read_cpu, "to_mrr_cpu": to_mrr_cpu,
+                  "movements_cpu": total_cpu, "rows": int(len(ledger.start)), "customers": int(len(ledger.customers)),
+                  "months": int(len(book.months)), "read": read, "to_mrr": to_mrr, "movements": total,
+                  "process": time.perf_counter() - started,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def bench_actuals(rows: int = 1_000_000) -> None:
+    """A ``rows``-row synthetic Stripe-shaped ledger: read, monthly MRR, movements (fresh process)."""
+    import tempfile
+
+    from planner.actuals.synthetic import SyntheticSegment, synthetic_ledger
+
+    segments = (SyntheticSegment("smb", 9_800, 100.0), SyntheticSegment("midmarket", 2_150, 2_400.0, alpha=1.0, beta=12.0),
+                SyntheticSegment("enterprise", 430, 60_000.0, "year", alpha=1.0, beta=4.0))
+    frame, _ = synthetic_ledger(segments, 60, start="2023-01", seed=7)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "ledger.csv"
+        frame.head(rows).to_csv(path, index=False)
+        size = path.stat().st_size / 2**20
+        r = python_case(ACTUALS_CASE.format(path=str(path)))
+    print(f"\nactuals: {min(rows, len(frame)):,}-row ledger ({size:.0f} MB CSV; {r['rows']:,} rows counted, "
+          f"{r['customers']:,} customers, {r['months']} months)\n")
+    print("| step | seconds (cumulative) | CPU seconds (cumulative) |")
+    print("|---|---:|---:|")
+    print(f"| read and check the ledger | {r['read']:.2f} | {r['read_cpu']:.2f} |")
+    print(f"| ... and each customer's MRR at every month end | {r['to_mrr']:.2f} | {r['to_mrr_cpu']:.2f} |")
+    print(f"| ... and the MRR movements per segment and month | {r['movements']:.2f} | {r['movements_cpu']:.2f} |")
+    print(f"| whole process, imports included | {r['process']:.2f} | {r['cpu']:.2f} |")
+    print(f"\npeak RSS: {r['rss_mb']:.0f} MB (wall-clock seconds grow when other jobs share the "
+          "cores; CPU seconds much less so)")
 
 
 if __name__ == "__main__":

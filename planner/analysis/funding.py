@@ -153,7 +153,7 @@ def raise_need(shortfall: np.ndarray, *, month: str, confidence: float, until: s
 
 def funding_block(outcomes: dict, months: np.ndarray, *, plan: str, raise_month: int,
                   confidence: float, until: str) -> dict:
-    """The funding block from per-path outcomes (see :func:`planner.summary.path_outcomes`)."""
+    """The funding block from per-path outcomes (see :func:`planner.analysis.outcomes.path_outcomes`)."""
     n = len(months)
     cash_out = outcomes["cash_out_month"]
     end = outcomes["breakeven_month"]

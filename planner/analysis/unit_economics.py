@@ -1,8 +1,8 @@
 """Unit economics of a simulation: per segment and blended, by month, quarter or fiscal year.
 
 :func:`period_metrics` computes every metric on every path for every period; the
-output helpers (:mod:`planner.unit_economics_report`) turn that into P10/P50/P90 with
-benchmark verdicts. The formulas are those of :mod:`planner.metrics`.
+output helpers (:mod:`planner.report.unit_economics`) turn that into P10/P50/P90 with
+benchmark verdicts. The formulas are those of :mod:`planner.analysis.metrics`.
 
 Definitions (``P`` = a period, months ``first..last``; ``t = -1`` = the month before the
 start, rebuilt from the MRR and customer bridges of month 0):
@@ -401,7 +401,7 @@ def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_
     discount_rate_annual : float
         Discount rate of ``ltv_discounted`` (0.10 = 10% a year).
     models : dict, optional
-        From :func:`planner.cohorts.cohort_models` (built when not given).
+        From :func:`planner.analysis.cohorts.cohort_models` (built when not given).
 
     Returns
     -------

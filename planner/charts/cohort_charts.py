@@ -20,7 +20,7 @@ def cohort_layers(result, segment: str | None = None, models=None) -> tuple[list
     """Mean ARR of each quarterly acquisition cohort by month, and of the opening book.
 
     Cohort ``c``'s MRR at age ``a`` on a path is ``new_mrr[c] * trajectory_mrr[a]``
-    (:mod:`planner.cohorts`); a quarter's layer sums its three monthly cohorts. Means
+    (:mod:`planner.analysis.cohorts`); a quarter's layer sums its three monthly cohorts. Means
     across paths add up, so the layers and the opening book sum to the mean ARR. With
     process noise (``simulation.process_noise``) a layer is its cohorts' expected MRR
     given each path's draws, and the opening book (the remainder) absorbs the noise.
@@ -31,7 +31,7 @@ def cohort_layers(result, segment: str | None = None, models=None) -> tuple[list
     segment : str, optional
         One segment; None: all segments' cohorts of each quarter together.
     models : dict, optional
-        From :func:`planner.cohorts.cohort_models` (built when not given).
+        From :func:`planner.analysis.cohorts.cohort_models` (built when not given).
 
     Returns
     -------
@@ -70,12 +70,12 @@ def plot_cohort_layers(result, *, segment: str | None = None, ax: Axes | None = 
     Parameters
     ----------
     result : SimulationResult
-        Needs ``mrr``; cohorts are rebuilt from the same draws (:mod:`planner.cohorts`).
+        Needs ``mrr``; cohorts are rebuilt from the same draws (:mod:`planner.analysis.cohorts`).
     segment : str, optional
         One segment's cohorts.
     ax : Axes, optional
     models : dict, optional
-        From :func:`planner.cohorts.cohort_models`, to share between charts.
+        From :func:`planner.analysis.cohorts.cohort_models`, to share between charts.
 
     Returns
     -------
@@ -154,7 +154,7 @@ def plot_retention(result, *, segment: str | None = None, axes=None, models=None
     axes : sequence of two Axes, optional
         Where to draw; by default a new wide figure.
     models : dict, optional
-        From :func:`planner.cohorts.cohort_models`.
+        From :func:`planner.analysis.cohorts.cohort_models`.
 
     Returns
     -------

@@ -13,7 +13,7 @@ from planner.charts.style import (BAD, FAIR, GOOD, INK, MUTED, OKABE_ITO, POOR, 
 from planner.analysis.stats import quantiles_across_paths
 from planner.analysis.unit_economics import period_metrics
 
-#: colour of each benchmark band, lowest values first (see planner.benchmarks.BANDS)
+#: colour of each benchmark band, lowest values first (see planner.analysis.benchmark_bands.BANDS)
 BAND_COLOURS = {
     "ltv_to_cac": (BAD, FAIR, GOOD, GOOD),
     "cac_payback": (GOOD, FAIR, POOR, BAD),
@@ -59,7 +59,7 @@ def unit_economics_quantiles(result, metrics) -> tuple[list, dict[str, np.ndarra
 
     Returns
     -------
-    periods : list of planner.unit_economics.Period
+    periods : list of planner.analysis.unit_economics.Period
     values : dict of str -> ndarray, shape (3, quarters)
         ``inf`` where unbounded, ``nan`` where undefined.
     """
@@ -76,7 +76,7 @@ def plot_unit_economics(result, *, axes=None) -> np.ndarray:
     ----------
     result : SimulationResult
         A full result with segment series (see
-        :data:`planner.unit_economics.UNIT_ECONOMICS_SERIES`).
+        :data:`planner.analysis.unit_economics.UNIT_ECONOMICS_SERIES`).
     axes : sequence of three Axes, optional
         Where to draw; by default a new wide figure with three panels.
 
@@ -85,7 +85,7 @@ def plot_unit_economics(result, *, axes=None) -> np.ndarray:
     ndarray of Axes, shape (3,)
         Each panel: the blended metric's P50 (solid) with its P10-P90 band, the formula
         version dashed where it differs, and the benchmark bands of
-        :mod:`planner.benchmarks` shaded and named on the right. Values beyond the
+        :mod:`planner.analysis.benchmark_bands` shaded and named on the right. Values beyond the
         panel (an unbounded formula LTV when expansion >= churn, a payback never
         reached) are clipped to its top edge; the legend says so.
     """

@@ -213,7 +213,7 @@ def plot_plan_comparison(comparison, *, axes=None) -> np.ndarray:
 
     Parameters
     ----------
-    comparison : planner.funding.Comparison
+    comparison : planner.analysis.funding.Comparison
         From :func:`planner.compare` (or :func:`planner.compare_scenarios`); its results
         need ``cash`` and ``mrr``.
     axes : sequence of two Axes, optional

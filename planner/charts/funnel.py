@@ -4,7 +4,7 @@ volumes, and how much of the account executives' capacity the wins use.
 The figures here read the funnel series of :mod:`planner.engine.funnel` (docs/funnel.md).
 A company figure adds up the segments that have a funnel; a segment whose new customers
 are given directly (a number, or a budget and a CAC) has no stages and is left out.
-Stage labels are those ``planner run`` prints (:data:`planner.funnel_report.FLOWS`);
+Stage labels are those ``planner run`` prints (:data:`planner.analysis.funnel.FLOWS`);
 :func:`first_and_last_year` and :func:`stage_totals` are shared with the report's funnel
 section and the workbook's funnel sheets.
 """

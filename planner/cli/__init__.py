@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from planner.cli import commands
+from planner.cli.actuals import actuals_group, track_command
 from planner.cli.fit import fit_command
 from planner.cli.report import chart_command, report_command
 
@@ -24,5 +25,6 @@ def main() -> None:
 
 
 for _command in (commands.run, commands.compare, commands.validate, commands.schema,
-                 commands.init, chart_command, report_command, fit_command):
+                 commands.init, chart_command, report_command, fit_command, track_command,
+                 actuals_group):
     main.add_command(_command)

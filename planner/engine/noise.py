@@ -139,13 +139,15 @@ def whole_slices(customers: np.ndarray, term: int) -> np.ndarray:
 
 
 def noisy_opening(segment: Segment, inputs: Inputs, rng: np.random.Generator,
-                  ages: np.ndarray, prior_ages_billed) -> dict[str, np.ndarray]:
+                  slices: list, prior_ages_billed) -> dict[str, np.ndarray]:
     """The opening book with binomial churn (opening customers rounded to whole customers).
 
     Parameters
     ----------
-    ages : ndarray of int, shape (term,)
-        Each slice's age the month before the start.
+    slices : list of (int, ndarray, ndarray)
+        :func:`planner.engine.revenue.opening_slices`: each slice's age the month before
+        the start, customers and MRR. The book's whole customers are spread evenly over
+        the ``term`` slices of an even book; a book from actuals keeps its slices' counts.
     prior_ages_billed : callable
         ``prior_ages_billed(start_age) -> bool ndarray (MAX_LAG,)``: which of the months
         before the start billed that slice.
@@ -157,13 +159,18 @@ def noisy_opening(segment: Segment, inputs: Inputs, rng: np.random.Generator,
         ``prior_billings`` (paths, MAX_LAG).
     """
     months, paths = inputs.horizon, inputs.paths
-    total = np.rint(inputs.full(inputs.value(segment.opening_customers))[:, 0]).astype(np.int64)
-    mrr = inputs.full(inputs.value(segment.opening_mrr))[:, 0]
-    each = np.divide(mrr, total, out=np.zeros_like(mrr), where=total > 0)
+    if segment.opening_slices is None:
+        total = np.rint(inputs.full(inputs.value(segment.opening_customers))[:, 0]).astype(np.int64)
+        mrr = inputs.full(inputs.value(segment.opening_mrr))[:, 0]
+        each = np.divide(mrr, total, out=np.zeros_like(mrr), where=total > 0)
+        sized = [(n, each, age) for n, (age, _, _) in zip(whole_slices(total, segment.term_months), slices)]
+    else:
+        sized = [(np.full(paths, int(round(float(c[0, 0])))), np.full(paths, float(m[0, 0]) / max(float(c[0, 0]), 1e-12)), age)
+                 for age, c, m in slices]
     out = {name: np.zeros((paths, months)) for name in SERIES}
     deferred_open = np.zeros(paths)
     prior = None
-    for n, start_age in zip(whole_slices(total, segment.term_months), ages):
+    for n, each, start_age in sized:
         ps = per_survivor(trajectory(segment, np.arange(start_age, start_age + months + 1), inputs))
         ps = {k: np.broadcast_to(v, (paths, months + 1)) for k, v in ps.items()}
         deferred_open += n * each * ps["deferred"][:, 0]

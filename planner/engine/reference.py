@@ -125,18 +125,22 @@ def _opening(seg: Segment, p: _Path) -> tuple[list[_Cohort], float, list[float]]
     """Opening slices, opening deferred revenue, invoices of the 13 months before the start."""
     m, f = seg.term_months, seg.billing_months
     n0, mrr0 = p.v(seg.opening_customers), p.v(seg.opening_mrr)
-    cohorts, deferred, prior = [], 0.0, [0.0] * 13
-    for j in range(m):
+    slices = []
+    if seg.opening_slices is not None:  # the book from actuals: its own ages and sizes
+        slices = [(age, n, mrr / n if n > 0 else 0.0) for age, n, mrr in seg.opening_slices]
+    for j in range(m if seg.opening_slices is None else 0):
         # the age nearest the book's average at which this slice renews in month j
         candidates = [a for a in range(seg.opening_age + m + 1) if (a + j + 1) % m == 0]
         age = min(candidates, key=lambda a: (abs(a - seg.opening_age), -a))
-        each = mrr0 / n0 if n0 > 0 else 0.0
-        cohorts.append(_Cohort(n0 / m, each, age))
-        deferred += n0 / m * each * (f - 1 - age % f)
+        slices.append((age, n0 / m, mrr0 / n0 if n0 > 0 else 0.0))
+    cohorts, deferred, prior = [], 0.0, [0.0] * 13
+    for age, n, each in slices:
+        cohorts.append(_Cohort(n, each, age))
+        deferred += n * each * (f - 1 - age % f)
         for k in range(13):
             a = age + 1 + (k - 13)
             if a >= 0 and a % f == 0:
-                prior[k] += n0 / m * each * f
+                prior[k] += n * each * f
     return cohorts, deferred, prior
 
 

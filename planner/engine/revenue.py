@@ -120,6 +120,21 @@ def opening_ages(segment: Segment) -> np.ndarray:
     return phase + term * np.maximum(0, steps).astype(int)
 
 
+def opening_slices(segment: Segment, inputs: Inputs) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """The opening book as slices ``(age the month before the start, customers, MRR)``.
+
+    From actuals (``segment.opening_slices``) the book's real ages and sizes; otherwise
+    the ``term`` slices of :func:`opening_ages`, each an equal share of the book.
+    Customers and MRR are arrays broadcasting to (paths, 1).
+    """
+    if segment.opening_slices is not None:
+        return [(int(a), np.full((1, 1), float(c)), np.full((1, 1), float(m))) for a, c, m in segment.opening_slices]
+    term = segment.term_months
+    customers = inputs.value(segment.opening_customers) / term
+    mrr = inputs.value(segment.opening_mrr) / term
+    return [(int(a), customers, mrr) for a in opening_ages(segment)]
+
+
 def opening_book(segment: Segment, inputs: Inputs) -> dict[str, np.ndarray]:
     """The existing customers' series over the horizon, shape (paths, months) each.
 
@@ -127,13 +142,11 @@ def opening_book(segment: Segment, inputs: Inputs) -> dict[str, np.ndarray]:
     ``prior_billings`` (paths, MAX_LAG) invoices of the ``MAX_LAG`` months before the
     start (oldest first), for the opening receivables.
     """
-    term, billing, months = segment.term_months, segment.billing_months, inputs.horizon
-    customers = inputs.value(segment.opening_customers) / term
-    mrr = inputs.value(segment.opening_mrr) / term
+    billing, months = segment.billing_months, inputs.horizon
     out = {name: np.zeros((1, months)) for name, _ in _LAYERED.values()}
     out["deferred_open"] = np.zeros((1, 1))
     out["prior_billings"] = np.zeros((1, MAX_LAG))
-    for start_age in opening_ages(segment):
+    for start_age, customers, mrr in opening_slices(segment, inputs):
         path = trajectory(segment, np.arange(start_age, start_age + months + 1), inputs)
         for key, (name, unit) in _LAYERED.items():
             out[name] = out[name] + path[key][:, 1:] * (customers if unit == "count" else mrr)
@@ -214,7 +227,7 @@ def _noisy_cohorts(segment: Segment, inputs: Inputs, noise: SegmentNoise,
     new_customers = noise("new_customers").poisson(expected)
     price = inputs.full(new_price(segment, inputs) * np.ones((1, inputs.horizon)))
     cohorts = noisy_new_cohorts(segment, inputs, noise("cohorts"), new_customers, price)
-    book = noisy_opening(segment, inputs, noise("opening"), opening_ages(segment),
+    book = noisy_opening(segment, inputs, noise("opening"), opening_slices(segment, inputs),
                          partial(_billed_before, segment))
     out = {name: cohorts[name] + book[name] for name in cohorts}
     return out, book, new_customers.astype(float), new_customers * price

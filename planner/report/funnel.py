@@ -1,7 +1,7 @@
 """The go-to-market funnel by plan year, per segment: the rows of the report's funnel
 section and of the workbook's ``Funnel by year`` sheet.
 
-The figures are :func:`planner.funnel_report.funnel_summary`'s, the ones ``planner run``
+The figures are :func:`planner.analysis.funnel.funnel_summary`'s, the ones ``planner run``
 prints (each computed path by path over the first and the last plan year, then
 P10/P50/P90 across paths), so the terminal, the report and the workbook agree. Added
 here: under each stage, the P50 across paths of its total over the total of the stage

@@ -186,7 +186,7 @@ def unit_economics_section(ue: dict | None, currency: str) -> str:
     names = ["first_year"] if years["first_year"] == years["last_year"] else ["first_year", "last_year"]
     parts = ['<h2 id="unit-economics">Unit economics</h2>',
              f"<p class=\"meta\">P50 [P10 .. P90] across {ue['paths']:,} paths; the verdict is the P50's band "
-             "(planner.benchmarks). CAC = fully loaded S&M / new customers; a segment's S&M is its own "
+             "(planner.analysis.benchmark_bands). CAC = fully loaded S&M / new customers; a segment's S&M is its own "
              "(spend, commissions, its teams) plus a share of the shared S&M.</p>"]
     for scope, data in ue["scopes"].items():
         keys = [k for k in TEXT_ROWS["blended" if scope == "blended" else "segment"] if k in data[names[0]]]

@@ -76,7 +76,7 @@ def summarise(result: SimulationResult, *, raise_month: int = 0, confidence: flo
         ``scenario``, ``paths``, ``seed``, ``start``, ``end``, ``currency``;
         ``arr_end`` / ``cash_end`` / ``cash_trough`` / ``customers_end`` as {p10, p50, p90};
         ``arr_after_12_months``, ``revenue_by_year`` and ``ebitda_by_year``; ``cash_out``;
-        ``monte_carlo_error``; ``funding`` (see :func:`planner.funding.funding_block`).
+        ``monte_carlo_error``; ``funding`` (see :func:`planner.analysis.funding.funding_block`).
     """
     sc = result.scenario
     if outcomes is None:

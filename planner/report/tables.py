@@ -41,7 +41,7 @@ def metric_series_csv(result: SimulationResult) -> str:
 
 
 def write_run(run, out_dir: str | Path) -> list[Path]:
-    """Write a :class:`planner.summary.Run`: projection.csv, unit_economics.csv, summary.json."""
+    """Write a :class:`planner.run.Run`: projection.csv, unit_economics.csv, summary.json."""
     files = write_run_outputs(run.result, out_dir, run.summary)
     target = Path(out_dir) / "unit_economics.csv"
     write_text(target, metric_series_csv(run.unit_economics_result))

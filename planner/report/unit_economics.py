@@ -1,8 +1,8 @@
 """Unit economics for people: a JSON-ready summary with verdicts, a terminal block, a CSV table.
 
 ``unit_economics_summary(result)`` gives, per segment and blended, P10/P50/P90 across
-paths of every metric of :mod:`planner.unit_economics` over the first and the last full
-fiscal year, with the benchmark verdict (:mod:`planner.benchmarks`) of the P50.
+paths of every metric of :mod:`planner.analysis.unit_economics` over the first and the last full
+fiscal year, with the benchmark verdict (:mod:`planner.analysis.benchmark_bands`) of the P50.
 Everything in it is a plain float, str, bool or None (``json.dumps(...,
 allow_nan=False)`` works): an undefined value is None with a ``note`` saying why, and an
 unbounded one (LTV when expansion >= churn, a burn multiple when ARR shrinks while
@@ -116,7 +116,7 @@ def unit_economics_summary(result: SimulationResult, *, fiscal_year_start: int |
     Parameters
     ----------
     result : SimulationResult
-        With the series of :data:`planner.unit_economics.UNIT_ECONOMICS_SERIES`
+        With the series of :data:`planner.analysis.unit_economics.UNIT_ECONOMICS_SERIES`
         (segments appear when kept by segment).
     fiscal_year_start : int, optional
         Calendar month (1-12) a fiscal year starts; default the plan's first month.

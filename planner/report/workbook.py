@@ -268,7 +268,7 @@ def _unit_economics_sheet(wb, result, unit_economics: dict | None) -> None:
             fmt = number_format("money" if unit == "money" else unit, cur)
             s.row([scope, title, unit] + values + verdict, [None, None, None] + [fmt] * len(values))
     s.row([])
-    s.row([f"Verdicts are the benchmark band of the P50 (planner.benchmarks), first full year "
+    s.row([f"Verdicts are the benchmark band of the P50 (planner.analysis.benchmark_bands), first full year "
            f"{years['first_year']['label']}, last {years['last_year']['label']}."])
     s.finish()
 

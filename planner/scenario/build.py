@@ -316,6 +316,10 @@ def build_scenario(spec: dict, ctx: Context) -> Scenario | None:
                                           ("costs", "cogs", "per_customer_monthly"), ctx)}
     role_specs = _role_specs(_items(costs_spec["headcount"]), ctx)
     segments = tuple(_segment(b, name, value, costs, role_specs) for name, value in seg_specs.items())
+    if spec["opening"] is not INVALID and spec["opening"].get("from_actuals") and spec["start"] is not INVALID:
+        from planner.actuals.scenario_opening import opening_from_actuals  # pandas: only then
+
+        segments = opening_from_actuals(segments, spec["opening"], spec["start"], ctx)
     teams = _teams(segments, ctx)
     roles = tuple(_role(b, r, ("costs", "headcount", i), seg_specs, teams)
                   for i, r in enumerate(_items(costs_spec["headcount"])))

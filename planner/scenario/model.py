@@ -198,6 +198,9 @@ class Segment:
     cost_per_customer: Value = 0.0
     funnel: Funnel | None = None
     commission: Commission | None = None
+    #: the opening book as (age the month before the start, customers, MRR) slices, from
+    #: actuals (``opening.from_actuals``); None = ``term`` slices renewing evenly
+    opening_slices: tuple[tuple[int, float, float], ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -186,6 +186,13 @@ def scenario_spec() -> Record:
         }, default={}),
         "opening": Record({
             "cash": Number("cash at the start", unit="currency"),
+            "from_actuals": Text("a subscription ledger (CSV, path relative to this file): each "
+                                 "segment's opening book, with its real ages, comes from it "
+                                 "(docs/actuals.md)", default=None),
+            "as_of": Month("the ledger's closed month the plan starts from (the month before "
+                           "start, the default)", default=None),
+            "mapping": Text("the ledger's column mapping (YAML, path relative to this file)",
+                            default=None),
         }),
         "segments": MapOf(_segment(), "segment name -> its economics", min_items=1,
                           key=SegmentName()),

@@ -1,7 +1,7 @@
 """Very large runs in bounded memory: exact per-path outcomes, monthly series from a sample.
 
 Paths are simulated in chunks. Of every path the answers a summary is made of are kept
-exactly (:func:`planner.summary.path_outcomes`: ARR at the horizon, cash trough,
+exactly (:func:`planner.analysis.outcomes.path_outcomes`: ARR at the horizon, cash trough,
 cash-out month, breakeven, minimum-raise shortfall, ownership, ...). The monthly series
 are kept for an evenly spaced sample of paths (every k-th path), from which the monthly
 P10/P50/P90 tables and the yearly revenue and EBITDA ranges are computed. Their Monte
