@@ -135,3 +135,45 @@ def test_opening_age_changes_first_year_churn_on_annual_contracts(tmp_path):
     ages = opening_ages(type("S", (), {"term_months": 12, "opening_age": 18})())
     years = np.ceil((ages + 1) / 12)
     assert lost[18] == pytest.approx(1200 - (100 * surv(years) / surv(years - 1)).sum())
+
+
+ANNUAL_WITH_EXPANSION = """
+    price: {{arpa: 1000}}
+    contract: {{term_months: 12, billing: annual{setting}}}
+    acquisition: {{new_customers: {{schedule: {{2027-01: 1, 2027-02: 0}}}}}}
+    retention: {{model: constant, monthly_churn: 0}}
+    expansion: {{monthly_rate: 0.01}}
+"""
+
+
+def test_expansion_on_an_annual_prepaid_contract_is_invoiced_co_termed_by_default(tmp_path):
+    """One customer at $1,000 MRR growing 1% a month on an annual prepaid contract: each
+    month's rise is invoiced at once for the rest of the year (month t of the year: the
+    rise x (12 - t) months), so the deferred balance is always MRR x months left."""
+    r = run(tmp_path, ANNUAL_WITH_EXPANSION.format(setting=""), horizon=14)
+    mrr = 1000 * 1.01 ** np.arange(14)
+    t = np.arange(14) % 12
+    rise = np.diff(mrr, prepend=0.0)
+    expected = np.where(t == 0, 12 * mrr, rise * (12 - t))
+    np.testing.assert_allclose(r.total("billings")[0], expected)
+    np.testing.assert_allclose(r.total("deferred_revenue")[0], mrr * (11 - t))
+    # the roll-forward: deferred(t) = deferred(t-1) + billings - revenue
+    d = np.concatenate([[0.0], r.total("deferred_revenue")[0]])
+    np.testing.assert_allclose(np.diff(d), r.total("billings")[0] - r.total("revenue")[0], atol=1e-9)
+
+
+def test_monthly_expansion_billing_stays_available(tmp_path):
+    r = run(tmp_path, ANNUAL_WITH_EXPANSION.format(setting=", expansion_billing: monthly"), horizon=14)
+    mrr = 1000 * 1.01 ** np.arange(14)
+    t = np.arange(14) % 12
+    invoiced = np.where(np.arange(14) < 12, mrr[0], mrr[12])
+    # each month bills what the MRR is above the invoiced level, as it is earned
+    expected = np.where(t == 0, 12 * mrr, mrr - invoiced)
+    np.testing.assert_allclose(r.total("billings")[0], expected)
+    np.testing.assert_allclose(r.total("deferred_revenue")[0], invoiced * (11 - t))
+
+
+def test_quarterly_prepaid_bills_expansion_monthly_by_default(tmp_path):
+    sc = scenario_from_text(HEAD.format(horizon=6) + ANNUAL_WITH_EXPANSION.format(setting="").replace(
+        "billing: annual", "billing: quarterly"), tmp_path)
+    assert sc.segments[0].coterm_expansion is False

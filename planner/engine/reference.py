@@ -114,6 +114,9 @@ def _bill(seg: Segment, c: _Cohort, row: dict) -> None:
     if c.age % f == 0:
         row["billings"] += c.n * c.each * f
         c.billed_each = c.each
+    elif seg.coterm_expansion:  # the change, invoiced (or credited) for the rest of the period
+        row["billings"] += c.n * (c.each - c.billed_each) * (f - c.age % f)
+        c.billed_each = c.each
     else:
         row["billings"] += c.n * (c.each - c.billed_each)
     row["customers"] += c.n

@@ -139,7 +139,8 @@ def trajectory(segment: Segment, ages: np.ndarray, inputs: Inputs) -> dict[str, 
         "contraction": surv * previous * con_rate,
         "churned_mrr": (surv_prev - surv) * previous,
     }
-    out["deferred"] = _deferred(segment.billing_months, ages, surv, per_customer)
+    out["deferred"] = _deferred(segment.billing_months, ages, surv, per_customer,
+                                segment.coterm_expansion)
     for key in ("expansion", "contraction", "churned_mrr", "churned_customers"):
         out[key][:, 0] = 0.0
     return out
@@ -149,14 +150,21 @@ def _rows(array: np.ndarray, rows: int) -> np.ndarray:
     return array if array.shape[0] == rows else np.array(np.broadcast_to(array, (rows,) + array.shape[1:]))
 
 
-def _deferred(billing: int, ages: np.ndarray, surv: np.ndarray, per_customer: np.ndarray) -> np.ndarray:
-    """Unearned part of the last invoice at each age.
+def _deferred(billing: int, ages: np.ndarray, surv: np.ndarray, per_customer: np.ndarray,
+              coterm: bool = False) -> np.ndarray:
+    """Unearned revenue billed for the rest of the billing period, at each age; (rows, n).
 
     An invoice at each age divisible by ``billing`` covers ``billing`` months at that
-    month's MRR; expansion between invoices is billed monthly as it is earned.
+    month's MRR. A change in MRR between invoices is either billed monthly as it is
+    earned (the deferred balance stays at the invoiced MRR) or, with ``coterm``, invoiced
+    or credited at once, prorated for the rest of the period (co-termed): the balance then
+    follows the current MRR. Contracts churn only at renewal, so survivors are constant
+    inside a billing period.
     """
     ages = np.asarray(ages)
     remaining = billing - 1 - ages % billing
+    if coterm:
+        return surv * per_customer * remaining[None, :]
     bill_age = billing * (ages // billing)
     bill_index = np.clip(bill_age - ages[0], 0, None)  # invoices before index 0 used the start MRR
     return surv * per_customer[:, bill_index] * remaining[None, :]

@@ -172,6 +172,12 @@ def _check_contract(contract, path: tuple, ctx: Context) -> int | None:
     return billing_months
 
 
+def _coterm(setting: str | None, billing_months: int) -> bool:
+    """Whether MRR changes between prepaid invoices are invoiced co-termed (prorated for
+    the rest of the billing period): by default for annual and longer prepaid terms."""
+    return billing_months >= 12 if setting is None else setting == "coterm"
+
+
 def _check_cac(acq, path: tuple, ctx: Context) -> None:
     """cac goes with marketing_budget, and only with it."""
     if acq is INVALID:
@@ -212,6 +218,7 @@ def _segment(b: _Builder, name: str, value: dict, costs: dict, roles: dict) -> S
         opening_age=opening["age_months"], arpa=price["arpa"],
         annual_increase=price["annual_increase"], term_months=contract["term_months"],
         billing_months=billing_months, payment_terms_days=contract["payment_terms_days"],
+        coterm_expansion=_coterm(contract["expansion_billing"], billing_months),
         bad_debt_rate=contract["bad_debt_rate"],
         new_customers=b.series(acq["new_customers"], path + ("acquisition", "new_customers")),
         marketing_budget=b.series(acq["marketing_budget"], path + ("acquisition", "marketing_budget")),

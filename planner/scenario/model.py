@@ -201,6 +201,9 @@ class Segment:
     #: the opening book as (age the month before the start, customers, MRR) slices, from
     #: actuals (``opening.from_actuals``); None = ``term`` slices renewing evenly
     opening_slices: tuple[tuple[int, float, float], ...] | None = None
+    #: a change in MRR between prepaid invoices is invoiced (or credited) for the rest of
+    #: the billing period at once (``contract.expansion_billing: coterm``), not monthly
+    coterm_expansion: bool = False
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,12 @@ def _segment() -> Record:
                 "number": Number(low=1, limit=MAX_TERM, integer=True, dist=False)},
                 "monthly, quarterly, semiannual, annual, or a number of months billed upfront",
                 default="monthly"),
+            "expansion_billing": Text(
+                "how a rise (or fall) in MRR between prepaid invoices is billed: coterm = a "
+                "prorated invoice (or credit) for the rest of the billing period, co-termed "
+                "with it; monthly = billed month by month as it is earned (default: coterm "
+                "for billing periods of 12 months or more, else monthly)",
+                choices=("coterm", "monthly"), default=None),
             "payment_terms_days": Number("days from invoice to cash", low=0.0, high=365.0,
                                          default=0.0, typical=(0.0, 120.0)),
             "bad_debt_rate": Number("share of invoices never paid (written off when due, "
