@@ -12,6 +12,7 @@ import click
 from planner.cli import commands
 from planner.cli.fit import fit_command
 from planner.cli.report import chart_command, report_command
+from planner.cli.sensitivity import sensitivity_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,3 +27,4 @@ def main() -> None:
 for _command in (commands.run, commands.compare, commands.validate, commands.schema,
                  commands.init, chart_command, report_command, fit_command):
     main.add_command(_command)
+main.add_command(sensitivity_command)

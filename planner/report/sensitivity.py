@@ -1,0 +1,171 @@
+"""What drives the range, in words, HTML, workbook tables and files.
+
+- :func:`drivers_text`: the lines ``planner run`` prints (the cheap rank-correlation
+  estimate in ``summary["drivers"]``);
+- :func:`sensitivity_text`: what ``planner sensitivity`` prints;
+- :func:`report_sensitivity`, :func:`sensitivity_section`: the report's "What drives the
+  range" section (a tornado and Sobol indices on a modest number of paths);
+- :func:`sensitivity_tables`: the workbook sheet's rows;
+- :func:`write_sensitivity`: sensitivity.json and the charts.
+"""
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+
+from planner.format import money, percent
+from planner.io import write_text
+
+#: paths and base samples of the report's own analysis (a few seconds for a typical plan)
+REPORT_PATHS = 1024
+REPORT_BASE_SAMPLES = 1024
+
+
+def _value(v: float, unit: str, currency: str) -> str:
+    if unit == "money":
+        return money(v, currency)
+    if unit == "fraction":
+        return percent(v)
+    if unit == "months":
+        return f"{v:.1f} months"
+    return f"{v:,.4g}"
+
+
+def drivers_text(drivers: dict, currency: str) -> str:
+    """Top drivers of ARR at the horizon and of the cash trough, one line each outcome."""
+    lines = [f"  What drives the range (top {max(len(drivers['arr_end']), len(drivers['cash_trough']))}; "
+             f"{drivers['method']}):"]
+    for key, label in (("arr_end", "ARR at the horizon"), ("cash_trough", "Cash trough")):
+        items = [f"{r['input']} {r['rank_correlation']:+.2f} ({percent(r['share'])})" for r in drivers[key]]
+        lines.append(f"    {label}: " + ("; ".join(items) if items else "no input moves it"))
+    return "\n".join(lines)
+
+
+def sensitivity_text(results: dict) -> str:
+    """What ``planner sensitivity`` prints for the analyses in ``results``."""
+    parts = []
+    if "tornado" in results:
+        t = results["tornado"]
+        v = lambda x: _value(x, t.unit, t.currency)  # noqa: E731
+        lo, hi = (round(100 * p) for p in t.percentiles)
+        parts.append(f"Tornado: {t.statistic} (base {v(t.base)}), each input from its P{lo} to its "
+                     f"P{hi}; {t.paths:,} paths, seed {t.seed}, plan {t.plan}")
+        parts.append(f"  {'input':<58}{'low':>12}{'high':>12}{'at low':>14}{'at high':>14}{'swing':>14}")
+        for r in t.rows:
+            name = r.input + (" (given)" if r.kind == "varied" else "")
+            parts.append(f"  {name:<58}{r.low:>12,.4g}{r.high:>12,.4g}{v(r.at_low):>14}"
+                         f"{v(r.at_high):>14}{v(r.swing):>14}")
+        parts += [f"  Note: {n}." for n in t.notes]
+    if "spider" in results:
+        s = results["spider"]
+        head = "".join(f"{'P' + format(100 * p, 'g'):>12}" for p in s.percentiles)
+        parts.append(f"Spider: {s.statistic} with each input at its percentiles")
+        parts.append(f"  {'input':<58}{head}")
+        for r in s.rows:
+            parts.append(f"  {r['input']:<58}" + "".join(f"{_value(x, s.unit, s.currency):>12}"
+                                                           for x in r["statistic"]))
+    if "sobol" in results:
+        parts.append(_sobol_text(results["sobol"]))
+    return "\n".join(parts)
+
+
+def _sobol_text(s) -> str:
+    level = round(100 * s.confidence)
+    lines = [f"Sobol indices of {s.outcome}: share of its variance, {s.base_samples:,} base samples "
+             f"({s.evaluations:,} paths), {level}% bootstrap intervals",
+             f"  {'input or group':<58}{'first order':>24}{'total order':>24}"]
+    for r in s.rows:
+        name = r.name if r.kind == "input" else f"{r.name} [{r.kind}]"
+        cell = lambda x, ci: f"{x:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]"  # noqa: E731
+        lines.append(f"  {name:<58}{cell(r.first, r.first_ci):>24}{cell(r.total, r.total_ci):>24}")
+    lines.append(f"  First-order indices add up to {s.first_order_sum:.3f}: the rest "
+                 f"({max(0.0, 1 - s.first_order_sum):.3f}) is interactions between inputs.")
+    lines += [f"  Note: {n}." for n in s.notes]
+    return "\n".join(lines)
+
+
+def to_json(results: dict) -> dict:
+    """The analyses as plain data (``--json``, sensitivity.json)."""
+    return {k: v.to_dict() for k, v in results.items()}
+
+
+def write_sensitivity(results: dict, out_dir, fmt: str = "png", charts: bool = True) -> list[Path]:
+    """Write sensitivity.json and, with ``charts``, tornado/spider/sobol charts to ``out_dir``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = [out_dir / "sensitivity.json"]
+    write_text(files[0], json.dumps(to_json(results), indent=2, allow_nan=True) + "\n")
+    if charts:
+        from planner.charts.files import save_chart
+        from planner.charts.sensitivity import plot_sobol, plot_spider, plot_tornado
+
+        for key, plot in (("tornado", plot_tornado), ("spider", plot_spider), ("sobol", plot_sobol)):
+            if key in results:
+                files.append(save_chart(plot(results[key]), out_dir / f"{key}.{fmt}"))
+    return files
+
+
+def report_sensitivity(result, *, paths: int = REPORT_PATHS, base_samples: int = REPORT_BASE_SAMPLES) -> dict:
+    """The report's analysis: a tornado of P50 ARR at the horizon and the Sobol indices of ARR
+    at the horizon, on the result's scenario, plan and seed."""
+    from planner.sweep.sensitivity import make_statistic, sensitivity
+
+    statistic = make_statistic(result.scenario, "arr", "P50")
+    return sensitivity(result.scenario, statistic, methods=("tornado", "sobol"),
+                       paths=min(paths, result.paths), seed=result.seed, plan=result.plan or None,
+                       base_samples=base_samples)
+
+
+def sensitivity_section(results: dict | None, drivers: dict | None, currency: str) -> str:
+    """The report's "What drives the range" section: the tornado and Sobol charts, the
+    Sobol table, and the run's cheap drivers estimate."""
+    from planner.report.content import data_url
+    from planner.report.html import table
+
+    if not results and not drivers:
+        return ""
+    body = ['<h2 id="drivers">What drives the range</h2>']
+    if results:
+        from planner.charts.files import figure_bytes
+        from planner.charts.sensitivity import plot_sobol, plot_tornado
+
+        for key, plot, caption in (("tornado", plot_tornado, "Tornado: the statistic with each input "
+                                    "at its P10 and P90, every other input on its own draws"),
+                                   ("sobol", plot_sobol, "Sobol indices: the share of the variance "
+                                    "each input explains alone (first order) and with its interactions (total)")):
+            if key in results:
+                png = figure_bytes(plot(results[key]))
+                body.append(f'<figure id="chart-{key}"><img src="{data_url(png)}" alt="{escape(caption)}">'
+                            f"<figcaption>{escape(caption)}</figcaption></figure>")
+        if "sobol" in results:
+            rows = sensitivity_tables(results)["sobol"][1:]
+            body.append(table(["Input or group", "Kind", "First order", "95% interval", "Total order",
+                               "95% interval"], [[str(c) for c in r[:2]] + [f"{r[2]:.3f}", r[3], f"{r[4]:.3f}", r[5]]
+                                                 for r in rows], {2, 3, 4, 5}))
+            body += [f'<p class="meta">{escape(n)}.</p>' for n in results["sobol"].notes]
+    if drivers:
+        rows = [[label, r["input"], f"{r['rank_correlation']:+.2f}", percent(r["share"])]
+                for key, label in (("arr_end", "ARR at the horizon"), ("cash_trough", "Cash trough"))
+                for r in drivers[key]]
+        body.append(f"<h3>Quick estimate on the run's paths</h3><p class=\"meta\">{escape(drivers['method'])}; "
+                    "linear in ranks and blind to interactions.</p>"
+                    + table(["Outcome", "Input", "Rank correlation", "Share"], rows, {2, 3}))
+    return "".join(body)
+
+
+def sensitivity_tables(results: dict) -> dict[str, list[list]]:
+    """Rows (header first) of the workbook's sensitivity sheet: ``tornado`` and ``sobol``."""
+    out = {}
+    if "tornado" in results:
+        t = results["tornado"]
+        out["tornado"] = [["Input", "Kind", "Low", "High", f"{t.statistic} at low", f"{t.statistic} at high",
+                           "Swing"]] + [[r.input, r.kind, r.low, r.high, r.at_low, r.at_high, r.swing]
+                                        for r in t.rows]
+    if "sobol" in results:
+        s = results["sobol"]
+        out["sobol"] = [["Input or group", "Kind", "First order", "First order interval", "Total order",
+                         "Total order interval"]] + [
+            [r.name, r.kind, r.first, f"{r.first_ci[0]:.3f} to {r.first_ci[1]:.3f}", r.total,
+             f"{r.total_ci[0]:.3f} to {r.total_ci[1]:.3f}"] for r in s.rows]
+    return out
