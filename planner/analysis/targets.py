@@ -546,6 +546,9 @@ def parse_targets(texts, scenario, *, source: str = "--target") -> list[Target]:
     """Parse several targets, reporting every problem at once."""
     out, problems = [], []
     for text in texts:
+        if isinstance(text, Target):
+            out.append(text)
+            continue
         try:
             out.append(parse_target(text, scenario, source=source))
         except ScenarioError as err:
@@ -559,3 +562,52 @@ def needs(targets) -> tuple[tuple[str, ...], bool]:
     """Series the targets' outcomes need, and whether any needs them by segment."""
     keep = tuple(dict.fromkeys(name for t in targets for name in t.outcome.keep))
     return keep, any(t.outcome.by_segment for t in targets)
+
+
+# --------------------------------------------------------------------------- text
+
+def format_value(value: float, unit: str, currency: str = "USD") -> str:
+    """A statistic's value as a person reads it: ``$34.2M``, ``12.5%``, ``18.0 months``."""
+    from planner.format import money
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a (undefined on every path)"
+    if isinstance(value, float) and math.isinf(value):
+        return "unbounded" if value > 0 else "-unbounded"
+    if unit == "money":
+        return money(value, currency)
+    if unit == "fraction":
+        return f"{100 * value:.1f}%"
+    if unit == "months":
+        return f"{value:.1f} months"
+    if unit == "ratio":
+        return f"{value:.2f}x"
+    return f"{value:,.1f}"
+
+
+def format_statistic(result: TargetResult, currency: str = "USD") -> str:
+    """``$34.2M ± $0.1M`` (the Monte Carlo standard error)."""
+    shown = format_value(result.value, result.unit, currency)
+    if result.error is None or not math.isfinite(result.error) or not math.isfinite(result.value):
+        return shown
+    return f"{shown} ± {format_value(result.error, result.unit, currency)}"
+
+
+def target_line(result: TargetResult, currency: str = "USD") -> str:
+    """One line per target: ``P50(arr@2031-12) >= 50M: $34.2M ± $0.1M  NOT MET``."""
+    return f"{result.text}: {format_statistic(result, currency)}  {'met' if result.met else 'NOT MET'}"
+
+
+def targets_text(rows: list[dict], currency: str = "USD") -> str:
+    """The terminal block of ``planner run --target``: one line per target, from
+    ``summary["targets"]`` (:meth:`TargetResult.to_dict` rows)."""
+    lines = ["", "Targets (statistic ± Monte Carlo standard error):"]
+    for row in rows:
+        result = TargetResult(row["text"], _nan(row["value"]), _nan(row["error"]), row["met"],
+                              row["threshold"], row["op"], row["unit"], row["paths"])
+        lines.append(f"  {target_line(result, currency)}  ({row['paths']:,} paths)")
+    return "\n".join(lines)
+
+
+def _nan(x) -> float:
+    return math.nan if x is None else float(x)

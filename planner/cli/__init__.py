@@ -28,3 +28,7 @@ for _command in (commands.run, commands.compare, commands.validate, commands.sch
                  commands.init, chart_command, report_command, fit_command):
     main.add_command(_command)
 main.add_command(sensitivity_command)
+
+from planner.cli.solve import solve_command  # noqa: E402  (goal seek)
+
+main.add_command(solve_command)

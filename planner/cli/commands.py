@@ -38,6 +38,10 @@ def run(scenario, out_dir, overrides, sampling, charts, as_json, **options):
         click.echo(json.dumps(outcome.summary, indent=2, allow_nan=False))
         return
     click.echo(run_text(outcome.summary))
+    if options["targets"]:
+        from planner.analysis.targets import targets_text
+
+        click.echo(targets_text(outcome.summary["targets"], sc.currency))
     click.echo("Wrote " + ", ".join(str(f) for f in files))
 
 

@@ -283,6 +283,22 @@ def assumptions_section(rows, currency: str) -> str:
             + "<h3>Every input</h3>" + table(["Input", "Value or distribution"], listing))
 
 
+def targets_section(summary: dict) -> str:
+    """The targets of ``--target``: the statistic with its Monte Carlo error, met or not."""
+    from planner.analysis.targets import TargetResult, format_statistic
+
+    rows = [[r["text"], format_statistic(TargetResult(
+                r["text"], float("nan") if r["value"] is None else r["value"],
+                float("nan") if r["error"] is None else r["error"], r["met"], r["threshold"],
+                r["op"], r["unit"], r["paths"]), summary["currency"]),
+             "met" if r["met"] else "not met", f"{r['paths']:,}"] for r in summary.get("targets", [])]
+    if not rows:
+        return ""
+    return ('<h2 id="targets">Targets</h2>' + table(["Target", "Achieved (± MC s.e.)", "", "Paths"], rows)
+            + '<p class="meta">The statistic on the simulated paths, ± its Monte Carlo standard '
+              'error (Crystal Ball calls the probability of a target its certainty).</p>')
+
+
 def document(parts, charts, warnings, assumptions, generated: str) -> str:
     """The whole HTML document of :class:`~planner.report.inputs.ReportInputs` ``parts``."""
     result, summary, ue, comparison = parts.result, parts.summary, parts.unit_economics, parts.comparison
@@ -297,7 +313,8 @@ def document(parts, charts, warnings, assumptions, generated: str) -> str:
     body = "".join([
         f"<header><h1>{_e(sc.name)}</h1><p class=\"lede\">{_e(sc.description)}</p>"
         f"<p class=\"meta\">{_e(meta)}</p><nav>{links}</nav></header>",
-        warnings_section(warnings), headline_section(summary), charts_section(charts), funding_section(summary),
+        warnings_section(warnings), headline_section(summary), targets_section(summary),
+        charts_section(charts), funding_section(summary),
         unit_economics_section(ue, sc.currency), funnel_section(funnel, sc.currency),
         comparison_section(comparison, sc.currency),
         assumptions_section(assumptions, sc.currency),
