@@ -307,3 +307,15 @@ def test_charts_draw(tmp_path):
     assert len(ax.patches) == 4 and ax.get_title(loc="left").startswith("What drives")
     assert len(plot_spider(out["spider"]).lines) == 3  # two inputs and the base line
     assert len(plot_sobol(out["sobol"].to_dict()).get_yticklabels()) == 2
+
+
+def test_planner_run_prints_the_top_drivers(tmp_path):
+    from planner.report.text import summary_text
+    from planner.run import run_scenario
+
+    run = run_scenario(additive(tmp_path), paths=512, detail_paths=64)
+    drivers = run.summary["drivers"]
+    assert drivers["arr_end"][0]["input"] == N_B and len(drivers["cash_trough"]) <= 5
+    text = summary_text(run.summary)
+    assert "What drives the range" in text and "Spearman" in text and N_B in text
+    json.dumps(run.summary, allow_nan=False)

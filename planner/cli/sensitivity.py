@@ -28,7 +28,8 @@ METHODS = {"tornado": ("tornado",), "spider": ("spider",), "sobol": ("sobol",),
 @click.option("--group", "groups", multiple=True, metavar="NAME=PREFIX",
               help="Sobol: one index for every input whose key starts with PREFIX (repeatable), "
                    "e.g. smb=segments.smb.")
-@click.option("--method", type=click.Choice(sorted(METHODS)), default="all", show_default=True)
+@click.option("--method", type=click.Choice(sorted(METHODS)), default="all", show_default=True,
+              help="Which analyses: tornado, spider, sobol, or all three.")
 @click.option("--base-samples", type=click.IntRange(16, 1_000_000), default=1024, show_default=True,
               help="Sobol: paths in each of the A, B and AB matrices.")
 @click.option("--paths", type=click.IntRange(1, 1_000_000),

@@ -9,6 +9,7 @@ from planner.report.assumptions import format_quantile
 from planner.analysis.metric_specs import metric_title
 from planner.report.content import data_url, metric_number
 from planner.report.funnel import funnel_tables
+from planner.report.sensitivity import report_section as sensitivity_report_section
 from planner.report.unit_economics import TEXT_ROWS
 
 CSS = """
@@ -315,6 +316,7 @@ def document(parts, charts, warnings, assumptions, generated: str) -> str:
         f"<p class=\"meta\">{_e(meta)}</p><nav>{links}</nav></header>",
         warnings_section(warnings), headline_section(summary), targets_section(summary),
         charts_section(charts), funding_section(summary),
+        sensitivity_report_section(parts),
         unit_economics_section(ue, sc.currency), funnel_section(funnel, sc.currency),
         comparison_section(comparison, sc.currency),
         assumptions_section(assumptions, sc.currency),

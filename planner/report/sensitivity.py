@@ -18,8 +18,8 @@ from planner.format import money, percent
 from planner.io import write_text
 
 #: paths and base samples of the report's own analysis (a few seconds for a typical plan)
-REPORT_PATHS = 1024
-REPORT_BASE_SAMPLES = 1024
+REPORT_PATHS = 512
+REPORT_BASE_SAMPLES = 512
 
 
 def _value(v: float, unit: str, currency: str) -> str:
@@ -33,12 +33,14 @@ def _value(v: float, unit: str, currency: str) -> str:
 
 
 def drivers_text(drivers: dict, currency: str) -> str:
-    """Top drivers of ARR at the horizon and of the cash trough, one line each outcome."""
-    lines = [f"  What drives the range (top {max(len(drivers['arr_end']), len(drivers['cash_trough']))}; "
-             f"{drivers['method']}):"]
+    """The top drivers of ARR at the horizon and of the cash trough, one line each input:
+    share of the rank "contribution to variance", signed rank correlation, input."""
+    lines = [f"  What drives the range ({drivers['method']}; "
+             "planner sensitivity for the tornado and Sobol indices):"]
     for key, label in (("arr_end", "ARR at the horizon"), ("cash_trough", "Cash trough")):
-        items = [f"{r['input']} {r['rank_correlation']:+.2f} ({percent(r['share'])})" for r in drivers[key]]
-        lines.append(f"    {label}: " + ("; ".join(items) if items else "no input moves it"))
+        lines.append(f"    {label}:" + ("" if drivers[key] else " no input moves it"))
+        lines += [f"      {percent(r['share']):>6}  {r['rank_correlation']:+.2f}  {r['input']}"
+                  for r in drivers[key]]
     return "\n".join(lines)
 
 
@@ -169,3 +171,64 @@ def sensitivity_tables(results: dict) -> dict[str, list[list]]:
             [r.name, r.kind, r.first, f"{r.first_ci[0]:.3f} to {r.first_ci[1]:.3f}", r.total,
              f"{r.total_ci[0]:.3f} to {r.total_ci[1]:.3f}"] for r in s.rows]
     return out
+
+
+_LAST: dict = {}
+
+
+def cached_report_sensitivity(result) -> dict | None:
+    """:func:`report_sensitivity` of ``result``, computed once for the HTML and the workbook
+    of one report (None when the scenario has no uncertain input)."""
+    key = (id(result.scenario), result.seed, result.plan, result.paths)
+    if key not in _LAST:
+        from planner.sweep.sensitivity import uncertain_inputs
+
+        _LAST.clear()
+        _LAST[key] = (report_sensitivity(result) if uncertain_inputs(result.scenario, result.plan or None)
+                      else None)
+    return _LAST[key]
+
+
+def report_section(parts) -> str:
+    """The HTML report's "What drives the range" section for
+    :class:`~planner.report.inputs.ReportInputs` ``parts``."""
+    return sensitivity_section(cached_report_sensitivity(parts.result), parts.summary.get("drivers"),
+                               parts.result.scenario.currency)
+
+
+def sensitivity_sheet(wb, parts) -> None:
+    """The workbook's "What drives the range" sheet: the tornado and Sobol tables of
+    :func:`cached_report_sensitivity` and the run's cheap drivers estimate."""
+    from planner.report.workbook import _Sheet, number_format
+
+    results = cached_report_sensitivity(parts.result)
+    drivers = parts.summary.get("drivers")
+    if not results and not drivers:
+        return
+    cur = parts.result.scenario.currency
+    s = _Sheet(wb, "What drives the range", cur)
+    tables = sensitivity_tables(results or {})
+    s.header(["What drives the range", "", "", "", "", "", ""])
+    if "tornado" in tables:
+        t = results["tornado"]
+        money = number_format(t.unit if t.unit in ("money", "fraction") else "number", cur)
+        s.row([f"Tornado of {t.statistic}: base {_value(t.base, t.unit, cur)}, {t.paths:,} paths, seed {t.seed}"])
+        s.row(tables["tornado"][0])
+        for row in tables["tornado"][1:]:
+            s.row(row, [None, None, "0.####", "0.####", money, money, money])
+        s.row([])
+    if "sobol" in tables:
+        sob = results["sobol"]
+        s.row([f"Sobol indices of {sob.outcome}: {sob.base_samples:,} base samples, "
+               f"{round(100 * sob.confidence)}% bootstrap intervals"])
+        s.row(tables["sobol"][0])
+        for row in tables["sobol"][1:]:
+            s.row(row, [None, None, "0.000", None, "0.000", None])
+        s.row([])
+    if drivers:
+        s.row([f"Quick estimate: {drivers['method']}"])
+        s.row(["Outcome", "Input", "Rank correlation", "Share"])
+        for key, label in (("arr_end", "ARR at the horizon"), ("cash_trough", "Cash trough")):
+            for r in drivers[key]:
+                s.row([label, r["input"], r["rank_correlation"], r["share"]], [None, None, "0.00", "0.0%"])
+    s.finish(first_width=52)

@@ -75,6 +75,9 @@ def summary_text(summary: dict) -> str:
         lines.append(_precision_line(summary["monte_carlo_error"], cur))
     if "funding" in summary:
         lines.append(funding_text(summary["funding"], cur, summary["end"]))
+    if summary.get("drivers"):
+        from planner.report.sensitivity import drivers_text
+        lines.append(drivers_text(summary["drivers"], cur))
     for note in summary.get("approximations", []):
         lines.append(f"  Note: {note}.")
     sampling = summary.get("sampling")

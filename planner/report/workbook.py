@@ -362,6 +362,8 @@ def build_workbook(source, *, summary: dict | None = None, unit_economics: dict 
     _unit_economics_sheet(wb, detail, parts.unit_economics)
     _cohorts_sheet(wb, detail)
     _comparison_sheet(wb, comparison, result.scenario.currency)
+    from planner.report.sensitivity import sensitivity_sheet  # the report's own analysis
+    sensitivity_sheet(wb, parts)
     wb.properties.title = f"{result.scenario.name}: plan {result.plan}"
     wb.properties.creator = "planner"
     return wb
