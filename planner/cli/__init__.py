@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from planner.cli import commands
+from planner.cli.diff import diff_command
 from planner.cli.fit import fit_command
 from planner.cli.report import chart_command, report_command
 from planner.cli.sensitivity import sensitivity_command
@@ -28,6 +29,7 @@ for _command in (commands.run, commands.compare, commands.validate, commands.sch
                  commands.init, chart_command, report_command, fit_command):
     main.add_command(_command)
 main.add_command(sensitivity_command)
+main.add_command(diff_command)
 
 from planner.cli.solve import solve_command  # noqa: E402  (goal seek)
 
