@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
 
-from planner.cli.common import as_option_errors, progress_bar, user_errors
+from planner.cli.common import as_option_errors, user_errors
 from planner.cli.options import out_option, plan_option, seed_option, set_option
 
 
@@ -40,9 +41,8 @@ def diff_command(a, b, overrides, paths, seed, plan, as_json, out_dir, workers):
     side_a, side_b = load_sides(a, b, overrides)
     executor = local_executor(workers)
     try:
-        with progress_bar(enabled=not as_json) as progress:
-            result = as_option_errors(diff)(side_a, side_b, paths=paths, seed=seed, plan=plan,
-                                            executor=executor, progress=_runs(progress))
+        result = as_option_errors(diff)(side_a, side_b, paths=paths, seed=seed, plan=plan,
+                                        executor=executor, progress=_progress(not as_json))
     finally:
         if executor is not None:
             executor.shutdown()
@@ -56,9 +56,15 @@ def diff_command(a, b, overrides, paths, seed, plan, as_json, out_dir, workers):
         click.echo("Wrote " + ", ".join(str(f) for f in files))
 
 
-def _runs(progress):
-    """The progress bar counts runs of the attribution, not paths."""
-    return None if progress is None else (lambda done, total: progress(done, total))
+def _progress(enabled: bool):
+    """``done/total runs`` of the attribution on stderr, on a terminal only."""
+    if not enabled or not sys.stderr.isatty():
+        return None
+
+    def update(done: int, total: int) -> None:
+        end = "\r" + " " * 40 + "\r" if done == total else ""
+        click.echo(f"\r  attribution: {done:,}/{total:,} runs{end}", nl=False, err=True)
+    return update
 
 
 def _write(result, data: dict, target: Path) -> list[Path]:
