@@ -183,7 +183,9 @@ if {dask}:
     cluster = distributed.LocalCluster(n_workers={workers}, threads_per_worker=1, dashboard_address=None)
     client = distributed.Client(cluster)
     executor = client.get_executor()
+    client.wait_for_workers({workers})
 setup = make_setup(sc, stat.outcome, paths={paths}, executor=executor)
+sobol_indices(make_setup(sc, stat.outcome, executor=executor), base_samples=16)  # warm-up: workers, imports
 t = time.perf_counter()
 if {method!r} == "sobol":
     r = sobol_indices(setup, base_samples={samples})
