@@ -201,7 +201,7 @@ print(json.dumps({{"seconds": seconds, "inputs": len(uncertain_inputs(sc)), "var
 #: key paths made uncertain (triangular, +-20% around the value) for the 20-input tornado
 EXTRA_INPUTS = ("segments.smb.price.arpa", "segments.smb.expansion.contraction_monthly_rate",
                 "segments.midmarket.price.arpa", "segments.midmarket.expansion.monthly_rate",
-                "segments.midmarket.retention.annual_churn", "segments.enterprise.price.arpa",
+                "segments.midmarket.expansion.contraction_monthly_rate", "segments.enterprise.price.arpa",
                 "segments.enterprise.expansion.monthly_rate",
                 "segments.midmarket.acquisition.new_customers.annual_growth",
                 "segments.smb.acquisition.marketing_budget.start", "costs.cogs.hosting_pct_of_revenue",
