@@ -120,6 +120,7 @@ def variance_reduction(seeds: int = 20, paths: int = 2_000) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the 100k cases")
+    parser.add_argument("--solve", action="store_true", help="only the goal-seek timings")
     parser.add_argument("--million", action="store_true",
                         help="also time `planner run --paths 1000000` (about a minute)")
     parser.add_argument("--scenario", action="append", type=Path,
@@ -130,6 +131,9 @@ def main() -> None:
                         help="only the speed of Sobol indices and the tornado (a few minutes)")
     args = parser.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
+    if args.solve:
+        goal_seek()
+        return
     if args.sensitivity:
         sensitivity_speed()
         return
@@ -241,6 +245,38 @@ def sensitivity_speed(dask: bool = True) -> None:
             print(f"| {method}{f' N={samples:,}' if samples else f', {paths:,} paths per variant'} | "
                   f"{scenario.name} | {r['inputs']} | {r['variants']} | {r['paths']:,} | {label} | "
                   f"{r['seconds']:.2f} | {1000 * r['seconds'] / r['paths'] * 1000:.0f} |")
+
+
+SOLVE_CASE = """
+import json, time, planner
+from planner.sweep.runner import local_executor
+from planner.sweep.solve import solve
+sc = planner.load_scenario({scenario!r})
+planner.simulate(sc, paths=200)                      # warm-up: imports, FFT plans
+executor = local_executor({workers})
+t = time.perf_counter()
+s = solve(sc, {vary!r}, {target!r}, paths=2_000, executor=executor)
+seconds = time.perf_counter() - t
+print(json.dumps({{"seconds": seconds, "trials": len(s.trials), "status": s.status,
+                  "value": None if s.value is None else s.show(s.value)}}))
+"""
+#: typical goal seeks on the Series A example: one input each, 2,000 paths
+SOLVES = (("segments.smb.price.arpa", "P50(arr@2031-12) >= 40M"),
+          ("segments.smb.acquisition.cac", "P50(arr@2031-12) >= 40M"),
+          ("segments.smb.acquisition.marketing_budget", "P(arr@2030-12 >= 25M) >= 50%"))
+
+
+def goal_seek(workers: int = 2) -> None:
+    """Trials and wall time of typical `planner solve` searches (``--solve``)."""
+    scenario = SCENARIOS[0]
+    print(f"\ngoal seek (planner solve): {scenario.name}, 2,000 paths, {workers} workers\n")
+    print("| --vary | --target | answer | trials | seconds |")
+    print("|---|---|---:|---:|---:|")
+    for vary, target in SOLVES:
+        r = python_case(SOLVE_CASE.format(scenario=str(scenario), vary=vary, target=target,
+                                          workers=workers))
+        print(f"| {vary} | `{target}` | {r['value']} ({r['status']}) | {r['trials']} | "
+              f"{r['seconds']:.1f} |")
 
 
 if __name__ == "__main__":

@@ -577,7 +577,7 @@ def format_value(value: float, unit: str, currency: str = "USD") -> str:
     if unit == "money":
         return money(value, currency)
     if unit == "fraction":
-        return f"{100 * value:.1f}%"
+        return f"{100 * value:.2f}%" if 0 < abs(value) < 0.01 else f"{100 * value:.1f}%"
     if unit == "months":
         return f"{value:.1f} months"
     if unit == "ratio":

@@ -323,7 +323,8 @@ def _search(trials: _Trials, lever: Lever, target: Target, low: float, high: flo
 
 
 def _refine(trials: _Trials, lever: Lever, target: Target, a: Trial, b: Trial, tol: float) -> None:
-    """Narrow a crossing to ``tol``: brentq on the gap (continuous), then bisection on met."""
+    """Narrow a crossing to ``tol`` (continuous: ``tol / 2``, so the rounded answer stays
+    within ``tol`` of the crossing): brentq on the gap, then bisection on met."""
     if not lever.discrete and math.isfinite(a.result.value) and math.isfinite(b.result.value):
         def gap(x: float) -> float:
             value = trials.one(x).result.value
@@ -334,7 +335,8 @@ def _refine(trials: _Trials, lever: Lever, target: Target, a: Trial, b: Trial, t
             pass
         inside = [t for t in trials.sorted() if a.x <= t.x <= b.x]
         a, b = next((p, q) for p, q in _crossings(inside))
-    while b.x - a.x > tol:
+    width = tol if lever.discrete else tol / 2  # room for rounding the answer (tol / 10)
+    while b.x - a.x > width:
         mid = _snap(lever, (a.x + b.x) / 2)
         if mid in (a.x, b.x):
             break
@@ -344,7 +346,25 @@ def _refine(trials: _Trials, lever: Lever, target: Target, a: Trial, b: Trial, t
 
 def _solution(trials: _Trials, lever: Lever, target: Target, subject, searched, tol: float,
               seconds: float) -> Solution:
-    points = [t for t in trials.sorted() if searched[0] <= t.x <= searched[1]]
+    inside = lambda: [t for t in trials.sorted() if searched[0] <= t.x <= searched[1]]  # noqa: E731
+    points = inside()
+    met = [t for t in points if t.met]
+    if not met:
+        status, value = "not_met", None
+    elif len(met) == len(points):
+        status, value = "always_met", min((t.x for t in met), key=lambda x: abs(x - lever.current))
+    else:
+        value = _rounded(trials, lever, _answer_point(points, lever.current), tol)
+        status = "solved" if len(_ranges(inside())) == 1 else "not_monotone"
+    solution = Solution(lever, target, status, value, searched, _ranges(inside()), tol,
+                        trials.sorted(), seconds, "", trials.scenario, trials.paths, trials.seed,
+                        subject)
+    solution.message = _message(solution)
+    return solution
+
+
+def _ranges(points: list[Trial]) -> list[tuple[float, float]]:
+    """Runs of neighbouring trials that meet the target, as (first, last) values."""
     ranges, run = [], []
     for t in points:
         if t.met:
@@ -354,19 +374,21 @@ def _solution(trials: _Trials, lever: Lever, target: Target, subject, searched, 
             run = []
     if run:
         ranges.append((run[0], run[-1]))
-    met = [t for t in points if t.met]
-    common = dict(scenario=trials.scenario, paths=trials.paths, seed=trials.seed, subject_to=subject)
-    base = (lever, target)
-    if not met:
-        status, value = "not_met", None
-    elif len(met) == len(points):
-        status, value = "always_met", min((t.x for t in met), key=lambda x: abs(x - lever.current))
-    else:
-        nearest = _answer_point(points, lever.current)
-        status, value = ("solved" if len(ranges) == 1 else "not_monotone"), nearest
-    solution = Solution(*base, status, value, searched, ranges, tol, trials.sorted(), seconds, "", **common)
-    solution.message = _message(solution)
-    return solution
+    return ranges
+
+
+def _rounded(trials: _Trials, lever: Lever, x: float, tol: float) -> float:
+    """``x`` rounded to the tolerance's decimals, kept (after one more trial) if it still
+    meets the target: an answer a person can paste, and checked."""
+    if lever.discrete or tol <= 0:
+        return x
+    decimals = max(0, 1 - math.floor(math.log10(tol)))  # a step <= tol / 10
+    near = [t for t in trials.sorted() if not t.met]
+    fail = min(near, key=lambda t: abs(t.x - x)).x if near else x
+    step = 10.0 ** -decimals
+    r = math.ceil(x / step) * step if fail < x else math.floor(x / step) * step
+    r = round(r, decimals)
+    return r if r == x or trials.one(r).met else x
 
 
 def _answer_point(points: list[Trial], current: float) -> float:
