@@ -284,3 +284,30 @@ def test_report_has_a_targets_section(tmp_path):
     html = targets_section(summary)
     assert '<h2 id="targets">Targets</h2>' in html and "met" in html
     assert targets_section({"currency": "USD"}) == ""
+
+
+def test_a_month_in_the_file(tmp_path):
+    # no revenue, $100K rent a month from $500K: cash runs out in month 6 unless the $2M
+    # round has arrived by then
+    path = tmp_path / "round.yaml"
+    path.write_text(LINEAR.split("costs:")[0].replace("opening: {cash: 1000000}", "opening: {cash: 500000}")
+                    .replace("new_customers: 10}", "new_customers: 0}")
+                    .replace("new_customers: {schedule: {2027-01: 1, 2027-07: 2}}", "new_customers: 0")
+                    + "costs:\n  opex:\n    - {name: Rent, department: ga, monthly: 100000}\n"
+                    + "funding:\n  rounds:\n    - {name: A, month: 2028-01, amount: 2000000}\n")
+    sc = planner.load_scenario(path)
+    s = solve(sc, "funding.rounds[0].month", "P(cash_out) <= 0%")
+    assert s.lever.kind == "month" and s.status == "solved"
+    assert s.show(s.value) == "2027-06" and s.searched == (0.0, 23.0)
+    assert s.answer == "--set funding.rounds[0].month=2027-06"
+    assert not next(t for t in s.trials if t.x == s.value + 1).met
+
+
+def test_growth_series_with_an_uncertain_start(tmp_path):
+    path = tmp_path / "g.yaml"
+    path.write_text(LINEAR.replace("paths: 1,", "paths: 200,").replace(
+        "acquisition: {new_customers: 10}",
+        "acquisition: {new_customers: {start: {dist: uniform, low: 5, high: 15}, monthly_growth: 0.0}}"))
+    sc = planner.load_scenario(path)
+    s = solve(sc, "segments.s.acquisition.new_customers", "P50(arr@2027-12) >= 400K", within="1:100")
+    assert s.lever.kind == "median" and s.lever.path[-1] == "start" and s.status == "solved"

@@ -249,6 +249,9 @@ def _lever_for(scenario, key, path, value, text, overrides, months) -> Lever:
             raise _problem("its distribution has no finite median", key)
         param = scenario.params[column]
         return make("median", median, column=column, bounds=(param.low, param.high))
+    if isinstance(value, dict) and "start" in value and isinstance(value["start"], dict):
+        # a growth series whose start is uncertain: vary the start's median
+        return _lever_for(scenario, key, path + ("start",), value["start"], text, overrides, months)
     if isinstance(value, dict) and "start" in value and isinstance(value["start"], (int, float)):
         return dataclasses.replace(make("number", value["start"]), path=path + ("start",))
     if isinstance(value, dict) and isinstance(value.get("schedule"), dict):
