@@ -289,8 +289,11 @@ def test_cli_json_and_text(tmp_path):
     assert "Tornado: P50(cash_trough)" in res.output and "P5 to its P95" in res.output
     assert (tmp_path / "p" / "tornado.png").exists()
     res = runner.invoke(main, ["sensitivity", str(path), "--statistic", "P(cash_out)", "--method",
-                               "sobol", "--base-samples", "64", "--no-charts", "--out", str(tmp_path / "q")])
+                               "sobol", "--base-samples", "64", "--no-charts", "--json",
+                               "--out", str(tmp_path / "q")])
     assert res.exit_code == 0, res.output
+    sobol = json.loads(res.output)["sobol"]  # cash never runs out: nothing to split, null not NaN
+    assert sobol["variance"] == 0 and sobol["rows"][0]["first"] is None
     res = runner.invoke(main, ["sensitivity", str(path), "--range", "90:10", "--no-charts"])
     assert res.exit_code != 0 and "--range" in res.output
     res = runner.invoke(main, ["sensitivity", str(path), "--outcome", "nonsense", "--no-charts"])

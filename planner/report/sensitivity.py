@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import math
 from html import escape
 from pathlib import Path
 
@@ -88,8 +89,19 @@ def _sobol_text(s) -> str:
 
 
 def to_json(results: dict) -> dict:
-    """The analyses as plain data (``--json``, sensitivity.json)."""
-    return {k: v.to_dict() for k, v in results.items()}
+    """The analyses as plain data (``--json``, sensitivity.json); NaN (an index of an
+    outcome that does not vary) and infinities become null."""
+    return _plain({k: v.to_dict() for k, v in results.items()})
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def write_sensitivity(results: dict, out_dir, fmt: str = "png", charts: bool = True) -> list[Path]:
@@ -97,7 +109,7 @@ def write_sensitivity(results: dict, out_dir, fmt: str = "png", charts: bool = T
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = [out_dir / "sensitivity.json"]
-    write_text(files[0], json.dumps(to_json(results), indent=2, allow_nan=True) + "\n")
+    write_text(files[0], json.dumps(to_json(results), indent=2, allow_nan=False) + "\n")
     if charts:
         from planner.charts.files import save_chart
         from planner.charts.sensitivity import plot_sobol, plot_spider, plot_tornado
