@@ -268,8 +268,8 @@ def test_run_reports_targets(tmp_path):
                                     "--target", "P50(arr@2027-12) >= 500K",
                                     "--target", "P50(mrr:s@2027-06) >= 5K"])
     assert out.exit_code == 0, out.output
-    assert "  P50(arr@2027-12) >= 500K: $360K  NOT MET  (1 paths)" in out.output
-    assert "  P50(mrr:s@2027-06) >= 5K: $6.0K  met  (1 paths)" in out.output
+    assert "  P50(arr@2027-12) >= 500K: $360K  NOT MET  (1 path)" in out.output
+    assert "  P50(mrr:s@2027-06) >= 5K: $6.0K  met  (1 path)" in out.output
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert [t["met"] for t in summary["targets"]] == [False, True]
     assert [t["evaluated_on"] for t in summary["targets"]] == ["run", "detail"]

@@ -601,11 +601,13 @@ def target_line(result: TargetResult, currency: str = "USD") -> str:
 def targets_text(rows: list[dict], currency: str = "USD") -> str:
     """The terminal block of ``planner run --target``: one line per target, from
     ``summary["targets"]`` (:meth:`TargetResult.to_dict` rows)."""
+    from planner.format import plural
+
     lines = ["", "Targets (statistic ± Monte Carlo standard error):"]
     for row in rows:
         result = TargetResult(row["text"], _nan(row["value"]), _nan(row["error"]), row["met"],
                               row["threshold"], row["op"], row["unit"], row["paths"])
-        lines.append(f"  {target_line(result, currency)}  ({row['paths']:,} paths)")
+        lines.append(f"  {target_line(result, currency)}  ({plural(row['paths'], 'path')})")
     return "\n".join(lines)
 
 

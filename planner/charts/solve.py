@@ -1,12 +1,15 @@
 """The goal-seek chart: the statistic against the input, the target line, the answer."""
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
-from planner.charts.style import (GRID, INK, MUTED, OKABE_ITO, chart_style, finish, money_axis,
-                                  new_axes, percent_axis, titles)
+from planner.format import plural
+from planner.charts.style import (GRID, INK, MUTED, OKABE_ITO, chart_style, finish, legend_below,
+                                  money_axis, new_axes, percent_axis, titles)
 
 
 def plot_solve(solution, ax: Axes | None = None) -> Axes:
@@ -46,9 +49,11 @@ def plot_solve(solution, ax: Axes | None = None) -> Axes:
                     color=OKABE_ITO["orange"], zorder=4, label=f"answer: {solution.show(solution.value)}")
         _axes(ax, solution)
         titles(ax, f"What it would take: {target.text}",
-               f"{sc.name} · {solution.paths:,} paths, seed {solution.seed} · "
-               f"{len(solution.trials)} trials in {solution.seconds:.1f} s · {solution.message}")
-        ax.legend(loc="best", frameon=False, fontsize=9)
+               f"{sc.name} · {plural(solution.paths, 'path')}, seed {solution.seed} (the same draws at every "
+               f"trial) · {len(solution.trials)} trials in {solution.seconds:.1f} s")
+        legend = legend_below(ax)
+        if legend is not None:
+            legend.set_title(textwrap.fill(solution.message, 110), prop={"size": 10})
         return finish(ax)
 
 
@@ -56,6 +61,14 @@ def _fmt(value: float, solution) -> str:
     from planner.analysis.targets import format_value
 
     return format_value(value, solution.target.statistic.unit, solution.scenario.currency)
+
+
+def _compact(v: float) -> str:
+    """Tick labels of a lever: 250K, 1.5M, 0.25."""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(v) >= size:
+            return f"{v / size:.4g}{suffix}"
+    return f"{v:.4g}"
 
 
 def _axes(ax: Axes, solution) -> None:
@@ -69,6 +82,8 @@ def _axes(ax: Axes, solution) -> None:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: solution.show(v)))
     elif lever.kind == "raise":
         money_axis(ax.xaxis, solution.scenario.currency)
+    else:
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _compact(v)))
     ax.set_xlabel(f"{lever.key}" + (" (scale factor)" if lever.kind == "scale" else
                                     " (median)" if lever.kind == "median" else ""), color=INK)
     ax.set_ylabel(solution.target.statistic.text)

@@ -85,6 +85,7 @@ def _write_chart(solution, folder):
 def solution_text(solution) -> str:
     """The terminal answer: the sentence, the statistic there, the constraints, the trials."""
     from planner.analysis.targets import format_statistic, target_line
+    from planner.format import plural
 
     currency = solution.scenario.currency
     lines = [f"Target: {solution.target.text}", f"Vary: {solution.lever.key} "
@@ -100,6 +101,6 @@ def solution_text(solution) -> str:
     else:
         best = solution.best
         lines.append(f"  best: {format_statistic(best.result, currency)} at {solution.show(best.x)}")
-    lines.append(f"  {len(solution.trials)} trials of {solution.paths:,} paths (seed {solution.seed}) "
+    lines.append(f"  {len(solution.trials)} trials of {plural(solution.paths, 'path')} (seed {solution.seed}) "
                  f"in {solution.seconds:.1f} s; tolerance {solution.tolerance:.4g}")
     return "\n".join(lines)
