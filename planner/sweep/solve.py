@@ -407,7 +407,8 @@ def _message(s: Solution) -> str:
         return (f"no value in [{low}, {high}] meets it (best: {s.target.statistic.text} = "
                 f"{format_statistic(best.result, s.scenario.currency)} at {s.show(best.x)})")
     if s.status == "always_met":
-        return f"every value in [{low}, {high}] meets it"
+        extra = ": no extra raise is needed" if s.lever.kind == "raise" else ""
+        return f"every value in [{low}, {high}] meets it{extra}"
     spans = ", ".join(f"[{s.show(a)}, {s.show(b)}]" for a, b in s.ranges)
     if s.status == "not_monotone":
         return f"the statistic is not monotone in this input; these ranges meet it: {spans}"
