@@ -155,32 +155,43 @@ def plot_sobol(result, *, top: int = 12, ax: Axes | None = None) -> Axes:
         outcome's variance, with interval whiskers; groups are labelled as such.
     """
     d = _d(result)
-    rows = d["rows"][:top]
+    shown = [r for r in d["rows"] if _finite(r["total_ci"][1]) >= NEGLIGIBLE]
+    rows = shown[:top]
+    hidden = len(d["rows"]) - len(rows)
     with chart_style():
         ax = new_axes(ax)
         y = np.arange(len(rows))[::-1]
         for offset, key, colour, label in ((0.19, "first", OKABE_ITO["orange"], "first order (alone)"),
                                            (-0.19, "total", OKABE_ITO["blue"], "total order (with interactions)")):
-            values = np.array([max(r[key], 0.0) if np.isfinite(r[key]) else 0.0 for r in rows])
-            ci = np.array([r[f"{key}_ci"] for r in rows]).reshape(-1, 2)
+            values = np.array([max(_finite(r[key]), 0.0) for r in rows])
+            ci = np.array([[_finite(v) for v in r[f"{key}_ci"]] for r in rows]).reshape(-1, 2)
             err = np.abs(np.vstack([values - np.clip(ci[:, 0], 0, None), np.clip(ci[:, 1], 0, None) - values]))
             ax.barh(y + offset, values, height=0.36, color=colour, label=label, linewidth=0,
                     xerr=err, error_kw={"ecolor": INK, "elinewidth": 0.8, "capsize": 2})
         labels = [input_label(r["name"]) if r["kind"] == "input" else
-                  f"{r['name']} (process noise)" if r["kind"] == "process noise" else
-                  f"{r['name']} ({'correlated group' if r['kind'] == 'correlated' else 'group'})"
-                  for r in rows]
+                  "process noise" if r["kind"] == "process noise" else
+                  " + ".join(input_label(i) for i in r["inputs"]) + " (correlated)"
+                  if r["kind"] == "correlated" else f"{r['name']} (group)" for r in rows]
         ax.set_yticks(y, [_wrap(t) for t in labels])
         ax.grid(axis="y", visible=False)
         ax.grid(axis="x", visible=True)
         ax.set_xlim(0, max(1.0, ax.get_xlim()[1]))
         percent_axis(ax.xaxis)
         ax.set_xlabel(f"share of the variance of {d['outcome']} ({round(100 * d['confidence'])}% "
-                      "bootstrap intervals)")
+                      "bootstrap intervals)"
+                      + (f"\n{hidden} more with no measurable share (under 0.5%) not shown" if hidden else ""))
         titles(ax, f"Which inputs explain the spread of {d['outcome']}",
                f"{d['scenario']} · plan {d['plan']} · Sobol, {d['base_samples']:,} base samples")
         legend_below(ax)
         return finish(ax)
+
+
+#: a total-order interval whose top is below this share is "no measurable share"
+NEGLIGIBLE = 0.005
+
+
+def _finite(value) -> float:
+    return float(value) if value is not None and np.isfinite(value) else 0.0
 
 
 def _wrap(text: str, width: int = 48) -> str:

@@ -75,13 +75,14 @@ def sensitivity_text(results: dict) -> str:
 
 def _sobol_text(s) -> str:
     level = round(100 * s.confidence)
+    names = [r.name if r.kind == "input" else f"{r.name} [{r.kind}]" for r in s.rows]
+    w = max([16] + [len(n) + 2 for n in names])
     lines = [f"Sobol indices of {s.outcome}: share of its variance, {s.base_samples:,} base samples "
              f"({s.evaluations:,} paths), {level}% bootstrap intervals",
-             f"  {'input or group':<58}{'first order':>24}{'total order':>24}"]
-    for r in s.rows:
-        name = r.name if r.kind == "input" else f"{r.name} [{r.kind}]"
+             f"  {'input or group':<{w}}{'first order':>24}{'total order':>24}"]
+    for name, r in zip(names, s.rows):
         cell = lambda x, ci: f"{x:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]"  # noqa: E731
-        lines.append(f"  {name:<58}{cell(r.first, r.first_ci):>24}{cell(r.total, r.total_ci):>24}")
+        lines.append(f"  {name:<{w}}{cell(r.first, r.first_ci):>24}{cell(r.total, r.total_ci):>24}")
     lines.append(f"  First-order indices add up to {s.first_order_sum:.3f}: the rest "
                  f"({max(0.0, 1 - s.first_order_sum):.3f}) is interactions between inputs.")
     lines += [f"  Note: {n}." for n in s.notes]
