@@ -1,6 +1,7 @@
 """Speed and memory of the engine and of `planner run`, on the three-segment examples.
 
 Usage: python benchmarks/bench.py [--quick] [--million] [--scenario PATH ...] [--variance]
+       python benchmarks/bench.py --sensitivity
 
 By default two scenarios: the Series A example (acquisition given per month) and the
 same company planned bottom-up with the go-to-market funnel switched on. Then the
@@ -119,6 +120,7 @@ def variance_reduction(seeds: int = 20, paths: int = 2_000) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the 100k cases")
+    parser.add_argument("--solve", action="store_true", help="only the goal-seek timings")
     parser.add_argument("--million", action="store_true",
                         help="also time `planner run --paths 1000000` (about a minute)")
     parser.add_argument("--scenario", action="append", type=Path,
@@ -128,10 +130,18 @@ def main() -> None:
     parser.add_argument("--actuals", action="store_true",
                         help="also time reading a 1,000,000-row ledger into monthly MRR")
     parser.add_argument("--actuals-only", action="store_true", help="only the actuals benchmark")
+    parser.add_argument("--sensitivity", action="store_true",
+                        help="only the speed of Sobol indices and the tornado (a few minutes)")
     args = parser.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
     if args.actuals_only:
         bench_actuals()
+        return
+    if args.solve:
+        goal_seek()
+        return
+    if args.sensitivity:
+        sensitivity_speed()
         return
     if not args.variance:
         for scenario in args.scenario or SCENARIOS:
@@ -170,6 +180,111 @@ def bench_scenario(scenario: Path, quick: bool, million: bool) -> None:
     print(f"\nscalar reference: {ref['seconds_per_path'] * 1000:.1f} ms per path; "
           f"vectorised engine at 10,000 paths: {per_path * 1e6:.0f} us per path; "
           f"speed-up x{ref['seconds_per_path'] / per_path:,.0f}")
+
+SENSITIVITY_CASE = """
+import json, time, planner
+from planner.sweep.runner import local_executor
+from planner.sweep.sensitivity import make_setup, make_statistic, uncertain_inputs
+from planner.sweep.sobol import sobol_indices
+from planner.sweep.tornado import tornado
+sc = planner.load_scenario({scenario!r})
+stat = make_statistic(sc, "arr", "P50")
+executor = local_executor({workers}) if {dask} is False else None
+if {dask}:
+    import distributed
+    cluster = distributed.LocalCluster(n_workers={workers}, threads_per_worker=1, dashboard_address=None)
+    client = distributed.Client(cluster)
+    executor = client.get_executor()
+    client.wait_for_workers({workers})
+setup = make_setup(sc, stat.outcome, paths={paths}, executor=executor)
+sobol_indices(make_setup(sc, stat.outcome, executor=executor), base_samples=16)  # warm-up: workers, imports
+t = time.perf_counter()
+if {method!r} == "sobol":
+    r = sobol_indices(setup, base_samples={samples})
+    variants, evaluated = r.evaluations // {samples}, r.evaluations
+else:
+    r = tornado(setup, stat)
+    variants, evaluated = 2 * len(r.rows) + 1, (2 * len(r.rows) + 1) * {paths}
+seconds = time.perf_counter() - t
+print(json.dumps({{"seconds": seconds, "inputs": len(uncertain_inputs(sc)), "variants": variants,
+                   "paths": evaluated}}))
+"""
+
+#: key paths made uncertain (triangular, +-20% around the value) for the 20-input tornado
+EXTRA_INPUTS = ("segments.smb.price.arpa", "segments.smb.expansion.contraction_monthly_rate",
+                "segments.midmarket.price.arpa", "segments.midmarket.expansion.monthly_rate",
+                "segments.midmarket.expansion.contraction_monthly_rate", "segments.enterprise.price.arpa",
+                "segments.enterprise.expansion.monthly_rate",
+                "segments.midmarket.acquisition.new_customers.annual_growth",
+                "segments.smb.acquisition.marketing_budget.start", "costs.cogs.hosting_pct_of_revenue",
+                "costs.headcount.0.salary", "costs.headcount.1.salary", "costs.headcount.2.salary",
+                "costs.headcount.4.salary", "costs.headcount.5.salary")
+
+
+def twenty_inputs(out: Path) -> Path:
+    """The Series A example with 15 more inputs made uncertain: 20 the default plan uses."""
+    import yaml
+
+    data = yaml.safe_load(SCENARIOS[0].read_text())
+    for key in EXTRA_INPUTS:
+        node, parts = data, [int(p) if p.isdigit() else p for p in key.split(".")]
+        for part in parts[:-1]:
+            node = node[part]
+        v = float(node[parts[-1]])
+        node[parts[-1]] = {"dist": "triangular", "low": 0.8 * v, "mode": v, "high": 1.2 * v}
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "series_a_20_inputs.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def sensitivity_speed(dask: bool = True) -> None:
+    """Time Sobol indices (4,096 base samples) and the tornado of 20 inputs, 1 and 2 workers."""
+    print("\nsensitivity (planner sensitivity), ARR at the horizon\n")
+    print("| analysis | scenario | inputs | variants | paths simulated | workers | seconds | ms per 1,000 paths |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    twenty = twenty_inputs(ROOT / "outputs" / "_bench")
+    cases = [("sobol", s, 4096, 2000) for s in SCENARIOS] + [("tornado", twenty, 0, p) for p in (500, 2000)]
+    for method, scenario, samples, paths in cases:
+        for workers, on_dask in ((1, False), (2, False)) + (((2, True),) if dask else ()):
+            r = python_case(SENSITIVITY_CASE.format(scenario=str(scenario), workers=workers, dask=on_dask,
+                                                    method=method, samples=samples or 1, paths=paths))
+            label = f"{workers}" + (" (Dask)" if on_dask else "")
+            print(f"| {method}{f' N={samples:,}' if samples else f', {paths:,} paths per variant'} | "
+                  f"{scenario.name} | {r['inputs']} | {r['variants']} | {r['paths']:,} | {label} | "
+                  f"{r['seconds']:.2f} | {1000 * r['seconds'] / r['paths'] * 1000:.0f} |")
+
+
+SOLVE_CASE = """
+import json, time, planner
+from planner.sweep.runner import local_executor
+from planner.sweep.solve import solve
+sc = planner.load_scenario({scenario!r})
+planner.simulate(sc, paths=200)                      # warm-up: imports, FFT plans
+executor = local_executor({workers})
+t = time.perf_counter()
+s = solve(sc, {vary!r}, {target!r}, paths=2_000, executor=executor)
+seconds = time.perf_counter() - t
+print(json.dumps({{"seconds": seconds, "trials": len(s.trials), "status": s.status,
+                  "value": None if s.value is None else s.show(s.value)}}))
+"""
+#: typical goal seeks on the Series A example: one input each, 2,000 paths
+SOLVES = (("segments.smb.price.arpa", "P50(arr@2031-12) >= 40M"),
+          ("segments.smb.acquisition.cac", "P50(arr@2031-12) >= 40M"),
+          ("segments.smb.acquisition.marketing_budget", "P(arr@2030-12 >= 25M) >= 50%"))
+
+
+def goal_seek(workers: int = 2) -> None:
+    """Trials and wall time of typical `planner solve` searches (``--solve``)."""
+    scenario = SCENARIOS[0]
+    print(f"\ngoal seek (planner solve): {scenario.name}, 2,000 paths, {workers} workers\n")
+    print("| --vary | --target | answer | trials | seconds |")
+    print("|---|---|---:|---:|---:|")
+    for vary, target in SOLVES:
+        r = python_case(SOLVE_CASE.format(scenario=str(scenario), vary=vary, target=target,
+                                          workers=workers))
+        print(f"| {vary} | `{target}` | {r['value']} ({r['status']}) | {r['trials']} | "
+              f"{r['seconds']:.1f} |")
 
 
 ACTUALS_CASE = """

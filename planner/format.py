@@ -43,3 +43,13 @@ def plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
+def value_text(value: float | None, unit: str, currency: str, signed: bool = False) -> str:
+    """One number in its unit: money, probability/share (percent), months."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    sign = "+" if signed and value > 0 else ""
+    if unit == "money":
+        return sign + money(value, currency)
+    if unit in ("probability", "share"):
+        return (f"{sign}{100 * value:.1f} pts" if signed else percent(value))
+    return f"{sign}{value:.1f}" if signed else f"{value:.1f}"

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from planner.analysis.funnel import FUNNEL_SUMMARY_SERIES, funnel_summary
 from planner.analysis.sampling import sampling_report
+from planner.analysis.targets import needs, parse_targets
 from planner.analysis.unit_economics import UNIT_ECONOMICS_SERIES
 from planner.errors import PlannerError
 from planner.io import write_manifest
@@ -32,6 +33,7 @@ from planner.scenario.model import Scenario
 from planner.simulation import simulate
 from planner.sweep.auto_paths import choose_paths
 from planner.sweep.compare import Comparison, compare
+from planner.sweep.sensitivity import run_drivers
 from planner.sweep.stream import SAMPLE_PATHS, simulate_stream
 
 #: paths of a run's detail result (series by segment, for unit economics, the funnel,
@@ -85,7 +87,7 @@ def run_scenario(scenario: Scenario, *, paths: int | str | None = None, seed: in
                  fiscal_year_start: int | None = None, cac_lag_months: int = 0,
                  with_comparison: bool = False, stream_above: int = STREAM_ABOVE,
                  sample_paths: int = SAMPLE_PATHS, detail_paths: int = DETAIL_PATHS,
-                 progress=None) -> Run:
+                 progress=None, targets=()) -> Run:
     """Simulate a scenario once and derive everything its outputs show.
 
     Parameters
@@ -110,7 +112,12 @@ def run_scenario(scenario: Scenario, *, paths: int | str | None = None, seed: in
         Paths of :attr:`Run.detail`.
     progress : callable, optional
         ``progress(done, total)`` after each block of paths.
+    targets : sequence of str or Target
+        ``P50(arr@2031-12) >= 50M`` ... (:mod:`planner.analysis.targets`), evaluated into
+        ``summary["targets"]``: on every path when the outcome is company-level, else on
+        the detail paths.
     """
+    targets = parse_targets(targets, scenario) if targets else []
     plan = resolve_plan(scenario, plan)
     month = resolve_month(scenario, raise_month)
     rounds = None
@@ -121,13 +128,17 @@ def run_scenario(scenario: Scenario, *, paths: int | str | None = None, seed: in
     if total > stream_above:
         result, summary = _streamed(scenario, total, seed, plan, question, sample_paths, progress)
     else:
-        result = simulate(scenario, paths=total, seed=seed, plan=plan, keep=run_series(scenario),
+        result = simulate(scenario, paths=total, seed=seed, plan=plan,
+                          keep=run_series(scenario) + _company_needs(targets),
                           by_segment=False, progress=progress)
         summary = summarise(result, **question)
     detail = simulate(scenario, paths=min(total, detail_paths), seed=result.seed, plan=plan,
-                      keep=detail_series(scenario))
+                      keep=detail_series(scenario) + needs(targets)[0])
     summary |= _detail_summary(detail, fiscal_year_start, cac_lag_months)
+    if targets:
+        summary["targets"] = evaluate_targets(targets, result, detail)
     summary["sampling"] = sampling_report(result)
+    summary["drivers"] = run_drivers(result)
     summary["warnings"] = list(scenario.warnings)
     if rounds is not None:
         summary["monte_carlo_error"]["auto_paths"] = rounds
@@ -141,6 +152,21 @@ def detail_series(scenario: Scenario) -> tuple[str, ...]:
     if any(role.driver is not None for role in scenario.roles):
         keep += ("role_headcount",)  # the headcount chart: driven roles have no dated plan
     return keep
+
+
+def _company_needs(targets) -> tuple[str, ...]:
+    """Series company-level targets need on every path."""
+    return needs([t for t in targets if not t.outcome.by_segment])[0]
+
+
+def evaluate_targets(targets, result: SimulationResult, detail: SimulationResult) -> list[dict]:
+    """Each target on ``result`` (company-level outcomes it keeps) or ``detail``, JSON-ready."""
+    out = []
+    for t in targets:
+        on_all = not t.outcome.by_segment and set(t.outcome.keep) <= set(result.names)
+        out.append(t.evaluate(result if on_all else detail).to_dict()
+                   | {"evaluated_on": "run" if on_all else "detail"})
+    return out
 
 
 def _streamed(scenario, total, seed, plan, question, sample_paths, progress

@@ -249,7 +249,8 @@ def test_funnel_report_renders_in_chromium(report_html, tmp_path):
     path.write_text(report_html, encoding="utf-8")
     check, errors = open_in_chromium(path, tmp_path)
     assert errors == []
-    assert check["images"] == 9 and check["loaded"] == 9                    # 8 standard charts + the funnel
+    assert check["images"] == 11 and check["loaded"] == 11                  # 8 standard charts + the funnel
+    #                                                                         + tornado and Sobol
 
 
 def test_every_funnel_input_is_in_the_assumptions():

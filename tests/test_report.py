@@ -99,7 +99,8 @@ def test_html_is_self_contained_with_every_section(written, seed_stage):
     page.feed(html)
     assert page.external == [] and page.scripts == 0 and "@import" not in html
     assert {"headline", "warnings", "charts", "funding", "unit-economics", "comparison", "assumptions"} <= page.ids
-    assert len(page.images) == 9                     # 8 charts of the result + the plan comparison
+    assert len(page.images) == 11                    # 8 charts of the result + the plan comparison
+    assert "drivers" in page.ids                     # + the tornado and the Sobol indices
     for src in page.images:
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
@@ -227,7 +228,7 @@ def open_in_chromium(path: Path, tmp_path: Path, timeout: float = 60.0) -> tuple
 def test_report_renders_in_chromium_with_every_image_loaded(written, tmp_path):
     check, errors = open_in_chromium(written[0], tmp_path)
     assert errors == []
-    assert check["images"] == 9 and check["loaded"] == check["images"]
+    assert check["images"] == 11 and check["loaded"] == check["images"]  # 9 + tornado and Sobol
     assert check["height"] > 5000 and check["title"] == "seed-selfserve-smb: plan no_new_money"
 
 
@@ -237,7 +238,7 @@ def test_workbook_sheets_headers_and_values(written, seed_stage):
     result, comparison = seed_stage
     wb = load_workbook(written[1])
     assert wb.sheetnames == ["Summary", "Assumptions", "Monthly", "Segments", "Unit economics", "Cohorts",
-                             "Logo retention", "Plan comparison"]
+                             "Logo retention", "Plan comparison", "What drives the range"]
     monthly = wb["Monthly"]
     header = [c.value for c in monthly[1]]
     assert header[:4] == ["Month", "ARR P10", "ARR P50", "ARR P90"]

@@ -18,6 +18,7 @@ import numpy as np
 
 from planner.actuals.mrr import CustomerMrr
 from planner.fit.history import CohortHistory
+from planner.io import write_text
 
 __all__ = ["cohort_history", "cohort_rows", "write_cohorts"]
 
@@ -88,7 +89,6 @@ def cohort_rows(history: CohortHistory) -> list[dict]:
 
 def write_cohorts(history: CohortHistory, path) -> None:
     """Write :func:`cohort_rows` as CSV (atomically): a file ``planner fit`` reads as it is."""
-    from planner.io import write_text
 
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=["segment", "cohort", "age", "active", "mrr"], lineterminator="\n")

@@ -12,6 +12,7 @@ import pandas as pd
 
 from planner.actuals.parsing import Field, did_you_mean
 from planner.errors import Problem, ScenarioError
+from planner.actuals.mrr import ledger_mrr
 
 __all__ = ["LEDGER_FIELDS", "INTERVALS", "LedgerFormat", "Ledger", "load_format", "combine_ledgers"]
 
@@ -189,7 +190,6 @@ class Ledger:
 
     def monthly_mrr(self, last=None):
         """Each customer's MRR at every month end; see :func:`planner.actuals.mrr.ledger_mrr`."""
-        from planner.actuals.mrr import ledger_mrr
 
         return ledger_mrr(self, last)
 

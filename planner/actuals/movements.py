@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.actuals.mrr import CustomerMrr
+from planner.io import write_text
 
 __all__ = ["Movements", "movements", "KINDS"]
 
@@ -97,7 +98,6 @@ class Movements:
         import csv
         import io
 
-        from planner.io import write_text
 
         rows = self.rows(by_segment)
         buffer = io.StringIO()

@@ -205,3 +205,14 @@ def opening_yaml(book: OpeningBook, cash: float | None = None) -> str:
                   f"    # deferred revenue {book.deferred_revenue[s]:.2f}, receivables {book.receivables[s]:.2f}"
                   f" (payment terms {book.payment_terms_days:g} days)"]
     return "\n".join(lines) + "\n"
+
+
+def closing_cash(financials, month) -> float | None:
+    """The cash balance the financials report at the close of ``month``, or None if they
+    have no cash figure for it."""
+    month = np.datetime64(month, "M")
+    cash = financials.values.get("cash")
+    if cash is None:
+        return None
+    hit = (financials.months == month) & np.isfinite(cash)
+    return float(cash[hit][0]) if hit.any() else None

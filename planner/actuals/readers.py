@@ -20,6 +20,8 @@ from planner.actuals.ledger import (INTERVALS, LEDGER_FIELDS, Ledger, LedgerForm
 from planner.actuals.ledger_rows import _LedgerRows, _selector
 from planner.actuals.parsing import Field, normalise_name, parse_money, parse_months, read_csv, resolve_columns
 from planner.errors import Problem, ScenarioError
+from planner.actuals.mrr import CustomerMrr
+from planner.actuals.parsing import normalise_name
 
 __all__ = ["LedgerFormat", "Ledger", "read_ledger", "read_mrr_table", "read_financials",
            "Financials", "load_format", "combine_ledgers", "actuals_kind", "INTERVALS"]
@@ -118,7 +120,6 @@ def read_mrr_table(path, fmt: LedgerFormat | Mapping | None = None):
 def _mrr_book(table: pd.DataFrame, source: str, currency: str, notes: list[str]):
     """Checked MRR-table rows (c, m, seg, line, cents) as a :class:`CustomerMrr`; the first
     month becomes the opening book."""
-    from planner.actuals.mrr import CustomerMrr
 
     first_month = np.datetime64(int(table["m"].min()), "M")
     n = int(table["m"].max() - table["m"].min()) + 1
@@ -259,7 +260,6 @@ def read_financials(path, columns: Mapping | None = None) -> Financials:
 
 def actuals_kind(path) -> str:
     """``mrr`` when a file's header looks like an MRR table (month and mrr, no start), else ``ledger``."""
-    from planner.actuals.parsing import normalise_name
 
     try:
         with open(path, encoding="utf-8-sig", errors="replace") as f:

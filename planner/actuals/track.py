@@ -18,6 +18,7 @@ from scipy.stats import binomtest
 from planner.actuals.movements import Movements, movements
 from planner.actuals.mrr import CustomerMrr
 from planner.actuals.readers import Financials, Ledger
+from planner.format import count, money
 
 __all__ = ["TRACKED", "Tracked", "Tracking", "track", "tracking_text"]
 
@@ -326,7 +327,6 @@ def _outside_notes(mv, fin, plan_months) -> list[str]:
 
 def tracking_text(tracking: Tracking) -> str:
     """The terminal view: one table per series, then the calibration line."""
-    from planner.format import count, money
 
     cur = tracking.currency
     lines = [f"{tracking.scenario}: plan vs actual, {tracking.months[0]} to {tracking.months[-1]} "

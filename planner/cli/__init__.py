@@ -11,8 +11,11 @@ import click
 
 from planner.cli import commands
 from planner.cli.actuals import actuals_group, track_command
+from planner.cli.diff import diff_command
 from planner.cli.fit import fit_command
 from planner.cli.report import chart_command, report_command
+from planner.cli.sensitivity import sensitivity_command
+from planner.cli.solve import solve_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,5 +29,5 @@ def main() -> None:
 
 for _command in (commands.run, commands.compare, commands.validate, commands.schema,
                  commands.init, chart_command, report_command, fit_command, track_command,
-                 actuals_group):
+                 actuals_group, sensitivity_command, diff_command, solve_command):
     main.add_command(_command)

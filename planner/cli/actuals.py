@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import click
-import numpy as np
 
 from planner.cli.common import load, user_errors
 from planner.cli.options import out_option, plan_option, seed_option, set_option
@@ -208,7 +207,7 @@ def cohorts_command(actuals, mapping, as_of, period, out_file):
 def opening_command(ledgers, as_of, mapping, financials, as_json, out_file):
     """The opening book at the close of --as-of, as scenario YAML (or JSON)."""
     from planner.actuals import read_financials
-    from planner.actuals.opening import opening_book, opening_yaml
+    from planner.actuals.opening import closing_cash, opening_book, opening_yaml
     from planner.io import write_text
 
     month = _month(as_of)
@@ -219,9 +218,7 @@ def opening_command(ledgers, as_of, mapping, financials, as_json, out_file):
     book = opening_book(ledger, month)
     cash = None
     if financials:
-        fin = read_financials(financials)
-        hit = (fin.months == month) & np.isfinite(fin.values.get("cash", np.full(len(fin.months), np.nan)))
-        cash = float(fin.values["cash"][hit][0]) if hit.any() else None
+        cash = closing_cash(read_financials(financials), month)
     if as_json:
         click.echo(json.dumps(book.to_dict() | {"cash": cash}))
         return

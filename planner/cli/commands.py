@@ -41,6 +41,10 @@ def run(scenario, out_dir, overrides, sampling, charts, as_json, **options):
         click.echo(json.dumps(outcome.summary, indent=2, allow_nan=False))
         return
     click.echo(run_text(outcome.summary))
+    if options["targets"]:
+        from planner.analysis.targets import targets_text
+
+        click.echo(targets_text(outcome.summary["targets"], sc.currency))
     click.echo("Wrote " + ", ".join(str(f) for f in files))
 
 
@@ -60,8 +64,10 @@ def compare(scenarios, plans, paths, seed, out_dir, overrides, charts, as_json, 
     """Compare funding plans on the same random draws.
 
     With one SCENARIO (default: the bundled example): its funding plans side by side.
-    With several: each file's default plan, same seed and paths. Writes comparison.csv
-    and comparison.json.
+    With several: each file's default plan, same paths, each file's own seed unless --seed
+    (draws are keyed by input, so variants on one seed share their common inputs' draws).
+    Writes comparison.csv and comparison.json to outputs/<scenario>/ (several files:
+    outputs/compare-<a>-vs-<b>/).
     """
     from planner.report.tables import output_dir, write_comparison
     from planner.report.text import comparison_text
@@ -74,7 +80,8 @@ def compare(scenarios, plans, paths, seed, out_dir, overrides, charts, as_json, 
                                "file's default plan is used")
     comparison = as_option_errors(compare_files)(loaded, names, paths=paths, seed=seed)
     data = comparison.to_dict()
-    target = output_dir(loaded[0].name, out_dir)
+    name = loaded[0].name if len(loaded) == 1 else "compare-" + "-vs-".join(s.name for s in loaded)
+    target = output_dir(name, out_dir)
     files = write_comparison(data, target)
     if charts:
         from planner.charts import write_comparison_chart

@@ -53,6 +53,9 @@ _QUESTION_OPTIONS = (
                  "start in, for the unit economics (default: the scenario's start month)."),
     click.option("--cac-lag", type=click.IntRange(0, 24), default=0, show_default=True,
                  help="Months between S&M spend and the wins it buys, for CAC."),
+    click.option("--target", "targets", multiple=True, metavar="T",
+                 help="A target to check, e.g. 'P50(arr@2031-12) >= 50M' or 'P(cash_out by "
+                      "2029-12) <= 10%' (repeatable; docs/targets.md)."),
 )
 
 
@@ -71,4 +74,4 @@ def question(options: dict) -> dict:
     return {"paths": options["paths"], "seed": options["seed"], "plan": options["plan"],
             "raise_month": options["raise_month"], "confidence": options["confidence"],
             "until": options["until"], "fiscal_year_start": options["fiscal_year_start"],
-            "cac_lag_months": options["cac_lag"]}
+            "cac_lag_months": options["cac_lag"], "targets": options.get("targets", ())}

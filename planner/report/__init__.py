@@ -26,7 +26,7 @@ from planner.io import write_text
 from planner.report.assumptions import Assumption, assumption_rows, format_value
 from planner.report.content import REPORT_CHARTS, chart_images, report_warnings
 from planner.report.html import document
-from planner.report.inputs import ReportInputs, report_inputs, unit_economics_of
+from planner.report.inputs import ReportInputs, report_inputs, unit_economics_of, with_sensitivity
 
 __all__ = ["write_report", "render_html", "assumption_rows", "Assumption", "format_value", "chart_images",
            "report_warnings", "unit_economics_of", "report_inputs", "ReportInputs", "REPORT_CHARTS"]
@@ -56,7 +56,8 @@ def render_html(source, *, summary: dict | None = None, unit_economics: dict | N
     -------
     str
     """
-    parts = report_inputs(source, summary=summary, unit_economics=unit_economics, comparison=comparison)
+    parts = with_sensitivity(report_inputs(source, summary=summary, unit_economics=unit_economics,
+                                           comparison=comparison))
     if charts is None:
         charts = chart_images(parts.result, parts.comparison, detail=parts.detail)
     warnings = report_warnings(parts.result, parts.summary, parts.unit_economics, detail=parts.detail)
@@ -90,7 +91,7 @@ def write_report(source, out_dir: str | Path, *, comparison=None, workbook: bool
     """
     from planner.report.workbook import write_workbook  # openpyxl: only when writing one
 
-    parts = report_inputs(source, comparison=comparison)
+    parts = with_sensitivity(report_inputs(source, comparison=comparison))
     out_dir = Path(out_dir)
     files = [out_dir / f"{name}.html"]
     write_text(files[0], render_html(parts))

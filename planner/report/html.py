@@ -9,7 +9,11 @@ from planner.report.assumptions import format_quantile
 from planner.analysis.metric_specs import metric_title
 from planner.report.content import data_url, metric_number
 from planner.report.funnel import funnel_tables
+from planner.charts.files import figure_bytes
+from planner.charts.sensitivity import plot_sobol, plot_tornado
+from planner.report.sensitivity import sensitivity_tables
 from planner.report.unit_economics import TEXT_ROWS
+from planner.analysis.targets import TargetResult, format_statistic
 
 CSS = """
 :root { --ink:#222; --muted:#666; --line:#ddd; --bad:#D55E00; --good:#009E73; --fair:#0072B2; --warn:#E69F00; }
@@ -283,6 +287,52 @@ def assumptions_section(rows, currency: str) -> str:
             + "<h3>Every input</h3>" + table(["Input", "Value or distribution"], listing))
 
 
+def targets_section(summary: dict) -> str:
+    """The targets of ``--target``: the statistic with its Monte Carlo error, met or not."""
+
+    rows = [[r["text"], format_statistic(TargetResult(
+                r["text"], float("nan") if r["value"] is None else r["value"],
+                float("nan") if r["error"] is None else r["error"], r["met"], r["threshold"],
+                r["op"], r["unit"], r["paths"]), summary["currency"]),
+             "met" if r["met"] else "not met", f"{r['paths']:,}"] for r in summary.get("targets", [])]
+    if not rows:
+        return ""
+    return ('<h2 id="targets">Targets</h2>' + table(["Target", "Achieved (± MC s.e.)", "", "Paths"], rows)
+            + '<p class="meta">The statistic on the simulated paths, ± its Monte Carlo standard '
+              'error (Crystal Ball calls the probability of a target its certainty).</p>')
+
+
+def drivers_section(results: dict | None, drivers: dict | None, currency: str) -> str:
+    """The report's "What drives the range" section: the tornado and Sobol charts, the
+    Sobol table, and the run's cheap drivers estimate."""
+    if not results and not drivers:
+        return ""
+    body = ['<h2 id="drivers">What drives the range</h2>']
+    if results:
+        for key, plot, caption in (("tornado", plot_tornado, "Tornado: the statistic with each input "
+                                    "at its P10 and P90, every other input on its own draws"),
+                                   ("sobol", plot_sobol, "Sobol indices: the share of the variance "
+                                    "each input explains alone (first order) and with its interactions (total)")):
+            if key in results:
+                png = figure_bytes(plot(results[key]))
+                body.append(f'<figure id="chart-{key}"><img src="{data_url(png)}" alt="{_e(caption)}">'
+                            f"<figcaption>{_e(caption)}</figcaption></figure>")
+        if "sobol" in results:
+            rows = sensitivity_tables(results)["sobol"][1:]
+            body.append(table(["Input or group", "Kind", "First order", "95% interval", "Total order",
+                               "95% interval"], [[str(c) for c in r[:2]] + [f"{r[2]:.3f}", r[3], f"{r[4]:.3f}", r[5]]
+                                                 for r in rows], {2, 3, 4, 5}))
+            body += [f'<p class="meta">{_e(n)}.</p>' for n in results["sobol"].notes]
+    if drivers:
+        rows = [[label, r["input"], f"{r['rank_correlation']:+.2f}", percent(r["share"])]
+                for key, label in (("arr_end", "ARR at the horizon"), ("cash_trough", "Cash trough"))
+                for r in drivers[key]]
+        body.append(f"<h3>Quick estimate on the run's paths</h3><p class=\"meta\">{_e(drivers['method'])}; "
+                    "linear in ranks and blind to interactions.</p>"
+                    + table(["Outcome", "Input", "Rank correlation", "Share"], rows, {2, 3}))
+    return "".join(body)
+
+
 def document(parts, charts, warnings, assumptions, generated: str) -> str:
     """The whole HTML document of :class:`~planner.report.inputs.ReportInputs` ``parts``."""
     result, summary, ue, comparison = parts.result, parts.summary, parts.unit_economics, parts.comparison
@@ -297,7 +347,9 @@ def document(parts, charts, warnings, assumptions, generated: str) -> str:
     body = "".join([
         f"<header><h1>{_e(sc.name)}</h1><p class=\"lede\">{_e(sc.description)}</p>"
         f"<p class=\"meta\">{_e(meta)}</p><nav>{links}</nav></header>",
-        warnings_section(warnings), headline_section(summary), charts_section(charts), funding_section(summary),
+        warnings_section(warnings), headline_section(summary), targets_section(summary),
+        charts_section(charts), funding_section(summary),
+        drivers_section(parts.sensitivity or None, parts.summary.get("drivers"), sc.currency),
         unit_economics_section(ue, sc.currency), funnel_section(funnel, sc.currency),
         comparison_section(comparison, sc.currency),
         assumptions_section(assumptions, sc.currency),

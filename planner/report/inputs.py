@@ -6,9 +6,11 @@ user's ``planner.simulate(...)``) is summarised here the same way, on its own pa
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from planner.analysis.unit_economics import COMPANY_INPUTS, SEGMENT_INPUTS
+from planner.report.sensitivity import report_sensitivity
 from planner.report.summary import summarise
 from planner.report.unit_economics import unit_economics_summary
 from planner.results import SimulationResult
@@ -36,6 +38,15 @@ class ReportInputs:
     summary: dict
     unit_economics: dict | None
     comparison: object | None
+    sensitivity: dict | None = None
+
+
+def with_sensitivity(parts: ReportInputs) -> ReportInputs:
+    """``parts`` with the report's own "what drives the range" analysis, computed once for
+    the HTML and the workbook of one report (a few seconds on 512 paths)."""
+    if parts.sensitivity is not None:
+        return parts
+    return dataclasses.replace(parts, sensitivity=report_sensitivity(parts.result) or {})
 
 
 def report_inputs(source, *, summary: dict | None = None, unit_economics: dict | None = None,
@@ -46,7 +57,8 @@ def report_inputs(source, *, summary: dict | None = None, unit_economics: dict |
         return ReportInputs(source.result, source.detail,
                             source.summary if summary is None else summary,
                             source.unit_economics if unit_economics is None else unit_economics,
-                            source.comparison if comparison is None else comparison)
+                            source.comparison if comparison is None else comparison,
+                            source.sensitivity)
     if isinstance(source, SimulationResult):
         summary = summarise(source) if summary is None else summary
         ue = unit_economics_of(source) if unit_economics is None else unit_economics

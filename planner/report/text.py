@@ -5,6 +5,7 @@ import numpy as np
 
 from planner.analysis.funnel import FLOWS
 from planner.format import count, money, percent
+from planner.report.sensitivity import drivers_text
 from planner.report.unit_economics import unit_economics_text
 
 
@@ -75,6 +76,8 @@ def summary_text(summary: dict) -> str:
         lines.append(_precision_line(summary["monte_carlo_error"], cur))
     if "funding" in summary:
         lines.append(funding_text(summary["funding"], cur, summary["end"]))
+    if summary.get("drivers"):
+        lines.append(drivers_text(summary["drivers"], cur))
     for note in summary.get("approximations", []):
         lines.append(f"  Note: {note}.")
     sampling = summary.get("sampling")

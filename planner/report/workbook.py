@@ -27,8 +27,9 @@ from planner.analysis.unit_economics import period_metrics
 from planner.format import SYMBOLS
 from planner.report.assumptions import assumption_rows
 from planner.report.funnel import funnel_tables
-from planner.report.inputs import report_inputs
+from planner.report.inputs import report_inputs, with_sensitivity
 from planner.analysis.metric_specs import METRIC_SPECS
+from planner.report.sensitivity import sensitivity_tables, sensitivity_value
 from planner.sweep.compare import compare
 from planner.report.summary import MONTHLY_SERIES
 from planner.series import SERIES_SPECS
@@ -329,6 +330,42 @@ def _comparison_sheet(wb, comparison, currency: str) -> None:
     s.finish(first_width=44)
 
 
+def _drivers_sheet(wb, parts) -> None:
+    """The "What drives the range" sheet: the tornado and Sobol tables of the report's own
+    analysis (``parts.sensitivity``) and the run's cheap drivers estimate."""
+    results = parts.sensitivity or None
+    drivers = parts.summary.get("drivers")
+    if not results and not drivers:
+        return
+    cur = parts.result.scenario.currency
+    s = _Sheet(wb, "What drives the range", cur)
+    tables = sensitivity_tables(results or {})
+    s.header(["What drives the range", "", "", "", "", "", ""])
+    if "tornado" in tables:
+        t = results["tornado"]
+        money = number_format(t.unit if t.unit in ("money", "fraction") else "number", cur)
+        s.row([f"Tornado of {t.statistic}: base {sensitivity_value(t.base, t.unit, cur)}, {t.paths:,} paths, seed {t.seed}"])
+        s.row(tables["tornado"][0])
+        for row in tables["tornado"][1:]:
+            s.row(row, [None, None, "0.####", "0.####", money, money, money])
+        s.row([])
+    if "sobol" in tables:
+        sob = results["sobol"]
+        s.row([f"Sobol indices of {sob.outcome}: {sob.base_samples:,} base samples, "
+               f"{round(100 * sob.confidence)}% bootstrap intervals"])
+        s.row(tables["sobol"][0])
+        for row in tables["sobol"][1:]:
+            s.row(row, [None, None, "0.000", None, "0.000", None])
+        s.row([])
+    if drivers:
+        s.row([f"Quick estimate: {drivers['method']}"])
+        s.row(["Outcome", "Input", "Rank correlation", "Share"])
+        for key, label in (("arr_end", "ARR at the horizon"), ("cash_trough", "Cash trough")):
+            for r in drivers[key]:
+                s.row([label, r["input"], r["rank_correlation"], r["share"]], [None, None, "0.00", "0.0%"])
+    s.finish(first_width=52)
+
+
 def build_workbook(source, *, summary: dict | None = None, unit_economics: dict | None = None,
                    comparison=None):
     """The workbook as an :class:`openpyxl.Workbook` (see the module notes for the sheets).
@@ -347,7 +384,8 @@ def build_workbook(source, *, summary: dict | None = None, unit_economics: dict 
     """
     from openpyxl import Workbook
 
-    parts = report_inputs(source, summary=summary, unit_economics=unit_economics, comparison=comparison)
+    parts = with_sensitivity(report_inputs(source, summary=summary, unit_economics=unit_economics,
+                                           comparison=comparison))
     result, detail = parts.result, parts.detail
     comparison = parts.comparison
     if comparison is None:
@@ -362,6 +400,7 @@ def build_workbook(source, *, summary: dict | None = None, unit_economics: dict 
     _unit_economics_sheet(wb, detail, parts.unit_economics)
     _cohorts_sheet(wb, detail)
     _comparison_sheet(wb, comparison, result.scenario.currency)
+    _drivers_sheet(wb, parts)
     wb.properties.title = f"{result.scenario.name}: plan {result.plan}"
     wb.properties.creator = "planner"
     return wb

@@ -8,7 +8,7 @@ from planner.scenario.build import build_scenario
 from planner.scenario.overrides import apply_overrides
 from planner.scenario.schema import scenario_spec
 from planner.scenario.spec import Context
-from planner.scenario.yamltree import MAX_BYTES, parse_yaml
+from planner.scenario.yamltree import MAX_BYTES, LineMap, parse_yaml
 from planner.scenario.model import Scenario
 
 
@@ -67,6 +67,12 @@ def parse_scenario(text: str, source: str = "<string>",
                                                     "(name:, start:, segments:, ...)")])
     data, sources = apply_overrides(data, overrides)
     lines.overrides.update(sources)
+    return scenario_from_data(data, lines)
+
+
+def scenario_from_data(data: dict, lines: LineMap) -> Scenario:
+    """Validate and build a scenario from its parsed YAML tree (``lines``: where each key
+    is, for the problems; a fresh ``LineMap(source)`` for a tree built in code)."""
     ctx = Context(lines)
     spec = scenario_spec().check(data, (), ctx)
     # cross-key checks run even after field problems, so every problem is reported at once

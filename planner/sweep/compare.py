@@ -29,22 +29,29 @@ def compare(scenario: Scenario, plans: list[str] | None = None, *, paths: int | 
 
 def compare_scenarios(scenarios: list[Scenario], *, paths: int | None = None,
                       seed: int | None = None) -> Comparison:
-    """Compare the default plans of several scenario files with the same seed and paths.
+    """Compare the default plans of several scenario files on the same number of paths.
 
-    The draws are common where the files declare the same uncertain inputs in the same
-    order (e.g. two variants of one plan); otherwise the comparison is of two independent
-    samples of the same size.
+    Each file runs on its own ``simulation.seed`` unless ``seed`` is given (then all use
+    it); paths default to the first file's. Draws are keyed by input path, so with a
+    common seed two variants of one plan share every common input's draws and each
+    common segment's process noise exactly (an input's position in the file does not
+    matter): their difference is the change, not sampling noise. With different seeds
+    the files are independent samples. ``Comparison.seed`` is the common seed, or the
+    seeds joined with commas when they differ (each row says its own).
     """
     paths = scenarios[0].paths if paths is None else paths
-    seed = scenarios[0].seed if seed is None else seed
     rows, results = [], {}
+    seeds = []
     for sc in scenarios:
         label = f"{sc.name}: {sc.default_plan}"
-        result = simulate_plans(sc, [sc.default_plan], paths=paths, seed=seed, keep=COMPARE_KEEP,
+        own = sc.seed if seed is None else seed
+        result = simulate_plans(sc, [sc.default_plan], paths=paths, seed=own, keep=COMPARE_KEEP,
                                 by_segment=False)[sc.default_plan]
-        rows.append(plan_row(result, label))
+        rows.append(plan_row(result, label) | {"seed": own})
         results[label] = result
-    return Comparison(" vs ".join(s.name for s in scenarios), paths, seed, rows, results)
+        seeds.append(own)
+    common = seeds[0] if len(set(seeds)) == 1 else ", ".join(str(s) for s in seeds)
+    return Comparison(" vs ".join(s.name for s in scenarios), paths, common, rows, results)
 
 
 def compare_files(scenarios: list[Scenario], plans: list[str] | None = None, *,
