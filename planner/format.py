@@ -43,13 +43,17 @@ def plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
-def value_text(value: float | None, unit: str, currency: str, signed: bool = False) -> str:
-    """One number in its unit: money, probability/share (percent), months."""
+def value_text(value: float | None, unit: str, currency: str = "USD", signed: bool = False) -> str:
+    """One number in its unit: ``money`` ($1.2M), ``fraction``/``probability``/``share``
+    (percent; a signed change in points), ``months`` (``14.2 months``), anything else a
+    plain number; ``n/a`` for a missing or non-finite value. ``signed`` marks rises with +."""
     if value is None or not math.isfinite(value):
         return "n/a"
     sign = "+" if signed and value > 0 else ""
     if unit == "money":
         return sign + money(value, currency)
-    if unit in ("probability", "share"):
-        return (f"{sign}{100 * value:.1f} pts" if signed else percent(value))
-    return f"{sign}{value:.1f}" if signed else f"{value:.1f}"
+    if unit in ("fraction", "probability", "share"):
+        return f"{sign}{100 * value:.1f} pts" if signed else percent(value)
+    if unit == "months":
+        return f"{sign}{value:.1f} months"
+    return f"{sign}{value:,.4g}" if abs(value) < 1e4 else sign + count(value)

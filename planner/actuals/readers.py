@@ -21,7 +21,6 @@ from planner.actuals.ledger_rows import _LedgerRows, _selector
 from planner.actuals.parsing import Field, normalise_name, parse_money, parse_months, read_csv, resolve_columns
 from planner.errors import Problem, ScenarioError
 from planner.actuals.mrr import CustomerMrr
-from planner.actuals.parsing import normalise_name
 
 __all__ = ["LedgerFormat", "Ledger", "read_ledger", "read_mrr_table", "read_financials",
            "Financials", "load_format", "combine_ledgers", "actuals_kind", "INTERVALS"]

@@ -12,7 +12,7 @@ from matplotlib.patches import Patch
 
 from planner.charts.style import (INK, MUTED, OKABE_ITO, PALETTE, chart_style, finish, legend_below,
                                   money_axis, new_axes, percent_axis, titles)
-from planner.format import count, money, percent
+from planner.format import value_text
 
 LOW, HIGH = OKABE_ITO["sky"], OKABE_ITO["blue"]
 
@@ -28,16 +28,6 @@ def input_label(path: str) -> str:
             head, _, rest = path[len(prefix):].partition(".")
             return f"{head.split('[')[0]}: {rest}"
     return path
-
-
-def _value_text(value: float, unit: str, currency: str) -> str:
-    if unit == "money":
-        return money(value, currency)
-    if unit == "fraction":
-        return percent(value)
-    if unit == "months":
-        return f"{value:.1f} mo"
-    return count(value) if abs(value) >= 100 else f"{value:.3g}"
 
 
 def _input_text(value: float) -> str:
@@ -103,7 +93,7 @@ def plot_tornado(result, *, top: int = 12, ax: Axes | None = None) -> Axes:
         titles(ax, f"What drives {d['statistic']}", _subtitle(d, "tornado"))
         legend_below(ax, [Patch(color=LOW), Patch(color=HIGH), Line2D([], [], color=INK, linewidth=1.2)],
                      [f"input low (P{lo_p} or given)", f"input high (P{hi_p} or given)",
-                      f"base {_value_text(base, unit, cur)} (own draws)"])
+                      f"base {value_text(base, unit, cur)} (own draws)"])
         return finish(ax)
 
 

@@ -17,23 +17,13 @@ from pathlib import Path
 
 from planner.charts.files import save_chart
 from planner.charts.sensitivity import plot_sobol, plot_spider, plot_tornado
-from planner.format import money, percent
+from planner.format import percent, value_text
 from planner.io import write_text
 from planner.sweep.sensitivity import make_statistic, sensitivity, uncertain_inputs
 
 #: paths and base samples of the report's own analysis (a few seconds for a typical plan)
 REPORT_PATHS = 512
 REPORT_BASE_SAMPLES = 512
-
-
-def sensitivity_value(v: float, unit: str, currency: str) -> str:
-    if unit == "money":
-        return money(v, currency)
-    if unit == "fraction":
-        return percent(v)
-    if unit == "months":
-        return f"{v:.1f} months"
-    return f"{v:,.4g}"
 
 
 def drivers_text(drivers: dict, currency: str) -> str:
@@ -53,7 +43,7 @@ def sensitivity_text(results: dict) -> str:
     parts = []
     if "tornado" in results:
         t = results["tornado"]
-        v = lambda x: sensitivity_value(x, t.unit, t.currency)  # noqa: E731
+        v = lambda x: value_text(x, t.unit, t.currency)  # noqa: E731
         lo, hi = (round(100 * p) for p in t.percentiles)
         parts.append(f"Tornado: {t.statistic} (base {v(t.base)}), each input from its P{lo} to its "
                      f"P{hi}; {t.paths:,} paths, seed {t.seed}, plan {t.plan}")
@@ -69,7 +59,7 @@ def sensitivity_text(results: dict) -> str:
         parts.append(f"Spider: {s.statistic} with each input at its percentiles")
         parts.append(f"  {'input':<58}{head}")
         for r in s.rows:
-            parts.append(f"  {r['input']:<58}" + "".join(f"{sensitivity_value(x, s.unit, s.currency):>12}"
+            parts.append(f"  {r['input']:<58}" + "".join(f"{value_text(x, s.unit, s.currency):>12}"
                                                            for x in r["statistic"]))
     if "sobol" in results:
         parts.append(_sobol_text(results["sobol"]))

@@ -24,12 +24,12 @@ from planner.analysis.stats import QUANTILES
 from planner.analysis.cohorts import cohort_models, cohort_payback, logo_retention, revenue_retention
 from planner.analysis.stats import quantiles_across_paths
 from planner.analysis.unit_economics import period_metrics
-from planner.format import SYMBOLS
+from planner.format import SYMBOLS, value_text
 from planner.report.assumptions import assumption_rows
 from planner.report.funnel import funnel_tables
 from planner.report.inputs import report_inputs, with_sensitivity
 from planner.analysis.metric_specs import METRIC_SPECS
-from planner.report.sensitivity import sensitivity_tables, sensitivity_value
+from planner.report.sensitivity import sensitivity_tables
 from planner.sweep.compare import compare
 from planner.report.summary import MONTHLY_SERIES
 from planner.series import SERIES_SPECS
@@ -344,7 +344,7 @@ def _drivers_sheet(wb, parts) -> None:
     if "tornado" in tables:
         t = results["tornado"]
         money = number_format(t.unit if t.unit in ("money", "fraction") else "number", cur)
-        s.row([f"Tornado of {t.statistic}: base {sensitivity_value(t.base, t.unit, cur)}, {t.paths:,} paths, seed {t.seed}"])
+        s.row([f"Tornado of {t.statistic}: base {value_text(t.base, t.unit, cur)}, {t.paths:,} paths, seed {t.seed}"])
         s.row(tables["tornado"][0])
         for row in tables["tornado"][1:]:
             s.row(row, [None, None, "0.####", "0.####", money, money, money])
