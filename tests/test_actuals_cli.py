@@ -125,3 +125,23 @@ def test_every_actuals_command_has_help(runner):
     for args in (["track"], ["actuals"], ["actuals", "movements"], ["actuals", "cohorts"], ["actuals", "opening"]):
         result = runner.invoke(main, args + ["--help"])
         assert result.exit_code == 0 and len(result.output.splitlines()) > 5, args
+
+
+def test_the_report_shows_plan_vs_actual(runner):
+    """`planner report --actuals`: a 'Plan vs actual' section (charts, calibration, the last
+    month's table) and a workbook sheet, from the same run the report shows."""
+    from openpyxl import load_workbook
+
+    frame, _ = synthetic_ledger([SyntheticSegment("smb", 25, 420.0, alpha=0.8, beta=16)], 30, start="2025-01", seed=4)
+    frame.to_csv("syn.csv", index=False)
+    result = runner.invoke(main, ["report", SCENARIO, "--actuals", "syn.csv", "--as-of", "2027-03",
+                                  "--paths", "100", "--out", "rep"])
+    assert result.exit_code == 0, result.output
+    html = Path("rep/report.html").read_text()
+    assert 'id="actuals"' in html and "Calibration:" in html and 'id="chart-tracking-arr"' in html
+    sheet = load_workbook("rep/report.xlsx")["Plan vs actual"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Series", "Month", "Actual")
+    assert sum(1 for r in rows[1:] if r[0] == "ARR") == 3   # 2027-01 .. 2027-03
+    bad = runner.invoke(main, ["report", SCENARIO, "--actuals", "bad.csv", "--paths", "10", "--out", "x"])
+    assert bad.exit_code == 1 and "Traceback" not in bad.output and "bad.csv:" in bad.output

@@ -19,14 +19,14 @@ from planner.actuals.movements import Movements, movements
 from planner.actuals.mrr import CustomerMrr
 from planner.actuals.readers import (Financials, Ledger, LedgerFormat, load_format, read_financials,
                                      read_ledger, read_mrr_table)
-from planner.actuals.track import Tracking, track, tracking_text
+from planner.actuals.track import Tracking, track, track_files, tracking_text
 
 #: loaded on first use: the cohort history goes through planner.fit
 _LAZY = {"cohort_history": "planner.actuals.cohorts", "write_cohorts": "planner.actuals.cohorts"}
 
 __all__ = ["CustomerMrr", "Financials", "Ledger", "LedgerFormat", "Movements", "Tracking",
            "cohort_history", "load_format", "movements", "read_financials", "read_ledger",
-           "read_mrr_table", "track", "tracking_text", "write_cohorts"]
+           "read_mrr_table", "track", "track_files", "tracking_text", "write_cohorts"]
 
 
 def __getattr__(name: str):

@@ -23,7 +23,7 @@ from planner.errors import Problem, ScenarioError
 from planner.actuals.mrr import CustomerMrr
 
 __all__ = ["LedgerFormat", "Ledger", "read_ledger", "read_mrr_table", "read_financials",
-           "Financials", "load_format", "combine_ledgers", "actuals_kind", "INTERVALS"]
+           "Financials", "load_format", "combine_ledgers", "actuals_kind", "read_books", "INTERVALS"]
 
 
 def read_ledger(path, fmt: LedgerFormat | Mapping | None = None) -> Ledger:
@@ -269,3 +269,38 @@ def actuals_kind(path) -> str:
     mrr = any(a in header for a in MRR_FIELDS[2].aliases) and any(a in header for a in MRR_FIELDS[1].aliases)
     mrr = mrr or bool(months)  # a wide table: one column per month
     return "mrr" if mrr and not any(a in header for a in LEDGER_FIELDS[4].aliases) else "ledger"
+
+
+def read_books(paths, mapping: str | None = None, as_of=None):
+    """Subscription ledgers (combined) or one MRR table, told apart by their header.
+
+    Parameters
+    ----------
+    paths : sequence of path-like
+    mapping : path-like, optional
+        YAML file of the column mapping and reading decisions (docs/actuals.md).
+    as_of : str or datetime64, optional
+        Last closed month of a ledger's monthly MRR (default: its latest month).
+
+    Returns
+    -------
+    (CustomerMrr, Ledger or None)
+        Each customer's month-end MRR, and the ledger (None for an MRR table).
+    """
+    fmt = load_format(mapping) if mapping else {}
+    kinds = {p: actuals_kind(p) for p in paths}
+    if "mrr" in kinds.values():
+        if len(paths) > 1:
+            raise ScenarioError([Problem(str(p), None, "", f"is {'an MRR table' if k == 'mrr' else 'a ledger'}: "
+                                         "give one MRR table, or one or more ledgers") for p, k in kinds.items()])
+        return read_mrr_table(paths[0], fmt), None
+    problems, ledgers = [], []
+    for path in paths:  # every file's problems at once
+        try:
+            ledgers.append(read_ledger(path, fmt))
+        except ScenarioError as err:
+            problems += err.problems
+    if problems:
+        raise ScenarioError(problems)
+    ledger = combine_ledgers(ledgers)
+    return ledger.monthly_mrr(None if as_of is None else np.datetime64(as_of, "M")), ledger

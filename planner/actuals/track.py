@@ -17,7 +17,7 @@ from scipy.stats import binomtest
 
 from planner.actuals.movements import Movements, movements
 from planner.actuals.mrr import CustomerMrr
-from planner.actuals.readers import Financials, Ledger
+from planner.actuals.readers import Financials, Ledger, read_books, read_financials
 from planner.format import count, money
 
 __all__ = ["TRACKED", "Tracked", "Tracking", "track", "tracking_text"]
@@ -237,6 +237,25 @@ def track(result, actuals=None, financials: Financials | None = None, *,
     months = plan_months[cols]
     return Tracking(result.scenario.name, result.scenario.currency, months, plan_months, result.paths,
                     result.seed, out, calibration(out), tuple(notes))
+
+
+def track_files(result, actuals, financials=None, *, mapping=None, as_of=None,
+                fiscal_year_start: int | None = None) -> Tracking:
+    """:func:`track` of files: ledgers (combined) or one MRR table, and optional financials.
+
+    Parameters
+    ----------
+    result : SimulationResult
+    actuals : sequence of path-like
+    financials : path-like, optional
+    mapping : path-like, optional
+        Column mapping and reading decisions (docs/actuals.md).
+    as_of : str, optional
+        Last closed month of the ledgers (default: their latest month).
+    """
+    book, _ = read_books(list(actuals), mapping, as_of)
+    fin = read_financials(financials) if financials else None
+    return track(result, movements(book), fin, fiscal_year_start=fiscal_year_start)
 
 
 def _tracked(name, label, kind, better, unit, source, paths, actual_all, plan_months, cols,

@@ -32,33 +32,11 @@ def _month(text: str | None, option: str = "--as-of"):
     return month
 
 
-def _format(mapping: str | None) -> dict:
-    from planner.actuals import load_format
-
-    return load_format(mapping) if mapping else {}
-
-
 def read_actuals(paths, mapping: str | None, as_of: str | None):
     """Ledgers (combined) or one MRR table -> (CustomerMrr, Ledger or None)."""
-    from planner.actuals.readers import actuals_kind, combine_ledgers, read_ledger, read_mrr_table
+    from planner.actuals.readers import read_books
 
-    fmt = _format(mapping)
-    kinds = {p: actuals_kind(p) for p in paths}
-    if "mrr" in kinds.values():
-        if len(paths) > 1:
-            raise ScenarioError([Problem(p, None, "", f"is {'an MRR table' if k == 'mrr' else 'a ledger'}: give "
-                                         "one MRR table, or one or more ledgers") for p, k in kinds.items()])
-        return read_mrr_table(paths[0], fmt), None
-    problems, ledgers = [], []
-    for path in paths:  # every file's problems at once
-        try:
-            ledgers.append(read_ledger(path, fmt))
-        except ScenarioError as err:
-            problems += err.problems
-    if problems:
-        raise ScenarioError(problems)
-    ledger = combine_ledgers(ledgers)
-    return ledger.monthly_mrr(_month(as_of)), ledger
+    return read_books(list(paths), mapping, _month(as_of))
 
 
 @click.command("track")

@@ -56,9 +56,18 @@ def chart_command(scenario, out_dir, overrides, sampling, kinds, fmt, **options)
               help="Add every funding plan side by side (same draws); --plan picks the plan of the "
                    "headline numbers.")
 @click.option("--no-workbook", is_flag=True, help="Write only the HTML report, not the Excel workbook.")
+@click.option("--actuals", "actual_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Subscription ledger(s) or one MRR table: adds a 'Plan vs actual' section and "
+                   "sheet (repeatable; docs/actuals.md).")
+@click.option("--financials", type=click.Path(dir_okay=False),
+              help="Monthly financials CSV for plan vs actual (cash, spend, headcount).")
+@click.option("--mapping", type=click.Path(dir_okay=False),
+              help="YAML column mapping of the actuals (docs/actuals.md).")
+@click.option("--as-of", "as_of", metavar="YYYY-MM", help="Last closed month of the actuals.")
 @user_errors
 @as_option_errors
-def report_command(scenario, out_dir, overrides, sampling, with_comparison, no_workbook, **options):
+def report_command(scenario, out_dir, overrides, sampling, with_comparison, no_workbook, actual_files,
+                   financials, mapping, as_of, **options):
     """Write the board report of SCENARIO: report.html and report.xlsx.
 
     report.html is one self-contained file (charts embedded, no network needed to view
@@ -66,13 +75,19 @@ def report_command(scenario, out_dir, overrides, sampling, with_comparison, no_w
     benchmark verdicts, the go-to-market funnel (scenarios with one), the funding plans
     compared (with --compare) and every assumption. report.xlsx holds the same as
     tables: assumptions, monthly P10/P50/P90, segments, the funnel, unit economics,
-    cohorts and the plan comparison. The numbers are those ``planner run`` prints with
-    the same options.
+    cohorts and the plan comparison; with --actuals, the plan against the books. The
+    numbers are those ``planner run`` prints with the same options.
     """
     from planner.report import write_report
     from planner.report.tables import output_dir
 
     sc = load(scenario, overrides, sampling)
     run = _run(sc, options, with_comparison=with_comparison)
-    files = write_report(run, output_dir(sc.name, out_dir), workbook=not no_workbook)
+    tracking = None
+    if actual_files:
+        from planner.actuals import track_files
+
+        tracking = track_files(run.result, actual_files, financials, mapping=mapping, as_of=as_of,
+                               fiscal_year_start=options["fiscal_year_start"])
+    files = write_report(run, output_dir(sc.name, out_dir), workbook=not no_workbook, tracking=tracking)
     click.echo("Wrote " + ", ".join(str(f) for f in files))

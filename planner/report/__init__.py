@@ -19,6 +19,7 @@ input, uncertain ones with their distribution and P10/P50/P90). The workbook
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def render_html(source, *, summary: dict | None = None, unit_economics: dict | N
 
 
 def write_report(source, out_dir: str | Path, *, comparison=None, workbook: bool = True,
-                 name: str = "report") -> list[Path]:
+                 name: str = "report", tracking=None) -> list[Path]:
     """Write ``<name>.html`` and (unless ``workbook=False``) ``<name>.xlsx`` into ``out_dir``.
 
     Parameters
@@ -81,6 +82,9 @@ def write_report(source, out_dir: str | Path, *, comparison=None, workbook: bool
         too (or compares the scenario's plans itself when there is none).
     workbook : bool
         Also write the Excel workbook.
+    tracking : planner.actuals.Tracking, optional
+        Plan vs actual (:func:`planner.actuals.track`): adds a "Plan vs actual" section and
+        sheet.
     name : str
         File name without the suffix.
 
@@ -92,6 +96,8 @@ def write_report(source, out_dir: str | Path, *, comparison=None, workbook: bool
     from planner.report.workbook import write_workbook  # openpyxl: only when writing one
 
     parts = with_sensitivity(report_inputs(source, comparison=comparison))
+    if tracking is not None:
+        parts = dataclasses.replace(parts, tracking=tracking)
     out_dir = Path(out_dir)
     files = [out_dir / f"{name}.html"]
     write_text(files[0], render_html(parts))

@@ -9,6 +9,7 @@ from planner.report.assumptions import format_quantile
 from planner.analysis.metric_specs import metric_title
 from planner.report.content import data_url, metric_number
 from planner.report.funnel import funnel_tables
+from planner.actuals.chart import plot_tracking
 from planner.charts.files import figure_bytes
 from planner.charts.sensitivity import plot_sobol, plot_tornado
 from planner.report.sensitivity import sensitivity_tables
@@ -333,6 +334,36 @@ def drivers_section(results: dict | None, drivers: dict | None, currency: str) -
     return "".join(body)
 
 
+def tracking_section(tracking) -> str:
+    """The "Plan vs actual" section: where each actual month landed in the plan's range
+    (charts of ARR and new MRR, and cash when the financials have it), the calibration
+    line, and the table of the last actual month."""
+    if tracking is None:
+        return ""
+    cur = tracking.currency
+    body = ['<h2 id="actuals">Plan vs actual</h2>',
+            f'<p class="meta">{len(tracking.months)} actual month(s), {tracking.months[0]} to '
+            f"{tracking.months[-1]}, against {tracking.paths:,} paths of the plan (seed {tracking.seed}).</p>",
+            f"<p><strong>Calibration:</strong> {_e(tracking.calibration['verdict'])}.</p>"]
+    for key in ("arr", "new_mrr", "cash"):
+        if key in tracking.series:
+            png = figure_bytes(plot_tracking(tracking, key))
+            caption = f"{tracking.series[key].label}: the plan's P10-P90 and P25-P75 bands and P50, the actuals"
+            body.append(f'<figure id="chart-tracking-{key}"><img src="{data_url(png)}" alt="{_e(caption)}">'
+                        f"<figcaption>{_e(caption)}</figcaption></figure>")
+    last = len(tracking.months) - 1
+    rows = []
+    for s in tracking.series.values():
+        fmt = (lambda v: money(v, cur)) if s.unit == "money" else count
+        rows.append([s.label, fmt(s.actual[last]), fmt(s.p10[last]), fmt(s.p50[last]), fmt(s.p90[last]),
+                     percent(s.percentile[last]), fmt(s.variance[last]), fmt(s.ytd_variance[last])])
+    body.append(f"<h3>{_e(str(tracking.months[last]))}</h3>" + table(
+        ["Series", "Actual", "P10", "P50", "P90", "Percentile", "vs P50", "Year to date vs P50"], rows,
+        set(range(1, 8))))
+    body += [f'<p class="meta">{_e(n)}</p>' for n in tracking.notes]
+    return "".join(body)
+
+
 def document(parts, charts, warnings, assumptions, generated: str) -> str:
     """The whole HTML document of :class:`~planner.report.inputs.ReportInputs` ``parts``."""
     result, summary, ue, comparison = parts.result, parts.summary, parts.unit_economics, parts.comparison
@@ -350,6 +381,7 @@ def document(parts, charts, warnings, assumptions, generated: str) -> str:
         warnings_section(warnings), headline_section(summary), targets_section(summary),
         charts_section(charts), funding_section(summary),
         drivers_section(parts.sensitivity or None, parts.summary.get("drivers"), sc.currency),
+        tracking_section(parts.tracking),
         unit_economics_section(ue, sc.currency), funnel_section(funnel, sc.currency),
         comparison_section(comparison, sc.currency),
         assumptions_section(assumptions, sc.currency),

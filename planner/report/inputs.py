@@ -39,6 +39,7 @@ class ReportInputs:
     unit_economics: dict | None
     comparison: object | None
     sensitivity: dict | None = None
+    tracking: object | None = None
 
 
 def with_sensitivity(parts: ReportInputs) -> ReportInputs:
@@ -58,7 +59,7 @@ def report_inputs(source, *, summary: dict | None = None, unit_economics: dict |
                             source.summary if summary is None else summary,
                             source.unit_economics if unit_economics is None else unit_economics,
                             source.comparison if comparison is None else comparison,
-                            source.sensitivity)
+                            source.sensitivity, source.tracking)
     if isinstance(source, SimulationResult):
         summary = summarise(source) if summary is None else summary
         ue = unit_economics_of(source) if unit_economics is None else unit_economics

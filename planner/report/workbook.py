@@ -330,6 +330,30 @@ def _comparison_sheet(wb, comparison, currency: str) -> None:
     s.finish(first_width=44)
 
 
+def _tracking_sheet(wb, tracking) -> None:
+    """``Plan vs actual``: per series and actual month, the actual, the plan's P10/P50/P90,
+    the actual's percentile and the variances (month and year to date)."""
+    if tracking is None:
+        return
+    cur = tracking.currency
+    s = _Sheet(wb, "Plan vs actual", cur)
+    s.header(["Series", "Month", "Actual", "P10", "P50", "P90", "Percentile", "Inside P10-P90",
+              "vs P50", "YTD actual", "YTD P50", "YTD vs P50"], freeze_columns=2)
+    for series in tracking.series.values():
+        fmt = number_format("money" if series.unit == "money" else "count", cur)
+        for i, month in enumerate(tracking.months):
+            if not np.isfinite(series.actual[i]):
+                continue
+            values = [series.actual[i], series.p10[i], series.p50[i], series.p90[i], series.percentile[i],
+                      bool(series.inside[i]), series.variance[i], series.ytd_actual[i], series.ytd_p50[i],
+                      series.ytd_variance[i]]
+            s.row([series.label, month_date(month)] + [cell_value(v) for v in values],
+                  [None, "yyyy-mm"] + [fmt] * 4 + ["0%", None] + [fmt] * 4)
+    s.row([])
+    s.row([f"Calibration: {tracking.calibration['verdict']}."])
+    s.finish(first_width=28)
+
+
 def _drivers_sheet(wb, parts) -> None:
     """The "What drives the range" sheet: the tornado and Sobol tables of the report's own
     analysis (``parts.sensitivity``) and the run's cheap drivers estimate."""
@@ -401,6 +425,7 @@ def build_workbook(source, *, summary: dict | None = None, unit_economics: dict 
     _cohorts_sheet(wb, detail)
     _comparison_sheet(wb, comparison, result.scenario.currency)
     _drivers_sheet(wb, parts)
+    _tracking_sheet(wb, parts.tracking)
     wb.properties.title = f"{result.scenario.name}: plan {result.plan}"
     wb.properties.creator = "planner"
     return wb
