@@ -87,3 +87,14 @@ def test_a_run_s_files_are_listed_in_its_manifest(tmp_path):
     manifest = read_manifest(tmp_path)
     assert files[-1].name == "manifest.json" and manifest["seed"] == 4 and manifest["changed"] == []
     assert set(manifest["files"]) == {f.name for f in files[:-1]}
+
+
+def test_a_funnel_run_with_more_paths_than_its_detail_draws_every_chart(tmp_path):
+    """The cohort charts come from the detail paths (which keep wins by segment); the
+    result of every path keeps company series only and must not be asked for cohorts."""
+    from planner.run import write_charts
+
+    sc = planner.load_scenario(ROOT / "scenarios" / "bottom_up_funnel.yaml")
+    run = run_scenario(sc, paths=300, seed=2, detail_paths=100)
+    files = write_charts(run, tmp_path)
+    assert {"cohort_layers.png", "retention.png", "funnel.png"} <= {f.name for f in files}

@@ -172,8 +172,7 @@ def draw_charts(result, kinds=None, detail=None):
     """
     sources = chart_sources(result, kinds, detail)
     models: dict[int, object] = {}
-    wanted = [kind for kind, _ in sources]
     for kind, source in sources:
-        if id(source) not in models:
-            models[id(source)] = shared_models(source, wanted)
+        if id(source) not in models:  # only for the cohort charts this source draws
+            models[id(source)] = shared_models(source, [k for k, s in sources if s is source])
         yield kind, draw_chart(kind, source, models=models[id(source)])
