@@ -17,25 +17,46 @@ from planner.errors import ScenarioError
 @click.option("--charts/--no-charts", default=True, show_default=True,
               help="Also write the standard chart set (PNG) next to the tables.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON and nothing else.")
+@click.option("--actuals", type=click.Path(dir_okay=False),
+              help="Reforecast: start from this subscription ledger's book at the close of --as-of "
+                   "and keep the scenario's end (docs/actuals.md).")
+@click.option("--financials", type=click.Path(dir_okay=False),
+              help="With --actuals: monthly financials; the opening cash is their cash at --as-of.")
+@click.option("--as-of", "as_of", metavar="YYYY-MM",
+              help="With --actuals: the last closed month (default: the ledger's latest month "
+                   "with a start or an end).")
+@click.option("--mapping", type=click.Path(dir_okay=False),
+              help="With --actuals: the ledger's column mapping (YAML).")
 @user_errors
 @as_option_errors
-def run(scenario, out_dir, overrides, sampling, charts, as_json, **options):
+def run(scenario, out_dir, overrides, sampling, charts, as_json, actuals, financials, as_of, mapping,
+        **options):
     """Simulate SCENARIO (default: the bundled Series A example) and write its tables.
 
     Writes projection.csv (monthly P10/P50/P90 of the key series) and summary.json to
     outputs/<scenario name>/, and prints the headline ranges, runway, breakeven and the
-    minimum extra raise.
+    minimum extra raise. With --actuals, a reforecast: the simulation starts the month
+    after --as-of from the ledger's book (and --financials' cash), ends where SCENARIO
+    does, and every change to the scenario is printed as a Note.
     """
     from planner.io import check_writable
     from planner.report.tables import output_dir
     from planner.report.text import run_text
     from planner.run import run_scenario, write_outputs
 
-    sc = load(scenario, overrides, sampling)
+    notes = None
+    if actuals is None:
+        if financials or as_of or mapping:
+            raise click.UsageError("--financials, --as-of and --mapping go with --actuals")
+        sc = load(scenario, overrides, sampling)
+    else:
+        sc, notes = _reforecast(scenario, actuals, financials, as_of, mapping, overrides, sampling)
     target = output_dir(sc.name, out_dir)
     check_writable(target)  # before the simulation, not after
     with progress_bar(enabled=not as_json) as progress:
         outcome = run_scenario(sc, progress=progress, **question(options))
+    if notes is not None:
+        outcome.summary["reforecast"] = {"as_of": str(sc.start - 1), "notes": notes}
     files = write_outputs(outcome, target, charts=charts)
     if as_json:
         click.echo(json.dumps(outcome.summary, indent=2, allow_nan=False))
@@ -46,6 +67,23 @@ def run(scenario, out_dir, overrides, sampling, charts, as_json, **options):
 
         click.echo(targets_text(outcome.summary["targets"], sc.currency))
     click.echo("Wrote " + ", ".join(str(f) for f in files))
+
+
+def _reforecast(scenario, actuals, financials, as_of, mapping, overrides, sampling):
+    """The rebased scenario and its notes (printed to stderr as ``Note: ...``)."""
+    from planner.actuals.reforecast import reforecast
+    from planner.cli.common import default_scenario_path
+
+    path = str(default_scenario_path()) if scenario is None else scenario
+    if sampling is not None:
+        overrides = tuple(overrides) + (f"simulation.sampling={sampling}",)
+    sc, notes = reforecast(path, actuals, financials=financials, as_of=as_of, mapping=mapping,
+                           overrides=overrides)
+    for warning in sc.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    for note in notes:
+        click.echo(f"Note: {note}", err=True)
+    return sc, notes
 
 
 @click.command()
