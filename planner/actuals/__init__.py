@@ -7,6 +7,7 @@ The flow::
     mrr.csv --read_mrr_table--> CustomerMrr --cohort_history--> CohortHistory (planner fit)
     Ledger --opening_book(as_of)--> OpeningBook --opening_yaml--> scenario block
     SimulationResult + Movements [+ Financials] --track--> Tracking --plot_tracking--> chart
+    scenario.yaml + ledger.csv [+ financials] --reforecast(as_of)--> Scenario from as_of + 1, notes
 """
 from __future__ import annotations
 
@@ -22,11 +23,12 @@ from planner.actuals.readers import (Financials, Ledger, LedgerFormat, load_form
 from planner.actuals.track import Tracking, track, track_files, tracking_text
 
 #: loaded on first use: the cohort history goes through planner.fit
-_LAZY = {"cohort_history": "planner.actuals.cohorts", "write_cohorts": "planner.actuals.cohorts"}
+_LAZY = {"cohort_history": "planner.actuals.cohorts", "write_cohorts": "planner.actuals.cohorts",
+         "reforecast": "planner.actuals.reforecast"}
 
 __all__ = ["CustomerMrr", "Financials", "Ledger", "LedgerFormat", "Movements", "Tracking",
            "cohort_history", "load_format", "movements", "read_financials", "read_ledger",
-           "read_mrr_table", "track", "track_files", "tracking_text", "write_cohorts"]
+           "read_mrr_table", "reforecast", "track", "track_files", "tracking_text", "write_cohorts"]
 
 
 def __getattr__(name: str):
