@@ -10,7 +10,7 @@ The public names are loaded when first used, so ``import planner`` (and ``planne
 """
 from __future__ import annotations
 
-import importlib
+from planner.lazy import lazy_names
 
 #: public name -> the module that defines it
 _PUBLIC = {
@@ -29,12 +29,7 @@ __all__ = list(_PUBLIC)
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str):
-    if name in _PUBLIC:
-        value = getattr(importlib.import_module(_PUBLIC[name]), name)
-        globals()[name] = value  # later lookups skip this function
-        return value
-    raise AttributeError(f"module 'planner' has no attribute {name!r}")
+__getattr__ = lazy_names("planner", _PUBLIC, globals())
 
 
 def __dir__() -> list[str]:

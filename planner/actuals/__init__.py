@@ -11,7 +11,7 @@ The flow::
 """
 from __future__ import annotations
 
-import importlib
+from planner.lazy import lazy_names
 
 # the readers and tracking depend only on planner.errors, planner.io and planner.format
 # (the scenario loader reads opening.from_actuals through them); imported here so that
@@ -31,9 +31,4 @@ __all__ = ["CustomerMrr", "Financials", "Ledger", "LedgerFormat", "Movements", "
            "read_mrr_table", "reforecast", "track", "track_files", "tracking_text", "write_cohorts"]
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'planner.actuals' has no attribute {name!r}")
+__getattr__ = lazy_names("planner.actuals", _LAZY, globals())

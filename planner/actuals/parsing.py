@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv as csv_module
 import difflib
 import io
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -360,6 +359,3 @@ def shown(values) -> np.ndarray:
     return np.array([repr(v) if v != "" else "an empty cell" for v in values], dtype=object)
 
 
-def as_source(path) -> str:
-    """The name a file is reported under."""
-    return "<table>" if isinstance(path, pd.DataFrame) else os.fspath(path)

@@ -56,7 +56,6 @@ NAMED = {"cash_trough": "money", "cash_end": "money", "runway": "months",
          "raise_shortfall": "money", "ownership": "fraction"}
 #: outcomes that are a flag per path, optionally ``by YYYY-MM``
 FLAGS = ("cash_out", "cash_below_minimum")
-OPERATORS = (">=", "<=", ">", "<")
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "%": 0.01}
 _NUMBER = re.compile(r"\s*([-+]?)\s*[$€£]?\s*([-+]?)(\d[\d_,]*(?:\.\d*)?|\.\d+)(?:e([-+]?\d+))?\s*([kKmMbB%]?)\s*$")
 _MONTH = re.compile(r"(\d{4})-(\d{2})$")

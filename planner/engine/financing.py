@@ -186,14 +186,6 @@ def _month(st: _State, t: int, plan, inputs, ocf, arr, dated, triggered, debts, 
     st.previous = st.cash[:, t]
 
 
-def equity_received(x: EquityRound, insolvent: np.ndarray, block: bool) -> np.ndarray:
-    """Paths on which a dated round arrived (not insolvent before its month, or a round
-    that ``arrives_when_insolvent``); shape (paths,)."""
-    if not block or x.month == 0 or x.arrives_when_insolvent:
-        return np.ones(insolvent.shape[0], dtype=bool)
-    return ~insolvent[:, x.month - 1]
-
-
 def _condition(x, t: int, arr, cash_before, burn_so_far, inputs) -> np.ndarray:
     """Whether a triggered round closes in month ``t``, per path."""
     if isinstance(x, MilestoneRound):

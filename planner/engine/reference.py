@@ -598,7 +598,7 @@ def _finance_path(sc: Scenario, plan, p: _Path, i: int, ops: dict, fin: dict, bl
     net_burn = []
     for t in range(T):
         arr = 12 * sum(ops["mrr"][row, t, :])
-        inflow = equity = drawn = repaid = interest = fees = 0.0
+        equity = drawn = repaid = interest = fees = 0.0
         for r in sc.rounds:
             if r.month == t and (not dead or r.arrives_when_insolvent):
                 equity += p.v(r.amount)

@@ -11,7 +11,7 @@
 """
 from __future__ import annotations
 
-import importlib
+from planner.lazy import lazy_names
 
 from planner.fit.choices import MODELS, PERIODS
 
@@ -25,9 +25,4 @@ _PUBLIC = {"CohortHistory": "planner.fit.history", "read_history": "planner.fit.
 __all__ = list(_PUBLIC) + ["MODELS", "PERIODS"]
 
 
-def __getattr__(name: str):
-    if name in _PUBLIC:
-        value = getattr(importlib.import_module(_PUBLIC[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'planner.fit' has no attribute {name!r}")
+__getattr__ = lazy_names("planner.fit", _PUBLIC, globals())

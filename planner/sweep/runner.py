@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -106,8 +106,3 @@ def local_executor(workers: int | None) -> cf.Executor | None:
     return cf.ProcessPoolExecutor(max_workers=int(workers))
 
 
-def tasks_for(scenario: Scenario, variants: Iterable[np.ndarray | None], *, paths: int, seed: int,
-              plan: str | None = None, keep: tuple[str, ...] | None = None,
-              by_segment: bool = False) -> list[Task]:
-    """One task per input-value matrix (None: the scenario's own draws), same paths and seed."""
-    return [Task(scenario, paths, seed, plan, keep, by_segment, draws) for draws in variants]

@@ -56,8 +56,9 @@ class TornadoRow:
 
 
 @dataclass
-class Tornado:
-    """A tornado analysis: bars ranked by swing, largest first.
+class PinnedAnalysis:
+    """What a tornado and a spider share: the statistic on the scenario's own draws and
+    the inputs pinned at percentiles.
 
     Attributes
     ----------
@@ -67,43 +68,9 @@ class Tornado:
     currency : str
     base : float
         The statistic on the scenario's own draws.
-    percentiles : (float, float)
-        Low and high percentiles of the uncertain inputs.
-    paths, seed : int
-    rows : list of TornadoRow
-    notes : list of str
-    """
-
-    scenario: str
-    plan: str
-    statistic: str
-    outcome: str
-    unit: str
-    currency: str
-    base: float
-    percentiles: tuple[float, float]
-    paths: int
-    seed: int
-    rows: list[TornadoRow] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        out = asdict(self)
-        out["percentiles"] = list(self.percentiles)
-        return out
-
-
-@dataclass
-class Spider:
-    """A spider analysis: the statistic as each input moves through its percentiles.
-
-    Attributes
-    ----------
     percentiles : tuple of float
-        Shape (k,).
-    rows : list of dict
-        ``input``, ``values`` (the input at each percentile, length k) and ``statistic``
-        (the statistic with the input pinned there, length k).
+        The percentiles the uncertain inputs are pinned at.
+    paths, seed : int
     """
 
     scenario: str
@@ -116,12 +83,40 @@ class Spider:
     percentiles: tuple[float, ...]
     paths: int
     seed: int
-    rows: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         out = asdict(self)
         out["percentiles"] = list(self.percentiles)
         return out
+
+
+@dataclass
+class Tornado(PinnedAnalysis):
+    """A tornado analysis: bars ranked by swing, largest first; ``percentiles`` are the low
+    and high ones.
+
+    Attributes
+    ----------
+    rows : list of TornadoRow
+    notes : list of str
+    """
+
+    rows: list[TornadoRow] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Spider(PinnedAnalysis):
+    """A spider analysis: the statistic as each input moves through its percentiles.
+
+    Attributes
+    ----------
+    rows : list of dict
+        ``input``, ``values`` (the input at each percentile, length k) and ``statistic``
+        (the statistic with the input pinned there, length k).
+    """
+
+    rows: list[dict] = field(default_factory=list)
 
 
 def pinned_statistics(setup: Setup, statistic, percentiles) -> tuple[float, list[tuple]]:
