@@ -95,10 +95,12 @@ def opening_from_actuals(segments: tuple, opening: dict, start: np.datetime64, c
                   "from the book at that close", str(as_of))
         return segments
     base = Path(ctx.lines.source).parent if Path(ctx.lines.source).is_file() else Path.cwd()
+    mapping = opening.get("mapping")
+    key = (str((base / name).resolve()), str((base / mapping).resolve()) if isinstance(mapping, str) else None)
     try:
-        mapping = opening.get("mapping")
-        fmt = load_format(base / mapping) if isinstance(mapping, str) else None
-        ledger = read_ledger(base / name, fmt)
+        ledger = getattr(ctx, "ledgers", {}).get(key)  # already read (a reforecast reads it once)
+        if ledger is None:
+            ledger = read_ledger(base / name, load_format(base / mapping) if isinstance(mapping, str) else None)
     except ScenarioError as err:
         ctx.problems.extend(err.problems)
         return segments

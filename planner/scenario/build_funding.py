@@ -34,8 +34,10 @@ def _instrument(b, value: dict, path: tuple):
         return None if month is None else EquityRound(
             value["name"], month, value["amount"], _valuation(value, path, b.ctx),
             value["arrives_when_insolvent"])
-    if kind == "venture_debt":
-        month = b.month_index(value["month"], path + ("month",))
+    if kind == "venture_debt":  # drawn before the start: outstanding at it (a reforecast's loan)
+        month = value["month"]
+        month = int((month - b.start).astype(int)) if month is not INVALID and b.start is not INVALID \
+            and month < b.start else b.month_index(month, path + ("month",))
         return None if month is None else VentureDebt(
             value["name"], month, value["amount"], value["annual_rate"],
             value["interest_only_months"], value["amortisation_months"], value["fee"])
