@@ -16,6 +16,7 @@ from planner.actuals.reforecast import reforecast
 from planner.actuals.synthetic import SyntheticSegment, synthetic_ledger
 from planner.cli import main
 from planner.errors import PlannerError
+from planner.format import count, money
 from planner.scenario.loader import scenario_from_data
 from planner.scenario.rebase import RebaseError, rebase
 from planner.scenario.yamltree import LineMap, parse_yaml
@@ -223,6 +224,9 @@ def test_the_first_month_continues_from_the_actual_book(ledger):
     assert np.allclose(result.total("cash")[:, 0] - result.total("net_cash_flow")[:, 0], 8750000.50)
     assert str(redone.closed.months[0]) == "2027-01" and str(redone.closed.months[-1]) == "2027-06"
     assert redone.closed.cash[-1] == 8750000.50 and np.isnan(redone.closed.cash[0])  # not reported in January
+    assert redone.opening_line() == (f"Reforecast from the close of 2027-06 (actuals): ARR "
+                                     f"{money(12 * book.mrr.sum())}, {count(book.customers.sum())} customers, "
+                                     "cash $8.8M; simulated from 2027-07")
 
 
 def test_the_ledger_is_read_once(ledger, monkeypatch):

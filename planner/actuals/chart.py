@@ -183,7 +183,8 @@ def plot_reforecast_bridge(result, closed, *, freq: str = "quarter", ax: Axes | 
         month_axis(ax, months)
         ax.set_ylabel(f"MRR added or lost per {FREQ_WORD[freq]} ({cur})")
         legend_below(ax, ncols=7)
-        title = f"MRR bridge by {FREQ_WORD[freq]}: actuals, then the reforecast from {result.months[0]} (mean)"
+        title = (f"MRR bridge by {FREQ_WORD[freq]}: {'actuals, then ' if n else ''}the reforecast from "
+                 f"{result.months[0]} (mean)")
         if n:
             closed_net = sum(sign * closed.flows[k].sum() for k, _, _, sign in MOVEMENTS)
             sub = (f"{result.scenario.name} · {result.paths:,} paths, seed {result.seed} · actual "

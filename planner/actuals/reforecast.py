@@ -11,6 +11,7 @@ the run's charts draw as actuals before the simulated fan.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,6 +95,8 @@ class Reforecast:
         their 95% intervals, ``period``, ``cohorts``, ``customers``.
     original_start : datetime64[M]
         The plan's own start (its fiscal years start in that month).
+    cash_from_financials : bool
+        Whether ``opening.cash`` is the financials' cash at the close.
     """
 
     scenario: object
@@ -103,6 +106,7 @@ class Reforecast:
     closed: ClosedMonths
     refits: list = field(default_factory=list)
     original_start: np.datetime64 | None = None
+    cash_from_financials: bool = False
 
     def summary(self) -> dict:
         """JSON-ready, for summary.json's ``reforecast`` key."""
@@ -112,12 +116,11 @@ class Reforecast:
 
     def opening_line(self) -> str:
         """``Reforecast from the close of 2027-06 (actuals): ARR $4.1M, 312 customers, cash $8.8M``."""
-        c = self.closed
-        cash = f", cash {money(float(self.scenario.opening_cash), c.currency)}" \
-            if isinstance(self.scenario.opening_cash, float) and c.has_cash else ""
-        arr = float(c.arr[-1]) if c.arr.size else 0.0
-        n = int(c.customers[-1]) if c.customers.size else 0
-        return (f"Reforecast from the close of {self.as_of} (actuals): ARR {money(arr, c.currency)}, "
+        sc, cur = self.scenario, self.closed.currency
+        arr = 12.0 * sum(s.opening_mrr for s in sc.segments)
+        n = sum(s.opening_customers for s in sc.segments)
+        cash = f", cash {money(float(sc.opening_cash), cur)}" if self.cash_from_financials else ""
+        return (f"Reforecast from the close of {self.as_of} (actuals): ARR {money(arr, cur)}, "
                 f"{count(n)} customers{cash}; simulated from {self.as_of + 1}")
 
 
@@ -183,13 +186,14 @@ def reforecast(path: str | os.PathLike, ledger: str | os.PathLike, financials: s
     warnings = [c[len(WARNING):] for c in changes if c.startswith(WARNING)]
     notes += [c for c in changes if not c.startswith(WARNING)]
     key = (str(ledger_path), str(mapping_path) if mapping_path else None)
-    scenario = scenario_from_data(data, lines, ledgers={key: book})
+    scenario = scenario_from_data(data, lines, ledgers={key: (book, mrr)})
     if fin is not None:
         more_notes, more_warnings = _cost_check(original, lines, fin, month, key, book)
         notes += more_notes
         warnings += more_warnings
     start = np.datetime64(str(original.get("start")), "M")
-    return Reforecast(scenario, notes, warnings, month, closed_months(mrr, fin, start, month), refits, start)
+    return Reforecast(scenario, notes, warnings, month, closed_months(mrr, fin, start, month), refits, start,
+                      cash is not None)
 
 
 def _as_of(book, as_of) -> np.datetime64:
@@ -219,18 +223,26 @@ def closed_months(mrr, financials, original_start, as_of) -> ClosedMonths:
     ClosedMonths
         Empty (no months) when ``as_of`` is before ``original_start``.
     """
-    mv = movements(mrr)
     first = max(np.datetime64(original_start, "M"), mrr.months[0])
-    sel = (mv.months >= first) & (mv.months <= as_of)
-    months = mv.months[sel]
+    j = mrr.month_index(as_of) + 1
+    if first > as_of:
+        empty = np.zeros(0)
+        return ClosedMonths(mrr.months[:0], mrr.currency, empty, empty, empty,
+                            {k: empty for k in ("new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr")})
+    i = mrr.month_index(first)
+    # only the closed months are classified (the ledger may hold years before them); a
+    # return after a gap is then new rather than reactivation, and the two are added below
+    mv = movements(dataclasses.replace(mrr, months=mrr.months[i:j], cents=mrr.cents[:, i:j],
+                                       opening=mrr.cents[:, i - 1] if i > 0 else mrr.opening))
+    months = mv.months
     cash = np.full(len(months), np.nan)
     if financials is not None and "cash" in financials.values:
         at = {m: v for m, v in zip(financials.months, financials.values["cash"])}
         cash = np.array([at.get(m, np.nan) for m in months], dtype=float)
     flows = {"new_mrr": mv.amount("new") + mv.amount("reactivation"), "expansion_mrr": mv.amount("expansion"),
              "contraction_mrr": mv.amount("contraction"), "churned_mrr": mv.amount("churned")}
-    return ClosedMonths(months, mrr.currency, 12.0 * mv.amount("closing")[sel],
-                        mv.count("closing")[sel].astype(float), cash, {k: v[sel] for k, v in flows.items()})
+    return ClosedMonths(months, mrr.currency, 12.0 * mv.amount("closing"), mv.count("closing").astype(float),
+                        cash, flows)
 
 
 def _refit(data: dict, mrr, notes: list[str]) -> list[dict]:
@@ -292,7 +304,7 @@ def _cost_check(original: dict, lines, fin, month, key, book) -> tuple[list[str]
     from planner.actuals.track import track
     from planner.simulation import simulate
 
-    plan = scenario_from_data(original, lines, ledgers={key: book})
+    plan = scenario_from_data(original, lines, ledgers={key: book})  # its own as_of: the ledger only
     result = simulate(plan, paths=min(plan.paths, COMPARE_PATHS), keep=wanted, by_segment=False)
     tracked = track(result, None, fin, series=wanted)
     i = int(np.flatnonzero(tracked.months == month)[0])

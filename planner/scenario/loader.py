@@ -74,7 +74,8 @@ def scenario_from_data(data: dict, lines: LineMap, ledgers: dict | None = None) 
     """Validate and build a scenario from its parsed YAML tree (``lines``: where each key
     is, for the problems; a fresh ``LineMap(source)`` for a tree built in code).
     ``ledgers``: ledgers already read, ``{(path, mapping path or None): Ledger}`` (absolute
-    paths), that ``opening.from_actuals`` uses instead of reading them again."""
+    paths; or ``(Ledger, its month-end book)``), that ``opening.from_actuals`` uses instead
+    of reading them again."""
     ctx = Context(lines)
     ctx.ledgers = dict(ledgers or {})
     spec = scenario_spec().check(data, (), ctx)
