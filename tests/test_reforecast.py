@@ -245,10 +245,18 @@ def test_refit_retention_from_the_ledger(ledger):
     fitted = {r["segment"]: r for r in redone.refits}
     assert "smb" in fitted
     smb = fitted["smb"]
-    assert smb["alpha_95"][0] < smb["alpha"] < smb["alpha_95"][1]
+    # the ledger's process: churn probability per month ~ Beta(0.8, 8.0); it comes back within the CI
+    assert smb["alpha_95"][0] < 0.8 < smb["alpha_95"][1] and smb["beta_95"][0] < 8.0 < smb["beta_95"][1]
+    assert smb["period"] == "month" and smb["cohorts"] == 30
     retention = next(s for s in redone.scenario.segments if s.name == "smb").retention
     assert retention.model == "sbg" and retention.alpha == pytest.approx(smb["alpha"])
     assert any(n.startswith("segments.smb.retention: refitted from the ledger's cohorts") for n in redone.notes)
+    # annual contracts are fitted by year; a fit too loose to use (or degenerate) keeps the plan's curve
+    assert "midmarket" not in fitted and "enterprise" not in fitted
+    assert any(n.startswith("segments.midmarket.retention: kept as written, not refitted (sBG by year: the fit "
+                            "is too loosely determined") for n in redone.notes)
+    assert next(s for s in redone.scenario.segments if s.name == "midmarket").retention == next(
+        s for s in planner.load_scenario(SERIES_A).segments if s.name == "midmarket").retention
 
 
 def test_financials_headcount_and_spend_against_the_plan(ledger):

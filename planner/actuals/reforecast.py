@@ -35,6 +35,9 @@ __all__ = ["ClosedMonths", "Reforecast", "closed_months", "reforecast"]
 COST_SERIES = ("headcount", "sm_expense", "rnd_expense", "cs_expense", "ga_expense")
 #: a difference within this share of the plan's P50 is a note, not a warning
 COST_TOLERANCE = 0.05
+#: a refit whose ln alpha or ln beta has a larger standard error is not used (95% CI wider
+#: than a factor of about 7 either way)
+MAX_LOG_SD = 1.0
 #: paths of the original plan simulated for that comparison
 COMPARE_PATHS = 500
 
@@ -255,12 +258,18 @@ def _refit(data: dict, mrr, notes: list[str]) -> list[dict]:
     for name, seg in segments.items():
         if not isinstance(seg, dict) or name not in mrr.segments:
             continue
-        term = seg.get("term_months", 1)
-        period = "year" if term == 12 else "month"
+        contract = seg.get("contract") if isinstance(seg.get("contract"), dict) else {}
+        period = "year" if contract.get("term_months", 1) == 12 else "month"  # annual contracts renew yearly
         try:
             fit = fit_retention(cohort_history(mrr, period), period=period, segment=str(name))
         except (ScenarioError, ValueError) as err:
             notes.append(f"segments.{name}.retention: kept as written, not refitted ({_first_line(err)})")
+            continue
+        sd = np.sqrt(np.diag(fit.cov_log))
+        if not np.isfinite(sd).all() or sd.max() > MAX_LOG_SD:
+            notes.append(f"segments.{name}.retention: kept as written, not refitted (sBG by {period}: the fit is "
+                         f"too loosely determined to use, standard error of ln alpha {sd[0]:.3g}, ln beta "
+                         f"{sd[1]:.3g}; {fit.notes[0] if fit.notes else 'more cohorts or a longer history narrow it'})")
             continue
         z = 1.959963984540054
         ci = {p: [float(np.exp(np.log(v) - z * np.sqrt(fit.cov_log[i, i]))),
