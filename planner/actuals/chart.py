@@ -122,8 +122,8 @@ def overlay_closed_months(ax: Axes, closed, series: str, plan_months: np.ndarray
         legend_below(ax, handles, labels, ncols=3 if right is not None else 4)
         if series == "cash" and not ok.any():
             ax.annotate("no cash actuals (give --financials)", (0.0, 1.0), xycoords="axes fraction",
-                        xytext=(4, -4), textcoords="offset points", ha="left", va="top", fontsize=9,
-                        color="#555555")
+                        xytext=(4, -20), textcoords="offset points", ha="left", va="top", fontsize=9,
+                        color="#555555")  # under the "reforecast from" label
         return finish(ax)
 
 

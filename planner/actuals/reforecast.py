@@ -68,10 +68,6 @@ class ClosedMonths:
     cash: np.ndarray
     flows: dict = field(default_factory=dict)
 
-    @property
-    def has_cash(self) -> bool:
-        return bool(np.isfinite(self.cash).any())
-
     def to_dict(self) -> dict:
         num = (lambda x: None if not np.isfinite(x) else float(x))
         return {"months": [str(m) for m in self.months], "arr": [float(x) for x in self.arr],

@@ -100,7 +100,7 @@ def opening_from_actuals(segments: tuple, opening: dict, start: np.datetime64, c
     mapping = opening.get("mapping")
     key = (str((base / name).resolve()), str((base / mapping).resolve()) if isinstance(mapping, str) else None)
     try:
-        ledger = getattr(ctx, "ledgers", {}).get(key)  # already read (a reforecast reads it once)
+        ledger = ctx.ledgers.get(key)  # already read (a reforecast reads it once)
         ledger, book = ledger if isinstance(ledger, tuple) else (ledger, None)  # (Ledger, its month-end book)
         if ledger is None:
             ledger = read_ledger(base / name, load_format(base / mapping) if isinstance(mapping, str) else None)
