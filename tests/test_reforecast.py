@@ -158,6 +158,12 @@ def test_run_with_actuals_on_the_command_line(ledger, tmp_path, monkeypatch):
     assert "Note: start 2027-01 -> 2027-07" in result.stderr
     assert Path("outputs/series-a-midmarket-reforecast-2027-06/summary.json").is_file()  # its own folder
     assert not Path("outputs/series-a-midmarket").exists()
+    shown = runner.invoke(main, ["run", str(SERIES_A), "--actuals", "ledger.csv", "--financials", "fin.csv",
+                                 "--paths", "50", "--out", "rf"])
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout.startswith("Reforecast from the close of 2027-06 (actuals): ARR $")
+    assert "cash $8.8M; simulated from 2027-07" in shown.stdout.splitlines()[0]
+    assert {"arr_fan.png", "cash_fan.png", "mrr_bridge.png"} <= {p.name for p in Path("rf").iterdir()}
     usage = runner.invoke(main, ["run", str(SERIES_A), "--refit-retention"])
     assert usage.exit_code == 2 and "go with --actuals" in usage.stderr
     bad = runner.invoke(main, args + ["--as-of", "2032-01"])
