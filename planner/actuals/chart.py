@@ -11,6 +11,11 @@ __all__ = ["REFORECAST_CHARTS", "draw_reforecast_charts", "overlay_closed_months
            "plot_tracking", "write_reforecast_charts"]
 
 
+def _actual_line(ax: Axes, x: np.ndarray, y: np.ndarray, label: str) -> None:
+    """Actual months: a solid ink line with dots, over the plan's bands."""
+    ax.plot(x, y, color=INK, linewidth=1.8, marker="o", markersize=4.5, label=label, zorder=4)
+
+
 def plot_tracking(tracking, series: str = "arr", ax: Axes | None = None, *,
                   months_after: int | None = 12) -> Axes:
     """Plan vs actual for one series: the plan's P10-P90 and P25-P75 bands, its P50, the actuals.
@@ -48,8 +53,7 @@ def plot_tracking(tracking, series: str = "arr", ax: Axes | None = None, *,
         ax.plot(x, fan[2], color=blue, linewidth=2.0, label="Plan P50")
         ok = np.isfinite(s.actual)
         ax_x = month_dates(tracking.months)[ok]
-        ax.plot(ax_x, s.actual[ok], color=INK, linewidth=1.8, marker="o", markersize=4.5, label="Actual",
-                zorder=4)
+        _actual_line(ax, ax_x, s.actual[ok], "Actual")
         out = ok & ~s.inside
         if out.any():
             ax.plot(month_dates(tracking.months)[out], s.actual[out], linestyle="none", marker="o",
@@ -100,8 +104,7 @@ def overlay_closed_months(ax: Axes, closed, series: str, plan_months: np.ndarray
     months = np.concatenate([closed.months, plan_months]) if closed.months.size else plan_months
     with chart_style():
         if ok.any():
-            ax.plot(month_dates(closed.months)[ok], values[ok], color=INK, linewidth=1.8, marker="o",
-                    markersize=4.5, label=f"Actual (to {closed.months[-1]})", zorder=4)
+            _actual_line(ax, month_dates(closed.months)[ok], values[ok], f"Actual (to {closed.months[-1]})")
         if closed.months.size:
             start = month_dates(plan_months[:1])[0] - np.timedelta64(15, "D")
             ax.axvline(start, color="#888888", linewidth=0.8, linestyle=":", zorder=1)
