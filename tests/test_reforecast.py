@@ -84,7 +84,7 @@ def test_rebase_known_answers():
     assert [r["name"] for r in out["funding"]["plans"]["base"]] == ["Loan", "C"]
     assert out["funding"]["plans"]["base"][1]["not_before"] == "2027-07"
     assert any("Seed top-up" in n and "dropped" in n for n in notes)
-    assert any("Loan: drawn in 2027-03" in n and "principal outstanding 75,000 after 3 of 12 repayments" in n
+    assert any("Loan: drawn in 2027-03" in n and "principal outstanding 75,000.00 after 3 of 12 repayments" in n
                for n in notes)
     assert any("opening.cash: kept as written" in n for n in notes)
     sc = scenario_from_data(out, LineMap("rebased"))  # a valid scenario

@@ -321,12 +321,12 @@ def _dropped(item, path: tuple, new: np.datetime64, notes: list[str]) -> bool:
 
 
 def _loan_balance(item: dict, month: np.datetime64, new: np.datetime64) -> str:
-    """``" (principal outstanding 75,000 after 3 of 12 repayments)"``, or "" when not numbers."""
+    """``" (principal outstanding 75,000.00 after 3 of 12 repayments)"``, or "" when not numbers."""
     amount, io, n = item.get("amount"), item.get("interest_only_months", 0), item.get("amortisation_months")
     if not (_is_number(amount) and _is_number(io) and _is_number(n) and n >= 1):
         return ""
     paid = min(max(int((new - 1 - month).astype(int)) - int(io), 0), int(n))
-    return f" (principal outstanding {_fmt(float(amount) * (1 - paid / n))} after {paid} of {int(n)} repayments)"
+    return f" (principal outstanding {float(amount) * (1 - paid / n):,.2f} after {paid} of {int(n)} repayments)"
 
 
 def _opening(data: dict, new: np.datetime64, ledger, as_of, mapping, cash, notes: list[str]) -> None:
