@@ -60,12 +60,16 @@ class Run:
         a funnel), ``sampling`` and ``warnings``: what summary.json holds.
     comparison : Comparison or None
         The scenario's funding plans side by side, when asked for.
+    closed : ClosedMonths or None
+        A reforecast's actual months before its start
+        (:func:`planner.actuals.reforecast.reforecast`): its ARR and cash charts draw them.
     """
 
     result: SimulationResult
     detail: SimulationResult
     summary: dict
     comparison: Comparison | None = None
+    closed: object | None = None
 
     @property
     def scenario(self) -> Scenario:
@@ -235,7 +239,15 @@ def write_charts(run: Run, out_dir: str | Path, fmt: str = "png", kinds=None) ->
 
     kinds = default_charts(run) if kinds is None else list(dict.fromkeys(kinds))
     plain = [k for k in kinds if k != "plan_comparison"]
-    files = write_standard_charts(run.result, out_dir, fmt, kinds=plain, detail=run.detail)
+    if run.closed is not None:  # a reforecast: its fans start with the actual months
+        from planner.actuals.chart import REFORECAST_CHARTS, write_reforecast_charts
+
+        drawn = [k for k in plain if k in REFORECAST_CHARTS]
+        files = write_reforecast_charts(run.result, run.closed, out_dir, fmt, drawn, run.detail)
+        plain = [k for k in plain if k not in drawn]
+    else:
+        files = []
+    files += write_standard_charts(run.result, out_dir, fmt, kinds=plain, detail=run.detail)
     if "plan_comparison" in kinds:
         if run.comparison is None:
             raise PlannerError("the plan comparison chart needs a run with its plans compared "

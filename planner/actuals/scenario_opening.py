@@ -21,7 +21,7 @@ from planner.errors import ScenarioError
 __all__ = ["engine_slices", "opening_from_actuals"]
 
 
-def engine_slices(ledger: Ledger, as_of, term_months: dict) -> dict:
+def engine_slices(ledger: Ledger, as_of, term_months: dict, book=None) -> dict:
     """The book at the close of ``as_of`` as engine slices, per segment.
 
     Parameters
@@ -31,6 +31,8 @@ def engine_slices(ledger: Ledger, as_of, term_months: dict) -> dict:
         The last closed month (the month before the scenario's start).
     term_months : dict of str -> int
         Contract term of each segment (the renewal period of its slices).
+    book : CustomerMrr, optional
+        ``ledger.monthly_mrr(as_of)`` if already computed.
 
     Returns
     -------
@@ -39,7 +41,7 @@ def engine_slices(ledger: Ledger, as_of, term_months: dict) -> dict:
         month before the start, MRR in currency.
     """
     month = np.datetime64(as_of, "M")
-    book = ledger.monthly_mrr(month)
+    book = ledger.monthly_mrr(month) if book is None or book.months[-1] != month else book
     last = book.cents[:, -1]
     paying = last > 0
     cohort = np.where(book.cents > 0, np.arange(book.cents.shape[1])[None, :], 10**9).min(axis=1)
@@ -95,10 +97,13 @@ def opening_from_actuals(segments: tuple, opening: dict, start: np.datetime64, c
                   "from the book at that close", str(as_of))
         return segments
     base = Path(ctx.lines.source).parent if Path(ctx.lines.source).is_file() else Path.cwd()
+    mapping = opening.get("mapping")
+    key = (str((base / name).resolve()), str((base / mapping).resolve()) if isinstance(mapping, str) else None)
     try:
-        mapping = opening.get("mapping")
-        fmt = load_format(base / mapping) if isinstance(mapping, str) else None
-        ledger = read_ledger(base / name, fmt)
+        ledger = ctx.ledgers.get(key)  # already read (a reforecast reads it once)
+        ledger, book = ledger if isinstance(ledger, tuple) else (ledger, None)  # (Ledger, its month-end book)
+        if ledger is None:
+            ledger = read_ledger(base / name, load_format(base / mapping) if isinstance(mapping, str) else None)
     except ScenarioError as err:
         ctx.problems.extend(err.problems)
         return segments
@@ -114,7 +119,7 @@ def opening_from_actuals(segments: tuple, opening: dict, start: np.datetime64, c
                       "customers and mrr here")
     if extra or ctx.problems:
         return segments
-    books = engine_slices(ledger, as_of, {s.name: s.term_months for s in segments})
+    books = engine_slices(ledger, as_of, {s.name: s.term_months for s in segments}, book)
     return tuple(_with_book(seg, books.get(seg.name)) for seg in segments)
 
 

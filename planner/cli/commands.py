@@ -27,40 +27,50 @@ from planner.errors import ScenarioError
                    "with a start or an end).")
 @click.option("--mapping", type=click.Path(dir_okay=False),
               help="With --actuals: the ledger's column mapping (YAML).")
+@click.option("--refit-retention", is_flag=True,
+              help="With --actuals: replace each segment's retention by an sBG fit to the ledger's cohorts.")
 @user_errors
 @as_option_errors
 def run(scenario, out_dir, overrides, sampling, charts, as_json, actuals, financials, as_of, mapping,
-        **options):
+        refit_retention, **options):
     """Simulate SCENARIO (default: the bundled Series A example) and write its tables.
 
     Writes projection.csv (monthly P10/P50/P90 of the key series) and summary.json to
     outputs/<scenario name>/, and prints the headline ranges, runway, breakeven and the
     minimum extra raise. With --actuals, a reforecast: the simulation starts the month
     after --as-of from the ledger's book (and --financials' cash), ends where SCENARIO
-    does, and every change to the scenario is printed as a Note.
+    does, every change to the scenario is printed as a Note, the charts draw the closed
+    months as actuals, and the files go to outputs/<name>-reforecast-<as-of>/.
     """
     from planner.io import check_writable
     from planner.report.tables import output_dir
     from planner.report.text import run_text
     from planner.run import run_scenario, write_outputs
 
-    notes = None
+    redone = None
     if actuals is None:
-        if financials or as_of or mapping:
-            raise click.UsageError("--financials, --as-of and --mapping go with --actuals")
+        if financials or as_of or mapping or refit_retention:
+            raise click.UsageError("--financials, --as-of, --mapping and --refit-retention go with --actuals")
         sc = load(scenario, overrides, sampling)
+        target = output_dir(sc.name, out_dir)
     else:
-        sc, notes = _reforecast(scenario, actuals, financials, as_of, mapping, overrides, sampling)
-    target = output_dir(sc.name, out_dir)
+        redone = _reforecast(scenario, actuals, financials, as_of, mapping, overrides, sampling, refit_retention)
+        sc = redone.scenario
+        target = output_dir(f"{sc.name}-reforecast-{redone.as_of}", out_dir)
+        if options["fiscal_year_start"] is None:  # the plan's own fiscal years, not the restart's
+            options["fiscal_year_start"] = int(redone.original_start.astype(int) % 12 + 1)
     check_writable(target)  # before the simulation, not after
     with progress_bar(enabled=not as_json) as progress:
         outcome = run_scenario(sc, progress=progress, **question(options))
-    if notes is not None:
-        outcome.summary["reforecast"] = {"as_of": str(sc.start - 1), "notes": notes}
+    if redone is not None:
+        outcome.summary["reforecast"] = redone.summary()
+        outcome.closed = redone.closed
     files = write_outputs(outcome, target, charts=charts)
     if as_json:
         click.echo(json.dumps(outcome.summary, indent=2, allow_nan=False))
         return
+    if redone is not None:
+        click.echo(redone.opening_line())
     click.echo(run_text(outcome.summary))
     if options["targets"]:
         from planner.analysis.targets import targets_text
@@ -69,21 +79,22 @@ def run(scenario, out_dir, overrides, sampling, charts, as_json, actuals, financ
     click.echo("Wrote " + ", ".join(str(f) for f in files))
 
 
-def _reforecast(scenario, actuals, financials, as_of, mapping, overrides, sampling):
-    """The rebased scenario and its notes (printed to stderr as ``Note: ...``)."""
+def _reforecast(scenario, actuals, financials, as_of, mapping, overrides, sampling, refit):
+    """The :class:`~planner.actuals.reforecast.Reforecast`; its notes and warnings printed
+    to stderr as ``Note: ...`` and ``Warning: ...``."""
     from planner.actuals.reforecast import reforecast
     from planner.cli.common import default_scenario_path
 
     path = str(default_scenario_path()) if scenario is None else scenario
     if sampling is not None:
         overrides = tuple(overrides) + (f"simulation.sampling={sampling}",)
-    sc, notes = reforecast(path, actuals, financials=financials, as_of=as_of, mapping=mapping,
-                           overrides=overrides)
-    for warning in sc.warnings:
+    redone = reforecast(path, actuals, financials=financials, as_of=as_of, mapping=mapping,
+                        overrides=overrides, refit_retention=refit)
+    for warning in list(redone.scenario.warnings) + redone.warnings:
         click.echo(f"Warning: {warning}", err=True)
-    for note in notes:
+    for note in redone.notes:
         click.echo(f"Note: {note}", err=True)
-    return sc, notes
+    return redone
 
 
 @click.command()

@@ -153,12 +153,14 @@ def equity_book(ops: dict, fin) -> np.ndarray:
     """Book equity rolled forward: the opening book's net assets, then each month's net
     income and equity raised; (paths, months).
 
-    Opening equity = opening cash + receivables - deferred revenue (no debt at the start).
+    Opening equity = opening cash + receivables - deferred revenue - debt outstanding at the
+    start (a loan drawn before it).
     Net income = revenue - COGS - operating expense (bad debt in G&A) - interest - debt
     fees. Because it is not a plug, assets (cash + receivables) = liabilities (deferred
     revenue + debt) + equity is a check on the engine, on every path.
     """
-    opening = ops["opening_cash"] + ops["opening_receivables"] - ops["opening_deferred_revenue"]
+    opening_debt = fin.debt_balance[:, 0] - fin.debt_drawn[:, 0] + fin.debt_repaid[:, 0]  # drawn before
+    opening = ops["opening_cash"] + ops["opening_receivables"] - ops["opening_deferred_revenue"] - opening_debt
     expense = ops["sm_expense"] + ops["rnd_expense"] + ops["cs_expense"] + ops["ga_expense"]
     income = (ops["revenue"].sum(axis=2) - ops["cogs"].sum(axis=2) - expense - fin.interest
               - fin.debt_fees)

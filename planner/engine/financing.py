@@ -60,7 +60,9 @@ def debt_schedule(debt: VentureDebt, amount: np.ndarray, months: int, inputs: In
 
     Interest for a month is charged on the balance at the end of the previous month at
     ``annual_rate / 12``; after ``interest_only_months`` the principal is repaid in
-    ``amortisation_months`` equal instalments; the fee is paid with the draw.
+    ``amortisation_months`` equal instalments; the fee is paid with the draw. A loan
+    drawn before the start (``debt.month < 0``) is outstanding at it: no draw or fee, its
+    interest and repayments go on.
 
     Parameters
     ----------
@@ -73,10 +75,12 @@ def debt_schedule(debt: VentureDebt, amount: np.ndarray, months: int, inputs: In
     """
     t = np.arange(months)[None, :]
     d, io, n = debt.month, debt.interest_only_months, debt.amortisation_months
-    instalments = np.clip(t - d - io, 0, n)  # instalments paid by the end of month t
-    balance = np.where(t >= d, amount * (1.0 - instalments / n), 0.0)
+    def balance_at(m):  # principal at the end of month m (d < 0: drawn before the start)
+        return np.where(m >= d, amount * (1.0 - np.clip(m - d - io, 0, n) / n), 0.0)
+
+    balance = balance_at(t)
     repaid = np.where((t > d + io) & (t <= d + io + n), amount / n, 0.0)
-    before = np.concatenate([np.zeros_like(balance[:, :1]), balance[:, :-1]], axis=1)
+    before = balance_at(t - 1)
     interest = before * inputs.value(debt.annual_rate) / 12.0
     drawn = np.where(t == d, amount, 0.0)
     return {"drawn": drawn, "repaid": repaid, "interest": interest,

@@ -594,7 +594,12 @@ def _finance_path(sc: Scenario, plan, p: _Path, i: int, ops: dict, fin: dict, bl
     T = sc.horizon
     cash, dead, fired = p.v(sc.opening_cash), False, set()
     book = cash + ops["opening_receivables"][row] - ops["opening_deferred_revenue"][row]
-    loans = []  # [instrument, balance]
+    loans = []  # [instrument, balance, month drawn]
+    for x in plan.instruments:  # drawn before the start: outstanding at it
+        if isinstance(x, VentureDebt) and x.month < 0:
+            paid = min(max(-1 - x.month - x.interest_only_months, 0), x.amortisation_months)
+            loans.append([x, p.v(x.amount) * (1 - paid / x.amortisation_months), x.month])
+            book -= loans[-1][1]
     net_burn = []
     for t in range(T):
         arr = 12 * sum(ops["mrr"][row, t, :])

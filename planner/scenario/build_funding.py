@@ -27,6 +27,14 @@ def _valuation(value: dict, path: tuple, ctx) -> Valuation:
     return Valuation(pre_money=pre, arr_multiple=multiple, option_pool=value["option_pool"])
 
 
+def _loan_month(b, month, path: tuple) -> int | None:
+    """Month index of a loan's draw; negative before the start: the loan is outstanding at
+    it (a reforecast's loan drawn before its new start), its schedule going on."""
+    if month is not INVALID and b.start is not INVALID and month < b.start:
+        return int((month - b.start).astype(int))
+    return b.month_index(month, path)
+
+
 def _instrument(b, value: dict, path: tuple):
     kind = value["type"]
     if kind == "equity":
@@ -35,7 +43,7 @@ def _instrument(b, value: dict, path: tuple):
             value["name"], month, value["amount"], _valuation(value, path, b.ctx),
             value["arrives_when_insolvent"])
     if kind == "venture_debt":
-        month = b.month_index(value["month"], path + ("month",))
+        month = _loan_month(b, value["month"], path + ("month",))
         return None if month is None else VentureDebt(
             value["name"], month, value["amount"], value["annual_rate"],
             value["interest_only_months"], value["amortisation_months"], value["fee"])

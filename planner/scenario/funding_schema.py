@@ -40,7 +40,7 @@ def _venture_debt() -> Record:
     return Record({
         "type": Text("a venture-debt facility", choices=("venture_debt",)),
         "name": Text("facility name"),
-        "month": Month("month the loan is drawn"),
+        "month": Month("month the loan is drawn (before the start: outstanding at it, its schedule goes on)"),
         "amount": Number("principal drawn", low=0.0, unit="currency"),
         "annual_rate": Number("interest rate per year on the outstanding principal", low=0.0,
                               high=1.0, typical=(0.0, 0.25)),

@@ -70,10 +70,14 @@ def parse_scenario(text: str, source: str = "<string>",
     return scenario_from_data(data, lines)
 
 
-def scenario_from_data(data: dict, lines: LineMap) -> Scenario:
+def scenario_from_data(data: dict, lines: LineMap, ledgers: dict | None = None) -> Scenario:
     """Validate and build a scenario from its parsed YAML tree (``lines``: where each key
-    is, for the problems; a fresh ``LineMap(source)`` for a tree built in code)."""
+    is, for the problems; a fresh ``LineMap(source)`` for a tree built in code).
+    ``ledgers``: ledgers already read, ``{(path, mapping path or None): Ledger}`` (absolute
+    paths; or ``(Ledger, its month-end book)``), that ``opening.from_actuals`` uses instead
+    of reading them again."""
     ctx = Context(lines)
+    ctx.ledgers = dict(ledgers or {})
     spec = scenario_spec().check(data, (), ctx)
     # cross-key checks run even after field problems, so every problem is reported at once
     try:

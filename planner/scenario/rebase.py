@@ -10,13 +10,15 @@ What it does (docs/actuals.md, "The reforecast"):
   start collapse into one step at the new start with the latest earlier value;
 - a growth series ``{start: X, monthly_growth | annual_growth: g}``: X advanced by the
   elapsed k months, ``(1+g)^k`` (monthly) or ``(1+g)^(k/12)`` (annual), as the engine
-  grows it; when X or g is a distribution the start is kept as written (noted);
+  grows it; a distribution X is scaled by that factor (each path keeps its draw); when g
+  is uncertain the start is kept as written, with a :data:`WARNING` note;
 - a list price or salary with an ``annual_increase`` / ``annual_raise``: the increases
   of the whole years elapsed are applied to it (later ones fall 12 months after the new
   start);
 - a headcount role's hires before the new start join its ``start`` count;
-- funding rounds and dated plan instruments before the new start are dropped (their
-  money is in the actual cash), milestone rounds whose deadline has passed likewise;
+- funding rounds and dated equity before the new start are dropped (their money is in
+  the actual cash), milestone rounds whose deadline has passed likewise; a venture loan
+  drawn before it is kept (outstanding at the start: its schedule goes on);
   a ``not_before`` before the new start moves to it;
 - with ``ledger``: ``opening.from_actuals`` / ``as_of`` / ``mapping`` set and each
   segment's typed-in book (``customers``, ``mrr``) removed; with ``cash``,
@@ -34,7 +36,10 @@ from planner.errors import PlannerError
 from planner.scenario.spec import read_month
 from planner.scenario.yamltree import dotted
 
-__all__ = ["RebaseError", "rebase"]
+__all__ = ["WARNING", "RebaseError", "rebase"]
+
+#: prefix of a note the user must act on (an input that could not be rebased exactly)
+WARNING = "WARNING "
 
 _GROWTH = ("monthly_growth", "annual_growth")
 
@@ -168,15 +173,57 @@ def _growth(node: dict, path: tuple, k: int, notes: list[str]) -> None:
     g = node["annual_growth"] if annual else node.get("monthly_growth")
     x = node["start"]
     where = dotted(path + ("start",))
+    how = f"{k} months of {'annual' if annual else 'monthly'} growth {g:g}" if _is_number(g) else ""
     if _is_number(x) and _is_number(g):
         factor = (1 + g) ** (k / 12 if annual else k)
         node["start"] = float(x) * factor
-        notes.append(f"{where}: {_fmt(x)} -> {_fmt(node['start'])} ({k} months of "
-                     f"{'annual' if annual else 'monthly'} growth {g:g})")
-    elif _uncertain(x) or _uncertain(g):
-        what = "start" if _uncertain(x) else "growth"
-        notes.append(f"{where}: kept as written, {k} months behind the original plan: its {what} is "
-                     "uncertain, so it cannot be advanced exactly (rewrite it for the new start)")
+        notes.append(f"{where}: {_fmt(x)} -> {_fmt(node['start'])} ({how})")
+    elif _is_number(g) and _uncertain(x):
+        factor = (1 + g) ** (k / 12 if annual else k)
+        scaled = _scaled(x, factor)
+        if scaled is None:
+            notes.append(f"{WARNING}{where}: kept as written, {k} months behind the original plan: its "
+                         f"distribution cannot be scaled by the {how} (rewrite it for the new start)")
+        else:
+            node["start"] = scaled
+            notes.append(f"{where}: {_shown(x)} -> {_shown(scaled)} (x {factor:.6g}: {how}; each path "
+                         "keeps its draw, so it continues its own original ramp)")
+    elif _uncertain(g):
+        notes.append(f"{WARNING}{where}: kept as written, {k} months behind the original plan: its growth "
+                     "rate is uncertain, so the start cannot be advanced exactly (give the growth as a "
+                     "number, or rewrite the start for the new start)")
+
+
+#: distribution families that a positive factor scales by scaling these parameters
+_SCALE_KEYS = {"normal": ("mean", "sd"), "lognormal": ("median", "p90", "mean", "sd"),
+               "triangular": ("low", "mode", "high"), "pert": ("low", "mode", "high"),
+               "uniform": ("low", "high"), "truncnorm": ("mean", "sd", "low", "high"), "choice": ("values",)}
+
+
+def _scaled(value, factor: float):
+    """``value`` (a distribution mapping or a ``LOW to HIGH`` interval) times ``factor`` > 0, or
+    None for a family that scaling its parameters does not scale (beta, poisson, binomial).
+
+    The families above are location-scale (or scale) families in these parameters, so the
+    quantile of every uniform is multiplied by ``factor``: a path keeps its draw."""
+    if isinstance(value, str):
+        low, high = (float(p) for p in value.split(" to "))
+        return f"{low * factor:.6g} to {high * factor:.6g}"
+    keys = _SCALE_KEYS.get(value.get("dist"))
+    if keys is None or not all(_is_number(v) or isinstance(v, list) for k, v in value.items() if k in keys):
+        return None
+    out = dict(value)
+    for key in keys:
+        if key in out:
+            out[key] = [float(v) * factor for v in out[key]] if isinstance(out[key], list) else \
+                float(out[key]) * factor
+    return out
+
+
+def _shown(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_fmt(v) if _is_number(v) else v}" for k, v in value.items()) + "}"
+    return _fmt(value)
 
 
 def _prices(data: dict, k: int, notes: list[str]) -> None:
@@ -255,9 +302,10 @@ def _dropped(item, path: tuple, new: np.datetime64, notes: list[str]) -> bool:
     month = read_month(item["month"])[0] if "month" in item else None
     if month is not None and month < new:
         if item.get("type") == "venture_debt":
-            notes.append(f"{where}: drawn in {month}, before {new}: dropped (the loan is in the actual "
-                         "cash; its interest and repayments after the start are NOT modelled: add "
-                         "them as opex or model the remaining loan)")
+            notes.append(f"{where}: drawn in {month}, before {new}: kept as a loan outstanding at the start"
+                         f"{_loan_balance(item, month, new)}; its interest and repayments from {new} on are "
+                         "modelled, its draw and fee are in the actual cash")
+            return False
         else:
             notes.append(f"{where}: dated {month}, before {new}: dropped (its money is in the actual cash)")
         return True
@@ -270,6 +318,15 @@ def _dropped(item, path: tuple, new: np.datetime64, notes: list[str]) -> bool:
         item["not_before"] = str(new)
         notes.append(f"{where}: not_before {not_before} -> {new} (the months before are actuals)")
     return False
+
+
+def _loan_balance(item: dict, month: np.datetime64, new: np.datetime64) -> str:
+    """``" (principal outstanding 75,000.00 after 3 of 12 repayments)"``, or "" when not numbers."""
+    amount, io, n = item.get("amount"), item.get("interest_only_months", 0), item.get("amortisation_months")
+    if not (_is_number(amount) and _is_number(io) and _is_number(n) and n >= 1):
+        return ""
+    paid = min(max(int((new - 1 - month).astype(int)) - int(io), 0), int(n))
+    return f" (principal outstanding {float(amount) * (1 - paid / n):,.2f} after {paid} of {int(n)} repayments)"
 
 
 def _opening(data: dict, new: np.datetime64, ledger, as_of, mapping, cash, notes: list[str]) -> None:

@@ -85,6 +85,7 @@ class Context:
         self.warnings: list[Problem] = []
         self.params: list[Param] = []
         self.item_names: dict[tuple, str] = {}  # key path of a named list item -> its name
+        self.ledgers: dict = {}  # ledgers already read, for opening.from_actuals (loader)
 
     def _locate(self, path: tuple, message: str, got: Any) -> Problem:
         if got is not _MISSING:
