@@ -247,7 +247,7 @@ def test_the_default_scenario_prints_in_a_few_dozen_pages(tmp_path):
                     "--outdir", str(tmp_path), str(path)], check=True, capture_output=True, timeout=240)
     pdf = (tmp_path / "default.pdf").read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-    assert 10 < pages <= 48
+    assert 10 < pages <= 50  # 49 measured: 30 of them the six statements, a page per fiscal year
 
 
 def test_build_workbook_keeps_the_sheets_consumers_read(short):
@@ -256,3 +256,16 @@ def test_build_workbook_keeps_the_sheets_consumers_read(short):
     assert names[:8] == ["Summary", "P&L P50", "Cash & balance P50", "P&L P10", "Cash & balance P10",
                          "P&L P90", "Cash & balance P90", "Ranges"]
     assert {"Assumptions", "Segments", "Unit economics", "Cohorts", "Plan comparison"} <= set(names)
+
+
+def test_assumptions_as_typed_sit_next_to_what_they_mean():
+    """`annual_churn: 0.10` is shown as written, with line, beside the monthly churn planner uses."""
+    sc = planner.load_scenario(MIDMARKET)
+    result = planner.simulate(sc, paths=20, seed=1)
+    parts = dataclasses.replace(report_inputs(result, comparison=planner.compare(sc, paths=20, seed=1)),
+                                sensitivity={})
+    rows = {r[0]: r for r in build_workbook(parts)["As typed"].iter_rows(values_only=True) if r[0]}
+    churn = rows["segments.midmarket.retention.annual_churn"]
+    assert churn[1] == 0.1 and churn[3] == f"churn per month {100 * (1 - 0.9 ** (1 / 12)):.4g}%"
+    assert MIDMARKET.read_text().splitlines()[churn[2] - 1].strip().startswith("annual_churn: 0.10")
+    assert rows["segments.smb.acquisition.cac.median"][1] == 2400

@@ -7,6 +7,7 @@ and a ``Cash & balance`` sheet whose totals, margins, EBITDA, cash flow, balance
 check row are live formulas (:mod:`planner.report.workbook_statements`); ``Ranges``
 (each line's own P10/P50/P90 by month and fiscal year, :mod:`planner.report.workbook_ranges`);
 ``Assumptions`` (every input, with the distribution and P10/P50/P90 of uncertain ones),
+``As typed`` (the scenario file's values as written, next to what planner made of them),
 ``Segments`` (P50 by segment), ``Funnel`` and ``Funnel by year`` (when the scenario has
 a funnel), ``Unit economics`` (by fiscal year, with verdicts), ``Cohorts`` (per monthly
 cohort: size, CAC, payback and revenue retention by age), ``Logo retention`` (the
@@ -40,6 +41,7 @@ from planner.report.workbook_format import (Sheet, cell_value, censored_format, 
                                             number_format)
 from planner.report.workbook_ranges import ranges_sheet
 from planner.report.workbook_statements import write_case
+from planner.report.workbook_typed import typed_sheet
 from planner.series import SERIES_SPECS
 from planner.sweep.compare import compare
 
@@ -362,6 +364,7 @@ def build_workbook(source, *, summary: dict | None = None, unit_economics: dict 
         write_case(wb, case, result.scenario.currency)
     ranges_sheet(wb, result)
     _assumptions_sheet(wb, result.scenario)
+    typed_sheet(wb, result.scenario)
     _segments_sheet(wb, detail)
     _funnel_sheets(wb, detail)
     _unit_economics_sheet(wb, detail, parts.unit_economics)
