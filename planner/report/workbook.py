@@ -28,6 +28,7 @@ import numpy as np
 
 from planner.analysis.cohorts import cohort_models, cohort_payback, logo_retention, revenue_retention
 from planner.analysis.metric_specs import METRIC_SPECS
+from planner.analysis.periods import plan_years
 from planner.analysis.stats import QUANTILES, quantiles_across_paths
 from planner.analysis.unit_economics import period_metrics
 from planner.format import value_text
@@ -70,8 +71,9 @@ def _summary_sheet(wb, result, summary: dict) -> None:
     lines = [(f"ARR at {summary['end']}", summary["arr_end"], m),
              ("ARR after 12 months", summary["arr_after_12_months"], m),
              (f"Customers at {summary['end']}", summary["customers_end"], "#,##0")]
-    lines += [(f"Revenue {y['from']} to {y['to']}", y, m) for y in summary["revenue_by_year"]]
-    lines += [(f"EBITDA {y['from']} to {y['to']}", y, m) for y in summary["ebitda_by_year"]]
+    years = [p.title for p in plan_years(result.months)]
+    lines += [(f"Revenue {fy} ({y['from']} to {y['to']})", y, m) for fy, y in zip(years, summary["revenue_by_year"])]
+    lines += [(f"EBITDA {fy} ({y['from']} to {y['to']})", y, m) for fy, y in zip(years, summary["ebitda_by_year"])]
     lines += [(f"Cash at {summary['end']}", summary["cash_end"], m), ("Lowest cash balance", summary["cash_trough"], m)]
     fund = summary["funding"]
     horizon = len(result.months)
@@ -226,11 +228,22 @@ def _cohorts_sheet(wb, result) -> None:
         s.row([month_date(month), new_c[c], new_m[c], cac[c], months[c], share[c]]
               + list(revenue.p50[c]), fmts)
     s.finish(first_width=11)
+    _narrow(s, first=7, count=len(ages))
     t = Sheet(wb, "Logo retention", cur)
     t.header(["Cohort"] + [f"Age {a}" for a in ages])
     for c, month in enumerate(logo.cohorts):
         t.row([month_date(month)] + list(logo.p50[c]), [None] + ["0.0%"] * len(ages))
     t.finish(first_width=11)
+    _narrow(t, first=2, count=len(ages))
+
+
+def _narrow(sheet, first: int, count: int, width: int = 7) -> None:
+    """Columns of a triangle (one per age) as narrow as a percentage: the header wraps, and
+    the whole triangle prints on one page across."""
+    from openpyxl.utils import get_column_letter
+
+    for col in range(first, first + count):
+        sheet.ws.column_dimensions[get_column_letter(col)].width = width
 
 
 #: plan comparison rows: (label, getter, format kind)

@@ -35,7 +35,7 @@ def ranges_sheet(wb, result) -> None:
 
     cur = result.scenario.currency
     ws = wb.create_sheet("Ranges")
-    lay = Layout(result.months, opening=False)
+    lay = Layout(result.months)
     _header(ws, lay, f"{result.scenario.name}: each line's range, plan {result.plan}",
             f"P10 / P50 / P90 across {result.paths:,} paths of each line on its own (values).\nThese "
             f"do not add up across lines: the statements of one path are on the P&L sheets.", cur)

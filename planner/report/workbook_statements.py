@@ -9,8 +9,8 @@ a CFO can change a month and see the rest follow. Flows' year columns are ``=SUM
 the year's months, balances' the year's last month.
 
 Each line is a :class:`Line`: its values, or a formula template in which ``{key}`` is the
-cell of line ``key`` in the same column, ``{key@prev}`` the cell a month before (the
-opening column before the first month) and ``{pnl.key}`` the cell of the P&L sheet.
+cell of line ``key`` in the same column, ``{key@prev}`` the cell a month before (in the
+first month: the line's opening balance, a line of its own) and ``{pnl.key}`` the cell of the P&L sheet.
 """
 from __future__ import annotations
 
@@ -46,10 +46,11 @@ class Line:
     kind : {"money", "percent", "count"}
     bold : bool
         A total line.
-    opening : float, optional
-        The value before the first month (balances of the balance sheet).
-    opening_formula : str, optional
-        The opening column's formula (``{key}`` = the opening cell of that line).
+    before : str, optional
+        The key of the opening line that holds this line's value before the first month
+        (what ``{key@prev}`` means in the first month).
+    first_only : bool
+        An opening line: one cell, in the first month's column, no year total.
     note : str, optional
         A note on the label cell.
     """
@@ -61,8 +62,8 @@ class Line:
     year: str = "sum"
     kind: str = MONEY
     bold: bool = False
-    opening: float | None = None
-    opening_formula: str | None = None
+    before: str | None = None
+    first_only: bool = False
     note: str | None = None
 
 
@@ -78,7 +79,6 @@ class Layout:
     """Where each month, year total and the opening balance sit on a statement sheet."""
 
     months: np.ndarray
-    opening: bool
     first_row: int = 5
     years: list = field(init=False)
 
@@ -88,14 +88,10 @@ class Layout:
     def month_column(self, i: int) -> int:
         """1-based column of month ``i``."""
         year = next(y for y, p in enumerate(self.years) if p.first <= i <= p.last)
-        return 2 + int(self.opening) + i + year
+        return 2 + i + year
 
     def year_column(self, y: int) -> int:
         return self.month_column(self.years[y].last) + 1
-
-    @property
-    def opening_column(self) -> int:
-        return 2
 
     @property
     def last_column(self) -> int:
@@ -117,9 +113,10 @@ class _Writer:
     def __init__(self, ws, layout: Layout, pnl: "_Writer | None" = None, pnl_title: str | None = None):
         self.ws, self.layout, self.pnl, self.pnl_title = ws, layout, pnl, pnl_title
         self.rows: dict[str, int] = {}
+        self.before: dict[str, str] = {}
 
     def address(self, key: str, where: tuple, prev: bool = False, on_pnl: bool = False) -> str:
-        """The cell of line ``key`` at ``where`` (("month", i), ("year", y) or ("open",))."""
+        """The cell of line ``key`` at ``where`` (("month", i) or ("year", y))."""
         if on_pnl:
             ref = self.pnl.address(key, where)
             return f"'{self.pnl_title}'!{ref}"
@@ -127,9 +124,11 @@ class _Writer:
         if prev:
             if where[0] != "month":
                 raise ValueError("@prev is only for month columns")
-            where = ("open",) if where[1] == 0 else ("month", where[1] - 1)
-        col = {"month": lambda: lay.month_column(where[1]), "year": lambda: lay.year_column(where[1]),
-               "open": lambda: lay.opening_column}[where[0]]()
+            if where[1] == 0:
+                key = self.before[key]
+            else:
+                where = ("month", where[1] - 1)
+        col = lay.month_column(where[1]) if where[0] == "month" else lay.year_column(where[1])
         return f"{_letter(col)}{self.rows[key]}"
 
     def resolve(self, template: str, where: tuple) -> str:
@@ -147,6 +146,8 @@ class _Writer:
                 row += 1
                 continue
             self.rows[item.key] = row
+            if item.before:
+                self.before[item.key] = item.before
             row += 1
         for item in items:
             if isinstance(item, Line):
@@ -159,11 +160,11 @@ class _Writer:
         if line.note:
             note(label, line.note)
         cells = []
-        for i in range(len(lay.months)):
+        for i in range(1 if line.first_only else len(lay.months)):
             value = (float(line.values[i]) if line.values is not None
                      else self.resolve(line.formula, ("month", i)))
             cells.append(self.ws.cell(row=r, column=lay.month_column(i), value=value))
-        for y, period in enumerate(lay.years):
+        for y, period in enumerate([] if line.first_only else lay.years):
             first = lay.month_column(period.first)
             last = lay.month_column(period.last)
             formula = {"sum": lambda: f"=SUM({_letter(first)}{r}:{_letter(last)}{r})",
@@ -174,10 +175,6 @@ class _Writer:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor=TOTAL_FILL)
             cells.append(cell)
-        if lay.opening and (line.opening is not None or line.opening_formula):
-            value = (float(line.opening) if line.opening_formula is None
-                     else self.resolve(line.opening_formula, ("open",)))
-            cells.append(self.ws.cell(row=r, column=lay.opening_column, value=value))
         for cell in cells:
             cell.number_format = fmt
             if line.bold:
@@ -193,8 +190,6 @@ def _header(ws, layout: Layout, title: str, subtitle: str, currency: str) -> Non
         ws.cell(row=2 + offset, column=1, value=text).alignment = Alignment(wrap_text=False)
     r = layout.first_row - 1
     heading = ws.cell(row=r, column=1, value=currency)
-    if layout.opening:
-        ws.cell(row=r, column=layout.opening_column, value="Opening")
     for i, month in enumerate(layout.months):
         cell = ws.cell(row=r, column=layout.month_column(i), value=month_date(month))
         cell.number_format = MONTH_FORMAT
@@ -206,7 +201,7 @@ def _header(ws, layout: Layout, title: str, subtitle: str, currency: str) -> Non
         cell.fill = PatternFill("solid", fgColor="F2F2F2")
         cell.alignment = Alignment(horizontal="center" if col > 1 else "left", wrap_text=True)
     heading.alignment = Alignment(horizontal="left")
-    ws.freeze_panes = f"{_letter(2 + int(layout.opening))}{r + 1}"
+    ws.freeze_panes = f"B{r + 1}"
 
 
 def _finish(ws, layout: Layout, label_width: int) -> None:
@@ -265,11 +260,20 @@ def pnl_lines(case) -> list:
 
 def cash_lines(case) -> list:
     """The cash flow (indirect, from the P&L's net income) and the balance sheet of a case,
-    with the check row assets - liabilities - equity."""
+    after the opening balances (the month before the start), with the check row assets -
+    liabilities - equity."""
     r = case.result
     path = lambda values: np.asarray(values)[0]  # noqa: E731
     opening = {k: float(v[0]) for k, v in r.opening.items()}
+    before = month_date(r.months[0] - 1).strftime("%b %Y")
     return [
+        Heading(f"Opening balances, end of {before} (in the first month's column)"),
+        Line("open_cash", "Opening cash", np.array([opening["cash"]]), first_only=True),
+        Line("open_receivables", "Opening receivables", np.array([opening["receivables"]]), first_only=True),
+        Line("open_deferred", "Opening deferred revenue", np.array([opening["deferred_revenue"]]), first_only=True),
+        Line("open_debt", "Opening debt", np.array([0.0]), first_only=True),
+        Line("open_equity", "Opening book equity (net assets)",
+             formula="={open_cash}+{open_receivables}-{open_deferred}-{open_debt}", first_only=True),
         Heading("Cash flow"),
         Line("net_income", "Net income", formula="={pnl.net_income}"),
         Line("d_deferred", "Increase in deferred revenue", formula="={deferred}-{deferred@prev}",
@@ -286,29 +290,25 @@ def cash_lines(case) -> list:
         Line("net_change", "Net change in cash", formula="={cfo}+{cff}", bold=True),
         Line("cash_start", "Cash at the start of the month", formula="={cash_end@prev}", year="first"),
         Line("cash_end", "Cash at the end of the month", formula="={cash_start}+{net_change}", year="last",
-             bold=True, opening=opening["cash"]),
+             bold=True, before="open_cash"),
         Line("net_burn", "Net burn (operating, interest in; positive = burning)",
              formula="=-({cfo}+{pnl.debt_fees})",
              note="Cash out less cash in from operations; equity, loans, principal and fees left out."),
         Heading("Balance sheet, month end"),
-        Line("cash", "Cash", formula="={cash_end}", year="last", opening_formula="={cash_end}"),
-        Line("receivables", "Receivables", path(r.total("receivables")), year="last",
-             opening=opening["receivables"]),
-        Line("assets", "Total assets", formula="={cash}+{receivables}", year="same", bold=True,
-             opening_formula="={cash}+{receivables}"),
+        Line("cash", "Cash", formula="={cash_end}", year="last"),
+        Line("receivables", "Receivables", path(r.total("receivables")), year="last", before="open_receivables"),
+        Line("assets", "Total assets", formula="={cash}+{receivables}", year="same", bold=True),
         Line("deferred", "Deferred revenue", path(r.total("deferred_revenue")), year="last",
-             opening=opening["deferred_revenue"]),
-        Line("debt", "Debt", path(r.total("debt_balance")), year="last", opening=0.0),
-        Line("liabilities", "Total liabilities", formula="={deferred}+{debt}", year="same", bold=True,
-             opening_formula="={deferred}+{debt}"),
+             before="open_deferred"),
+        Line("debt", "Debt", path(r.total("debt_balance")), year="last", before="open_debt"),
+        Line("liabilities", "Total liabilities", formula="={deferred}+{debt}", year="same", bold=True),
         Line("equity", "Book equity", formula="={equity@prev}+{net_income}+{equity_raised}", year="last",
-             opening_formula="={assets}-{liabilities}",
+             before="open_equity",
              note="Opening net assets, plus net income and equity raised since (not a plug)."),
         Line("liabilities_equity", "Total liabilities and equity", formula="={liabilities}+{equity}",
-             year="same", bold=True, opening_formula="={liabilities}+{equity}"),
+             year="same", bold=True),
         Line("check", "Check: assets - liabilities - equity (0 = balances)",
-             formula="=ROUND({assets}-{liabilities_equity},2)", year="same",
-             opening_formula="=ROUND({assets}-{liabilities_equity},2)"),
+             formula="=ROUND({assets}-{liabilities_equity},2)", year="same"),
     ]
 
 
@@ -330,13 +330,13 @@ def write_case(wb, case, currency: str) -> tuple[str, str]:
            f"{case.arr_end:,.0f} {currency}.\nEvery line is that path's, so the totals, margins and "
            f"statements add up (live formulas); each line's own P10/P50/P90 is on the Ranges sheet.")
     ws = wb.create_sheet(pnl_title)
-    lay = Layout(months, opening=False)
+    lay = Layout(months)
     _header(ws, lay, f"{r.scenario.name}: profit and loss, {case.label} case, plan {r.plan}", why, currency)
     pnl = _Writer(ws, lay)
     pnl.write(pnl_lines(case), currency)
     _finish(ws, lay, 34)
     ws2 = wb.create_sheet(cash_title)
-    lay2 = Layout(months, opening=True)
+    lay2 = Layout(months)
     _header(ws2, lay2, f"{r.scenario.name}: cash flow and balance sheet, {case.label} case, plan {r.plan}",
             why, currency)
     cash = _Writer(ws2, lay2, pnl=pnl, pnl_title=pnl_title)

@@ -63,3 +63,8 @@ def typed_sheet(wb, scenario) -> None:
     s.row([f"{path.name} as it is on disk; --set overrides and a reforecast's changes are not shown here "
            f"(the Assumptions sheet shows the values the run used)."])
     s.finish(first_width=52, title_columns="A")
+    from openpyxl.styles import Alignment
+
+    for (cell,) in s.ws.iter_rows(min_row=2, min_col=2, max_col=2):
+        cell.alignment = Alignment(horizontal="left")
+    s.ws.column_dimensions["C"].width = 7
