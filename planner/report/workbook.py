@@ -53,6 +53,8 @@ SEGMENT_SHEET = ("arr", "revenue", "customers", "new_customers")
 FUNNEL_SHEET = ("leads", "mqls", "sqls", "opportunities", "wins", "trials", "trial_wins",
                 "pipeline_lost", "pipeline_open", "response_minutes", "sdr_capacity", "ae_capacity",
                 "commissions", "sm_direct", "acquisition_cost", "cac")
+#: the sheet writer's name before the split into workbook_format (kept for sheet writers elsewhere)
+_Sheet = Sheet
 #: catalogue unit (planner.series) -> format kind of this workbook
 _UNIT_KINDS = {"money": "money", "count": "count", "people": "count", "volume": "volume",
                "minutes": "minutes", "flag": "fraction"}
