@@ -212,7 +212,7 @@ def test_workbook_funnel_sheets(result):
 
     comparison = planner.compare(result.scenario, paths=50, seed=7)
     wb = build_workbook(result, comparison=comparison)
-    assert wb.sheetnames[3:6] == ["Segments", "Funnel", "Funnel by year"]
+    assert wb.sheetnames[10:13] == ["Segments", "Funnel", "Funnel by year"]
     sheet = wb["Funnel"]
     header = [c.value for c in sheet[1]]
     assert header[0] == "Month" and "Leads P50, smb" not in header and "Trials P50, smb" in header

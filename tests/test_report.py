@@ -237,20 +237,20 @@ def test_workbook_sheets_headers_and_values(written, seed_stage):
 
     result, comparison = seed_stage
     wb = load_workbook(written[1])
-    assert wb.sheetnames == ["Summary", "Assumptions", "Monthly", "Segments", "Unit economics", "Cohorts",
-                             "Logo retention", "Plan comparison", "What drives the range"]
-    monthly = wb["Monthly"]
-    header = [c.value for c in monthly[1]]
-    assert header[:4] == ["Month", "ARR P10", "ARR P50", "ARR P90"]
-    assert monthly.freeze_panes == "B2"
-    assert monthly["A2"].value == dt.datetime(2027, 1, 1) and monthly["A2"].number_format == "mmm yyyy"
-    assert monthly.max_row == 1 + len(result.months)
+    assert wb.sheetnames == ["Summary", "P&L P50", "Cash & balance P50", "P&L P10", "Cash & balance P10",
+                             "P&L P90", "Cash & balance P90", "Ranges", "Assumptions", "As typed", "Segments",
+                             "Unit economics", "Cohorts", "Logo retention", "Plan comparison",
+                             "What drives the range"]
+    ranges = wb["Ranges"]
+    header = [c.value for c in ranges[4]]
+    assert header[0] == "USD" and header[1] == dt.datetime(2027, 1, 1) and ranges["B4"].number_format == "mmm yyyy"
+    assert ranges.freeze_panes == "B5"
+    rows = {r[0].value.strip(): [c.value for c in r] for r in ranges.iter_rows(min_row=5, max_row=8)}
+    assert list(rows) == ["ARR", "P10", "P50", "P90"]
     arr = result.quantiles("arr", (0.1, 0.5, 0.9))
-    assert [monthly.cell(row=2 + 35, column=c).value for c in (2, 3, 4)] == pytest.approx(arr[:, 35].tolist())
-    cash = header.index("Cash P50") + 1
-    assert monthly.cell(row=2, column=cash).value == pytest.approx(float(np.median(result.total("cash")[:, 0])))
-    assert monthly.cell(row=2, column=2).number_format.startswith('"$"#,##0')
-    assert monthly.column_dimensions["B"].width >= 9
+    month = 35 + 35 // 12  # month 35, after the year-total columns of the years before it
+    assert [rows[q][1 + month] for q in ("P10", "P50", "P90")] == pytest.approx(arr[:, 35].tolist())
+    assert ranges["B6"].number_format.startswith('"$"#,##0')
     assumptions = wb["Assumptions"]
     assert [c.value for c in assumptions[1]] == ["Section", "Input", "Value", "Distribution", "P10", "P50", "P90"]
     cac = next(r for r in assumptions.iter_rows(values_only=True) if r[3] == "lognormal(median=420, p90=650)")

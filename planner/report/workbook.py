@@ -1,39 +1,50 @@
-"""The Excel workbook of a simulation (openpyxl): the report's content as tables.
+"""The Excel workbook of a simulation (openpyxl): statements a CFO keeps working in, and
+the report's content as tables.
 
-Sheets: ``Summary`` (headline P10/P50/P90), ``Assumptions`` (every input, with the
-distribution and P10/P50/P90 of uncertain ones), ``Monthly`` (P10/P50/P90 of every
-series by month), ``Segments`` (P50 by segment), ``Funnel`` and ``Funnel by year`` (the
-go-to-market funnel of each segment that has one: monthly P50, and the report's tables
-by plan year), ``Unit economics`` (by fiscal year, with verdicts), ``Cohorts`` (per
-monthly cohort: size, CAC, payback and revenue retention by age), ``Logo retention``
-(the triangle) and ``Plan comparison``. Months are real dates, money has the scenario's
-currency format, header rows are frozen and columns sized to their content. Numbers are
-values, not text, so they can be charted and summed; an undefined value is an empty
-cell, an unbounded one the text ``unbounded``.
+Sheets: ``Summary`` (headline P10/P50/P90); for each case P50, P10, P90 (one path, the
+one ranked there by ARR at the horizon, :mod:`planner.report.workbook_cases`) a ``P&L``
+and a ``Cash & balance`` sheet whose totals, margins, EBITDA, cash flow, balances and
+check row are live formulas (:mod:`planner.report.workbook_statements`); ``Ranges``
+(each line's own P10/P50/P90 by month and fiscal year, :mod:`planner.report.workbook_ranges`);
+``Assumptions`` (every input, with the distribution and P10/P50/P90 of uncertain ones),
+``As typed`` (the scenario file's values as written, next to what planner made of them),
+``Segments`` (P50 by segment), ``Funnel`` and ``Funnel by year`` (when the scenario has
+a funnel), ``Unit economics`` (by fiscal year, with verdicts), ``Cohorts`` (per monthly
+cohort: size, CAC, payback and revenue retention by age), ``Logo retention`` (the
+triangle), ``Plan comparison``, ``What drives the range`` and ``Plan vs actual`` (with
+actuals). Months are real dates, money has the scenario's currency format, header rows
+are frozen, every sheet prints landscape with its headers repeated
+(:mod:`planner.report.workbook_format`). Numbers are never text: an undefined or
+unbounded value is an empty cell with a note, a runway that reaches the horizon is the
+horizon, shown ``>60``, with a note.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import io
-import math
 from pathlib import Path
 
 import numpy as np
 
-from planner.analysis.stats import QUANTILES
 from planner.analysis.cohorts import cohort_models, cohort_payback, logo_retention, revenue_retention
-from planner.analysis.stats import quantiles_across_paths
+from planner.analysis.metric_specs import METRIC_SPECS
+from planner.analysis.periods import plan_years
+from planner.analysis.stats import QUANTILES, quantiles_across_paths
 from planner.analysis.unit_economics import period_metrics
-from planner.format import SYMBOLS, value_text
+from planner.format import value_text
+from planner.io import write_bytes
 from planner.report.assumptions import assumption_rows
 from planner.report.funnel import funnel_tables
 from planner.report.inputs import report_inputs, with_sensitivity
-from planner.analysis.metric_specs import METRIC_SPECS
 from planner.report.sensitivity import sensitivity_tables
-from planner.sweep.compare import compare
-from planner.report.summary import MONTHLY_SERIES
+from planner.report.workbook_cases import cases
+from planner.report.workbook_format import (Sheet, cell_value, censored_format, money_format, month_date,
+                                            number_format)
+from planner.report.workbook_ranges import ranges_sheet
+from planner.report.workbook_statements import write_case
+from planner.report.workbook_typed import typed_sheet
 from planner.series import SERIES_SPECS
-from planner.io import write_bytes
+from planner.sweep.compare import compare
 
 #: per-segment series of the Segments sheet (P50)
 SEGMENT_SHEET = ("arr", "revenue", "customers", "new_customers")
@@ -42,6 +53,8 @@ SEGMENT_SHEET = ("arr", "revenue", "customers", "new_customers")
 FUNNEL_SHEET = ("leads", "mqls", "sqls", "opportunities", "wins", "trials", "trial_wins",
                 "pipeline_lost", "pipeline_open", "response_minutes", "sdr_capacity", "ae_capacity",
                 "commissions", "sm_direct", "acquisition_cost", "cac")
+#: the sheet writer's name before the split into workbook_format (kept for sheet writers elsewhere)
+_Sheet = Sheet
 #: catalogue unit (planner.series) -> format kind of this workbook
 _UNIT_KINDS = {"money": "money", "count": "count", "people": "count", "volume": "volume",
                "minutes": "minutes", "flag": "fraction"}
@@ -52,142 +65,66 @@ def _described(names) -> list[tuple[str, str, str]]:
     return [(n, SERIES_SPECS[n].label, _UNIT_KINDS[SERIES_SPECS[n].unit]) for n in names]
 
 
-UNIT_FORMATS = {"fraction": "0.0%", "percent": "0.0%", "ratio": "0.00", "months": "0.0", "count": "#,##0",
-                "days": "0", "text": "@", "volume": "#,##0.0", "minutes": "#,##0"}
-HEADER_FILL = "F2F2F2"
-
-
-def money_format(currency: str) -> str:
-    """Excel number format for whole amounts of ``currency``: ``"$"#,##0;-"$"#,##0`` or ``#,##0 "CHF"``."""
-    symbol = SYMBOLS.get(currency)
-    if symbol:
-        return f'"{symbol}"#,##0;-"{symbol}"#,##0'
-    return f'#,##0 "{currency}";-#,##0 "{currency}"'
-
-
-def number_format(kind: str, currency: str) -> str:
-    return money_format(currency) if kind == "money" else UNIT_FORMATS.get(kind, "General")
-
-
-def cell_value(value):
-    """A number for Excel: finite float as is, inf as ``unbounded``, nan/None as an empty cell."""
-    if value is None:
-        return None
-    if isinstance(value, (float, np.floating)):
-        if math.isnan(value):
-            return None
-        if math.isinf(value):
-            return "unbounded" if value > 0 else "-unbounded"
-        return float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
-
-
-def month_date(month) -> _dt.date:
-    """``numpy.datetime64('2027-03')`` -> ``date(2027, 3, 1)``."""
-    return np.datetime64(month, "D").astype(_dt.date)
-
-
-class _Sheet:
-    """Rows appended to an openpyxl worksheet with formats, a styled frozen header and widths."""
-
-    def __init__(self, wb, title: str, currency: str):
-        self.ws = wb.create_sheet(title)
-        self.currency = currency
-        self.widths: dict[int, int] = {}
-
-    def header(self, labels, freeze_columns: int = 1) -> None:
-        from openpyxl.styles import Alignment, Font, PatternFill
-        from openpyxl.utils import get_column_letter
-
-        self.row(labels)
-        row = self.ws.max_row
-        for cell in self.ws[row]:
-            cell.font = Font(bold=True)
-            cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        self.ws.freeze_panes = f"{get_column_letter(freeze_columns + 1)}{row + 1}"  # ws.cell() would add a row
-
-    def row(self, values, formats=None) -> None:
-        self.ws.append([cell_value(v) for v in values])
-        row = self.ws.max_row
-        for i, value in enumerate(values, start=1):
-            cell = self.ws.cell(row=row, column=i)
-            fmt = formats[i - 1] if formats is not None and i <= len(formats) else None
-            if isinstance(value, _dt.date):
-                fmt = "mmm yyyy"
-            if fmt and isinstance(cell.value, (int, float, _dt.date)):
-                cell.number_format = fmt
-            text = value.strftime("%b %Y") if isinstance(value, _dt.date) else (
-                f"{cell.value:,.2f}" if isinstance(cell.value, float) else str(cell.value or ""))
-            self.widths[i] = max(self.widths.get(i, 0), min(len(text) + 2, 60))
-
-    def finish(self, first_width: int | None = None) -> None:
-        from openpyxl.utils import get_column_letter
-
-        for i, width in self.widths.items():
-            self.ws.column_dimensions[get_column_letter(i)].width = max(9, width)
-        if first_width:
-            self.ws.column_dimensions["A"].width = first_width
-
-
 def _summary_sheet(wb, result, summary: dict) -> None:
     cur = summary["currency"]
-    s = _Sheet(wb, "Summary", cur)
+    s = Sheet(wb, "Summary", cur)
     s.header(["", "P10", "P50", "P90"])
     m = money_format(cur)
     lines = [(f"ARR at {summary['end']}", summary["arr_end"], m),
              ("ARR after 12 months", summary["arr_after_12_months"], m),
              (f"Customers at {summary['end']}", summary["customers_end"], "#,##0")]
-    lines += [(f"Revenue {y['from']} to {y['to']}", y, m) for y in summary["revenue_by_year"]]
-    lines += [(f"EBITDA {y['from']} to {y['to']}", y, m) for y in summary["ebitda_by_year"]]
+    years = [p.title for p in plan_years(result.months)]
+    lines += [(f"Revenue {fy} ({y['from']} to {y['to']})", y, m) for fy, y in zip(years, summary["revenue_by_year"])]
+    lines += [(f"EBITDA {fy} ({y['from']} to {y['to']})", y, m) for fy, y in zip(years, summary["ebitda_by_year"])]
     lines += [(f"Cash at {summary['end']}", summary["cash_end"], m), ("Lowest cash balance", summary["cash_trough"], m)]
     fund = summary["funding"]
-    lines.append(("Runway, months (horizon = never runs out)", fund["runway_months"], "0"))
+    horizon = len(result.months)
     for label, bands, fmt in lines:
         s.row([label, bands["p10"], bands["p50"], bands["p90"]], [None, fmt, fmt, fmt])
+    runway = fund["runway_months"]
+    never = f"{horizon} = the horizon: on these paths cash never runs out within the plan (runway at least {horizon} months)"
+    s.row(["Runway, months", runway["p10"], runway["p50"], runway["p90"]], [None] + [censored_format(horizon)] * 3,
+          notes=[None] + [never if runway[q] >= horizon else None for q in ("p10", "p50", "p90")])
     s.row([])
     need = fund["minimum_raise"]
-    facts = [("Scenario", summary["scenario"], None), ("Funding plan", result.plan, None),
-             ("Paths", summary["paths"], "#,##0"), ("Seed", summary["seed"], "0"),
-             ("Cash runs out by the horizon (share of paths)", summary["cash_out"]["probability"], "0.0%"),
-             ("Cash below the minimum at some point", fund["below_minimum_cash_probability"], "0.0%"),
-             (f"Minimum extra raise in {need['month']} for {need['confidence']:.0%} of paths",
-              "no amount is enough" if need["amount"] is None else need["amount"], m),
-             ("Generated", _dt.date.today(), "yyyy-mm-dd")]
-    for label, value, fmt in facts:
-        s.row([label, value], [None, fmt])
+    facts = [("Scenario", summary["scenario"], None, None), ("Funding plan", result.plan, None, None),
+             ("Paths", summary["paths"], "#,##0", None), ("Seed", summary["seed"], "0", None),
+             ("Cash runs out by the horizon (share of paths)", summary["cash_out"]["probability"], "0.0%", None),
+             ("Cash below the minimum at some point", fund["below_minimum_cash_probability"], "0.0%", None),
+             (f"Minimum extra raise in {need['month']} for {need['confidence']:.0%} of paths", need["amount"], m,
+              "No amount is enough: the paths short of cash run out before the raise month."
+              if need["amount"] is None else None),
+             ("Generated", _dt.date.today(), "yyyy-mm-dd", None)]
+    for label, value, fmt, why in facts:
+        s.row([label, value], [None, fmt], notes=[None, why])
+    s.row([])
+    s.row(["The P&L and Cash & balance sheets are the statements of one path each (the P10, P50 and "
+           "P90 of ARR at the horizon), with live formulas; Ranges holds each line's own P10/P50/P90."])
     s.finish(first_width=48)
+
+
+def _as_month(text: str) -> _dt.date | None:
+    """``"2027-01"`` -> ``date(2027, 1, 1)``; None for any other text."""
+    try:
+        return month_date(np.datetime64(text, "M")) if len(text) == 7 and text[4] == "-" else None
+    except ValueError:
+        return None
 
 
 def _assumptions_sheet(wb, scenario) -> None:
     cur = scenario.currency
-    s = _Sheet(wb, "Assumptions", cur)
+    s = Sheet(wb, "Assumptions", cur)
     s.header(["Section", "Input", "Value", "Distribution", "P10", "P50", "P90"], freeze_columns=2)
     for a in assumption_rows(scenario):
         fmt = number_format(a.kind, cur)
         if a.uncertain:
             s.row([a.section, a.name, None, a.value.dist.describe(), *a.quantiles()], [None] * 4 + [fmt] * 3)
         elif isinstance(a.value, str):
-            s.row([a.section, a.name, a.value])
+            month = _as_month(a.value)
+            s.row([a.section, a.name, a.value if month is None else month])
         else:
             s.row([a.section, a.name, float(a.value)], [None, None, fmt])
     s.finish()
-
-
-def _monthly_sheet(wb, result) -> None:
-    cur = result.scenario.currency
-    s = _Sheet(wb, "Monthly", cur)
-    series = [(n, t, k) for n, t, k in _described(MONTHLY_SERIES) if n in result.names]
-    s.header(["Month"] + [f"{t} {p}" for _, t, _ in series for p in ("P10", "P50", "P90")])
-    columns, formats = [], [None]
-    for name, _, kind in series:
-        columns.extend(result.quantiles(name, QUANTILES))
-        formats += [number_format(kind, cur)] * 3
-    for i, month in enumerate(result.months):
-        s.row([month_date(month)] + [c[i] for c in columns], formats)
-    s.finish(first_width=11)
 
 
 def _segments_sheet(wb, result) -> None:
@@ -196,7 +133,7 @@ def _segments_sheet(wb, result) -> None:
               if n in result.by_segment or n == "arr" and "mrr" in result.by_segment]
     if not series or len(result.segments) == 0:
         return
-    s = _Sheet(wb, "Segments", cur)
+    s = Sheet(wb, "Segments", cur)
     s.header(["Month"] + [f"{t} P50, {seg}" for _, t, _ in series for seg in result.segments])
     columns, formats = [], [None]
     for name, _, kind in series:
@@ -226,13 +163,13 @@ def _funnel_sheets(wb, result) -> None:
             columns.append(quantiles_across_paths(data, (0.5,))[0])
             formats.append(number_format(kind, cur))
             labels.append(f"{title} P50, {seg}")
-    s = _Sheet(wb, "Funnel", cur)
+    s = Sheet(wb, "Funnel", cur)
     s.header(["Month"] + labels)
     for i, month in enumerate(result.months):
         s.row([month_date(month)] + [c[i] for c in columns], formats)
     s.finish(first_width=11)
 
-    y = _Sheet(wb, "Funnel by year", cur)
+    y = Sheet(wb, "Funnel by year", cur)
     y.header(["Segment", "Metric"] + [f"{year} {q}" for year in tables["years"] for q in ("P10", "P50", "P90")]
              + [f"{year} share of the stage above, P50" for year in tables["years"]], freeze_columns=2)
     for seg, rows in tables["segments"].items():
@@ -253,7 +190,7 @@ def _unit_economics_sheet(wb, result, unit_economics: dict | None) -> None:
         return
     cur = result.scenario.currency
     pm = period_metrics(result, "year")
-    s = _Sheet(wb, "Unit economics", cur)
+    s = Sheet(wb, "Unit economics", cur)
     labels = [f"{p.label} {q}" + ("" if p.full else " (part year)") for p in pm.periods for q in ("P10", "P50", "P90")]
     s.header(["Scope", "Metric", "Unit"] + labels + ["Verdict, first year", "Verdict, last year"], freeze_columns=2)
     years = unit_economics["years"]
@@ -283,7 +220,7 @@ def _cohorts_sheet(wb, result) -> None:
     new_c = sum(m.new_customers for m in models.values()).mean(axis=0)
     new_m = sum(m.new_mrr for m in models.values()).mean(axis=0)
     ages = list(revenue.ages)
-    s = _Sheet(wb, "Cohorts", cur)
+    s = Sheet(wb, "Cohorts", cur)
     s.header(["Cohort", "New customers (mean)", "New MRR (mean)", "CAC P50", "CAC payback P50, months",
               "Paid back (share of paths)"] + [f"Revenue retention P50, age {a}" for a in ages])
     fmts = [None, "#,##0.0", money_format(cur), money_format(cur), "0.0", "0%"] + ["0.0%"] * len(ages)
@@ -293,11 +230,22 @@ def _cohorts_sheet(wb, result) -> None:
         s.row([month_date(month), new_c[c], new_m[c], cac[c], months[c], share[c]]
               + list(revenue.p50[c]), fmts)
     s.finish(first_width=11)
-    t = _Sheet(wb, "Logo retention", cur)
+    _narrow(s, first=7, count=len(ages))
+    t = Sheet(wb, "Logo retention", cur)
     t.header(["Cohort"] + [f"Age {a}" for a in ages])
     for c, month in enumerate(logo.cohorts):
         t.row([month_date(month)] + list(logo.p50[c]), [None] + ["0.0%"] * len(ages))
     t.finish(first_width=11)
+    _narrow(t, first=2, count=len(ages))
+
+
+def _narrow(sheet, first: int, count: int, width: int = 7) -> None:
+    """Columns of a triangle (one per age) as narrow as a percentage: the header wraps, and
+    the whole triangle prints on one page across."""
+    from openpyxl.utils import get_column_letter
+
+    for col in range(first, first + count):
+        sheet.ws.column_dimensions[get_column_letter(col)].width = width
 
 
 #: plan comparison rows: (label, getter, format kind)
@@ -320,14 +268,24 @@ COMPARISON_ROWS = (
 )
 
 
-def _comparison_sheet(wb, comparison, currency: str) -> None:
-    s = _Sheet(wb, "Plan comparison", currency)
+def _comparison_sheet(wb, comparison, currency: str, horizon: int) -> None:
+    s = Sheet(wb, "Plan comparison", currency)
     s.header([f"{comparison.paths:,} paths, seed {comparison.seed}, same draws"] + [r["plan"] for r in comparison.rows])
     for label, get, kind in COMPARISON_ROWS:
         values = [get(r) for r in comparison.rows]
-        shown = ["unreachable" if v is None and "raise" in label else v for v in values]
-        s.row([label] + shown, [None] + [number_format(kind, currency)] * len(values))
+        fmt = censored_format(horizon, 1) if label.startswith("Runway") else number_format(kind, currency)
+        notes = [None] + [_comparison_note(label, v, horizon) for v in values]
+        s.row([label] + values, [None] + [fmt] * len(values), notes=notes)
     s.finish(first_width=44)
+
+
+def _comparison_note(label: str, value, horizon: int) -> str | None:
+    """Why a comparison cell is empty or censored."""
+    if value is None and "raise" in label:
+        return "Unreachable: no extra raise at this month keeps enough paths above the minimum cash."
+    if label.startswith("Runway") and value is not None and value >= horizon:
+        return f"{horizon} = the horizon: cash lasts at least that long (never runs out within the plan)."
+    return None
 
 
 def _tracking_sheet(wb, tracking) -> None:
@@ -336,7 +294,7 @@ def _tracking_sheet(wb, tracking) -> None:
     if tracking is None:
         return
     cur = tracking.currency
-    s = _Sheet(wb, "Plan vs actual", cur)
+    s = Sheet(wb, "Plan vs actual", cur)
     s.header(["Series", "Month", "Actual", "P10", "P50", "P90", "Percentile", "Inside P10-P90",
               "vs P50", "YTD actual", "YTD P50", "YTD vs P50"], freeze_columns=2)
     for series in tracking.series.values():
@@ -362,7 +320,7 @@ def _drivers_sheet(wb, parts) -> None:
     if not results and not drivers:
         return
     cur = parts.result.scenario.currency
-    s = _Sheet(wb, "What drives the range", cur)
+    s = Sheet(wb, "What drives the range", cur)
     tables = sensitivity_tables(results or {})
     s.header(["What drives the range", "", "", "", "", "", ""])
     if "tornado" in tables:
@@ -417,13 +375,17 @@ def build_workbook(source, *, summary: dict | None = None, unit_economics: dict 
     wb = Workbook()
     wb.remove(wb.active)
     _summary_sheet(wb, result, parts.summary)
+    for case in cases(detail):
+        write_case(wb, case, result.scenario.currency)
+    ranges_sheet(wb, result)
     _assumptions_sheet(wb, result.scenario)
-    _monthly_sheet(wb, result)
+    typed_sheet(wb, result.scenario)
     _segments_sheet(wb, detail)
     _funnel_sheets(wb, detail)
     _unit_economics_sheet(wb, detail, parts.unit_economics)
     _cohorts_sheet(wb, detail)
-    _comparison_sheet(wb, comparison, result.scenario.currency)
+    _comparison_sheet(wb, comparison, result.scenario.currency, len(result.months))
+    # the funding events of the chosen plan go here (planner.report.funding)
     _drivers_sheet(wb, parts)
     _tracking_sheet(wb, parts.tracking)
     wb.properties.title = f"{result.scenario.name}: plan {result.plan}"
