@@ -151,6 +151,48 @@ def exponent_float(text: str) -> float | None:
     return float(text) if len(text) <= MAX_DIGITS and _EXPONENT_FLOAT.match(text) else None
 
 
+#: a number with its digits grouped by ``_`` in threes: ``14_000_000``, ``-2_500.75``.
+#: PyYAML (YAML 1.1) reads it as a number, YAML 1.2 readers (editors) as text; the JSON
+#: Schema accepts this text where a number goes, so both agree. Also a JSON Schema pattern.
+GROUPED_NUMBER = r"^[-+]?[1-9][0-9]{0,2}(_[0-9]{3})+(\.[0-9]+)?$"
+_GROUPED = re.compile(GROUPED_NUMBER, re.ASCII)
+#: the numbers YAML 1.1 and 1.2 both read, to the same value: decimal without a leading
+#: zero (``012`` is octal 10 in YAML 1.1, 12 in 1.2), hexadecimal, floats, .inf and .nan
+_SHARED_NUMBER = re.compile(r"^([-+]?(0|[1-9][0-9]*)|0x[0-9a-fA-F]+"
+                            r"|[-+]?(\.[0-9]+|[0-9]+\.[0-9]*)([eE][-+]?[0-9]+)?"
+                            r"|[-+]?[0-9]+[eE][-+]?[0-9]+"
+                            r"|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$", re.ASCII)
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+
+
+def grouped_number(text: str) -> float | int | None:
+    """``"14_000_000"`` -> 14000000 (``"1_500.5"`` -> 1500.5); None if not :data:`GROUPED_NUMBER`."""
+    if not _GROUPED.match(text):
+        return None
+    plain = text.replace("_", "")
+    return float(plain) if "." in plain else int(plain)
+
+
+def number_form_problem(text: str) -> str:
+    """What is wrong with a plain scalar YAML 1.1 reads as a number, "" if nothing.
+
+    YAML 1.1 (PyYAML, this loader) and YAML 1.2 (editors, most other tools) read ``012``,
+    ``1:30``, ``0b101`` and unevenly grouped digits differently; a scenario must mean the
+    same number to both.
+    """
+    if _SHARED_NUMBER.match(text) or _GROUPED.match(text):
+        return ""
+    if "_" in text:
+        return (f"digits grouped with _ must come in threes, as in 14_000_000 (got {text!r}); "
+                f"or write the number without _")
+    if re.match(r"^[-+]?0[0-9]", text):
+        return (f"write {text!r} without its leading zero: YAML 1.1 (this reader) takes it as "
+                f"octal, editors as decimal")
+    return (f"{text!r} is a number only in YAML 1.1 (base 60, binary or signed hexadecimal) "
+            f"and text in editors; "
+            f"write it in plain decimal digits")
+
+
 class _Builder:
     """Nodes -> plain data, counting every value built (aliases too) and refusing cycles."""
 
@@ -168,6 +210,9 @@ class _Builder:
         if node.tag == _INT_TAG and len(node.value) > MAX_DIGITS:
             self.problem(node, path, f"a number of {len(node.value):,} characters is too long "
                                      f"(at most {MAX_DIGITS})")
+            return INVALID_SCALAR
+        if node.tag in (_INT_TAG, _FLOAT_TAG) and number_form_problem(node.value):
+            self.problem(node, path, number_form_problem(node.value))
             return INVALID_SCALAR
         try:
             value = self.loader.construct_object(node, deep=True)
