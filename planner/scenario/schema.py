@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from planner.scenario.funding_schema import funding_spec
 from planner.scenario.funnel_schema import commission_spec, driver_spec, funnel_spec
-from planner.scenario.schema_parts import distribution_schema
+from planner.scenario.schema_parts import distribution_schema, grouped_number_defs
 from planner.scenario.spec import (INVALID, Currency, Flag, ListOf, MapOf, Month, Number, OneOf,
                                    Record, Text, per_segment, series, value_shape)
 
@@ -255,5 +255,5 @@ def json_schema() -> dict:
     out = scenario_spec().schema()
     out["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     out["title"] = "planner scenario"
-    out["$defs"] = {"distribution": distribution_schema()}
+    out["$defs"] = {"distribution": distribution_schema(), **grouped_number_defs()}
     return out

@@ -51,8 +51,13 @@ PARAMETER_MEANINGS = {
 }
 
 
+def _grouped_name(integer: bool, negative: bool) -> str:
+    return ("grouped_integer" if integer else "grouped_number") + ("" if negative else "_nonnegative")
+
+
 def grouped_number_schema(*, integer: bool = False, negative: bool = True) -> dict:
-    """Text of digits grouped by ``_`` in threes (``14_000_000``), read as a number.
+    """Text of digits grouped by ``_`` in threes (``14_000_000``), read as a number: a
+    reference into :func:`grouped_number_defs`.
 
     Parameters
     ----------
@@ -61,14 +66,26 @@ def grouped_number_schema(*, integer: bool = False, negative: bool = True) -> di
     negative : bool
         Allow a leading minus (False where the field's lower bound is >= 0).
     """
-    pattern = GROUPED_NUMBER
-    if integer:
-        pattern = pattern.replace(r"(\.[0-9]+)?", "")
-    if not negative:
-        pattern = pattern.replace("[-+]?", r"\+?", 1)
-    return {"type": "string", "pattern": pattern,
-            "description": "a number with its digits grouped by _ in threes, e.g. 14_000_000 "
-                           "(editors read it as text, planner as the number)"}
+    return {"$ref": f"#/$defs/{_grouped_name(integer, negative)}"}
+
+
+def grouped_number_defs() -> dict:
+    """The ``$defs`` :func:`grouped_number_schema` refers to (name -> schema)."""
+    out = {}
+    for integer in (False, True):
+        for negative in (True, False):
+            pattern = GROUPED_NUMBER
+            if integer:
+                pattern = pattern.replace(r"(\.[0-9]+)?", r"(\.0+)?")  # 1_000.0 is whole
+            if not negative:
+                pattern = pattern.replace("[-+]?", r"\+?", 1)
+            kind = "whole number" if integer else "number"
+            sign = "" if negative else " (not negative)"
+            out[_grouped_name(integer, negative)] = {
+                "type": "string", "pattern": pattern,
+                "description": f"a {kind}{sign} written with its digits grouped by _ in threes, "
+                               f"e.g. 14_000_000 (editors read it as text, planner as the number)"}
+    return out
 
 
 def number_schema(*, integer: bool = False, negative: bool = True, **bounds) -> dict:
@@ -113,6 +130,6 @@ def distribution_schema() -> dict:
                 props[name] = {**value, "description": PARAMETER_MEANINGS[name]}
             variants.append({"type": "object", "properties": props,
                              "required": ["dist", *shape], "additionalProperties": False,
-                             "description": f"{FAMILY_MEANINGS[family]} ({', '.join(shape)})"})
+                             "description": f"{FAMILY_MEANINGS[family]}; keys: {', '.join(shape)}"})
     return {"description": "A distribution, sampled once per simulated path: dist names the "
                            "family, the other keys its parameters.", "oneOf": variants}

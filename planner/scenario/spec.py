@@ -343,14 +343,14 @@ class Number(Field):
         if self.high is not None:
             number["exclusiveMaximum" if self.high_open else "maximum"] = self.high
         # digits grouped with _ (14_000_000) are text to an editor: the schema checks their
-        # form and sign, the loader their range
-        grouped = grouped_number_schema(integer=self.integer,
-                                        negative=self.low is None or self.low < 0)
+        # form and sign, the loader their range; none fits a field below 1,000
+        grouped = [grouped_number_schema(integer=self.integer, negative=self.floor < 0)
+                   ] if max(self.ceiling, -self.floor) >= 1000 else []
         if not self.dist:
-            return self._with_doc({"anyOf": [number, grouped]})
+            return self._with_doc({"anyOf": [number, *grouped]} if grouped else number)
         interval = {"type": "string", "pattern": _INTERVAL,
                     "description": "a 90% interval 'LOW to HIGH' (lognormal if LOW > 0, else normal)"}
-        return self._with_doc({"anyOf": [number, grouped, {"$ref": "#/$defs/distribution"},
+        return self._with_doc({"anyOf": [number, *grouped, {"$ref": "#/$defs/distribution"},
                                          interval]})
 
 
@@ -553,6 +553,11 @@ class Record(Field):
         out: dict = {"type": "object", "properties": props, "additionalProperties": False}
         if required:
             out["required"] = required
+        exactly_one = [{"oneOf": [{"required": [key]} for key in group]} for group in self.exclusive]
+        if len(exactly_one) == 1:
+            out.update(exactly_one[0])
+        elif exactly_one:
+            out["allOf"] = exactly_one
         return self._with_doc(out)
 
 
