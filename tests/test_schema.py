@@ -251,7 +251,7 @@ def test_init_writes_the_modeline_and_the_schema_it_points_at(tmp_path):
     assert target.read_text().splitlines()[0] == MODELINE
     schema_path = target.parent / MODELINE.split("$schema=")[1]
     assert schema_path.read_text() == schema_text()
-    assert result.output.startswith(f"Wrote {target} and {schema_path} ")
+    assert result.output.startswith(f"Wrote {target} (and {schema_path}, which its first line ")
     assert runner.invoke(main, ["validate", str(target)]).exit_code == 0
 
 

@@ -196,5 +196,5 @@ def init(path, force):
     text = resource_files("planner").joinpath("templates/starter.yaml").read_text(encoding="utf-8")
     write_text(target, text)
     schema_file = schema_beside(target)
-    click.echo(f"Wrote {path} and {schema_file} (its first line points editors at the schema); "
+    click.echo(f"Wrote {path} (and {schema_file}, which its first line points editors at); "
                f"edit it, then: planner validate {path} && planner run {path}")
