@@ -88,11 +88,26 @@ def grouped_number_defs() -> dict:
     return out
 
 
-def number_schema(*, integer: bool = False, negative: bool = True, **bounds) -> dict:
-    """A JSON number (bounded by ``bounds``: minimum, exclusiveMaximum, ...) or grouped digits."""
-    number = {"type": "integer" if integer else "number", **bounds,
-              "description": "a whole number" if integer else "a number"}
+def number_schema(*, integer: bool = False, negative: bool = True, grouped: bool = True,
+                  **bounds) -> dict:
+    """A JSON number (bounded by ``bounds``: minimum, exclusiveMaximum, ...), and with
+    ``grouped`` also its digits grouped by ``_`` (:func:`grouped_number_schema`)."""
+    number = {"type": "integer" if integer else "number",
+              "description": "a whole number" if integer else "a number", **bounds}
+    if not grouped:
+        return number
     return {"anyOf": [number, grouped_number_schema(integer=integer, negative=negative)]}
+
+
+#: a number in a 90% interval, as :func:`~planner.scenario.distributions.parse_interval`
+#: reads it (no grouped digits there)
+_NUMBER_TEXT = r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})?"
+
+
+def interval_schema() -> dict:
+    """A 90% interval ``"LOW to HIGH"``: two plain numbers around `` to ``."""
+    return {"type": "string", "pattern": rf"^\s*{_NUMBER_TEXT}\s* to \s*{_NUMBER_TEXT}\s*$",
+            "description": "a 90% interval 'LOW to HIGH' (lognormal if LOW > 0, else normal)"}
 
 
 def flag_schema() -> dict:

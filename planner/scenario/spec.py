@@ -19,7 +19,7 @@ import numpy as np
 from planner.errors import Problem
 from planner.scenario.distributions import Distribution, parse_distribution, parse_interval
 from planner.scenario.schema_parts import (FLAG_WORDS, enum_schema, flag_schema,
-                                           grouped_number_schema)
+                                           interval_schema, number_schema)
 from planner.scenario.yamltree import LineMap, dotted, grouped_number
 
 class _Invalid:
@@ -336,34 +336,25 @@ class Number(Field):
         return ""
 
     def schema(self):
-        number: dict = {"type": "integer" if self.integer else "number",
-                        "description": "a whole number" if self.integer else "a number"}
+        bounds = {}
         if self.low is not None:
-            number["exclusiveMinimum" if self.low_open else "minimum"] = self.low
+            bounds["exclusiveMinimum" if self.low_open else "minimum"] = self.low
         if self.high is not None:
-            number["exclusiveMaximum" if self.high_open else "maximum"] = self.high
+            bounds["exclusiveMaximum" if self.high_open else "maximum"] = self.high
         # digits grouped with _ (14_000_000) are text to an editor: the schema checks their
         # form and sign, the loader their range; none fits a field below 1,000
-        grouped = [grouped_number_schema(integer=self.integer, negative=self.floor < 0)
-                   ] if max(self.ceiling, -self.floor) >= 1000 else []
+        plain = number_schema(integer=self.integer, negative=self.floor < 0,
+                              grouped=max(self.ceiling, -self.floor) >= 1000, **bounds)
         if not self.dist:
-            return self._with_doc({"anyOf": [number, *grouped]} if grouped else number)
-        interval = {"type": "string", "pattern": _INTERVAL,
-                    "description": "a 90% interval 'LOW to HIGH' (lognormal if LOW > 0, else normal)"}
-        return self._with_doc({"anyOf": [number, *grouped, {"$ref": "#/$defs/distribution"},
-                                         interval]})
+            return self._with_doc(plain)
+        return self._with_doc({"anyOf": [*plain.get("anyOf", [plain]),
+                                         {"$ref": "#/$defs/distribution"}, interval_schema()]})
 
 
 def _ungrouped(value: Any) -> Any:
     """``value``, or the number it writes with grouped digits (``"14_000_000"``, quoted)."""
     number = grouped_number(value) if isinstance(value, str) else None
     return value if number is None else number
-
-
-#: the JSON Schema pattern of a 90% interval: two plain numbers (as
-#: :func:`~planner.scenario.distributions.parse_interval` reads them) around " to "
-_NUMBER_TEXT = r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})?"
-_INTERVAL = rf"^\s*{_NUMBER_TEXT}\s* to \s*{_NUMBER_TEXT}\s*$"
 
 
 class Text(Field):
