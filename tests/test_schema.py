@@ -257,7 +257,7 @@ def test_init_writes_the_modeline_and_the_schema_it_points_at(tmp_path):
 
 @pytest.mark.parametrize("args, written", [
     ([], SCHEMA_FILE), (["."], SCHEMA_FILE), (["sub"], f"sub/{SCHEMA_FILE}"),
-    (["my.json"], "my.json"),
+    (["my.json"], "my.json"), (["new/"], f"new/{SCHEMA_FILE}"),
 ])
 def test_schema_write_puts_the_file_where_asked(tmp_path, monkeypatch, args, written):
     monkeypatch.chdir(tmp_path)

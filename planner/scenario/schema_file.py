@@ -9,6 +9,7 @@ upgrade of planner.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from planner.io import write_text
@@ -29,11 +30,12 @@ def schema_text() -> str:
 
 def schema_target(path: str | Path | None = None) -> Path:
     """Where ``planner schema --write [PATH]`` writes: PATH, PATH/planner.schema.json when
-    PATH is a folder, ./planner.schema.json without PATH."""
+    PATH is a folder (or ends with a slash), ./planner.schema.json without PATH."""
     if path is None:
         return Path(SCHEMA_FILE)
     target = Path(path)
-    return target / SCHEMA_FILE if target.is_dir() else target
+    folder = target.is_dir() or str(path).endswith(("/", os.sep))
+    return target / SCHEMA_FILE if folder else target
 
 
 def write_schema(path: str | Path | None = None) -> Path:
