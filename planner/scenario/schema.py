@@ -254,6 +254,6 @@ def json_schema() -> dict:
     """JSON Schema (draft 2020-12) of the scenario format."""
     out = scenario_spec().schema()
     out["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    out["title"] = "planner scenario"
+    # no title: yaml-language-server would head every hover with it (its "closest title")
     out["$defs"] = {"distribution": distribution_schema(), **grouped_number_defs()}
     return out

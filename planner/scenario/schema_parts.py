@@ -8,6 +8,11 @@ field also takes text of digits grouped in threes (:data:`~planner.scenario.yaml
 and a flag also takes ``yes``/``no``/``on``/``off``. ``enumDescriptions`` is the VS Code
 extension keyword that yaml-language-server shows next to each value in completion and
 hover (JSON Schema itself has no per-value description; validators ignore it).
+
+yaml-language-server's hover shows the first description among the schemas a value
+matches, the innermost first: so the alternatives of a scalar (a number, grouped digits,
+an interval) carry a ``$comment`` rather than a description, and the hover shows the
+field's meaning.
 """
 from __future__ import annotations
 
@@ -83,7 +88,7 @@ def grouped_number_defs() -> dict:
             sign = "" if negative else " (not negative)"
             out[_grouped_name(integer, negative)] = {
                 "type": "string", "pattern": pattern,
-                "description": f"a {kind}{sign} written with its digits grouped by _ in threes, "
+                "$comment": f"a {kind}{sign} written with its digits grouped by _ in threes, "
                                f"e.g. 14_000_000 (editors read it as text, planner as the number)"}
     return out
 
@@ -92,8 +97,7 @@ def number_schema(*, integer: bool = False, negative: bool = True, grouped: bool
                   **bounds) -> dict:
     """A JSON number (bounded by ``bounds``: minimum, exclusiveMaximum, ...), and with
     ``grouped`` also its digits grouped by ``_`` (:func:`grouped_number_schema`)."""
-    number = {"type": "integer" if integer else "number",
-              "description": "a whole number" if integer else "a number", **bounds}
+    number = {"type": "integer" if integer else "number", **bounds}
     if not grouped:
         return number
     return {"anyOf": [number, grouped_number_schema(integer=integer, negative=negative)]}
@@ -107,7 +111,7 @@ _NUMBER_TEXT = r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})?"
 def interval_schema() -> dict:
     """A 90% interval ``"LOW to HIGH"``: two plain numbers around `` to ``."""
     return {"type": "string", "pattern": rf"^\s*{_NUMBER_TEXT}\s* to \s*{_NUMBER_TEXT}\s*$",
-            "description": "a 90% interval 'LOW to HIGH' (lognormal if LOW > 0, else normal)"}
+            "$comment": "a 90% interval 'LOW to HIGH' (lognormal if LOW > 0, else normal)"}
 
 
 def flag_schema() -> dict:

@@ -673,12 +673,13 @@ def series(doc: str, *, low: float | None = 0.0, default=None, optional: bool = 
                                      typical=(-0.1, 0.2)),
             "annual_growth": Number("compound growth per year, e.g. 0.4", low=-0.99, high=100.0,
                                     typical=(-0.5, 5.0)),
-        }, "a start value growing at a compound rate (give monthly_growth or annual_growth)",
+        }, f"{doc}: a start value growing at a compound rate (give monthly_growth or "
+           f"annual_growth)",
             exclusive=(("monthly_growth", "annual_growth"),)),
         "schedule": Record({
             "schedule": MapOf(value, "month (YYYY-MM) -> value from that month on; before the "
                                      "first date the value is 0", key=Month(), min_items=1),
-        }, "dated steps: each value holds from its month until the next"),
+        }, f"{doc}: dated steps, each value holding from its month until the next"),
     }
     kw = {"default": default} if default is not None or optional else {}
     return OneOf(value_shape, options, doc + " (a number, a distribution, {start, monthly_growth} or "
