@@ -225,7 +225,7 @@ BOTH_REJECT_OTHER = [
 ]
 BOTH_ACCEPT_OTHER = [("  paths:", "1000\n  process_noise: yes"),
                      ("  paths:", "1000\n  process_noise: 'off'"),
-                     ("start:", "2027-01-15")]
+                     ("start:", "2027-01-15"), ("name:", "yes"), ("  paths:", "1000\n  process_noise: ON")]
 
 
 @pytest.mark.parametrize("line, value", BOTH_REJECT_OTHER, ids=[v for _, v in BOTH_REJECT_OTHER])

@@ -459,7 +459,7 @@ class Flag(Field):
         self.doc, self.default = doc, default
 
     def check(self, value, path, ctx):
-        for flag, words in FLAG_WORDS.items():  # quoted 'yes' as the schema allows it
+        for flag, words in FLAG_WORDS.items():  # yes / off: text to YAML 1.2 and the loader
             if value in words:
                 return flag
         if not isinstance(value, bool):

@@ -141,6 +141,10 @@ def _part(parent, index):
 _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+#: the booleans of YAML 1.2; YAML 1.1's others (yes, no, on, off) are text there, and here
+#: (a flag then reads them, as the JSON Schema allows)
+_YAML12_BOOLS = frozenset("true True TRUE false False FALSE".split())
 
 # YAML 1.1 (PyYAML, this loader) and YAML 1.2 (editors, most other tools) read some
 # numbers differently. A scenario must mean the same number to both, so the loader reads
@@ -215,6 +219,8 @@ class _Builder:
             self.problem(node, path, f"a number of {len(node.value):,} characters is too long "
                                      f"(at most {MAX_DIGITS})")
             return INVALID_SCALAR
+        if node.tag == _BOOL_TAG and node.value not in _YAML12_BOOLS:
+            return node.value  # yes / on: text, as editors read it
         if node.tag in (_INT_TAG, _FLOAT_TAG):
             if number_form_problem(node.value):
                 self.problem(node, path, number_form_problem(node.value))
