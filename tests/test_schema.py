@@ -8,7 +8,10 @@ core-schema reader) against the schema with ``jsonschema``, and by planner.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -282,3 +285,33 @@ def test_schema_prints_what_write_writes():
     result = CliRunner().invoke(main, ["schema"])
     assert result.exit_code == 0
     assert result.output == schema_text()
+
+
+# ------------------------------------------------- the real editor (opt-in, needs node)
+#: the yaml-language-server script, e.g. after ``npm install yaml-language-server``:
+#: PLANNER_YAML_LANGUAGE_SERVER=node_modules/yaml-language-server/bin/yaml-language-server
+SERVER = os.environ.get("PLANNER_YAML_LANGUAGE_SERVER")
+
+
+@pytest.mark.skipif(not (SERVER and shutil.which("node")),
+                    reason="set PLANNER_YAML_LANGUAGE_SERVER to a yaml-language-server script")
+def test_yaml_language_server_accepts_and_rejects_what_planner_does(tmp_path):
+    (tmp_path / SCHEMA_FILE).write_text(schema_text())
+    cases = {f"accept{i:02d}.yaml": (_with(line, value), True)
+             for i, (line, value) in enumerate(BOTH_ACCEPT + BOTH_ACCEPT_OTHER)}
+    cases |= {f"reject{i:02d}.yaml": (_with(line, value), False)
+              for i, (line, value) in enumerate(BOTH_REJECT + BOTH_REJECT_OTHER)}
+    for path in BUNDLED:
+        text = path.read_text()
+        cases[f"bundled-{path.parent.name}-{path.name}"] = (
+            text if text.startswith(MODELINE) else f"{MODELINE}\n{text}", True)
+    for name, (text, _) in cases.items():
+        (tmp_path / name).write_text(text)
+    out = subprocess.run(["node", str(ROOT / "tests" / "editor" / "yls_check.js"), SERVER,
+                          *sorted(str(tmp_path / n) for n in cases)],
+                         capture_output=True, text=True, timeout=120).stdout
+    counts = dict(re.findall(r"(?m)^(\S+\.yaml): (\d+) diagnostics$", out))
+    assert set(counts) == set(cases), out
+    editor = {name: counts[name] == "0" for name in cases}
+    assert editor == {name: accepted for name, (_, accepted) in cases.items()}, out
+    assert editor == {name: planner_accepts(text) for name, (text, _) in cases.items()}
