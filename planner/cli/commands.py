@@ -170,11 +170,24 @@ def validate(files, overrides):
 
 
 @click.command()
-def schema():
-    """Print the JSON Schema of the scenario format (for editor autocompletion)."""
-    from planner.scenario.schema import json_schema
+@click.option("--write", "write", is_flag=False, flag_value="", default=None, metavar="[PATH]",
+              help="Write it to PATH (a file, or a folder to hold planner.schema.json; default "
+                   "./planner.schema.json) instead of printing it: the file the "
+                   "'# yaml-language-server: $schema=planner.schema.json' line of a scenario "
+                   "points at.")
+@user_errors
+def schema(write):
+    """Print the JSON Schema of the scenario format (for editor validation and completion)."""
+    from planner.scenario.schema_file import schema_target, schema_text, write_schema
 
-    click.echo(json.dumps(json_schema(), indent=2))
+    if write is None:
+        click.echo(schema_text(), nl=False)
+        return
+    target = schema_target(write or None)
+    if target.suffix.lower() in (".yaml", ".yml"):
+        raise click.UsageError(f"{write} looks like a scenario; give the schema file "
+                               f"(planner.schema.json) or its folder")
+    click.echo(f"Wrote {write_schema(target)}")
 
 
 @click.command()
@@ -182,14 +195,17 @@ def schema():
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 @user_errors
 def init(path, force):
-    """Write a commented starter scenario to PATH."""
+    """Write a commented starter scenario to PATH, and planner.schema.json beside it for editors."""
     from importlib.resources import files as resource_files
 
     from planner.io import write_text
+    from planner.scenario.schema_file import schema_beside
 
     target = Path(path)
     if target.exists() and not force:
         raise click.ClickException(f"{path} exists; use --force to overwrite it")
     text = resource_files("planner").joinpath("templates/starter.yaml").read_text(encoding="utf-8")
     write_text(target, text)
-    click.echo(f"Wrote {path}; edit it, then: planner validate {path} && planner run {path}")
+    schema_file = schema_beside(target)
+    click.echo(f"Wrote {path} (and {schema_file}, which its first line points editors at); "
+               f"edit it, then: planner validate {path} && planner run {path}")

@@ -33,7 +33,7 @@ def _equity() -> Record:
         "amount": Number("cash raised", low=0.0, unit="currency"),
         **_valuation(),
         "arrives_when_insolvent": _arrives(False),
-    })
+    }, "an equity round on a fixed month")
 
 
 def _venture_debt() -> Record:
@@ -50,7 +50,7 @@ def _venture_debt() -> Record:
                                       limit=240, integer=True, dist=False),
         "fee": Number("arrangement fee as a share of the principal, paid at the draw", low=0.0,
                       high=0.2, default=0.0),
-    })
+    }, "a venture-debt loan: drawn on a month, interest only, then equal repayments")
 
 
 def _milestone() -> Record:
@@ -63,7 +63,7 @@ def _milestone() -> Record:
         "not_before": Month("earliest month it can close"),
         "deadline": Month("if the milestone is not met by this month, the round does not happen"),
         **_valuation(),
-    })
+    }, "an equity round that closes the first month ARR reaches arr_at_least")
 
 
 def _runway() -> Record:
@@ -76,7 +76,7 @@ def _runway() -> Record:
                                       high=60.0),
         "not_before": Month("earliest month it can close", default=None),
         **_valuation(),
-    })
+    }, "an equity round that closes when runway falls below runway_below_months")
 
 
 def _instrument() -> OneOf:
@@ -96,10 +96,11 @@ def funding_spec() -> Record:
             "month": Month("month the cash arrives"),
             "amount": Number("cash raised", low=0.0, unit="currency"),
             "arrives_when_insolvent": _arrives(True),
-        }), "committed equity inflows, part of every plan (valuation not modelled)", default=[],
+        }, "a committed equity inflow: name, month and amount"), "committed equity inflows, part of every plan (valuation not modelled)", default=[],
             named_by="name"),
         "plans": MapOf(ListOf(_instrument(), named_by="name"),
                        "plan name -> its instruments (in addition to "
                        "the committed rounds); `planner compare` compares them", default={}),
         "plan": Text("the plan `planner run` uses (default: the first)", default=None),
-    }, default={})
+    }, "money raised: committed rounds, the cash floor and alternative funding plans",
+        default={})

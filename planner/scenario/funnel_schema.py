@@ -9,6 +9,13 @@ from planner.scenario.spec import Flag, MapOf, Number, OneOf, Record, Text, seri
 #: what a driven role can follow (funnel flows, segment series)
 DRIVERS = ("leads", "mqls", "sqls", "opportunities", "wins", "trials", "new_customers",
            "customers")
+DRIVER_MEANINGS = {
+    "leads": "leads a month", "mqls": "marketing qualified leads a month",
+    "sqls": "sales qualified leads a month", "opportunities": "opportunities a month",
+    "wins": "deals won a month (sales-led)", "trials": "self-serve trials started a month",
+    "new_customers": "new customers a month (every channel)",
+    "customers": "active customers at month end",
+}
 #: qualification presets: (share of MQLs passed to sales, win rate of what passes).
 #: The classic example: of 100 MQLs strict BANT passes 8 and wins 7, looser ANUM
 #: passes 20 and wins 10.
@@ -53,7 +60,9 @@ def _sales_cycle() -> Record:
 def _speed_to_lead() -> Record:
     return Record({
         "applies_to": Text("the stage conversion that response time multiplies",
-                           choices=("mql", "sql"), default="mql"),
+                           choices=("mql", "sql"), default="mql",
+                           meanings={"mql": "lead -> MQL conversion",
+                                     "sql": "MQL -> SQL conversion"}),
         "measured_at_minutes": Number("response time at which that stage's rate was measured "
                                       "(default with sdr_role: base_minutes)", low=0.0,
                                       low_open=True, dist=False, default=None),
@@ -87,7 +96,9 @@ def _sales_capacity() -> Record:
                                           default=None, unit="currency"),
         "attainment": Number("share of quota achieved", low=0.0, high=2.0, default=1.0),
         "unworked": Text("deals beyond capacity: carried over to next month or lost",
-                         choices=("carry_over", "lost"), default="carry_over"),
+                         choices=("carry_over", "lost"), default="carry_over",
+                         meanings={"carry_over": "wait for next month's capacity",
+                                   "lost": "are lost"}),
     }, "account executives: wins are the lesser of pipeline and capacity", default=None,
         exclusive=(("quota_deals_per_month", "quota_new_arr_per_month"),))
 
@@ -97,8 +108,11 @@ def _qualification() -> OneOf:
         "pass_rate": Number("share of MQLs passed to sales (sets stages.sql.rate)", low=0.0,
                             high=1.0),
         "win_rate": Number("share of opportunities won (sets stages.won.rate)", low=0.0, high=1.0),
-    })
-    return OneOf(_shape, {"text": Text(choices=tuple(QUALIFICATION)), "map": custom},
+    }, "a custom qualification policy: the share passed to sales and the win rate")
+    presets = Text("a qualification preset", choices=tuple(QUALIFICATION), meanings={
+        "bant": "BANT, strict: 8% of MQLs passed to sales, 87.5% of them won",
+        "anum": "ANUM, looser: 20% of MQLs passed to sales, 50% of them won"})
+    return OneOf(_shape, {"text": presets, "map": custom},
                  "qualification policy: bant (strict: 8% of MQLs passed, 87.5% won), anum (looser: "
                  "20% passed, 50% won) or {pass_rate, win_rate}",
                  expected="bant, anum or {pass_rate, win_rate}", default=None)
@@ -155,7 +169,7 @@ def commission_spec() -> Record:
 def driver_spec() -> Record:
     """``costs.headcount[i].driver``."""
     return Record({
-        "of": Text("what the role's size follows", choices=DRIVERS),
+        "of": Text("what the role's size follows", choices=DRIVERS, meanings=DRIVER_MEANINGS),
         "per": Number("one person per this many (per month for flows, at month end for "
                       "customers)", low=0.0, low_open=True),
         "segment": Text("only this segment's numbers (default: all segments)", default=None),

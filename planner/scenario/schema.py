@@ -7,13 +7,30 @@ from __future__ import annotations
 
 from planner.scenario.funding_schema import funding_spec
 from planner.scenario.funnel_schema import commission_spec, driver_spec, funnel_spec
+from planner.scenario.schema_parts import distribution_schema, grouped_number_defs
 from planner.scenario.spec import (INVALID, Currency, Flag, ListOf, MapOf, Month, Number, OneOf,
-                                   Record, Text,
-                                   distribution_schema, per_segment, series, value_shape)
+                                   Record, Text, per_segment, series, value_shape)
 
 DEPARTMENTS = ("sales", "marketing", "rnd", "cs", "ga")
+#: what each department holds (editors show it next to the value)
+DEPARTMENT_MEANINGS = {
+    "sales": "sales: account executives, SDRs, sales management and commissions",
+    "marketing": "marketing: the marketing team and programme spend",
+    "rnd": "R&D: engineering, product and design",
+    "cs": "customer success: onboarding, support and account management",
+    "ga": "G&A: finance, people, legal, office and other overhead",
+}
 SAMPLING_METHODS = ("monte_carlo", "latin_hypercube", "sobol")
+SAMPLING_MEANINGS = {
+    "monte_carlo": "plain Monte Carlo: independent random draws (the default)",
+    "latin_hypercube": "Latin hypercube: each input stratified on its own stream; a smaller "
+                       "sampling error for the same paths",
+    "sobol": "scrambled Sobol: one joint quasi-random design over all inputs; the smallest "
+             "sampling error for smooth outcomes",
+}
 BILLING_NAMES = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}
+BILLING_MEANINGS = {name: "invoiced every month" if months == 1 else
+                    f"{months} months invoiced upfront" for name, months in BILLING_NAMES.items()}
 MAX_TERM = 120  # months: a ten-year contract
 MAX_AGE = 1200  # months of customer age in curves and the opening book: a century
 
@@ -45,23 +62,26 @@ def _retention() -> OneOf:
                                 high_open=True, typical=(0.0, 0.15)),
         "annual_churn": Number("share of customers lost per year", low=0.0, high=1.0,
                                high_open=True, typical=(0.0, 0.85)),
-    }, exclusive=(("monthly_churn", "annual_churn"),))
+    }, "the same share of customers lost every month (give monthly_churn or annual_churn)",
+        exclusive=(("monthly_churn", "annual_churn"),))
     curve = Record({
         "model": Text("explicit survival curve", choices=("curve",)),
         "curve": MapOf(Number(low=0.0, high=1.0, dist=False),
                        "age in months -> share of the cohort still active (age 0 = 1.0); "
                        "interpolated log-linearly, extended with the last interval's churn",
                        key=Number(low=0, limit=MAX_AGE, integer=True, dist=False), min_items=2),
-    })
+    }, "an explicit survival curve by customer age")
     sbg = Record({
         "model": Text("shifted-beta-geometric (Fader & Hardie 2007)", choices=("sbg",)),
         "alpha": Number("sBG alpha", low=0.0, low_open=True),
         "beta": Number("sBG beta", low=0.0, low_open=True),
-        "period": Text("unit of one sBG period", choices=("month", "year"), default="month"),
+        "period": Text("unit of one sBG period", choices=("month", "year"), default="month",
+                       meanings={"month": "one churn opportunity a month",
+                                 "year": "one churn opportunity a year (annual renewals)"}),
         "log_cov": ListOf(ListOf(Number(dist=False)),
                           "2x2 covariance of (ln alpha, ln beta), e.g. from `planner fit`; "
                           "draws (alpha, beta) jointly lognormal per path", default=None),
-    })
+    }, "shifted-beta-geometric churn: customers differ, so a cohort's churn falls as it ages")
     return OneOf(lambda v: v.get("model") if isinstance(v, dict) else None,
                  {"constant": constant, "curve": curve, "sbg": sbg},
                  "a mapping with model: constant, curve or sbg", key="model")
@@ -81,13 +101,15 @@ def _segment() -> Record:
                            low=0.0, unit="currency", typical=(1.0, 1e6)),
             "annual_increase": Number("list-price increase for new customers every 12 months",
                                       low=-0.5, high=1.0, default=0.0, typical=(-0.1, 0.25)),
-        }),
+        }, "what a new customer pays"),
         "contract": Record({
             "term_months": Number("contract length; longer contracts churn only at renewal",
                                   low=1, limit=MAX_TERM, integer=True, dist=False, default=1),
             "billing": OneOf(lambda v: "text" if isinstance(v, str) else value_shape(v), {
-                "text": Text(choices=tuple(BILLING_NAMES)),
-                "number": Number(low=1, limit=MAX_TERM, integer=True, dist=False)},
+                "text": Text("how often invoices go out", choices=tuple(BILLING_NAMES),
+                             meanings=BILLING_MEANINGS),
+                "number": Number("months billed upfront", low=1, limit=MAX_TERM, integer=True,
+                                 dist=False)},
                 "monthly, quarterly, semiannual, annual, or a number of months billed upfront",
                 default="monthly"),
             "expansion_billing": Text(
@@ -95,13 +117,16 @@ def _segment() -> Record:
                 "prorated invoice (or credit) for the rest of the billing period, co-termed "
                 "with it; monthly = billed month by month as it is earned (default: coterm "
                 "for billing periods of 12 months or more, else monthly)",
-                choices=("coterm", "monthly"), default=None),
+                choices=("coterm", "monthly"), default=None,
+                meanings={"coterm": "a prorated invoice (or credit) for the rest of the billing "
+                                    "period",
+                          "monthly": "billed month by month as it is earned"}),
             "payment_terms_days": Number("days from invoice to cash", low=0.0, high=365.0,
                                          default=0.0, typical=(0.0, 120.0)),
             "bad_debt_rate": Number("share of invoices never paid (written off when due, "
                                     "reported in G&A)", low=0.0, high=1.0, default=0.0,
                                     typical=(0.0, 0.1)),
-        }, default={}),
+        }, "contract length, billing and collection", default={}),
         "acquisition": Record({
             "new_customers": series("new customers won per month"),
             "marketing_budget": series("marketing programme spend per month (counted in marketing "
@@ -126,14 +151,16 @@ def _segment() -> Record:
                                             "`planner fit`", key=Number(low=0, limit=MAX_AGE, integer=True,
                                                                         dist=False),
                                             default=None),
-        }, default={}),
-    })
+        }, "how surviving customers' MRR grows or shrinks", default={}),
+    }, "one customer segment: its opening book, price, contract, acquisition, retention and "
+       "expansion")
 
 
 def _role() -> Record:
     return Record({
         "role": Text("job title"),
-        "department": Text("where the cost is reported", choices=DEPARTMENTS),
+        "department": Text("where the cost is reported", choices=DEPARTMENTS,
+                           meanings=DEPARTMENT_MEANINGS),
         "salary": Number("annual base salary", low=0.0, unit="currency", typical=(5e3, 2e6)),
         "burden": Number("employer taxes and benefits as a share of salary", low=0.0, high=2.0,
                          default=0.0, typical=(0.0, 0.6)),
@@ -147,19 +174,20 @@ def _role() -> Record:
         "driver": driver_spec(),
         "segment": Text("the segment this role works for (its cost counts in that segment's "
                         "CAC); roles named by a segment's funnel belong to it", default=None),
-    })
+    }, "one role: its salary, the people in it at the start and its hires (or a driver)")
 
 
 def _opex_line() -> Record:
     return Record({
         "name": Text("what the spend is"),
-        "department": Text("where the cost is reported", choices=DEPARTMENTS),
+        "department": Text("where the cost is reported", choices=DEPARTMENTS,
+                           meanings=DEPARTMENT_MEANINGS),
         "monthly": series("spend per month", default=0.0),
         "pct_of_revenue": Number("spend as a share of revenue", low=0.0, high=5.0, default=0.0,
                                  typical=(0.0, 1.0)),
         "segment": Text("the segment this spend is for (counts in its CAC); default shared",
                         default=None),
-    })
+    }, "one operating expense line: a monthly amount and/or a share of revenue")
 
 
 def scenario_spec() -> Record:
@@ -176,7 +204,7 @@ def scenario_spec() -> Record:
             "seed": Number("random seed; same seed, same results", low=0, limit=2 ** 63 - 1, integer=True,
                            dist=False, default=0),
             "sampling": Text("how the uncertain inputs are sampled", default="monte_carlo",
-                             choices=SAMPLING_METHODS),
+                             choices=SAMPLING_METHODS, meanings=SAMPLING_MEANINGS),
             "process_noise": Flag("month-to-month randomness: whole customers, Poisson wins and "
                                   "binomial churn (false: smooth expected values)", default=False),
             "correlations": ListOf(Record({
@@ -184,12 +212,17 @@ def scenario_spec() -> Record:
                                           "segments.smb.acquisition.cac"),
                 "rank": Number("target rank (Spearman) correlation", low=-1.0, high=1.0,
                                dist=False),
-            }), "rank correlations between uncertain inputs (Iman-Conover)", default=[]),
+            }, "one rank correlation between two uncertain inputs"),
+                "rank correlations between uncertain inputs (Iman-Conover)", default=[]),
             "if_correlations_invalid": Text("when the correlations cannot all hold at once (the "
                                             "matrix is not positive semidefinite): stop with an "
                                             "error, or use the nearest valid matrix with a warning",
-                                            choices=("error", "nearest"), default="error"),
-        }, default={}),
+                                            choices=("error", "nearest"), default="error",
+                                            meanings={"error": "stop with an error",
+                                                      "nearest": "use the nearest valid matrix "
+                                                                 "(Higham 2002), with a warning"}),
+        }, "how the simulation runs: paths, seed, sampling, month-to-month noise and "
+           "correlations", default={}),
         "opening": Record({
             "cash": Number("cash at the start", unit="currency"),
             "from_actuals": Text("a subscription ledger (CSV, path relative to this file): each "
@@ -199,7 +232,7 @@ def scenario_spec() -> Record:
                            "start, the default)", default=None),
             "mapping": Text("the ledger's column mapping (YAML, path relative to this file)",
                             default=None),
-        }),
+        }, "the company at the start: its cash, and optionally its book from a ledger"),
         "segments": MapOf(_segment(), "segment name -> its economics", min_items=1,
                           key=SegmentName()),
         "costs": Record({
@@ -208,11 +241,11 @@ def scenario_spec() -> Record:
                                                       "revenue", low=0.0, high=1.0, typical=(0.0, 0.5)),
                 "per_customer_monthly": per_segment("cost to serve one customer per month",
                                                     low=0.0),
-            }, default={}),
+            }, "cost of revenue (COGS): hosting and the cost to serve customers", default={}),
             "headcount": ListOf(_role(), "roles with salaries and hires", default=[],
                                 named_by="role"),
             "opex": ListOf(_opex_line(), "other operating expenses", default=[], named_by="name"),
-        }, default={}),
+        }, "costs: cost of revenue, headcount and other operating expenses", default={}),
         "funding": funding_spec(),
     }, "A planner scenario")
 
@@ -221,6 +254,6 @@ def json_schema() -> dict:
     """JSON Schema (draft 2020-12) of the scenario format."""
     out = scenario_spec().schema()
     out["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    out["title"] = "planner scenario"
-    out["$defs"] = {"distribution": distribution_schema()}
+    # no title: yaml-language-server would head every hover with it (its "closest title")
+    out["$defs"] = {"distribution": distribution_schema(), **grouped_number_defs()}
     return out

@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 
 from planner.errors import Problem
-from planner.scenario.distributions import (FAMILIES, Distribution, parse_distribution,
-                                            parse_interval)
-from planner.scenario.yamltree import LineMap, dotted
+from planner.scenario.distributions import Distribution, parse_distribution, parse_interval
+from planner.scenario.schema_parts import (FLAG_WORDS, enum_schema, flag_schema,
+                                           interval_schema, number_schema)
+from planner.scenario.yamltree import LineMap, dotted, grouped_number
 
 class _Invalid:
     """What a field returns when its value had a problem (already recorded).
@@ -244,6 +245,7 @@ class Number(Field):
         return True
 
     def check(self, value, path, ctx):
+        value = _ungrouped(value)
         if isinstance(value, dict) and self.dist:
             return self._check_dist(value, path, ctx)
         if isinstance(value, str) and self.dist and " to " in value:
@@ -284,6 +286,8 @@ class Number(Field):
                            f"check the value")
 
     def _check_dist(self, value, path, ctx):
+        value = {k: [_ungrouped(x) for x in v] if isinstance(v, list) else _ungrouped(v)
+                 for k, v in value.items()}
         dist, problems = parse_distribution(value)
         for key, message in problems:
             ctx.error(path + ((key,) if key else ()), message)
@@ -333,24 +337,35 @@ class Number(Field):
         return ""
 
     def schema(self):
-        number: dict = {"type": "integer" if self.integer else "number"}
+        bounds = {}
         if self.low is not None:
-            number["exclusiveMinimum" if self.low_open else "minimum"] = self.low
+            bounds["exclusiveMinimum" if self.low_open else "minimum"] = self.low
         if self.high is not None:
-            number["exclusiveMaximum" if self.high_open else "maximum"] = self.high
+            bounds["exclusiveMaximum" if self.high_open else "maximum"] = self.high
+        # digits grouped with _ (14_000_000) are text to an editor: the schema checks their
+        # form and sign, the loader their range; none fits a field below 1,000
+        plain = number_schema(integer=self.integer, negative=self.floor < 0,
+                              grouped=max(self.ceiling, -self.floor) >= 1000, **bounds)
         if not self.dist:
-            return self._with_doc(number)
-        interval = {"type": "string", "pattern": r"^\s*-?[0-9.eE+-]+\s+to\s+-?[0-9.eE+-]+\s*$",
-                    "description": "a 90% interval 'LOW to HIGH' (lognormal if LOW > 0, else normal)"}
-        return self._with_doc({"anyOf": [number, {"$ref": "#/$defs/distribution"}, interval]})
+            return self._with_doc(plain)
+        return self._with_doc({"anyOf": [*plain.get("anyOf", [plain]),
+                                         {"$ref": "#/$defs/distribution"}, interval_schema()]})
+
+
+def _ungrouped(value: Any) -> Any:
+    """``value``, or the number it writes with grouped digits (``"14_000_000"``, quoted)."""
+    number = grouped_number(value) if isinstance(value, str) else None
+    return value if number is None else number
 
 
 class Text(Field):
     """A string, optionally one of fixed choices."""
 
     def __init__(self, doc: str = "", *, choices: tuple[str, ...] | None = None,
-                 default: Any = _MISSING):
+                 meanings: dict[str, str] | None = None, default: Any = _MISSING):
         self.doc, self.choices, self.default = doc, choices, default
+        #: choice -> what it means (shown by editors next to each value)
+        self.meanings = meanings
 
     def check(self, value, path, ctx):
         if not isinstance(value, str) or not value.strip():
@@ -364,10 +379,9 @@ class Text(Field):
         return value
 
     def schema(self):
-        out: dict = {"type": "string"}
         if self.choices:
-            out["enum"] = list(self.choices)
-        return self._with_doc(out)
+            return self._with_doc(enum_schema(self.choices, self.meanings, self.doc))
+        return self._with_doc({"type": "string", "pattern": r"\S"})  # not blank
 
 
 #: ``YYYY-MM`` or ``YYYY-MM-DD`` in ASCII digits (``\d`` would also match ``２０２７``)
@@ -435,6 +449,9 @@ class Currency(Text):
                            f"outputs label money with it as written")
         return value
 
+    def schema(self):
+        return self._with_doc({"type": "string", "pattern": r"\S", "maxLength": 12})
+
 
 class Flag(Field):
     """true or false."""
@@ -443,13 +460,16 @@ class Flag(Field):
         self.doc, self.default = doc, default
 
     def check(self, value, path, ctx):
+        for flag, words in FLAG_WORDS.items():  # yes / off: text to YAML 1.2 and the loader
+            if value in words:
+                return flag
         if not isinstance(value, bool):
             ctx.error(path, "must be true or false", value)
             return INVALID
         return value
 
     def schema(self):
-        return self._with_doc({"type": "boolean"})
+        return self._with_doc(flag_schema())
 
 
 class Month(Field):
@@ -472,7 +492,7 @@ class Month(Field):
         return month
 
     def schema(self):
-        return self._with_doc({"type": "string", "pattern": r"^\d{4}-\d{2}(-\d{2})?$"})
+        return self._with_doc({"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$"})
 
 
 class Record(Field):
@@ -525,6 +545,11 @@ class Record(Field):
         out: dict = {"type": "object", "properties": props, "additionalProperties": False}
         if required:
             out["required"] = required
+        exactly_one = [{"oneOf": [{"required": [key]} for key in group]} for group in self.exclusive]
+        if len(exactly_one) == 1:
+            out.update(exactly_one[0])
+        elif exactly_one:
+            out["allOf"] = exactly_one
         return self._with_doc(out)
 
 
@@ -630,8 +655,8 @@ def value_shape(value) -> str:
         return "other"
     if isinstance(value, (int, float)):
         return "number"
-    if isinstance(value, str):
-        return "number" if " to " in value else "text"  # "LOW to HIGH": a 90% interval
+    if isinstance(value, str):  # "LOW to HIGH": a 90% interval; "14_000_000" (quoted)
+        return "number" if " to " in value or grouped_number(value) is not None else "text"
     return "other"
 
 
@@ -649,11 +674,13 @@ def series(doc: str, *, low: float | None = 0.0, default=None, optional: bool = 
                                      typical=(-0.1, 0.2)),
             "annual_growth": Number("compound growth per year, e.g. 0.4", low=-0.99, high=100.0,
                                     typical=(-0.5, 5.0)),
-        }, exclusive=(("monthly_growth", "annual_growth"),)),
+        }, f"{doc}: a start value growing at a compound rate (give monthly_growth or "
+           f"annual_growth)",
+            exclusive=(("monthly_growth", "annual_growth"),)),
         "schedule": Record({
             "schedule": MapOf(value, "month (YYYY-MM) -> value from that month on; before the "
                                      "first date the value is 0", key=Month(), min_items=1),
-        }),
+        }, f"{doc}: dated steps, each value holding from its month until the next"),
     }
     kw = {"default": default} if default is not None or optional else {}
     return OneOf(value_shape, options, doc + " (a number, a distribution, {start, monthly_growth} or "
@@ -669,16 +696,3 @@ def per_segment(doc: str, **number_kw) -> OneOf:
                           "map": MapOf(Number(**number_kw), "segment name -> value")},
                  doc + " (one value, or segment name -> value)", default=default,
                  expected="a number, a distribution ({dist: ...}) or a mapping segment name -> value")
-
-
-def distribution_schema() -> dict:
-    """JSON Schema of the ``{dist: ...}`` mapping."""
-    variants = []
-    for family, (shapes, _) in FAMILIES.items():
-        for shape in shapes:
-            kind = {"type": "array", "items": {"type": "number"}} if family == "choice" else \
-                {"type": "number"}
-            props = {"dist": {"const": family}} | {k: kind for k in shape}
-            variants.append({"type": "object", "properties": props,
-                             "required": ["dist", *shape], "additionalProperties": False})
-    return {"description": "A distribution, sampled once per simulated path.", "oneOf": variants}

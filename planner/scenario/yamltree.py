@@ -138,17 +138,67 @@ def _part(parent, index):
     return None
 
 
-#: numbers in exponent form that YAML 1.2 reads as floats but PyYAML (YAML 1.1) leaves as
-#: text: ``1e6``, ``2.5e6`` (1.1 wants a dot *and* a signed exponent, as in ``2.5e+6``)
-_EXPONENT_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+$")
-
 _INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+#: the booleans of YAML 1.2; YAML 1.1's others (yes, no, on, off) are text there, and here
+#: (a flag then reads them, as the JSON Schema allows)
+_YAML12_BOOLS = frozenset("true True TRUE false False FALSE".split())
+
+# YAML 1.1 (PyYAML, this loader) and YAML 1.2 (editors, most other tools) read some
+# numbers differently. A scenario must mean the same number to both, so the loader reads
+# them as YAML 1.2 does, or refuses them; the JSON Schema accepts the same texts.
+
+#: a number with its digits grouped by ``_`` in threes: ``14_000_000``, ``-2_500.75``.
+#: YAML 1.1 reads it as a number, YAML 1.2 as text, which the JSON Schema then accepts
+#: where a number goes (this is also its pattern there).
+GROUPED_NUMBER = r"^[-+]?[1-9][0-9]{0,2}(_[0-9]{3})+(\.[0-9]+)?$"
+_GROUPED = re.compile(GROUPED_NUMBER, re.ASCII)
+#: the numbers both read to the same value: decimal without a leading zero, hexadecimal,
+#: floats with a point or an exponent, .inf and .nan
+_SHARED_NUMBER = re.compile(r"^([-+]?(0|[1-9][0-9]*)|0x[0-9a-fA-F]+"
+                            r"|[-+]?(\.[0-9]+|[0-9]+\.[0-9]*)([eE][-+]?[0-9]+)?"
+                            r"|[-+]?[0-9]+[eE][-+]?[0-9]+"
+                            r"|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$", re.ASCII)
+#: numbers to YAML 1.2 that YAML 1.1 reads otherwise: with a leading zero (``012``: octal
+#: 10 in 1.1, ``08``: text), in exponent form without a point or a signed exponent (``1e6``,
+#: text in 1.1), a signed fraction without a leading digit (``-.5``), ``0o`` octal
+_YAML12_NUMBER = re.compile(r"^([-+]?0[0-9]+|0o[0-7]+"
+                            r"|[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)$", re.ASCII)
 
 
-def exponent_float(text: str) -> float | None:
-    """``"1.4e7"`` -> 14000000.0; None if ``text`` is not a number in exponent form."""
-    return float(text) if len(text) <= MAX_DIGITS and _EXPONENT_FLOAT.match(text) else None
+def yaml12_number(text: str) -> float | int | None:
+    """A plain scalar as YAML 1.2 reads it when it is one of the numbers YAML 1.1 reads
+    otherwise: ``"012"`` -> 12, ``"1.4e7"`` -> 14000000.0, ``"-.5"`` -> -0.5, ``"0o17"`` -> 15;
+    None for other text."""
+    if len(text) > MAX_DIGITS or not _YAML12_NUMBER.match(text):
+        return None
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    if re.match(r"^[-+]?[0-9]+$", text):
+        return int(text, 10)
+    return float(text)
+
+
+def grouped_number(text: str) -> float | int | None:
+    """``"14_000_000"`` -> 14000000 (``"1_500.5"`` -> 1500.5); None if not :data:`GROUPED_NUMBER`."""
+    if not _GROUPED.match(text):
+        return None
+    plain = text.replace("_", "")
+    return float(plain) if "." in plain else int(plain)
+
+
+def number_form_problem(text: str) -> str:
+    """What is wrong with a plain scalar YAML 1.1 reads as a number and YAML 1.2 as text
+    (``1:30``, ``0b101``, ``-0x1F``, unevenly grouped digits); "" if nothing."""
+    if _SHARED_NUMBER.match(text) or _GROUPED.match(text) or yaml12_number(text) is not None:
+        return ""
+    if "_" in text:
+        return (f"digits grouped with _ must come in threes, as in 14_000_000 (got {text!r}); "
+                f"or write the number without _")
+    return (f"{text!r} is a number only in YAML 1.1 (base 60, binary or signed hexadecimal) "
+            f"and text in editors; write it in plain decimal digits")
 
 
 class _Builder:
@@ -169,6 +219,14 @@ class _Builder:
             self.problem(node, path, f"a number of {len(node.value):,} characters is too long "
                                      f"(at most {MAX_DIGITS})")
             return INVALID_SCALAR
+        if node.tag == _BOOL_TAG and node.value not in _YAML12_BOOLS:
+            return node.value  # yes / on: text, as editors read it
+        if node.tag in (_INT_TAG, _FLOAT_TAG):
+            if number_form_problem(node.value):
+                self.problem(node, path, number_form_problem(node.value))
+                return INVALID_SCALAR
+            if not _SHARED_NUMBER.match(node.value) and yaml12_number(node.value) is not None:
+                return yaml12_number(node.value)  # 012: 12, as editors read it (not octal 10)
         try:
             value = self.loader.construct_object(node, deep=True)
         except (ValueError, OverflowError):
@@ -177,7 +235,7 @@ class _Builder:
             self.problem(node, path, f"cannot read the value {node.value[:40]!r}")
             return INVALID_SCALAR
         if isinstance(value, str) and not node.style:  # plain (unquoted) text (libyaml: "")
-            number = exponent_float(value)
+            number = yaml12_number(value)
             if number is not None:
                 return number
         return value
