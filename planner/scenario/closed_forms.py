@@ -15,10 +15,9 @@ Every class takes SciPy's parameters (``loc``, ``scale`` and shapes) and offers
 """
 from __future__ import annotations
 
+import functools
 import math
-from statistics import NormalDist
 
-_STANDARD = NormalDist()
 _SQRT2 = math.sqrt(2.0)
 
 
@@ -27,12 +26,19 @@ def _norm_cdf(z: float) -> float:
     return 0.5 * math.erfc(-z / _SQRT2)
 
 
+@functools.cache
+def _standard():
+    from statistics import NormalDist  # imports random: only when a quantile is asked for
+
+    return NormalDist()
+
+
 def _norm_ppf(q: float) -> float:
     if q <= 0.0:
         return -math.inf
     if q >= 1.0:
         return math.inf
-    return _STANDARD.inv_cdf(q)
+    return _standard().inv_cdf(q)
 
 
 class Normal:
