@@ -47,11 +47,15 @@ def watch_command(scenario, paths, seed, plan, out_dir, overrides, charts, repor
     path = Path(scenario) if scenario is not None else default_scenario_path()
     if not path.parent.is_dir():
         raise click.UsageError(f"{path.parent} is not a folder to watch")
-    phases = [p for p in run_phases(charts, report) if p != "load"]
+    phases = run_phases(charts, report)
 
     def make_progress(state):
-        return progress_for(phases, paths=paths or 2_000, verbose=verbose,
-                            expected=state.durations if state is not None else None)
+        first = state is None
+        hook = progress_for(phases if first else phases[1:], paths=paths or 2_000, verbose=verbose,
+                            expected=None if first else state.durations)
+        if first and hook is not None:
+            hook.stage("load")  # the first run imports the library: show it
+        return hook
 
     def on_run(state, text: str, wrote: bool) -> None:
         if on_run.count:
