@@ -39,6 +39,8 @@ def test_time_left_follows_the_counted_blocks_then_the_expected_phases(clock):
     clock.now += 10.0
     assert shown.remaining() == pytest.approx(10.0)
     assert "charts (2/2) | 18.0 s elapsed | ~10.0 s left" in shown.line()
+    clock.now += 20.0  # past what was expected: a tenth of the phase's time so far, not 0
+    assert shown.remaining() == pytest.approx(3.0)
     shown.close()
     assert shown.remaining() == 0.0
 

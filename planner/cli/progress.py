@@ -120,8 +120,8 @@ class Progress:
         if self._count is not None and self._count[0] > 0:
             done, total = self._count
             this = elapsed * (total - done) / done
-        else:
-            this = max(expected - elapsed, 0.0)
+        else:  # past its expected length it is not done: say a little more, never 0
+            this = max(expected - elapsed, 0.1 * elapsed)
         later = self.phases[self.phases.index(phase) + 1:] if phase in self.phases else []
         return this + sum(self.expected.get(p, 0.0) * speed for p in later)
 
