@@ -104,6 +104,8 @@ class _Scope:
     direct: np.ndarray | None = None
     direct_lag: np.ndarray | None = None
     commissions: np.ndarray | None = None
+    #: S&M set against each month's wins (direct + shared by allocation), lagged
+    attributed: np.ndarray | None = None
 
 
 @dataclass
@@ -232,10 +234,12 @@ def _attributed(sc: _Scope, co: _Company, first: int, last: int) -> np.ndarray:
     engine's ``acquisition_cost`` does, so the two CACs agree."""
     if sc.alloc is None:
         return _sum(co.sm_lag, first, last)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(co.alloc > 0, sc.alloc / np.where(co.alloc > 0, co.alloc, 1.0),
-                         1.0 / co.segments)
-    return _sum(sc.direct_lag + co.shared_lag * share, first, last)
+    if sc.attributed is None:  # the same for every period: computed once per scope
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(co.alloc > 0, sc.alloc / np.where(co.alloc > 0, co.alloc, 1.0),
+                             1.0 / co.segments)
+        sc.attributed = sc.direct_lag + co.shared_lag * share
+    return _sum(sc.attributed, first, last)
 
 
 def _acquisition(sc: _Scope, co: _Company, p: Period, lag: int) -> dict[str, np.ndarray]:
@@ -301,7 +305,8 @@ def _lifetime_value(sc: _Scope, p: Period, base: dict, settings: dict) -> dict[s
     has = base["new_customers"] > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         per_customer = np.where(has[:, None], cumulative / np.where(has, base["new_customers"], 1.0)[:, None], np.nan)
-    out["ltv_cohort"] = per_customer[:, horizon - 1]
+    # a copy: a view would keep the whole (paths, ages) array alive with the row
+    out["ltv_cohort"] = per_customer[:, horizon - 1].copy()
     cac = base["cac"]
     for name in ("ltv", "ltv_capped", "ltv_discounted", "ltv_cohort"):
         out[name.replace("ltv", "ltv_to_cac")] = fm.ltv_to_cac(out[name], cac)
@@ -380,7 +385,8 @@ def segment_spend(result: SimulationResult) -> str:
 def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_start: int | None = None,
                    cac_lag_months: int = 0, allocation: str = "new_mrr", ltv_horizon_months: int = 60,
                    discount_rate_annual: float = 0.10,
-                   models: dict[str, CohortModel] | None = None) -> PeriodMetrics:
+                   models: dict[str, CohortModel] | None = None, cache: bool = True
+                   ) -> PeriodMetrics:
     """Every unit-economics metric, per path, per period, per segment and blended.
 
     Parameters
@@ -402,6 +408,10 @@ def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_
         Discount rate of ``ltv_discounted`` (0.10 = 10% a year).
     models : dict, optional
         From :func:`planner.analysis.cohorts.cohort_models` (built when not given).
+    cache : bool
+        Keep the answer on ``result`` and return it to a later call with the same
+        options, so the terminal, workbook, charts and targets of one run compute each
+        frequency once (False for a one-off, e.g. the large monthly table).
 
     Returns
     -------
@@ -416,20 +426,34 @@ def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_
     settings = {"freq": freq, "fiscal_year_start": fiscal_year_start, "cac_lag_months": int(cac_lag_months),
                 "allocation": allocation, "segment_spend": segment_spend(result),
                 "ltv_horizon_months": int(ltv_horizon_months), "discount_rate_annual": float(discount_rate_annual)}
+    key = tuple(sorted(settings.items()))
+    cache = result.__dict__.setdefault("_period_metrics", {}) if cache and models is None else {}
+    if key in cache:
+        return cache[key]
     spans = periods(result.months, freq, fiscal_year_start)
     if models is None or next(iter(models.values())).max_age < ltv_horizon_months:
         models = cohort_models(result, max(result.scenario.horizon, 120, ltv_horizon_months))
     co = _company(result, int(cac_lag_months), allocation)
-    rows: dict[str, list[dict]] = {}
+    values: dict[str, dict[str, np.ndarray]] = {}
     # segments first: the blended LTV mixes theirs
     for sc in _scopes(result, models, allocation, int(cac_lag_months)):
-        rows[sc.name] = []
+        values[sc.name] = {}
         for j, p in enumerate(spans):
             row = _acquisition(sc, co, p, int(cac_lag_months)) | _rates(sc, p) | _retention(sc, p)
             if sc.alloc is None:
-                row |= _blend([rows[seg][j] for seg in result.segments], row) | _company_metrics(sc, co, p)
+                parts = [{k: v[:, j] for k, v in values[seg].items()} for seg in result.segments]
+                row |= _blend(parts, row) | _company_metrics(sc, co, p)
             row |= _lifetime_value(sc, p, row, settings) | _magic(sc, co, p)
-            rows[sc.name].append(row)
+            _fill(values[sc.name], row, j, len(spans))
     order = ["blended", *result.segments]
-    values = {name: {k: np.stack([r[k] for r in rows[name]]).T for k in rows[name][0]} for name in order}
-    return PeriodMetrics(spans, values, settings)
+    cache[key] = PeriodMetrics(spans, {name: values[name] for name in order}, settings)
+    return cache[key]
+
+
+def _fill(values: dict[str, np.ndarray], row: dict[str, np.ndarray], j: int, n: int) -> None:
+    """Write period ``j``'s row into ``values`` (allocated (paths, n) on the first row), so
+    the rows of every period are never held at once."""
+    for k, v in row.items():
+        if k not in values:
+            values[k] = np.empty((v.shape[0], n), dtype=np.result_type(v, float))
+        values[k][:, j] = v

@@ -272,8 +272,10 @@ def metric_series_table(result: SimulationResult, *, cac_lag_months: int = 0, al
         is undefined or unbounded on the quantile (an unbounded LTV has the finite
         ``ltv_capped`` and ``ltv_discounted`` columns beside it).
     """
+    # read once (this table), the largest: not kept on the result
     pm = period_metrics(result, "month", cac_lag_months=cac_lag_months, allocation=allocation,
-                        ltv_horizon_months=ltv_horizon_months, discount_rate_annual=discount_rate_annual)
+                        ltv_horizon_months=ltv_horizon_months, discount_rate_annual=discount_rate_annual,
+                        cache=False)
     header, columns = ["month"], []
     for scope, data in pm.values.items():
         for key, values in data.items():
