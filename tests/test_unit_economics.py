@@ -125,9 +125,16 @@ def test_flat_scenario_against_hand_calculation(tmp_path):
     # no churn, no COGS: payback 1,500 / (100 x 1.0) = 15 months, by formula and by cohort
     assert first["cac_payback"] == pytest.approx(15.0)
     assert first["cac_payback_cohort"] == pytest.approx(15.0)
-    # LTV unbounded (zero churn); capped at 60 months: 100 x 60 = 6,000 = the cohort LTV
-    assert first["ltv"] == math.inf
+    # LTV unbounded (zero churn) for the segment; capped at 60 months: 100 x 60 = 6,000 =
+    # the cohort LTV; the blend is of the segments' capped LTVs, with the share unbounded
+    segment = period_metrics(flat(tmp_path)).values
+    (name,) = [k for k in segment if k != "blended"]
+    assert segment[name]["ltv"][0, 0] == math.inf
+    assert first["ltv"] == pytest.approx(6000.0) and first["ltv_unbounded_share"] == 1.0
     assert first["ltv_capped"] == pytest.approx(6000.0)
+    # no churn: lifetime unbounded; discounted over the same 60 months stays below capped
+    assert first["lifetime_years"] == math.inf
+    assert first["ltv_discounted"] < first["ltv_capped"]
     assert first["ltv_cohort"] == pytest.approx(6000.0)
     assert first["nrr"] == pytest.approx(1.0) and first["grr"] == pytest.approx(1.0)
     # second year: magic = 12 x 12 x 1,000 / (12 x 15,000) = 0.8 again; burn 420,000 - 342,000
@@ -224,7 +231,17 @@ def test_blended_ltv_is_the_new_customer_mix_of_segment_ltvs(tmp_path):
     # small: 100 / 0.02 = 5,000; large: 2,000 / 0.01 = 200,000; mix 30 : 1
     np.testing.assert_allclose(v["small"]["ltv"][0], 5000, rtol=1e-9)
     np.testing.assert_allclose(v["large"]["ltv"][0], 200_000, rtol=1e-9)
-    np.testing.assert_allclose(v["blended"]["ltv"][0], (30 * 5000 + 200_000) / 31, rtol=1e-9)
+    # the blend is of the segments' capped LTVs (60 months): 100 (1 - 0.98^60) / 0.02 and
+    # 2,000 (1 - 0.99^60) / 0.01, mixed 30 : 1 by new customers
+    small, large = 100 * (1 - 0.98 ** 60) / 0.02, 2000 * (1 - 0.99 ** 60) / 0.01
+    np.testing.assert_allclose(v["small"]["ltv_capped"][0], small, rtol=1e-9)
+    np.testing.assert_allclose(v["blended"]["ltv"][0], (30 * small + large) / 31, rtol=1e-9)
+    assert (v["blended"]["ltv_unbounded_share"][0] == 0).all()
+    # lifetimes: 1 / 0.02 months = 4.17 years, 1 / 0.01 = 8.33 years
+    np.testing.assert_allclose(v["small"]["lifetime_years"][0], 50 / 12, rtol=1e-9)
+    np.testing.assert_allclose(v["large"]["ltv_lifetime_years"][0], 100 / 12, rtol=1e-9)
+    for scope in ("small", "large", "blended"):
+        assert (v[scope]["ltv_discounted"] <= v[scope]["ltv_capped"]).all()
 
 
 def test_summary_unbounded_ltv_and_text(tmp_path):
@@ -233,7 +250,9 @@ def test_summary_unbounded_ltv_and_text(tmp_path):
     ltv = summary["scopes"]["s"]["first_year"]["ltv"]
     assert ltv["p50"] == {"unbounded": True, "reason": "expansion >= churn",
                           "capped": pytest.approx(6000.0), "discounted": pytest.approx(ltv["p50"]["discounted"])}
-    assert 6000 < ltv["p50"]["discounted"] < 1e6
+    # discounted at 10% a year over the same 60 months: below the capped value
+    q = 1 / 1.1 ** (1 / 12)
+    assert ltv["p50"]["discounted"] == pytest.approx(100 * (1 - q ** 60) / (1 - q))
     ratio = summary["scopes"]["s"]["first_year"]["ltv_to_cac"]
     assert ratio["p50"]["capped"] == pytest.approx(4.0)          # 6,000 / 1,500
     assert ratio["verdict"] == "excellent (on capped LTV)"

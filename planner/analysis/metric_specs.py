@@ -24,7 +24,7 @@ class MetricSpec:
     ----------
     key : str
     title : str
-    unit : {"count", "money", "fraction", "ratio", "months"}
+    unit : {"count", "money", "fraction", "ratio", "months", "years"}
     undefined : str
         Why it can be undefined on every path (shown instead of a number).
     unbounded : str or None
@@ -62,6 +62,11 @@ METRIC_SPECS: dict[str, MetricSpec] = {s.key: s for s in (
     _spec("churn_rate", "Churn (monthly, from TTM)", "fraction", _HISTORY),
     _spec("expansion_rate", "Net expansion (monthly, from TTM)", "fraction", _HISTORY),
     _spec("ltv", "LTV (formula)", "money", _HISTORY, "expansion >= churn"),
+    _spec("lifetime_years", "Customer lifetime (1 / churn)", "years", _HISTORY, "no churn"),
+    _spec("ltv_lifetime_years", "Lifetime the LTV formula counts", "years", _HISTORY,
+          "expansion >= churn"),
+    _spec("ltv_unbounded_share", "New customers in unbounded-LTV segments", "fraction",
+          company_only=True),
     _spec("ltv_cohort", "LTV (simulated cohort)", "money", _NO_WINS),
     _spec("ltv_to_cac", "LTV:CAC", "ratio", _NO_WINS, "expansion >= churn"),
     _spec("ltv_to_cac_cohort", "LTV:CAC (cohort LTV)", "ratio", _NO_WINS),

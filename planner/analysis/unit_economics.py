@@ -38,10 +38,17 @@ start, rebuilt from the MRR and customer bridges of month 0):
 - **LTV** = new ARPA (book ARPA when ``P`` has no new customers) x gross margin /
   (churn - expansion): ``inf`` when expansion >= churn; ``ltv_capped`` sums
   ``ltv_horizon_months`` months, ``ltv_discounted`` discounts at
-  ``discount_rate_annual``. Blended LTVs are the segments' weighted by their share of
-  the new customers (the expected LTV of a customer won; one formula on blended rates
-  would mix logo churn dominated by small customers with MRR dominated by large
-  ones), and the blended expansion rate is the segments' weighted by their book's MRR. **ltv_cohort** (simulated): cumulative gross margin per
+  ``discount_rate_annual`` over the same ``ltv_horizon_months`` (so it never exceeds
+  ``ltv_capped``). ``lifetime_years`` = 1 / churn, ``ltv_lifetime_years`` = 1 / (churn -
+  expansion): the lifetime the formula counts (``inf`` when expansion >= churn). Blended
+  LTVs are the segments' weighted by their share of the new customers (the expected LTV
+  of a customer won; one formula on blended rates would mix logo churn dominated by
+  small customers with MRR dominated by large ones); the blended formula ``ltv`` is the
+  blend of the segments' **capped** LTVs, so one small segment whose expansion beats its
+  churn cannot make it unbounded (``ltv_unbounded_share``: the new-customer share of
+  segments whose uncapped LTV is unbounded). The blended expansion rate is the
+  segments' weighted by their book's MRR; blended NRR and GRR are of the company's book
+  (MRR-weighted by construction). **ltv_cohort** (simulated): cumulative gross margin per
   customer of the cohorts won in ``P`` over their first ``ltv_horizon_months`` months
   (ages beyond the plan follow the same trajectory).
 - **LTV:CAC** = LTV / CAC (also on the capped and discounted LTV and the cohort LTV).
@@ -274,8 +281,10 @@ def _formula_ltv(base: dict, settings: dict) -> dict[str, np.ndarray]:
     monthly_discount = (1.0 + settings["discount_rate_annual"]) ** (1.0 / 12.0) - 1.0
     arpa = np.where(base["new_customers"] > 0, base["new_arpa"], base["arpa"])
     args = (arpa, base["gross_margin"], base["churn_rate"], base["expansion_rate"])
-    return {"ltv": fm.ltv(*args), "ltv_capped": fm.ltv_capped(*args, horizon_periods=settings["ltv_horizon_months"]),
-            "ltv_discounted": fm.ltv_discounted(*args, discount_rate=monthly_discount)}
+    horizon = settings["ltv_horizon_months"]
+    return {"ltv": fm.ltv(*args), "ltv_capped": fm.ltv_capped(*args, horizon_periods=horizon),
+            "ltv_discounted": fm.ltv_discounted(*args, discount_rate=monthly_discount,
+                                                horizon_periods=horizon)}
 
 
 def _mix(parts: list[dict], key: str, weight: str) -> np.ndarray:
@@ -290,8 +299,15 @@ def _blend(parts: list[dict], base: dict) -> dict[str, np.ndarray]:
     at the end when there are none), i.e. the expected LTV of a customer won; blended
     expansion: the segments' weighted by their book's MRR."""
     has = base["new_customers"] > 0
-    out = {key: np.where(has, _mix(parts, key, "new_customers"), _mix(parts, key, "customers"))
-           for key in ("ltv", "ltv_capped", "ltv_discounted")}
+    weight = lambda key: np.where(has, _mix(parts, key, "new_customers"), _mix(parts, key, "customers"))  # noqa: E731
+    out = {key: weight(key) for key in ("ltv_capped", "ltv_discounted")}
+    # the formula's blend is of the segments' capped LTVs: one small segment whose
+    # expansion beats its churn cannot make the company's LTV unbounded
+    out["ltv"] = out["ltv_capped"]
+    flags = [{"unbounded": np.isinf(part["ltv"]).astype(float), "new_customers": part["new_customers"],
+              "customers": part["customers"]} for part in parts]
+    out["ltv_unbounded_share"] = np.where(has, _mix(flags, "unbounded", "new_customers"),
+                                          _mix(flags, "unbounded", "customers"))
     out["expansion_rate"] = _mix(parts, "expansion_rate", "book_mrr")
     return out
 
@@ -300,6 +316,8 @@ def _lifetime_value(sc: _Scope, p: Period, base: dict, settings: dict) -> dict[s
     """LTV (formula unless in ``base``, cohort), LTV:CAC and CAC payback (formula, cohort)."""
     horizon = settings["ltv_horizon_months"]
     out = {k: base[k] for k in ("ltv", "ltv_capped", "ltv_discounted") if k in base} or _formula_ltv(base, settings)
+    out["lifetime_years"] = fm.lifetime(base["churn_rate"]) / 12.0
+    out["ltv_lifetime_years"] = fm.lifetime(base["churn_rate"], base["expansion_rate"]) / 12.0
     cumulative = sum(m.cumulative_margin(_sum(m.new_mrr, p.first, p.last), _sum(m.new_customers, p.first, p.last))
                      for m in sc.models)
     has = base["new_customers"] > 0
