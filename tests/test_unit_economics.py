@@ -3,6 +3,7 @@ series against hand calculations, the summary's JSON and the terminal block."""
 from __future__ import annotations
 
 import json
+import re
 import math
 
 import numpy as np
@@ -174,7 +175,7 @@ def test_zero_new_customers_gives_no_cac(tmp_path):
     assert entry["p50"] is None and entry["note"] == "no new customers" and entry["paths_defined"] == 0.0
     json.dumps(summary, allow_nan=False)
     text = unit_economics_text(summary)
-    assert "CAC (fully loaded)            n/a (no new customers)" in text
+    assert re.search(r"\n  CAC \(fully loaded\) +n/a \(no new customers\) +n/a \(no new customers\)", text)
 
 
 @pytest.mark.parametrize("g", [0.0, 0.005])
@@ -259,12 +260,20 @@ def test_summary_unbounded_ltv_and_text(tmp_path):
     assert summary["scopes"]["s"]["first_year"]["cac_payback"]["verdict"] == "good"   # 15 months
     assert summary["years"]["first_year"] == {"label": "FY2027", "from": "2027-01", "to": "2027-12", "months": 12}
     assert summary["years"]["last_year"]["label"] == "FY2028"
+    # one segment: one table (the company's and the segment's are the same); the cohort
+    # rows first, the formula's unbounded LTV after them with its capped and discounted
+    # values below it and the lifetime it counts
     text = unit_economics_text(summary)
+    assert text.count("LTV (cohort, 60 months)") == 1 and "company (one segment: s, SMB)" in text
     lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    cohort = next(i for i, line in enumerate(lines) if line.startswith("  LTV (cohort"))
     row = next(i for i, line in enumerate(lines) if line.startswith("  LTV (formula)"))
-    assert "unbounded (expansion >= churn)" in lines[row]
-    assert "capped $6.0K, discounted $" in lines[row + 1]
-    assert lines[row + 1].startswith(" " * 32)
+    assert cohort < row
+    assert "unbounded" in lines[row] and "capped $6.0K" in lines[row + 1]
+    assert "discounted $4.8K" in lines[row + 2]
+    lifetime = next(i for i, line in enumerate(lines) if "lifetime it counts" in line)
+    assert "unbounded" in lines[lifetime] and "(expansion >= churn)" in lines[lifetime + 1]
     assert "inf" not in text and "nan" not in text
 
 
@@ -274,7 +283,7 @@ def test_summary_fiscal_year_start_and_settings(tmp_path):
     assert summary["years"]["first_year"]["label"] == summary["years"]["last_year"]["label"] == "FY2028"
     assert summary["settings"]["fiscal_year_start"] == 4 and summary["settings"]["cac_lag_months"] == 1
     text = unit_economics_text(summary)
-    assert "FY2028" in text and "1-month spend lag" in text
+    assert "FY2028" in text and "1-month spend lag" in " ".join(text.split())
 
 
 def test_metric_series_table(tmp_path):
