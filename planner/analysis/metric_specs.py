@@ -5,6 +5,14 @@ be undefined on every path, why it can be unbounded, and its benchmark bands
 (:mod:`planner.analysis.benchmark_bands`, which also give each verdict a level: good,
 fair, poor, bad or none). The summary, the terminal block, the report, the workbook and
 the charts read this table, so a new metric is one line here plus its formula.
+
+Bands and their sources: LTV:CAC, CAC payback, magic number, burn multiple, Rule of 40
+and cost shares from DOMAIN.md (Skok, "SaaS Metrics 2.0"; Sacks, "The Burn Multiple";
+Scale Venture Partners; Feld); NRR and GRR from KeyBanc Capital Markets' SaaS survey,
+Bessemer's State of the Cloud, ChartMogul's benchmarks and SaaStr's NRR "1.0 goals" by
+segment; EBITDA (operating) margin from DOMAIN.md ("mature, profitable SaaS aims at
+20-30%"). CAC payback, NRR and GRR depend on the segment's tier by ACV (SMB below $15K,
+mid-market below $100K, enterprise above: ``benchmark_bands.TIER_BANDS``).
 """
 from __future__ import annotations
 

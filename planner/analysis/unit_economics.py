@@ -472,6 +472,6 @@ def _fill(values: dict[str, np.ndarray], row: dict[str, np.ndarray], j: int, n: 
     """Write period ``j``'s row into ``values`` (allocated (paths, n) on the first row), so
     the rows of every period are never held at once."""
     for k, v in row.items():
-        if k not in values:
-            values[k] = np.empty((v.shape[0], n), dtype=np.result_type(v, float))
+        if k not in values:  # (periods, paths) underneath: a period's row is contiguous
+            values[k] = np.empty((n, v.shape[0]), dtype=np.result_type(v, float)).T
         values[k][:, j] = v
