@@ -85,3 +85,33 @@ def test_funding_sheet_numbers_and_dates(staged):
     assert c[8] <= c[9] <= c[10] and c[8] >= dt.date(2029, 1, 1)
     assert ws.cell(row=2, column=5).number_format.startswith('"$"')
     assert ws.page_setup.orientation == "landscape"
+
+
+def test_one_segment_run_prints_one_table_in_100_columns():
+    run = run_scenario(planner.load_scenario("tests/scenarios/cash_tight.yaml"), paths=60)
+    text = run_text(run)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    assert len(lines) <= 55     # headline, drivers, one unit-economics table
+    assert text.count("LTV (cohort, 60 months)") == 1 and "company (one segment: app" in text
+    assert "Segments," not in text and "S&M / revenue" not in text
+    detail = run_text(run, detail=True)
+    assert "S&M / revenue" in detail and detail.count("LTV (cohort, 60 months)") == 1
+
+
+def test_several_segments_one_line_each_unless_detail():
+    run = run_scenario(planner.load_scenario(SCENARIO), paths=200, detail_paths=200)
+    text = run_text(run)
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert text.count("LTV (cohort, 60 months)") == 1 and "Segments, FY2031 P50" in text
+    for segment in ("smb", "midmarket", "enterprise"):
+        assert f"\n  {segment} " in text
+    assert "SMB" in text and "too slow for SMB" in text   # smb's cohort payback ~19 months
+    detail = run_text(run, detail=True)
+    assert max(len(line) for line in detail.splitlines()) <= 100
+    assert detail.count("LTV (cohort, 60 months)") == 4
+    # the formula's lifetime is shown; the enterprise formula LTV is unbounded, its
+    # discounted value below its capped one
+    assert "lifetime it counts" in detail and "30." in detail.split("  midmarket (")[1]
+    enterprise = run.summary["unit_economics"]["scopes"]["enterprise"]["last_year"]["ltv"]["p50"]
+    assert enterprise["unbounded"] and enterprise["discounted"] < enterprise["capped"]
