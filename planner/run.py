@@ -193,7 +193,8 @@ def _streamed(scenario, total, seed, plan, question, sample_paths, progress
     summary = summarise(result, outcomes=streamed.outcomes, paths=total, **question)
     summary["sample_paths"] = result.paths
     summary["approximations"] = [
-        f"monthly P10/P50/P90 tables, yearly revenue and EBITDA, and ARR after 12 months "
+        f"monthly P10/P50/P90 tables, yearly revenue and EBITDA, ARR after 12 months and the "
+        f"funding events "
         f"are computed on every {_ordinal(streamed.every)} path ({result.paths:,} paths); all "
         f"other figures on all {total:,} paths"]
     return result, summary

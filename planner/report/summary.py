@@ -97,16 +97,17 @@ def summarise(result: SimulationResult, *, raise_month: int = 0, confidence: flo
         "ebitda_by_year": yearly(result, "ebitda"),
         "funding": funding_block(outcomes, result.months, plan=result.plan, raise_month=raise_month,
                                  confidence=confidence, until=until),
-        **funding_story(result),
+        **funding_story(result, outcomes["ownership"]),
     }
 
 
-def funding_story(result: SimulationResult) -> dict:
+def funding_story(result: SimulationResult, ownership: np.ndarray | None = None) -> dict:
     """``funding_events`` (:func:`planner.analysis.funding_events.funding_events`, JSON-ready,
-    months as ``YYYY-MM``) and ``ownership_after`` (P10/P50/P90 of the existing holders'
-    share); for a streamed run, of its sample of paths."""
+    months as ``YYYY-MM``; for a streamed run, of its sample of paths) and
+    ``ownership_after`` (P10/P50/P90 of the existing holders' share: of ``ownership``,
+    shape (paths,), when given, e.g. every path of a streamed run)."""
     return {"funding_events": [e.to_dict(result.months) for e in funding_events(result)],
-            "ownership_after": bands(result.ownership)}
+            "ownership_after": bands(result.ownership if ownership is None else ownership)}
 
 
 def projection_table(result: SimulationResult, names=None) -> tuple[list[str], list[list]]:
