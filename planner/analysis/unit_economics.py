@@ -318,11 +318,14 @@ def _lifetime_value(sc: _Scope, p: Period, base: dict, settings: dict) -> dict[s
     out = {k: base[k] for k in ("ltv", "ltv_capped", "ltv_discounted") if k in base} or _formula_ltv(base, settings)
     out["lifetime_years"] = fm.lifetime(base["churn_rate"]) / 12.0
     out["ltv_lifetime_years"] = fm.lifetime(base["churn_rate"], base["expansion_rate"]) / 12.0
-    cumulative = sum(m.cumulative_margin(_sum(m.new_mrr, p.first, p.last), _sum(m.new_customers, p.first, p.last))
-                     for m in sc.models)
+    # built in place: (paths, ages) arrays, one per period of every scope
+    per_customer = None
+    for m in sc.models:
+        part = m.cumulative_margin(_sum(m.new_mrr, p.first, p.last), _sum(m.new_customers, p.first, p.last))
+        per_customer = part if per_customer is None else np.add(per_customer, part, out=per_customer)
     has = base["new_customers"] > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per_customer = np.where(has[:, None], cumulative / np.where(has, base["new_customers"], 1.0)[:, None], np.nan)
+    per_customer /= np.where(has, base["new_customers"], 1.0)[:, None]
+    per_customer[~has] = np.nan
     # a copy: a view would keep the whole (paths, ages) array alive with the row
     out["ltv_cohort"] = per_customer[:, horizon - 1].copy()
     cac = base["cac"]
