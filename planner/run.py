@@ -56,8 +56,10 @@ class Run:
         The first ``min(paths, DETAIL_PATHS)`` paths with the series by segment; the same
         paths as the first of ``result`` (a path depends only on the seed and its index).
     summary : dict
-        :func:`planner.report.summary.summarise` plus ``unit_economics``, ``funnel`` (with
-        a funnel), ``sampling`` and ``warnings``: what summary.json holds.
+        :func:`planner.report.summary.summarise` (``funding_events`` and
+        ``ownership_after`` included) plus ``unit_economics`` (computed once, on
+        :attr:`detail`; its period arrays: :meth:`unit_economics_periods`), ``funnel``
+        (with a funnel), ``sampling`` and ``warnings``: what summary.json holds.
     comparison : Comparison or None
         The scenario's funding plans side by side, when asked for.
     closed : ClosedMonths or None
@@ -78,6 +80,15 @@ class Run:
     @property
     def unit_economics(self) -> dict:
         return self.summary["unit_economics"]
+
+    def unit_economics_periods(self, freq: str = "quarter", **options):
+        """Every unit-economics metric per path and period of :attr:`detail`
+        (:func:`planner.analysis.unit_economics.period_metrics`), computed once per
+        frequency and options and shared by the summary, workbook, charts and targets
+        (the summary's yearly ones are the first)."""
+        from planner.analysis.unit_economics import period_metrics
+
+        return period_metrics(self.detail, freq, **options)
 
     @property
     def unit_economics_result(self) -> SimulationResult:
@@ -202,7 +213,8 @@ def _streamed(scenario, total, seed, plan, question, sample_paths, progress
     summary = summarise(result, outcomes=streamed.outcomes, paths=total, **question)
     summary["sample_paths"] = result.paths
     summary["approximations"] = [
-        f"monthly P10/P50/P90 tables, yearly revenue and EBITDA, and ARR after 12 months "
+        f"monthly P10/P50/P90 tables, yearly revenue and EBITDA, ARR after 12 months and the "
+        f"funding events "
         f"are computed on every {_ordinal(streamed.every)} path ({result.paths:,} paths); all "
         f"other figures on all {total:,} paths"]
     return result, summary
