@@ -29,11 +29,14 @@ from planner.errors import ScenarioError
               help="With --actuals: the ledger's column mapping (YAML).")
 @click.option("--refit-retention", is_flag=True,
               help="With --actuals: replace each segment's retention by an sBG fit to the ledger's cohorts.")
+@click.option("--detail", is_flag=True,
+              help="Print every segment's unit economics in full (default: one line a segment; "
+                   "the files always hold them all).")
 @display_options
 @user_errors
 @as_option_errors
 def run(scenario, out_dir, overrides, sampling, charts, as_json, actuals, financials, as_of, mapping,
-        refit_retention, quiet, verbose, **options):
+        refit_retention, detail, quiet, verbose, **options):
     """Simulate SCENARIO (default: the bundled Series A example) and write its tables.
 
     Writes projection.csv (monthly P10/P50/P90 of the key series) and summary.json to
@@ -70,17 +73,17 @@ def run(scenario, out_dir, overrides, sampling, charts, as_json, actuals, financ
             outcome.summary["reforecast"] = redone.summary()
             outcome.closed = redone.closed
         files = write_outputs(outcome, target, charts=charts, progress=progress)
-    from planner.report.text import run_text, summary_text
+    from planner.report.text import headline_text, run_text
 
     if as_json:
         click.echo(json.dumps(outcome.summary, indent=2, allow_nan=False))
         return
     if quiet:
-        click.echo(summary_text(outcome.summary))
+        click.echo(headline_text(outcome))
         return
     if redone is not None:
         click.echo(redone.opening_line())
-    click.echo(run_text(outcome.summary))
+    click.echo(run_text(outcome, detail=detail))
     if options["targets"]:
         from planner.analysis.targets import targets_text
 
