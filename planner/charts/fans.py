@@ -45,6 +45,8 @@ def draw_fan(ax: Axes, months: np.ndarray, data: np.ndarray, color: str, label: 
 def _end_label(ax: Axes, months, value: float, currency: str, inside: bool = False) -> None:
     """The last P50 value written just right of the line's end (``inside``: above it, left of the end)."""
     offset, ha, va = ((-2, 6), "right", "bottom") if inside else ((4, 0), "left", "center")
+    if not inside:  # the layout keeps room for it right of the axes
+        ax.planner_pad = getattr(ax, "planner_pad", {}) | {"right": (8 + 0.62 * 10 * len(money(value, currency))) / 72}
     ax.annotate(money(value, currency), (month_dates(months)[-1], value), xytext=offset,
                 textcoords="offset points", va=va, ha=ha, color=INK, fontsize=10,
                 fontweight="bold", annotation_clip=False)

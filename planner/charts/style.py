@@ -13,11 +13,12 @@ from typing import Iterator
 import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.dates import DateFormatter, MonthLocator
+from matplotlib.dates import date2num
 from matplotlib.figure import Figure
-from matplotlib.ticker import Formatter, PercentFormatter
+from matplotlib.ticker import FixedLocator, Formatter, PercentFormatter
 from matplotlib.transforms import offset_copy
 
+from planner.charts.layout import SlideLayout
 from planner.format import SYMBOLS
 from planner.format import money
 
@@ -38,11 +39,14 @@ DEPARTMENTS = {"sales": ("Sales", OKABE_ITO["blue"]), "marketing": ("Marketing",
 #: verdict colours for benchmark bands, best to worst
 GOOD, FAIR, POOR, BAD = OKABE_ITO["green"], OKABE_ITO["sky"], OKABE_ITO["orange"], OKABE_ITO["vermillion"]
 
-#: slide-sized figures (16:9 at 10 inches wide); two-panel figures are wider
+#: every chart is one slide: 16:9 at 10 inches wide, 2,000 x 1,125 px at SLIDE_DPI;
+#: multi-panel charts have the same size (their panels share the width)
 FIGSIZE = (10.0, 5.625)
-FIGSIZE_WIDE = (13.0, 5.625)
+FIGSIZE_WIDE = FIGSIZE
 #: PNG at 2x for slides: 10 in x 200 dpi = 2,000 px wide
 SLIDE_DPI = 200
+#: the P10-P90 / P25-P75 bands of a fan: a neutral blue-grey, never a benchmark colour
+BAND = "#7F9DB9"
 
 STYLE = {
     "font.family": "DejaVu Sans",
@@ -85,21 +89,27 @@ def chart_style() -> Iterator[None]:
         yield
 
 
+def new_figure(figsize=FIGSIZE) -> Figure:
+    """A slide-sized figure (not registered with pyplot) whose margins are set from what
+    it holds at draw time (:class:`planner.charts.layout.SlideLayout`: drawn once)."""
+    return Figure(figsize=figsize, layout=SlideLayout())
+
+
 def new_axes(ax: Axes | None, figsize=FIGSIZE) -> Axes:
-    """``ax`` itself, or the axes of a new constrained-layout figure (not registered with pyplot)."""
+    """``ax`` itself, or the axes of a new slide figure (:func:`new_figure`)."""
     if ax is not None:
         return ax
-    return Figure(figsize=figsize, layout="constrained").add_subplot()
+    return new_figure(figsize).add_subplot()
 
 
-def new_axes_row(axes, n: int, figsize=FIGSIZE_WIDE, **kwargs) -> np.ndarray:
+def new_axes_row(axes, n: int, figsize=FIGSIZE, **kwargs) -> np.ndarray:
     """``axes`` (a sequence of ``n`` Axes) as an array, or ``n`` side-by-side axes of a new figure."""
     if axes is not None:
         out = np.asarray(axes, dtype=object).ravel()
         if out.size != n:
             raise ValueError(f"this chart draws on {n} axes (got {out.size})")
         return out
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = new_figure(figsize)
     return np.asarray(fig.subplots(1, n, squeeze=False, **kwargs)[0], dtype=object)
 
 
@@ -118,8 +128,8 @@ def context_line(result, *, plan: bool = True, extra: str = "") -> str:
 def titles(ax: Axes, title: str, subtitle: str) -> None:
     """A bold title and a grey subtitle line under it, both left-aligned over the axes.
 
-    The title gets a blank second line; the subtitle is drawn in it, 6 points above the
-    axes (the title's own pad), so constrained layout keeps room for both.
+    The title gets a blank second line; the subtitle is drawn in it, 7 points above the
+    axes, so the layout's room for a two-line title holds both.
     """
     ax.set_title(f"{title}\n", loc="left", pad=6)
     where = offset_copy(ax.transAxes, fig=ax.figure, x=0, y=7, units="points")
@@ -189,26 +199,59 @@ def percent_axis(axis, decimals: int = 0) -> None:
     axis.set_major_formatter(PercentFormatter(1.0, decimals=decimals))
 
 
-def month_axis(ax: Axes, months: np.ndarray, pad_days: int = 0, compact: bool = False) -> None:
-    """Month ticks on the x axis: every 3, 6 or 12 months from the plan's first month.
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-    Labels are ``Jan 2027``; minor ticks mark quarters on long plans. ``compact`` (for
-    narrow panels) labels fewer ticks: years (``2027``) for plans starting in January,
-    else ``Jan 27``.
+
+def month_label(month: np.datetime64) -> str:
+    """``Jan 2027``: the one month format of every chart axis."""
+    m = int(np.asarray(month, dtype="datetime64[M]").astype(int))
+    return f"{MONTH_NAMES[m % 12]} {1970 + m // 12}"
+
+
+class MonthFormatter(Formatter):
+    """Tick labels of :func:`month_axis`: a fixed label per tick position (no date parsing)."""
+
+    def __init__(self, labels: dict[float, str]):
+        self.labels = labels
+
+    def __call__(self, value, pos=None) -> str:
+        label = self.labels.get(float(value))
+        if label is None:  # the cursor readout, between ticks
+            day = np.datetime64("1970-01-01") + np.timedelta64(int(np.floor(value - date2num(np.datetime64("1970-01-01")))), "D")
+            label = month_label(day)
+        return label
+
+
+def month_ticks(months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Major and minor tick months of a plan: majors every 3, 6 or 12 months from the
+    first month (by span), minors every quarter between them, shape (k,) each."""
+    months = np.asarray(months, dtype="datetime64[M]")
+    span = len(months)
+    step = 3 if span <= 15 else 6 if span <= 36 else 12
+    edge = np.arange(months[0], months[-1] + 2, dtype="datetime64[M]")  # the end boundary too
+    offset = np.arange(len(edge))
+    major = edge[offset % step == 0]
+    minor = edge[(offset % 3 == 0) & (offset % step != 0)] if step > 3 else edge[:0]
+    return major, minor
+
+
+def month_axis(ax: Axes, months: np.ndarray, pad_days: int = 0, compact: bool = False) -> None:
+    """Month ticks on the x axis, the same on every chart: ``Jan 2027`` every 3, 6 or 12
+    months from the plan's first month, minor ticks every quarter between them.
+
+    Ticks are fixed positions with fixed labels (no date locator at draw time).
+    ``compact`` (narrow panels) labels every other major tick when there are more than 4.
     """
     months = np.asarray(months, dtype="datetime64[M]")
     span = len(months)
-    first = int(months[0].astype(int) % 12)  # 0 = January
-    if compact:
-        step = 12 if span > 24 else 6
-        fmt = "%Y" if step == 12 and first == 0 else "%b %y"
-    else:
-        step = 3 if span <= 15 else 6 if span <= 36 else 12
-        fmt = "%b %Y"
-    ax.xaxis.set_major_locator(MonthLocator(bymonth=sorted({(first + k) % 12 + 1 for k in range(0, 12, step)})))
-    if step > 3:
-        ax.xaxis.set_minor_locator(MonthLocator(bymonth=sorted({(first + k) % 12 + 1 for k in range(0, 12, 3)})))
-    ax.xaxis.set_major_formatter(DateFormatter(fmt))
+    major, minor = month_ticks(months)
+    if compact and len(major) > 4:
+        minor = np.sort(np.concatenate([minor, major[1::2]]))
+        major = major[::2]
+    at = date2num(major.astype("datetime64[D]"))
+    ax.xaxis.set_major_locator(FixedLocator(at))
+    ax.xaxis.set_minor_locator(FixedLocator(date2num(minor.astype("datetime64[D]"))))
+    ax.xaxis.set_major_formatter(MonthFormatter({float(v): month_label(m) for v, m in zip(at, major)}))
     start = months[0].astype("datetime64[D]") - np.timedelta64(pad_days, "D")
     end = (months[-1] + 1).astype("datetime64[D]") + np.timedelta64(pad_days, "D") - np.timedelta64(1, "D")
     ax.set_xlim(start, end if span > 1 else end + np.timedelta64(1, "D"))
@@ -221,7 +264,7 @@ def month_dates(months: np.ndarray) -> np.ndarray:
 
 def legend_below(ax: Axes, handles=None, labels=None, ncols: int | None = None):
     """The legend centred under the axes, below the tick labels and the x label if any,
-    so it never hides data (constrained layout makes room for it)."""
+    so it never hides data (the slide layout makes room for its rows)."""
     if handles is None:
         handles, labels = ax.get_legend_handles_labels()
     if not handles:
@@ -229,5 +272,7 @@ def legend_below(ax: Axes, handles=None, labels=None, ncols: int | None = None):
     ncols = ncols or min(len(handles), 4)
     below = 26 + (18 if ax.get_xlabel() else 0)
     where = offset_copy(ax.transAxes, fig=ax.figure, x=0, y=-below, units="points")
-    return ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=where,
-                     ncols=ncols, borderaxespad=0.0, handlelength=1.8, columnspacing=1.6)
+    legend = ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=where,
+                       ncols=ncols, borderaxespad=0.0, handlelength=1.8, columnspacing=1.6)
+    legend.planner_rows = -(-len(handles) // ncols)  # the layout keeps room for them
+    return legend
