@@ -266,3 +266,31 @@ def test_standard_charts_of_a_full_and_of_a_run_result(midmarket, tmp_path):
     path = write_comparison_chart(planner.compare(midmarket.scenario, paths=50, seed=3), tmp_path / "run")
     assert path.name == "plan_comparison.png"
     assert set(CHARTS) == set(available_charts(midmarket)) | {"funnel", "plan_comparison"}
+
+
+def test_charts_drawn_on_two_processes_are_the_same_files(midmarket, tmp_path):
+    serial = write_standard_charts(midmarket, tmp_path / "one", workers=1)
+    parallel = write_standard_charts(midmarket, tmp_path / "two", workers=2)
+    assert [f.name for f in parallel] == [f.name for f in serial] == [f"{k}.png" for k in available_charts(midmarket)]
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(serial, parallel))
+
+
+def test_balance_splits_tasks_by_cost():
+    from planner.charts.parallel import balance, chart_workers
+    assert balance([5, 1, 1, 1, 1, 1], 2) == [[0], [1, 2, 3, 4, 5]]
+    assert balance([1, 1], 3) == [[0], [1]]
+    assert chart_workers(1, 100.0) == 1 and chart_workers(None, 0.5) == 1 and chart_workers(3, 0.5) == 3
+
+
+def test_every_chart_is_one_slide_size_and_drawn_once(midmarket, monkeypatch):
+    """2,000 x 1,125 px for every chart, multi-panel ones too; each figure drawn once."""
+    from PIL import Image
+    draws = []
+    original = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, renderer: (draws.append(self), original(self, renderer))[1])
+    for kind in available_charts(midmarket):
+        drawn = draw_chart(kind, midmarket)
+        draws.clear()
+        png = figure_bytes(drawn, "png")
+        assert Image.open(io.BytesIO(png)).size == (2000, 1125), kind
+        assert len(draws) == 1, kind
