@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from planner.charts.events import default_events, mark_events
-from planner.charts.layout import SlideLayout
+from planner.slides import SlideLayout
 from planner.charts.style import (FIGSIZE, INK, MUTED, OKABE_ITO, PALETTE, chart_style, finish, money_axis,
                                   month_axis, month_dates, percent_axis)
 from planner.format import money

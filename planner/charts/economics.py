@@ -91,7 +91,7 @@ def plot_unit_economics(result, *, axes=None) -> np.ndarray:
     """
     metrics = [m for panel in PANELS for m in panel[:2] if m]
     with chart_style():
-        axes = new_axes_row(axes, 3, figsize=(15.0, 5.625))
+        axes = new_axes_row(axes, 3)
         spans, q = unit_economics_quantiles(result, metrics)
         slices = [(p.label, p.first, p.last) for p in spans]
         x, _ = period_centres(result.months, slices)

@@ -11,16 +11,13 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
 from planner.charts.fans import plot_plan_comparison
-from planner.charts.layout import SlideLayout
+from planner.slides import PNG_COMPRESSION, SlideLayout
 from planner.charts.parallel import COSTS, run_tasks
 from planner.charts.registry import CHARTS, chart_sources, draw_charts
 from planner.charts.style import SLIDE_DPI, chart_style
 from planner.io import write_bytes
 
 FORMATS = ("png", "svg")
-#: zlib level of PNGs: 1 encodes a chart in about half the time of the default 6, for
-#: files about 20% larger (flat-colour charts compress well either way)
-PNG_COMPRESSION = 1
 
 
 def _figure(drawn) -> Figure:
@@ -69,7 +66,7 @@ def figure_bytes(drawn, fmt: str = "png", dpi: int = SLIDE_DPI) -> bytes:
 def _laid_out(fig: Figure):
     """The figure with its slide layout applied and the engine set aside while it prints:
     ``print_figure`` draws a figure with a layout engine twice (once to lay it out), and
-    :class:`~planner.charts.layout.SlideLayout` needs no drawing to lay it out."""
+    :class:`~planner.slides.SlideLayout` needs no drawing to lay it out."""
     engine = fig.get_layout_engine()
     if not isinstance(engine, SlideLayout):
         yield

@@ -262,7 +262,7 @@ def plot_funnel(result, *, segment: str | None = None, axes=None) -> np.ndarray:
     years = first_and_last_year(result.months, whole=True)
     n = 3 if capped else 2
     with chart_style():
-        axes = new_axes_row(axes, n, figsize=(15.0, 5.625) if n == 3 else (13.0, 5.625),
+        axes = new_axes_row(axes, n,
                             width_ratios=(1.1, 1, 1) if n == 3 else (1.1, 1))
         rows = stage_totals(result, segments, years)
         if not rows:

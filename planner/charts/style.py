@@ -18,68 +18,17 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, Formatter, PercentFormatter
 from matplotlib.transforms import offset_copy
 
-from planner.charts.layout import SlideLayout
 from planner.format import SYMBOLS
 from planner.format import money
+from planner.slides import (BAD, BAND, DEPARTMENTS, FAIR, FIGSIZE, FIGSIZE_WIDE, GOOD, GRID, INK, MUTED,
+                            OKABE_ITO, PALETTE, POOR, SLIDE_DPI, STYLE, SlideLayout)
 
-#: Okabe & Ito (2008) colour-blind-safe palette, in the order charts use it
-OKABE_ITO = {
-    "blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
-    "sky": "#56B4E9", "purple": "#CC79A7", "yellow": "#F0E442", "black": "#000000",
-}
-PALETTE = tuple(OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion", "sky", "purple",
-                                       "yellow", "black"))
-INK = "#222222"      # text and P50 lines
-MUTED = "#666666"    # subtitles, reference lines
-GRID = "#DDDDDD"
-#: departments in chart order, with their labels and colours
-DEPARTMENTS = {"sales": ("Sales", OKABE_ITO["blue"]), "marketing": ("Marketing", OKABE_ITO["sky"]),
-               "rnd": ("R&D", OKABE_ITO["orange"]), "cs": ("Customer success", OKABE_ITO["green"]),
-               "ga": ("G&A", OKABE_ITO["purple"])}
-#: verdict colours for benchmark bands, best to worst
-GOOD, FAIR, POOR, BAD = OKABE_ITO["green"], OKABE_ITO["sky"], OKABE_ITO["orange"], OKABE_ITO["vermillion"]
-
-#: every chart is one slide: 16:9 at 10 inches wide, 2,000 x 1,125 px at SLIDE_DPI;
-#: multi-panel charts have the same size (their panels share the width)
-FIGSIZE = (10.0, 5.625)
-FIGSIZE_WIDE = FIGSIZE
-#: PNG at 2x for slides: 10 in x 200 dpi = 2,000 px wide
-SLIDE_DPI = 200
-#: the P10-P90 / P25-P75 bands of a fan: a neutral blue-grey, never a benchmark colour
-BAND = "#7F9DB9"
-
-STYLE = {
-    "font.family": "DejaVu Sans",
-    "font.size": 11,
-    "axes.titlesize": 13,
-    "axes.titleweight": "bold",
-    "axes.titlelocation": "left",
-    "axes.titlecolor": INK,
-    "axes.labelsize": 11,
-    "axes.labelcolor": INK,
-    "axes.edgecolor": "#888888",
-    "axes.linewidth": 0.8,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "axes.grid.axis": "y",
-    "axes.axisbelow": True,
-    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
-    "grid.color": GRID,
-    "grid.linewidth": 0.8,
-    "xtick.color": INK,
-    "ytick.color": INK,
-    "xtick.labelsize": 10,
-    "ytick.labelsize": 10,
-    "legend.frameon": False,
-    "legend.fontsize": 10,
-    "figure.facecolor": "white",
-    "figure.dpi": 100,
-    "savefig.facecolor": "white",
-    "svg.hashsalt": "planner",    # stable ids: the same chart gives the same SVG
-    "image.cmap": "cividis",
-    "text.parse_math": False,     # "$2.9M to $3.1M" is money, not mathtext
-}
+#: the slide format's names, importable from here as before
+__all__ = ["BAD", "BAND", "DEPARTMENTS", "FAIR", "FIGSIZE", "FIGSIZE_WIDE", "GOOD", "GRID", "INK", "MUTED",
+           "OKABE_ITO", "PALETTE", "POOR", "SLIDE_DPI", "STYLE", "SlideLayout", "chart_style", "new_figure",
+           "new_axes", "new_axes_row", "context_line", "titles", "finish", "MoneyFormatter", "money_axis",
+           "percent_axis", "month_label", "MonthFormatter", "month_ticks", "month_axis", "month_dates",
+           "legend_below"]
 
 
 @contextmanager
@@ -91,7 +40,7 @@ def chart_style() -> Iterator[None]:
 
 def new_figure(figsize=FIGSIZE) -> Figure:
     """A slide-sized figure (not registered with pyplot) whose margins are set from what
-    it holds at draw time (:class:`planner.charts.layout.SlideLayout`: drawn once)."""
+    it holds at draw time (:class:`planner.slides.SlideLayout`: drawn once)."""
     return Figure(figsize=figsize, layout=SlideLayout())
 
 

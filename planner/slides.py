@@ -1,18 +1,87 @@
-"""Fixed slide geometry for planner figures, worked out without drawing.
+"""The slide format every planner chart shares: palette, size, resolution, rc style, and a
+layout engine that sets margins without drawing.
 
-Constrained layout measures every text by drawing the figure once more before the real
-draw. The margins of a planner chart are known from what it holds: a title with a
-subtitle line, tick labels of known fonts, an axis label or not, a legend below with a
-known number of rows, a right-hand axis. :class:`SlideLayout` sets the subplot geometry
-from those counts (in inches) at draw time, so each figure is drawn once.
+It sits in the lowest layer (it needs only matplotlib) so that the retention-fit chart
+(:mod:`planner.fit.chart`, below :mod:`planner.charts`) draws in the same style.
 
-Estimated text widths use the average advance of DejaVu Sans (0.6 em a character, a
-little generous), which errs towards a wider margin, never a clipped label.
+Fixed slide geometry, worked out without drawing: constrained layout measures every
+text by drawing the figure once more before the real draw. The margins of a planner
+chart are known from what it holds: a title with a subtitle line, tick labels of known
+fonts, an axis label or not, a legend below with a known number of rows, a right-hand
+axis. :class:`SlideLayout` sets the subplot geometry from those counts (in inches) at
+draw time, so each figure is drawn once. Estimated text widths use the average advance
+of DejaVu Sans (0.62 em a character, a little generous), which errs towards a wider
+margin, never a clipped label.
 """
 from __future__ import annotations
 
+import matplotlib
 import numpy as np
 from matplotlib.layout_engine import LayoutEngine
+
+#: Okabe & Ito (2008) colour-blind-safe palette, in the order charts use it
+OKABE_ITO = {
+    "blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
+    "sky": "#56B4E9", "purple": "#CC79A7", "yellow": "#F0E442", "black": "#000000",
+}
+PALETTE = tuple(OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion", "sky", "purple",
+                                       "yellow", "black"))
+INK = "#222222"      # text and P50 lines
+MUTED = "#666666"    # subtitles, reference lines
+GRID = "#DDDDDD"
+#: departments in chart order, with their labels and colours
+DEPARTMENTS = {"sales": ("Sales", OKABE_ITO["blue"]), "marketing": ("Marketing", OKABE_ITO["sky"]),
+               "rnd": ("R&D", OKABE_ITO["orange"]), "cs": ("Customer success", OKABE_ITO["green"]),
+               "ga": ("G&A", OKABE_ITO["purple"])}
+#: verdict colours for benchmark bands, best to worst
+GOOD, FAIR, POOR, BAD = OKABE_ITO["green"], OKABE_ITO["sky"], OKABE_ITO["orange"], OKABE_ITO["vermillion"]
+
+#: every chart is one slide: 16:9 at 10 inches wide, 2,000 x 1,125 px at SLIDE_DPI;
+#: multi-panel charts have the same size (their panels share the width)
+FIGSIZE = (10.0, 5.625)
+FIGSIZE_WIDE = FIGSIZE
+#: PNG at 2x for slides: 10 in x 200 dpi = 2,000 px wide
+SLIDE_DPI = 200
+#: zlib level of PNGs: 1 encodes a chart in about half the time of the default 6, for
+#: files about 20% larger (flat-colour charts compress well either way)
+PNG_COMPRESSION = 1
+#: the P10-P90 / P25-P75 bands of a fan: a neutral blue-grey, never a benchmark colour
+BAND = "#7F9DB9"
+
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 11,
+    "axes.titlesize": 13,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.titlecolor": INK,
+    "axes.labelsize": 11,
+    "axes.labelcolor": INK,
+    "axes.edgecolor": "#888888",
+    "axes.linewidth": 0.8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "axes.axisbelow": True,
+    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+    "grid.color": GRID,
+    "grid.linewidth": 0.8,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.frameon": False,
+    "legend.fontsize": 10,
+    "figure.facecolor": "white",
+    "figure.dpi": 100,
+    "savefig.facecolor": "white",
+    "svg.hashsalt": "planner",    # stable ids: the same chart gives the same SVG
+    "image.cmap": "cividis",
+    "text.parse_math": False,     # "$2.9M to $3.1M" is money, not mathtext
+}
+
+
 
 POINT = 1 / 72          # inches per point
 CHAR_EM = 0.62          # average advance of a DejaVu Sans character, in em
