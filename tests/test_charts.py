@@ -43,16 +43,16 @@ def seed_stage():
 
 
 def _title(ax: Axes) -> str:
-    return ax.get_title(loc="left")
+    return " ".join(ax.get_title(loc="left").split())      # titles wrap to narrow panels
 
 
 def _subtitle(ax: Axes) -> str:
-    return next(t.get_text() for t in ax.texts if t.get_gid() == "subtitle")
+    return " ".join(next(t.get_text() for t in ax.texts if t.get_gid() == "subtitle").split())
 
 
 def _legend(ax: Axes) -> list[str]:
     legend = ax.get_legend()
-    return [t.get_text() for t in legend.get_texts()] if legend else []
+    return [" ".join(t.get_text().split()) for t in legend.get_texts()] if legend else []
 
 
 def _ticks(ax: Axes, axis: str = "y") -> list[str]:

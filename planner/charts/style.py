@@ -7,6 +7,7 @@ application's own settings are left alone.
 """
 from __future__ import annotations
 
+import textwrap
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -20,7 +21,7 @@ from matplotlib.transforms import offset_copy
 
 from planner.format import SYMBOLS
 from planner.format import money
-from planner.slides import (BAD, BAND, DEPARTMENTS, FAIR, FIGSIZE, FIGSIZE_WIDE, GOOD, GRID, INK, MUTED,
+from planner.slides import (BAD, BAND, CHAR_EM, DEPARTMENTS, FAIR, FIGSIZE, FIGSIZE_WIDE, GOOD, GRID, INK, MUTED,
                             OKABE_ITO, PALETTE, POOR, SLIDE_DPI, STYLE, SlideLayout)
 
 #: the slide format's names, importable from here as before
@@ -74,15 +75,38 @@ def context_line(result, *, plan: bool = True, extra: str = "") -> str:
     return " · ".join(parts)
 
 
-def titles(ax: Axes, title: str, subtitle: str) -> None:
-    """A bold title and a grey subtitle line under it, both left-aligned over the axes.
+def axes_width(ax: Axes) -> float:
+    """About how wide (inches) ``ax`` will be once laid out: its share of the figure's
+    width less typical margins and gaps (before any drawing)."""
+    fig_width = ax.figure.get_size_inches()[0]
+    spec = ax.get_subplotspec()
+    if spec is None:
+        return fig_width * ax.get_position().width
+    cols = spec.get_gridspec().get_geometry()[1]
+    span = len(spec.get_topmost_subplotspec().colspan)
+    return max(1.0, (fig_width - 1.3 - 0.9 * (cols - 1)) * span / cols)
 
-    The title gets a blank second line; the subtitle is drawn in it, 7 points above the
-    axes, so the layout's room for a two-line title holds both.
+
+def wrap_to(text: str, inches: float, size: float) -> str:
+    """``text`` wrapped at spaces to lines about ``inches`` wide at ``size`` points."""
+    chars = max(12, int(inches * 72 / (CHAR_EM * size)))
+    return "\n".join(textwrap.fill(line, chars, break_on_hyphens=False) for line in text.split("\n"))
+
+
+def titles(ax: Axes, title: str, subtitle: str) -> None:
+    """A bold title and a grey subtitle under it, both left-aligned over the axes and
+    wrapped to its width (narrow panels of a multi-panel chart get two lines).
+
+    The title gets a blank line per subtitle line; the subtitle is drawn in them, 7
+    points above the axes, so the layout's room for the title block holds both.
     """
-    ax.set_title(f"{title}\n", loc="left", pad=6)
+    width = axes_width(ax)
+    title = wrap_to(title, width, float(matplotlib.rcParams["axes.titlesize"]))
+    subtitle = wrap_to(subtitle, width, 10.0) if subtitle else ""
+    ax.set_title(title + "\n" * (subtitle.count("\n") + 1 if subtitle else 0), loc="left", pad=6)
     where = offset_copy(ax.transAxes, fig=ax.figure, x=0, y=7, units="points")
-    ax.text(0.0, 1.0, subtitle, transform=where, ha="left", va="bottom", color=MUTED, fontsize=10, gid="subtitle")
+    ax.text(0.0, 1.0, subtitle, transform=where, ha="left", va="bottom", color=MUTED, fontsize=10, gid="subtitle",
+            linespacing=1.25)
 
 
 def finish(ax: Axes) -> Axes:
@@ -211,6 +235,31 @@ def month_dates(months: np.ndarray) -> np.ndarray:
     return np.asarray(months, dtype="datetime64[M]").astype("datetime64[D]")
 
 
+def _legend_rows(labels: list[str], ncols: int) -> int:
+    """Text lines of a legend of ``labels`` filled column by column in ``ncols`` columns."""
+    rows = -(-len(labels) // ncols)
+    return sum(max(labels[c * rows + r].count("\n") + 1 for c in range(ncols) if c * rows + r < len(labels))
+               for r in range(rows))
+
+
+def _fitting_columns(ax: Axes, labels: list[str], ncols: int) -> tuple[int, list[str]]:
+    """``ncols``, or fewer if a legend of ``labels`` in that many columns would be wider
+    than the axes (estimated from the characters, as the layout does), and the labels,
+    wrapped where one alone is wider than the axes."""
+    size = 10.0
+    available = (axes_width(ax) + 0.3) * 72
+    handle = (1.8 + 0.8 + 1.6) * size
+    labels = [wrap_to(text, (available - handle) / 72, size) for text in labels]
+    entry = [handle + CHAR_EM * size * max(len(line) for line in text.split("\n")) for text in labels]
+    while ncols > 1:
+        rows = -(-len(labels) // ncols)
+        width = sum(max(entry[c * rows:(c + 1) * rows], default=0.0) for c in range(ncols))
+        if width <= available:
+            break
+        ncols -= 1
+    return ncols, labels
+
+
 def legend_below(ax: Axes, handles=None, labels=None, ncols: int | None = None):
     """The legend centred under the axes, below the tick labels and the x label if any,
     so it never hides data (the slide layout makes room for its rows)."""
@@ -218,10 +267,10 @@ def legend_below(ax: Axes, handles=None, labels=None, ncols: int | None = None):
         handles, labels = ax.get_legend_handles_labels()
     if not handles:
         return None
-    ncols = ncols or min(len(handles), 4)
+    ncols, labels = _fitting_columns(ax, [str(t) for t in labels], ncols or min(len(handles), 4))
     below = 26 + (18 if ax.get_xlabel() else 0)
     where = offset_copy(ax.transAxes, fig=ax.figure, x=0, y=-below, units="points")
     legend = ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=where,
                        ncols=ncols, borderaxespad=0.0, handlelength=1.8, columnspacing=1.6)
-    legend.planner_rows = -(-len(handles) // ncols)  # the layout keeps room for them
+    legend.planner_rows = _legend_rows(labels, ncols)  # the layout keeps room for them
     return legend
