@@ -294,3 +294,35 @@ def test_every_chart_is_one_slide_size_and_drawn_once(midmarket, monkeypatch):
         png = figure_bytes(drawn, "png")
         assert Image.open(io.BytesIO(png)).size == (2000, 1125), kind
         assert len(draws) == 1, kind
+
+
+def test_cash_fan_marks_dated_and_triggered_funding_events():
+    from planner.analysis.funding_events import funding_events
+    sc = planner.load_scenario(SCENARIOS / "series_a_midmarket.yaml")
+    result = planner.simulate(sc, paths=200, seed=3, plan="staged")
+    events = funding_events(result)
+    dated = [e for e in events if e.month is not None]
+    triggered = [e for e in events if e.month is None and e.months is not None]
+    assert dated and triggered
+    ax = plot_cash_fan(result)
+    lines = [a for a in ax.lines if a.get_gid() == "funding_event"]
+    x = planner.charts.style.month_dates(result.months)
+    assert [line.get_xdata()[0] for line in lines] == [x[e.month] for e in dated]
+    spans = [p for p in ax.patches if p.get_gid() == "funding_event"]
+    assert len(spans) == len(triggered)
+    labels = [t.get_text() for t in ax.texts if t.get_gid() == "funding_event_label"]
+    assert len(labels) == len(dated) + len(triggered)
+    assert any(f"{triggered[0].probability:.0%} of paths" in text for text in labels)
+    assert plot_cash_fan(result, events=[]).texts and not [t for t in plot_cash_fan(result, events=[]).texts
+                                                          if t.get_gid() == "funding_event_label"]
+
+
+def test_month_axis_is_the_same_on_every_chart(midmarket):
+    """Fixed ticks: 'Jan 2027' every 12 months on a 5-year plan, minor ticks every quarter."""
+    from matplotlib.ticker import FixedLocator
+    for kind in ("arr_fan", "cash_fan", "mrr_bridge", "headcount", "pnl", "cohort_layers"):
+        ax = draw_chart(kind, midmarket)
+        _render(ax)
+        assert isinstance(ax.xaxis.get_major_locator(), FixedLocator), kind
+        assert _ticks(ax, "x") == ["Jan 2027", "Jan 2028", "Jan 2029", "Jan 2030", "Jan 2031"], kind
+        assert len(ax.xaxis.get_minorticklocs()) == 15, kind

@@ -6,7 +6,7 @@ import numpy as np
 
 from planner.charts.events import default_events, mark_events
 from planner.slides import SlideLayout
-from planner.charts.style import (FIGSIZE, INK, MUTED, OKABE_ITO, PALETTE, chart_style, finish, money_axis,
+from planner.charts.style import (FIGSIZE, axes_width, wrap_to, INK, MUTED, OKABE_ITO, PALETTE, chart_style, finish, money_axis,
                                   month_axis, month_dates, percent_axis)
 from planner.format import money
 
@@ -45,8 +45,8 @@ def _cash_panel(ax, name: str, result, row: dict, colour: str, limits, cur: str)
     money_axis(ax.yaxis, cur)
     month_axis(ax, result.months, compact=True)
     out = row.get("cash_out_by_horizon") or 0.0
-    ax.set_title(f"{name}: trough P10 {money(row['cash_trough_p10'], cur)}, out of cash {out:.0%}",
-                 loc="left", fontsize=11)
+    ax.set_title(wrap_to(f"{name}: trough P10 {money(row['cash_trough_p10'], cur)}, out of cash {out:.0%}",
+                         axes_width(ax), 11), loc="left", fontsize=11)
 
 
 def _ownership_panel(ax, names, rows, colours) -> None:

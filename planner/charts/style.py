@@ -201,7 +201,7 @@ def month_ticks(months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     months = np.asarray(months, dtype="datetime64[M]")
     span = len(months)
     step = 3 if span <= 15 else 6 if span <= 36 else 12
-    edge = np.arange(months[0], months[-1] + 2, dtype="datetime64[M]")  # the end boundary too
+    edge = np.arange(months[0], months[-1] + 1, dtype="datetime64[M]")
     offset = np.arange(len(edge))
     major = edge[offset % step == 0]
     minor = edge[(offset % 3 == 0) & (offset % step != 0)] if step > 3 else edge[:0]
