@@ -13,6 +13,8 @@ from planner.charts.style import (BAD, FAIR, GOOD, INK, MUTED, POOR, chart_style
 from planner.analysis.stats import quantiles_across_paths
 from planner.analysis.unit_economics import period_metrics
 
+#: about how tall (inches) a panel of the slide is, to tell which band names fit
+PANEL_HEIGHT = 3.2
 #: the P10-P90 band of a metric: neutral grey, unlike any benchmark band's colour
 BAND_INK = "#444444"
 #: colour of each benchmark band, lowest values first (see planner.analysis.benchmark_bands.BANDS)
@@ -42,7 +44,7 @@ def bench_key(metric: str) -> str:
 
 
 def _bands(ax: Axes, metric: str, top: float) -> None:
-    """Shade the benchmark bands of ``metric`` up to ``top`` and name them in the right margin."""
+    """Shade the benchmark bands of ``metric`` up to ``top`` and name each inside it where the name fits."""
     bench = benchmark(metric)
     edges = (0.0,) + tuple(bench.thresholds) + (top,)
     colours = BAND_COLOURS[bench_key(metric)]
@@ -51,8 +53,11 @@ def _bands(ax: Axes, metric: str, top: float) -> None:
         if high <= low:
             continue
         ax.axhspan(low, high, color=colours[i], alpha=0.10 + 0.04 * (i % 2), linewidth=0, zorder=0)
+        text = textwrap.fill(label, 22)
+        if (high - low) / top * PANEL_HEIGHT < (text.count("\n") + 1) * 8.5 * 1.25 / 72:
+            continue  # too thin a band for its name: the colour and the neighbours' names say it
         # named inside the band, at its top right: the panels of a slide have no margin for it
-        ax.annotate(textwrap.fill(label, 22), (1.0, high), xycoords=("axes fraction", "data"), xytext=(-4, -3),
+        ax.annotate(text, (1.0, high), xycoords=("axes fraction", "data"), xytext=(-4, -3),
                     textcoords="offset points", va="top", ha="right", fontsize=8.5, color=MUTED,
                     annotation_clip=True, gid="band")
 

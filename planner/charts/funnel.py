@@ -118,8 +118,8 @@ def _count_tick(value, _pos=None) -> str:
 
 
 def _short_count_tick(value, _pos=None) -> str:
-    """``15K`` for 15,000 (from 10,000), else as :func:`_count_tick`."""
-    if value >= 10_000:
+    """``15K`` for 15,000 (from 1,000), else as :func:`_count_tick`."""
+    if value >= 1_000:
         return f"{value / 1000:,.0f}K" if value % 1000 == 0 else f"{value / 1000:,.1f}K"
     return _count_tick(value, _pos)
 
