@@ -313,6 +313,7 @@ def test_cash_fan_marks_dated_and_triggered_funding_events():
     labels = [t.get_text() for t in ax.texts if t.get_gid() == "funding_event_label"]
     assert len(labels) == len(dated) + len(triggered)
     assert any(f"{triggered[0].probability:.0%} of paths" in text for text in labels)
+    assert {"Funding event", "Triggered round, P10-P90 month"} <= set(_legend(ax))
     assert plot_cash_fan(result, events=[]).texts and not [t for t in plot_cash_fan(result, events=[]).texts
                                                           if t.get_gid() == "funding_event_label"]
 

@@ -34,6 +34,21 @@ def event_label(event, currency: str) -> str:
     return text
 
 
+def event_handles(ax: Axes) -> tuple[list, list[str]]:
+    """Legend entries for the kinds of funding-event markers on ``ax`` (none if unmarked)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles, labels = [], []
+    if any(line.get_gid() == "funding_event" for line in ax.lines):
+        handles.append(Line2D([], [], color=EVENT_COLOUR, linestyle=":", linewidth=1.4))
+        labels.append("Funding event")
+    if any(patch.get_gid() == "funding_event" for patch in ax.patches):
+        handles.append(Patch(color=EVENT_COLOUR, alpha=0.15, linewidth=0))
+        labels.append("Triggered round, P10-P90 month")
+    return handles, labels
+
+
 def mark_events(ax: Axes, result, events) -> int:
     """Mark ``events`` on ``ax`` (x axis: the first day of each month of ``result.months``).
 

@@ -166,7 +166,7 @@ def plot_cash_fan(result, *, events=None, ax: Axes | None = None) -> Axes:
         available as ``ax.right_ax`` (as pandas names it); otherwise ``ax.right_ax``
         is None and the subtitle says no path runs out.
     """
-    from planner.charts.events import default_events, mark_events
+    from planner.charts.events import default_events, event_handles, mark_events
 
     with chart_style():
         ax = new_axes(ax)
@@ -187,6 +187,8 @@ def plot_cash_fan(result, *, events=None, ax: Axes | None = None) -> Axes:
         limits = ax.get_ylim()  # with room for the event labels
         out = cash_out_curve(result)
         handles, labels = ax.get_legend_handles_labels()
+        marks = event_handles(ax)
+        handles, labels = handles + marks[0], labels + marks[1]
         ax.right_ax = None
         if out[-1] > 0:
             right = ax.twinx()
