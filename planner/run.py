@@ -264,8 +264,13 @@ def default_charts(run: Run) -> list[str]:
     return kinds + (["plan_comparison"] if run.comparison is not None else [])
 
 
-def write_charts(run: Run, out_dir: str | Path, fmt: str = "png", kinds=None) -> list[Path]:
+def write_charts(run: Run, out_dir: str | Path, fmt: str = "png", kinds=None,
+                 workers: int | None = None) -> list[Path]:
     """Draw ``kinds`` (default :func:`default_charts`) to ``<out_dir>/<kind>.<fmt>``.
+
+    Each chart is drawn once; with ``workers`` None they are drawn on two processes when
+    a second core is free (:func:`planner.charts.parallel.chart_workers`), 1 draws all
+    here.
 
     Raises
     ------
@@ -273,10 +278,14 @@ def write_charts(run: Run, out_dir: str | Path, fmt: str = "png", kinds=None) ->
         For a chart the run cannot draw (``plan_comparison`` without a comparison, or a
         chart whose series it lacks), naming what is missing.
     """
-    from planner.charts import write_comparison_chart, write_standard_charts  # matplotlib
+    from planner.charts.files import standard_chart_tasks, task_cost, write_comparison_chart  # matplotlib
+    from planner.charts.parallel import run_tasks
 
     kinds = default_charts(run) if kinds is None else list(dict.fromkeys(kinds))
     plain = [k for k in kinds if k != "plan_comparison"]
+    if "plan_comparison" in kinds and run.comparison is None:
+        raise PlannerError("the plan comparison chart needs a run with its plans compared "
+                           "(run_scenario(..., with_comparison=True))")
     if run.closed is not None:  # a reforecast: its fans start with the actual months
         from planner.actuals.chart import REFORECAST_CHARTS, write_reforecast_charts
 
@@ -285,13 +294,10 @@ def write_charts(run: Run, out_dir: str | Path, fmt: str = "png", kinds=None) ->
         plain = [k for k in plain if k not in drawn]
     else:
         files = []
-    files += write_standard_charts(run.result, out_dir, fmt, kinds=plain, detail=run.detail)
+    tasks = standard_chart_tasks(run.result, out_dir, fmt, kinds=plain, detail=run.detail)
     if "plan_comparison" in kinds:
-        if run.comparison is None:
-            raise PlannerError("the plan comparison chart needs a run with its plans compared "
-                               "(run_scenario(..., with_comparison=True))")
-        files.append(write_comparison_chart(run.comparison, out_dir, fmt))
-    return files
+        tasks.append((["plan_comparison"], lambda: [write_comparison_chart(run.comparison, out_dir, fmt)]))
+    return files + run_tasks([task for _, task in tasks], [task_cost(k) for k, _ in tasks], workers)
 
 
 def _ordinal(n: int) -> str:
