@@ -15,10 +15,8 @@ LABEL_ROWS = 3
 def default_events(result) -> list:
     """The funding events of ``result``'s plan, or [] for a result without funding
     records (simulated by an older planner, or a slice without them)."""
-    try:
-        from planner.analysis.funding_events import funding_events
-    except ImportError:  # an installation without the funding summary
-        return []
+    from planner.analysis.funding_events import funding_events
+
     try:
         return list(funding_events(result))
     except (ValueError, KeyError):
