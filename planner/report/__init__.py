@@ -25,7 +25,7 @@ from pathlib import Path
 
 from planner.io import write_text
 from planner.report.assumptions import Assumption, assumption_rows, format_value
-from planner.report.content import REPORT_CHARTS, chart_images, report_warnings
+from planner.report.content import REPORT_CHARTS, chart_images, report_notices, report_warnings
 from planner.report.html import document
 from planner.report.inputs import ReportInputs, report_inputs, unit_economics_of, with_sensitivity
 
@@ -61,8 +61,8 @@ def render_html(source, *, summary: dict | None = None, unit_economics: dict | N
                                            comparison=comparison))
     if charts is None:
         charts = chart_images(parts.result, parts.comparison, detail=parts.detail)
-    warnings = report_warnings(parts.result, parts.summary, parts.unit_economics, detail=parts.detail)
-    return document(parts, charts, warnings, assumption_rows(parts.result.scenario),
+    notices = report_notices(parts.result, parts.summary, parts.unit_economics, detail=parts.detail)
+    return document(parts, charts, notices, assumption_rows(parts.result.scenario),
                     generated or _dt.date.today().isoformat())
 
 
