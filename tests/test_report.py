@@ -1,26 +1,13 @@
-"""The board report: assumptions, the self-contained HTML (opened in headless Chromium) and the workbook.
-
-The browser test drives Debian's ``chromium`` over the DevTools protocol on a pipe
-(``--remote-debugging-pipe``: no port, no websocket library): it loads the report,
-collects console errors and exceptions, and asks the page whether every image loaded.
-It is skipped, saying why, where chromium is not installed.
-"""
+"""The board report: assumptions, the self-contained HTML, its executive summary, yearly
+P&L and notices, and the workbook (the HTML in a real browser: tests/test_report_browser.py)."""
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import fcntl
-import json
-import os
 import re
-import select
-import shutil
-import subprocess
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -31,7 +18,6 @@ from planner.report.summary import summarise
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted((ROOT / "tests" / "scenarios").glob("*.yaml"))
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
@@ -130,106 +116,6 @@ def test_report_of_a_result_without_segments_leaves_out_what_it_cannot_show(seed
     assert "chart-unit_economics" not in html and "chart-arr_fan" in html
     assert [kind for kind, _, _ in chart_images(run)] == ["arr_fan", "cash_fan", "mrr_bridge", "cohort_layers", "retention",
                                                           "pnl", "headcount"]
-
-
-def _cdp(cmd_in, cmd_out, deadline):
-    """A DevTools-protocol session over Chromium's pipe: send(method, params, session) -> result."""
-    buffer = b""
-    counter = [0]
-    events = []
-
-    def read_message():
-        nonlocal buffer
-        while b"\0" not in buffer:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([cmd_out], [], [], left)[0]:
-                raise TimeoutError("chromium did not answer in time")
-            chunk = os.read(cmd_out, 1 << 16)
-            if not chunk:
-                raise EOFError("chromium closed the pipe")
-            buffer += chunk
-        message, buffer = buffer.split(b"\0", 1)
-        return json.loads(message)
-
-    def send(method, params=None, session=None):
-        counter[0] += 1
-        message = {"id": counter[0], "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        os.write(cmd_in, json.dumps(message).encode() + b"\0")
-        while True:
-            reply = read_message()
-            if reply.get("id") == counter[0]:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply["result"]
-            events.append(reply)
-
-    def wait_for(method, session):
-        for event in events:
-            if event.get("method") == method and event.get("sessionId") == session:
-                return event
-        while True:
-            event = read_message()
-            events.append(event)
-            if event.get("method") == method and event.get("sessionId") == session:
-                return event
-
-    return send, wait_for, events
-
-
-def open_in_chromium(path: Path, tmp_path: Path, timeout: float = 60.0) -> tuple[dict, list[str]]:
-    """Load ``path`` in headless Chromium; returns the page's image check and its console errors."""
-    to_chrome_r, to_chrome_w = os.pipe()
-    from_chrome_r, from_chrome_w = os.pipe()
-
-    def child_fds():  # Chromium reads commands on fd 3 and writes replies on fd 4
-        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (to_chrome_r, from_chrome_w)]
-        os.dup2(high[0], 3)
-        os.dup2(high[1], 4)
-
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'chromium-profile'}", "--remote-debugging-pipe", "about:blank"]
-    proc = subprocess.Popen([CHROMIUM, *flags], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, preexec_fn=child_fds, pass_fds=(3, 4))
-    os.close(to_chrome_r)
-    os.close(from_chrome_w)
-    try:
-        send, wait_for, events = _cdp(to_chrome_w, from_chrome_r, time.monotonic() + timeout)
-        target = send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Runtime", "Log", "Page"):
-            send(f"{domain}.enable", session=session)
-        send("Page.navigate", {"url": path.resolve().as_uri()}, session)
-        wait_for("Page.loadEventFired", session)
-        check = send("Runtime.evaluate", {"returnByValue": True, "expression": """({
-            images: document.images.length,
-            loaded: Array.from(document.images).filter(i => i.complete && i.naturalWidth > 0).length,
-            height: document.body.scrollHeight,
-            title: document.title})"""}, session)["result"]["value"]
-        send("Browser.close")
-    finally:
-        for fd in (to_chrome_w, from_chrome_r):
-            os.close(fd)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    errors = [json.dumps(e["params"])[:300] for e in events
-              if e.get("method") == "Runtime.exceptionThrown"
-              or (e.get("method") == "Runtime.consoleAPICalled" and e["params"].get("type") in ("error", "assert"))
-              or (e.get("method") == "Log.entryAdded" and e["params"]["entry"].get("level") == "error")]
-    return check, errors
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install -y chromium)")
-def test_report_renders_in_chromium_with_every_image_loaded(written, tmp_path):
-    check, errors = open_in_chromium(written[0], tmp_path)
-    assert errors == []
-    assert check["images"] == 11 and check["loaded"] == check["images"]  # 9 + tornado and Sobol
-    assert check["height"] > 5000 and check["title"] == "seed-selfserve-smb: plan no_new_money"
 
 
 def test_workbook_sheets_headers_and_values(written, seed_stage):

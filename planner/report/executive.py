@@ -154,7 +154,7 @@ def _entry(scope: dict, keys: tuple) -> dict | None:
 
 
 def _metric(scope: dict, keys: tuple, currency: str) -> str:
-    """``CAC payback 10.4 months (excellent)``, or "" when the metric is not defined."""
+    """``CAC payback 10.4 months, excellent``, or "" when the metric is not defined."""
     entry = _entry(scope, keys)
     if entry is None:
         return ""
@@ -162,7 +162,7 @@ def _metric(scope: dict, keys: tuple, currency: str) -> str:
     if entry["unit"] == "ratio":
         value += "x"
     verdict = entry.get("verdict")
-    return f"{keys[2]} {value}" + (f" ({verdict})" if verdict and verdict != "n/a" else "")
+    return f"{keys[2]} {value}" + (f", {verdict}" if verdict and verdict != "n/a" else "")
 
 
 def _signed_percent(rate: float) -> str:

@@ -81,9 +81,10 @@ footer { margin-top: 40px; font-size: 12px; color: var(--muted); border-top: 1px
   .card .value { font-size: 14pt; } .card .label, .card .range { font-size: 7.5pt; }
   table { font-size: 8.5pt; margin: 4px 0 10px; } th, td { padding: 2px 5px; } td:first-child { min-width: 0; }
   table.pnl tr.ratio td, table.pnl tr.range td { font-size: 8pt; }
-  .listing { columns: 2; column-gap: 18px; } .listing table { font-size: 7.5pt; } .listing th, .listing td { padding: 1px 4px; }
+  .listing { columns: 2; column-gap: 16px; } .listing table { font-size: 7pt; line-height: 1.25; margin-bottom: 6px; }
+  .listing th, .listing td { padding: 0.5px 4px; }
   .verdict { font-size: 7.5pt; padding: 0 5px; }
-  figure { margin: 6px 0 12px; } figure img { max-height: 112mm; width: auto; margin: 0 auto; border: none; }
+  figure { margin: 6px 0 12px; } figure img { max-height: 100mm; width: auto; margin: 0 auto; border: none; }
   figcaption { font-size: 8.5pt; max-width: none; }
   .warnings, .notes { font-size: 9pt; padding: 4px 10px; margin: 8px 0; }
   footer { margin-top: 16px; }
