@@ -11,6 +11,7 @@ from planner.errors import PlannerError
 
 from planner.engine.core import (COMPANY_SERIES, FINANCING_SERIES, OPENING, ROLE_SERIES,
                                  SEGMENT_SERIES, run_chunk)
+from planner.engine.financing import ARRIVAL_RECORDS, instruments
 from planner.engine.sampling import BLOCK, Inputs, draw_inputs
 from planner.results import SERIES, WEIGHTED, SimulationResult, base_series, weighted_total
 from planner.scenario.model import Scenario
@@ -97,7 +98,7 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
     floor = np.empty(paths)
     fin = {p.name: {n: np.empty((paths, months), dtype=bool if n == "insolvent" else float)
                     for n in wanted if n in _FINANCING} | {"ownership": np.empty(paths)}
-           for p in chosen}
+           | _arrival_records(scenario, p, paths) for p in chosen}
     for offset in range(0, paths, BLOCK):
         stop = min(paths, offset + BLOCK)
         first = start + offset
@@ -116,10 +117,17 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
             for key, array in arrays.items():
                 array[offset:stop] = financing[name][key][: stop - offset]
     return {p.name: SimulationResult(
-        scenario, seed, by_seg, ops_company | {k: v for k, v in fin[p.name].items() if k != "ownership"},
+        scenario, seed, by_seg, ops_company | {k: v for k, v in fin[p.name].items() if k in _FINANCING},
         {k.removeprefix("opening_"): v for k, v in opening.items()},
-        {"ownership": fin[p.name]["ownership"], "minimum_cash": floor}, p.name, start, by_role,
-        used) for p in chosen}
+        {k: v for k, v in fin[p.name].items() if k not in _FINANCING} | {"minimum_cash": floor},
+        p.name, start, by_role, used) for p in chosen}
+
+
+def _arrival_records(scenario: Scenario, plan, paths: int) -> dict[str, np.ndarray]:
+    """Empty ``funding_*`` per-path records of a plan's instruments, (paths, instruments)."""
+    k = len(instruments(scenario, plan))
+    return {f"funding_{n}": np.empty((paths, k), dtype=int if n == "arrival" else float)
+            for n in ARRIVAL_RECORDS}
 
 
 _FINANCING = set(FINANCING_SERIES)
