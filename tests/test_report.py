@@ -8,6 +8,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -177,3 +178,122 @@ def test_report_command(tmp_path):
     assert res.exit_code == 1 and "--plan: no funding plan named 'nope'" in res.output
     for command in ("chart", "report"):
         assert runner.invoke(main, [command, "--help"]).exit_code == 0
+
+
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module", params=SCENARIOS, ids=lambda p: p.stem)
+def bundled_run(request):
+    from planner.run import run_scenario
+
+    return run_scenario(planner.load_scenario(request.param), paths=200)
+
+
+def test_executive_summary_answers_the_three_questions(bundled_run):
+    from planner.analysis.funding_events import funding_events
+    from planner.format import money, percent
+    from planner.report.executive import QUESTIONS, executive_summary
+
+    summary, result = bundled_run.summary, bundled_run.result
+    events = [e.to_dict(result.months) for e in funding_events(result)]
+    answers = dict(executive_summary(summary, events=events))
+    assert list(answers) == list(QUESTIONS)
+    where, cash, ue = answers.values()
+    cur = summary["currency"]
+    assert f"ARR reaches {money(summary['arr_end']['p50'], cur)} by {summary['end']}" in where
+    assert money(summary["arr_end"]["p10"], cur) in where and money(summary["arr_end"]["p90"], cur) in where
+    assert "breaks even" in where
+    assert money(summary["cash_trough"]["p50"], cur) in cash
+    out = summary["cash_out"]["probability"]
+    if out > 0:
+        assert f"Cash runs out on {percent(out)} of paths by {summary['end']}" in cash
+    else:
+        assert "Cash runs out on none of the 200 paths" in cash
+    need = summary["funding"]["minimum_raise"]
+    assert ("No extra money is needed" in cash) == (need["amount"] == 0)
+    assert all(e["label"] in cash for e in events) and (events or "no funding events" in cash)
+    blended = summary["unit_economics"]["scopes"]["blended"]["last_year"]
+    assert summary["unit_economics"]["years"]["last_year"]["label"] in ue
+    if isinstance(blended["ltv_to_cac_cohort"]["p50"], float):
+        assert f"LTV:CAC of a simulated cohort {blended['ltv_to_cac_cohort']['p50']:.2f}x" in ue
+    for text in answers.values():
+        assert "None" not in text and "nan" not in text and "{" not in text
+
+
+def test_the_seed_plan_says_cash_runs_out_on_a_third_of_paths():
+    from planner.report.executive import money_answer
+    from planner.run import run_scenario
+
+    run = run_scenario(planner.load_scenario(ROOT / "scenarios" / "seed_selfserve_smb.yaml"), paths=400)
+    out = run.summary["cash_out"]["probability"]
+    assert 0.2 < out < 0.5
+    text = " ".join(money_answer(run.summary))
+    assert f"Cash runs out on {planner.format.percent(out)} of paths" in text and "within 12 months" in text
+
+
+def test_yearly_pnl_is_the_p50_of_each_line_by_fiscal_year(seed_stage):
+    from planner.analysis.periods import periods
+    from planner.report.yearly import yearly_pnl
+
+    result, _ = seed_stage
+    pnl = yearly_pnl(result)
+    lines = {line.key: line for line in pnl.lines}
+    years = periods(result.months, "year")
+    assert [y.label for y in pnl.years] == [y.label for y in years]
+    revenue = np.stack([result.total("revenue")[:, y.first:y.last + 1].sum(axis=1) for y in years], axis=1)
+    gross = np.stack([result.total("gross_profit")[:, y.first:y.last + 1].sum(axis=1) for y in years], axis=1)
+    assert lines["revenue"].values == pytest.approx(np.median(revenue, axis=0).tolist())
+    assert lines["gross_margin"].values == pytest.approx(np.median(gross / revenue, axis=0).tolist())
+    assert lines["revenue_growth"].values[0] is None
+    assert lines["revenue_growth"].values[1] == pytest.approx(np.median(revenue[:, 1] / revenue[:, 0] - 1))
+    assert lines["cash"].values == pytest.approx([np.median(result.total("cash")[:, y.last]) for y in years])
+    assert lines["revenue_range"].values[0] == pytest.approx(tuple(np.quantile(revenue[:, 0], (0.1, 0.9))))
+    assert [k for k in lines if k in ("gross_profit", "opex", "ebitda", "ebitda_margin")] == [
+        "gross_profit", "opex", "ebitda", "ebitda_margin"]
+    shifted = yearly_pnl(result, fiscal_year_start=4)   # the plan starts in January: a 3-month first year
+    assert shifted.years[0].title.endswith("(3 months)")
+    growth = next(line for line in shifted.lines if line.key == "revenue_growth")
+    assert growth.values[:2] == [None, None] and growth.values[2] is not None
+
+
+def test_warnings_box_holds_only_warnings(written):
+    html = written[0].read_text(encoding="utf-8")
+    warnings = html[html.index('<div class="warnings"'):]
+    warnings = warnings[:warnings.index("</div>")]
+    notes = html[html.index('<div class="notes"'):]
+    notes = notes[:notes.index("</div>")]
+    assert "Cash runs out on" in warnings and "no go-to-market funnel" not in warnings
+    assert "no go-to-market funnel" in notes
+    assert html.index('id="summary"') < html.index('id="warnings"') < html.index('id="headline"')
+
+
+def test_notices_have_levels(seed_stage):
+    from planner.report.content import Notice, report_notices
+
+    result, _ = seed_stage
+    notices = report_notices(result, summarise(result), None)
+    levels = {n.text.split(" ")[0]: n.level for n in notices}
+    assert levels["Cash"] == "warning" and levels["Unit"] == "info" and levels["The"] == "info"
+    assert [n.level for n in notices] == sorted((n.level for n in notices), key=("warning", "info").index)
+    with pytest.raises(ValueError):
+        Notice("note", "x")
+
+
+def test_captions_are_for_readers(seed_stage):
+    from planner.report.content import CAPTIONS, png_size
+
+    result, comparison = seed_stage
+    for kind, caption, png in chart_images(result, comparison, kinds=("arr_fan", "headcount")):
+        assert caption == CAPTIONS[kind] and "(takes" not in caption
+        width, height = png_size(png)
+        assert width > height > 0
+    assert all(kind in CAPTIONS for kind in planner.charts.CHARTS)
+
+
+def test_charts_are_shown_at_their_size_and_open_full_size(written):
+    html = written[0].read_text(encoding="utf-8")
+    figure = re.search(r'<figure id="chart-arr_fan"><a class="zoom" href="#chart-arr_fan"[^>]*><img [^>]*'
+                       r'width="(\d+)" height="(\d+)"></a><a class="close" href="#charts">', html)
+    assert figure and 900 <= int(figure.group(1)) <= 1000       # a 10-inch chart at 96 CSS px an inch
+    assert "@media print" in html and "break-before: page" in html and "@page" in html

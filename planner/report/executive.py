@@ -33,9 +33,10 @@ def executive_summary(summary: dict, unit_economics: dict | None = None,
     unit_economics : dict, optional
         From :func:`planner.report.unit_economics.unit_economics_summary`; default the
         summary's ``unit_economics`` entry, if any.
-    events : list of str, optional
-        One sentence per funding event of the plan (instrument, month or trigger, amount,
-        dilution), appended to the money answer.
+    events : list of dict, optional
+        The plan's funding events as :meth:`planner.analysis.funding_events.FundingEvent.to_dict`
+        gives them with month names; default the summary's ``funding.events``, if any.
+        None and no such entry: the answer does not list events.
 
     Returns
     -------
@@ -43,6 +44,7 @@ def executive_summary(summary: dict, unit_economics: dict | None = None,
         In the order of :data:`QUESTIONS`; each answer is plain text of a few sentences.
     """
     ue = summary.get("unit_economics") if unit_economics is None else unit_economics
+    events = summary["funding"].get("events") if events is None else events
     return list(zip(QUESTIONS, (" ".join(where_it_goes(summary)), " ".join(money_answer(summary, events)),
                                 " ".join(unit_economics_answer(ue, summary["currency"])))))
 
@@ -80,7 +82,7 @@ def _breakeven(be: dict) -> str:
             f"P50 (P10 {month['p10']}, P90 {month['p90']}).")
 
 
-def money_answer(summary: dict, events: list[str] | None = None) -> list[str]:
+def money_answer(summary: dict, events: list[dict] | None = None) -> list[str]:
     """The cash trough, the chance cash runs out (by 12 and 24 months), the chance it falls
     below the minimum balance, the minimum raise, and the plan's funding events."""
     cur = summary["currency"]
@@ -100,8 +102,34 @@ def money_answer(summary: dict, events: list[str] | None = None) -> list[str]:
         sentences.append(f"It falls below the minimum balance of {m(need['minimum_cash'])} at some point on "
                          f"{percent(below)} of paths.")
     sentences.append(_minimum_raise(need, summary["end"], m))
-    sentences += list(events or ())
+    if events is not None:
+        sentences.append(events_sentence(events, cur))
     return sentences
+
+
+def events_sentence(events: list[dict], currency: str) -> str:
+    """The plan's funding events in one sentence: each with its amount, its month (dated) or
+    trigger, the share of paths it happens on and its month range (triggered), and the
+    pre-money valuation and dilution where it has a price."""
+    if not events:
+        return "The plan has no funding events."
+    m = lambda v: money(v, currency)  # noqa: E731
+    parts = []
+    for e in events:
+        text = f"{e['label']}, {m(e['amount'])}"
+        if e["month"] is not None:
+            text += f" in {e['month']}" + ("" if e["probability"] >= 1 else
+                                          f" (arrives on {percent(e['probability'])} of paths)")
+        elif e["months"] is None:
+            text += f" when {e['trigger']}: on no path"
+        else:
+            low, mid, high = e["months"]
+            text += (f" when {e['trigger']}: on {percent(e['probability'])} of paths, in {mid} at the P50 "
+                     f"({low} to {high})")
+        if e.get("pre_money") is not None and e.get("dilution") is not None:
+            text += f", at {m(e['pre_money'])} pre-money ({percent(e['dilution'])} dilution, P50)"
+        parts.append(text)
+    return ("Funding events: " if len(parts) > 1 else "Funding event: ") + "; ".join(parts) + "."
 
 
 def _minimum_raise(need: dict, end: str, m) -> str:

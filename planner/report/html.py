@@ -13,6 +13,7 @@ from planner.report.text import funding_text
 from planner.report.assumptions import format_quantile
 from planner.analysis.metric_specs import metric_title
 from planner.report.content import REPORT_DPI, Notice, data_url, metric_number, png_size
+from planner.analysis.funding_events import funding_events
 from planner.report.executive import executive_summary
 from planner.report.yearly import YearlyPnl, yearly_pnl
 from planner.report.funnel import funnel_tables
@@ -173,7 +174,7 @@ def headline_section(summary: dict) -> str:
     return f'<h2 id="headline">Headline numbers</h2><div class="cards">{"".join(cards)}</div>'
 
 
-def executive_section(summary: dict, unit_economics: dict | None, events: list[str] | None = None) -> str:
+def executive_section(summary: dict, unit_economics: dict | None, events: list[dict] | None = None) -> str:
     """The executive summary: each question of :data:`planner.report.executive.QUESTIONS`
     in bold, its answer after it."""
     answers = "".join(f"<p><strong>{_e(question)}</strong>{_e(answer)}</p>"
@@ -462,6 +463,17 @@ def tracking_section(tracking) -> str:
     return "".join(body)
 
 
+def plan_events(result, summary: dict) -> list[dict] | None:
+    """The plan's funding events (the summary's, else from the result's funding records), as
+    dicts with month names; None when the result has no funding records."""
+    if "events" in summary.get("funding", {}):
+        return summary["funding"]["events"]
+    try:
+        return [e.to_dict(result.months) for e in funding_events(result)]
+    except (ValueError, KeyError):  # a result without the engine's funding records
+        return None
+
+
 def _part(*sections: str) -> str:
     """Sections printed from a new page (empty sections leave no part)."""
     body = "".join(sections)
@@ -491,7 +503,7 @@ def document(parts, charts, warnings, assumptions, generated: str) -> str:
     body = "".join([
         f"<header><h1>{_e(sc.name)}</h1><p class=\"lede\">{_e(sc.description)}</p>"
         f"<p class=\"meta\">{_e(meta)}</p><nav>{links}</nav></header>",
-        executive_section(summary, ue), notices_section(warnings), headline_section(summary),
+        executive_section(summary, ue, plan_events(result, summary)), notices_section(warnings), headline_section(summary),
         targets_section(summary),
         _part(yearly_section(yearly_pnl(result, fiscal_start), sc.currency), funding_section(summary)),
         _part(charts_section(charts)),
