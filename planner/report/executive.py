@@ -160,13 +160,13 @@ def unit_economics_answer(ue: dict | None, currency: str) -> list[str]:
     for scope, data in ue["scopes"].items():
         if scope == "blended":
             continue
-        for keys in UNIT_ECONOMICS:
-            entry = _entry(data["last_year"], keys)
-            if entry is not None and entry.get("level") in WEAK:
-                weak.append(f"{scope}: {_metric(data['last_year'], keys, currency)}")
+        flagged = [_metric(data["last_year"], keys, currency) for keys in UNIT_ECONOMICS
+                   if (_entry(data["last_year"], keys) or {}).get("level") in WEAK]
+        if flagged:
+            weak.append(f"{scope} ({'; '.join(flagged)})")
     segments = [s for s in ue["scopes"] if s != "blended"]
     if weak:
-        out.append("Weak spots by segment: " + "; ".join(weak) + ".")
+        out.append("Segments to watch (verdicts below the fair band): " + ", ".join(weak) + ".")
     elif len(segments) > 1:
         out.append(f"No segment ({', '.join(segments)}) has a poor or bad verdict on these measures.")
     return out

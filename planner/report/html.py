@@ -85,6 +85,7 @@ footer { margin-top: 40px; font-size: 12px; color: var(--muted); border-top: 1px
   .listing { columns: 2; column-gap: 16px; } .listing table { font-size: 7pt; line-height: 1.25; margin-bottom: 6px; }
   .listing th, .listing td { padding: 0.5px 4px; }
   .verdict { font-size: 7.5pt; padding: 0 5px; }
+  table.ue td:first-child { width: 25%; } table.ue td:last-child { width: 30%; }
   figure { margin: 6px 0 12px; } figure img { max-height: 100mm; width: auto; margin: 0 auto; border: none; }
   figcaption { font-size: 8.5pt; max-width: none; }
   .warnings, .notes { font-size: 9pt; padding: 4px 10px; margin: 8px 0; }
@@ -305,7 +306,8 @@ def unit_economics_section(ue: dict | None, currency: str) -> str:
             rows.append([_e(metric_title(key) + unit)] + cells + [verdict_trend(verdicts)])
         header = ["Metric"] + [years[n]["label"] for n in names] + ["Verdict"]
         title = "Blended (company)" if scope == "blended" else f"Segment {scope}"
-        parts.append(f"<h3>{_e(title)}</h3>" + table(header, rows, set(range(1, len(names) + 1)), raw=True))
+        parts.append(f"<h3>{_e(title)}</h3>" + table(header, rows, set(range(1, len(names) + 1)), raw=True,
+                                                      css_class="ue"))
     return "".join(parts)
 
 
