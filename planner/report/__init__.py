@@ -5,8 +5,9 @@ Excel workbook), the terminal text, and the CSV/JSON tables.
 :class:`planner.run.Run` (what ``planner report`` does: the same numbers ``planner run``
 prints) or for a bare simulation result. The HTML needs no network access: the charts
 are PNG images embedded as base64 ``data:`` URLs, the style sheet is inline, and there
-is no script. Its sections: warnings, headline numbers, charts, funding needs, unit
-economics with benchmark verdicts, the go-to-market funnel (when the scenario has one),
+is no script. Its sections: the executive summary, warnings and notes, headline
+numbers, the yearly P&L, funding needs, charts, what drives the range, unit economics
+with benchmark verdicts, the go-to-market funnel (when the scenario has one),
 the funding plans compared (when a comparison is given), and the assumptions (every
 input, uncertain ones with their distribution and P10/P50/P90). The workbook
 (:mod:`planner.report.workbook`) holds the same content as tables.
