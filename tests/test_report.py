@@ -16,6 +16,10 @@ import planner
 from planner.report import assumption_rows, chart_images, render_html, report_warnings, write_report
 from planner.report.assumptions import format_quantile, format_value
 from planner.report.summary import summarise
+from test_report_browser import CHROMIUM, open_in_chromium
+
+#: tests/test_funnel_presentation.py imports the browser helpers from here
+BROWSER = (CHROMIUM, open_in_chromium)
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted((ROOT / "tests" / "scenarios").glob("*.yaml"))

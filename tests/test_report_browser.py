@@ -149,6 +149,19 @@ def chromium_page(profile: Path, timeout: float = 90.0):
             proc.wait()
 
 
+def open_in_chromium(path: Path, tmp_path: Path, timeout: float = 90.0) -> tuple[dict, list[str]]:
+    """Load ``path`` in headless Chromium; returns the page's image check (``images``,
+    ``loaded``, ``height``, ``title``) and its console errors."""
+    with chromium_page(tmp_path / "chromium-profile", timeout) as page:
+        page.goto(path.resolve().as_uri())
+        check = page.evaluate("""({
+            images: document.images.length,
+            loaded: Array.from(document.images).filter(i => i.complete && i.naturalWidth > 0).length,
+            height: document.body.scrollHeight,
+            title: document.title})""")
+        return check, page.errors()
+
+
 def page_count(pdf: bytes) -> int:
     """Pages of a PDF: its ``/Type /Page`` objects (Chromium writes them uncompressed)."""
     assert pdf[:5] == b"%PDF-"
