@@ -282,6 +282,9 @@ def test_notices_have_levels(seed_stage):
     assert [n.level for n in notices] == sorted((n.level for n in notices), key=("warning", "info").index)
     with pytest.raises(ValueError):
         Notice("note", "x")
+    sampled = summarise(result) | {"sampling": {"method": "latin_hypercube", "correlations": []}}
+    notes = [n for n in report_notices(result, sampled, None) if n.text.startswith("Sampling: Latin hypercube")]
+    assert [n.level for n in notes] == ["info"]
 
 
 def test_captions_are_for_readers(seed_stage):
