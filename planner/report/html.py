@@ -86,7 +86,7 @@ footer { margin-top: 20px; font-size: 12px; color: var(--muted); border-top: 1px
   .listing th, .listing td { padding: 0.5px 4px; }
   .verdict { font-size: 7.5pt; padding: 0 5px; }
   table.ue td:first-child { width: 25%; } table.ue td:last-child { width: 30%; }
-  figure { margin: 6px 0 12px; } figure img { max-height: 100mm; width: auto; margin: 0 auto; border: none; }
+  figure { margin: 6px 0 12px; } figure img { max-height: 100mm; width: auto; border: none; }
   figcaption { font-size: 8.5pt; max-width: none; }
   .warnings, .notes { font-size: 9pt; padding: 4px 10px; margin: 8px 0; }
   footer { margin-top: 8px; font-size: 8pt; padding-top: 4px; }
@@ -412,10 +412,12 @@ def drivers_section(results: dict | None, drivers: dict | None, currency: str) -
         return ""
     body = ['<h2 id="drivers">What drives the range</h2>']
     if results:
-        for key, plot, caption in (("tornado", plot_tornado, "Tornado: the statistic with each input "
-                                    "at its P10 and P90, every other input on its own draws"),
-                                   ("sobol", plot_sobol, "Sobol indices: the share of the variance "
-                                    "each input explains alone (first order) and with its interactions (total)")):
+        for key, plot, caption in (("tornado", plot_tornado, "How far the outcome moves when one input is "
+                                    "set to its P10 or its P90 while every other input keeps its own draws: "
+                                    "the longest bars are the inputs that matter most."),
+                                   ("sobol", plot_sobol, "The share of the outcome's spread each input "
+                                    "explains on its own (first order) and together with the other inputs "
+                                    "(total): what to pin down first to narrow the range.")):
             if key in results:
                 png = figure_bytes(plot(results[key]), "png", REPORT_DPI)
                 body.append(figure_html(f"chart-{key}", caption, png, "drivers"))
