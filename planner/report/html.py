@@ -15,7 +15,7 @@ from planner.analysis.metric_specs import metric_title
 from planner.report.content import REPORT_DPI, Notice, data_url, metric_number, png_size
 from planner.analysis.funding_events import funding_events
 from planner.report.executive import executive_summary
-from planner.report.yearly import YearlyPnl, yearly_pnl
+from planner.report.yearly import BALANCES, YearlyPnl, yearly_pnl
 from planner.report.funnel import funnel_tables
 from planner.actuals.chart import plot_tracking
 from planner.charts.files import figure_bytes
@@ -23,6 +23,9 @@ from planner.charts.sensitivity import plot_sobol, plot_tornado
 from planner.report.sensitivity import sensitivity_tables
 from planner.report.unit_economics import TEXT_ROWS
 from planner.analysis.targets import TargetResult, format_statistic
+
+#: the yearly P&L lines that are balances at the year's end (drawn under a rule)
+BALANCE_KEYS = tuple(name for name, _ in BALANCES)
 
 CSS = """
 :root { --ink:#222; --muted:#666; --line:#ddd; --bad:#D55E00; --good:#009E73; --fair:#0072B2; --warn:#E69F00; }
@@ -49,7 +52,7 @@ tr.section td { background: #fafafa; font-weight: 600; padding-top: 10px; }
 table.aligned { table-layout: fixed; } table.aligned th:first-child { width: 36%; }
 table.pnl td, table.pnl th { white-space: nowrap; } table.pnl tr.total td { font-weight: 700; border-top: 1px solid #999; }
 table.pnl tr.ratio td, table.pnl tr.range td { color: var(--muted); font-size: 12.5px; font-style: italic; }
-table.pnl tr.balance:first-of-type td { border-top: 2px solid var(--line); }
+table.pnl tr.first td { border-top: 2px solid #999; }
 td .share { font-size: 12px; color: var(--muted); }
 .warnings { border-left: 4px solid var(--bad); background: #fdf3ee; padding: 8px 14px; margin: 16px 0; }
 .notes { border-left: 4px solid var(--fair); background: #f1f6fb; padding: 8px 14px; margin: 16px 0; font-size: 14px; }
@@ -217,10 +220,13 @@ def yearly_section(pnl: YearlyPnl, currency: str) -> str:
     """The yearly P&L table: fiscal years across, P50 of each line (ranges and ratios in
     grey under the line they belong to)."""
     header = "".join(f'<th class="num">{_e(y.title)}</th>' for y in pnl.years)
-    body = []
+    body, balances = [], 0
     for line in pnl.lines:
         kind = ("total" if line.total else "ratio" if line.unit == "fraction" else "range" if line.unit == "range"
-                else "balance" if line.key in ("arr", "customers", "headcount", "cash") else "line")
+                else "balance" if line.key in BALANCE_KEYS else "line")
+        if kind == "balance":
+            balances += 1
+            kind += " first" if balances == 1 else ""
         label = f"&nbsp;&nbsp;{_e(line.label)}" if kind in ("ratio", "range") else _e(line.label)
         cells = "".join(f'<td class="num">{_e(_yearly_cell(line, v, currency))}</td>' for v in line.values)
         body.append(f'<tr class="{kind}"><td>{label}</td>{cells}</tr>')
