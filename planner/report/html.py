@@ -233,7 +233,7 @@ def yearly_section(pnl: YearlyPnl, currency: str) -> str:
     return ('<h2 id="yearly">Yearly P&amp;L</h2>'
             f'<p class="meta">P50 across {pnl.paths:,} paths of each line on its own, so the lines need not add '
             "up exactly; margins and growth are the P50 of each path's own ratio; balances at each year's end. "
-            f"Fiscal years as in the unit economics.</p>"
+            "A fiscal year is named by the calendar year it ends in.</p>"
             f'<table class="pnl"><thead><tr><th>{_e(currency)}</th>{header}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table>")
 
