@@ -480,7 +480,7 @@ def plan_events(result, summary: dict) -> list[dict] | None:
         return summary["funding"]["events"]
     try:
         return [e.to_dict(result.months) for e in funding_events(result)]
-    except (ValueError, KeyError):  # a result without the engine's funding records
+    except (ValueError, KeyError, AttributeError):  # a result without the engine's funding records
         return None
 
 
