@@ -304,3 +304,21 @@ def test_charts_are_shown_at_their_size_and_open_full_size(written):
                        r'width="(\d+)" height="(\d+)"></a><a class="close" href="#charts">', html)
     assert figure and 900 <= int(figure.group(1)) <= 1000       # a 10-inch chart at 96 CSS px an inch
     assert "@media print" in html and "break-before: page" in html and "@page" in html
+
+
+def test_events_sentence_tells_dated_triggered_and_missed_events():
+    from planner.report.executive import events_sentence
+
+    dated = {"label": "Series B (equity)", "amount": 30e6, "month": "2028-07", "months": ["2028-07"] * 3,
+             "trigger": None, "probability": 1.0, "pre_money": 120e6, "dilution": 0.2}
+    triggered = {"label": "Growth (equity on an ARR milestone)", "amount": 20e6, "month": None,
+                 "months": ["2029-03", "2029-09", "2030-02"], "trigger": "ARR >= $15.0M, 2029-01 to 2030-06",
+                 "probability": 0.62, "pre_money": None, "dilution": None}
+    missed = triggered | {"label": "Bridge (equity when runway is short)", "months": None, "probability": 0.0,
+                          "trigger": "runway below 6 months"}
+    text = events_sentence([dated, triggered, missed], "USD")
+    assert text.startswith("Funding events: Series B (equity), $30.0M in 2028-07, at $120M pre-money (20.0% dilution")
+    assert ("Growth (equity on an ARR milestone), $20.0M when ARR >= $15.0M, 2029-01 to 2030-06: on 62.0% of "
+            "paths, in 2029-09 at the P50 (2029-03 to 2030-02)") in text
+    assert "Bridge (equity when runway is short), $20.0M when runway below 6 months: on no path" in text
+    assert events_sentence([], "USD") == "The plan has no funding events."
