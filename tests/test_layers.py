@@ -28,6 +28,7 @@ LAYERS = [
     (("planner.charts",), 6),
     (("planner.report", "planner.actuals"), 7),
     (("planner.run",), 8),
+    (("planner.watch",), 8.5),  # runs again on every save: run, report
     (("planner.cli",), 9),
 ]
 
