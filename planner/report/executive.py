@@ -35,7 +35,7 @@ def executive_summary(summary: dict, unit_economics: dict | None = None,
         summary's ``unit_economics`` entry, if any.
     events : list of dict, optional
         The plan's funding events as :meth:`planner.analysis.funding_events.FundingEvent.to_dict`
-        gives them with month names; default the summary's ``funding.events``, if any.
+        gives them with month names; default the summary's ``funding_events``, if any.
         None and no such entry: the answer does not list events.
 
     Returns
@@ -44,7 +44,7 @@ def executive_summary(summary: dict, unit_economics: dict | None = None,
         In the order of :data:`QUESTIONS`; each answer is plain text of a few sentences.
     """
     ue = summary.get("unit_economics") if unit_economics is None else unit_economics
-    events = summary["funding"].get("events") if events is None else events
+    events = summary.get("funding_events") if events is None else events
     return list(zip(QUESTIONS, (" ".join(where_it_goes(summary)), " ".join(money_answer(summary, events)),
                                 " ".join(unit_economics_answer(ue, summary["currency"])))))
 
@@ -104,6 +104,9 @@ def money_answer(summary: dict, events: list[dict] | None = None) -> list[str]:
     sentences.append(_minimum_raise(need, summary["end"], m))
     if events is not None:
         sentences.append(events_sentence(events, cur))
+    owned = summary.get("ownership_after")
+    if events and owned is not None:
+        sentences.append(f"Existing holders own {percent(owned['p50'])} of the company after the plan (P50).")
     return sentences
 
 
