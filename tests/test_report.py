@@ -322,3 +322,14 @@ def test_events_sentence_tells_dated_triggered_and_missed_events():
             "paths, in 2029-09 at the P50 (2029-03 to 2030-02)") in text
     assert "Bridge (equity when runway is short), $20.0M when runway below 6 months: on no path" in text
     assert events_sentence([], "USD") == "The plan has no funding events."
+
+
+def test_funding_needs_list_the_plans_events(bundled_run, tmp_path):
+    from planner.report.html import funding_section
+
+    summary = bundled_run.summary
+    section = funding_section(summary, summary["funding_events"])
+    assert '<table class="funding-events">' in section
+    assert all(planner.format.money(e["amount"], summary["currency"]) in section for e in summary["funding_events"])
+    assert (not summary["funding_events"]) == ("No funding events" in section)
+    assert "funding-events" not in funding_section(summary)
