@@ -27,7 +27,7 @@ from planner.io import write_manifest
 from planner.report.summary import run_series, summarise
 from planner.report.tables import write_run
 from planner.report.unit_economics import unit_economics_summary
-from planner.results import SimulationResult
+from planner.results import SimulationResult, base_series
 from planner.scenario.choices import resolve_month, resolve_plan
 from planner.scenario.model import Scenario
 from planner.simulation import simulate
@@ -144,16 +144,23 @@ def run_scenario(scenario: Scenario, *, paths: int | str | None = None, seed: in
         paths, rounds = choose_paths(scenario, seed=seed, plan=plan)
     total = scenario.paths if paths is None else int(paths)
     question = {"raise_month": month, "confidence": confidence, "until": until}
+    run_keep = run_series(scenario) + _company_needs(targets)
+    detail_keep = detail_series(scenario) + needs(targets)[0]
     if total > stream_above:
         result, summary = _streamed(scenario, total, seed, plan, question, sample_paths, progress)
+    elif total <= detail_paths:
+        # every path is a detail path: one simulation by segment, viewed both ways
+        both = simulate(scenario, paths=total, seed=seed, plan=plan, keep=run_keep + detail_keep,
+                        progress=progress)
+        result, detail = view(both, run_keep, by_segment=False), view(both, detail_keep)
+        summary = summarise(result, **question)
     else:
-        result = simulate(scenario, paths=total, seed=seed, plan=plan,
-                          keep=run_series(scenario) + _company_needs(targets),
+        result = simulate(scenario, paths=total, seed=seed, plan=plan, keep=run_keep,
                           by_segment=False, progress=progress)
         summary = summarise(result, **question)
     stage(progress, "unit economics")
-    detail = simulate(scenario, paths=min(total, detail_paths), seed=result.seed, plan=plan,
-                      keep=detail_series(scenario) + needs(targets)[0])
+    if total > detail_paths:
+        detail = simulate(scenario, paths=detail_paths, seed=result.seed, plan=plan, keep=detail_keep)
     summary |= _detail_summary(detail, fiscal_year_start, cac_lag_months)
     if targets:
         summary["targets"] = evaluate_targets(targets, result, detail)
@@ -187,6 +194,22 @@ def detail_series(scenario: Scenario) -> tuple[str, ...]:
     if any(role.driver is not None for role in scenario.roles):
         keep += ("role_headcount",)  # the headcount chart: driven roles have no dated plan
     return keep
+
+
+def view(result: SimulationResult, keep, *, by_segment: bool = True) -> SimulationResult:
+    """The result ``simulate(..., keep=keep, by_segment=by_segment)`` would give, from
+    ``result`` (same scenario, seed, plan and paths, keeping at least ``keep``).
+
+    Arrays are shared, not copied, except company totals of segment series when
+    ``by_segment`` is False: summed over segments as :func:`planner.simulate` sums
+    them, so the numbers are the same to the last bit.
+    """
+    wanted = base_series(keep)
+    by_seg = {n: a for n, a in result.by_segment.items() if n in wanted and by_segment}
+    by_role = {n: a for n, a in result.by_role.items() if n in wanted}
+    company = {n: result.total(n) for n in wanted if n not in by_seg and n not in by_role}
+    return SimulationResult(result.scenario, result.seed, by_seg, company, result.opening,
+                            result.per_path, result.plan, result.first_path, by_role, result.draws)
 
 
 def _company_needs(targets) -> tuple[str, ...]:
