@@ -187,6 +187,8 @@ def _has_programme(result: SimulationResult, name: str) -> bool:
 
 def _sum(a: np.ndarray, first: int, last: int) -> np.ndarray:
     """Sum over months ``first..last`` (clipped to the horizon; empty -> 0), shape (paths,)."""
+    if first == last and 0 <= first < a.shape[1]:  # a month: the column itself (what the sum gives), not a strided reduction
+        return a[:, first].copy()
     return a[:, max(first, 0): last + 1].sum(axis=1)
 
 
@@ -336,9 +338,13 @@ def _lifetime_value(sc: _Scope, p: Period, base: dict, settings: dict) -> dict[s
     return out
 
 
-def _retention(sc: _Scope, p: Period) -> dict[str, np.ndarray]:
+def _retention(sc: _Scope, p: Period, memo: dict) -> dict[str, np.ndarray]:
     """What the book of twelve months before ``last`` did since: NRR, GRR, logo
-    retention, and the monthly churn and net expansion rates they imply."""
+    retention, and the monthly churn and net expansion rates they imply.
+
+    ``memo`` keeps each segment's flows from its last twelve cohorts by (segment,
+    curve, month), so the blended scope adds the segments' instead of computing them again.
+    """
     s, last = sc.s, p.last
     keys = ("book_mrr", "nrr", "grr", "logo_retention", "churn_rate", "expansion_rate")
     if last < NRR_MONTHS - 1:
@@ -349,8 +355,7 @@ def _retention(sc: _Scope, p: Period) -> dict[str, np.ndarray]:
     for key, curve, size in (("expansion_mrr", "expansion", "new_mrr"), ("contraction_mrr", "contraction", "new_mrr"),
                              ("churned_mrr", "churned_mrr", "new_mrr"),
                              ("churned_customers", "churned_customers", "new_customers")):
-        new = sum((getattr(m, size)[:, cohorts] * m.cumulative(curve)[:, last - cohorts]).sum(axis=1)
-                  for m in sc.models)
+        new = sum(_new_cohorts_flow(m, curve, size, last, cohorts, memo) for m in sc.models)
         book[key] = _sum(s[key], w0, last) - new
     start = _at(s["mrr"], sc.opening["mrr"], last - NRR_MONTHS)
     out = {"book_mrr": start,
@@ -364,6 +369,15 @@ def _retention(sc: _Scope, p: Period) -> dict[str, np.ndarray]:
         growth = np.where(kept > 0, out["nrr"] / np.where(kept > 0, kept, 1.0), 1.0)
         out["expansion_rate"] = np.sign(growth) * np.abs(growth) ** (1.0 / NRR_MONTHS) - 1.0
     return out
+
+
+def _new_cohorts_flow(m: CohortModel, curve: str, size: str, last: int, cohorts: np.ndarray,
+                      memo: dict) -> np.ndarray:
+    """Flow ``curve`` of segment ``m``'s cohorts ``cohorts`` (months) up to ``last``, shape (paths,)."""
+    key = (m.segment, curve, last)
+    if key not in memo:
+        memo[key] = (getattr(m, size)[:, cohorts] * m.cumulative(curve)[:, last - cohorts]).sum(axis=1)
+    return memo[key]
 
 
 def _magic(sc: _Scope, co: _Company, p: Period) -> dict[str, np.ndarray]:
@@ -456,11 +470,12 @@ def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_
         models = cohort_models(result, max(result.scenario.horizon, 120, ltv_horizon_months))
     co = _company(result, int(cac_lag_months), allocation)
     values: dict[str, dict[str, np.ndarray]] = {}
+    memo: dict = {}  # the segments' cohort flows, for the blended retention
     # segments first: the blended LTV mixes theirs
     for sc in _scopes(result, models, allocation, int(cac_lag_months)):
         values[sc.name] = {}
         for j, p in enumerate(spans):
-            row = _acquisition(sc, co, p, int(cac_lag_months)) | _rates(sc, p) | _retention(sc, p)
+            row = _acquisition(sc, co, p, int(cac_lag_months)) | _rates(sc, p) | _retention(sc, p, memo)
             if sc.alloc is None:
                 parts = [{k: v[:, j] for k, v in values[seg].items()} for seg in result.segments]
                 row |= _blend(parts, row) | _company_metrics(sc, co, p)
