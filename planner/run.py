@@ -25,7 +25,7 @@ from planner.analysis.unit_economics import UNIT_ECONOMICS_SERIES
 from planner.errors import PlannerError
 from planner.io import write_manifest
 from planner.report.summary import run_series, summarise
-from planner.report.tables import write_run
+from planner.report.tables import write_metric_series, write_run_outputs
 from planner.report.unit_economics import unit_economics_summary
 from planner.results import SimulationResult, base_series
 from planner.scenario.choices import resolve_month, resolve_plan
@@ -39,6 +39,9 @@ from planner.sweep.stream import SAMPLE_PATHS, simulate_stream
 #: paths of a run's detail result (series by segment, for unit economics, the funnel,
 #: cohorts and the charts that need segments): its cohort arithmetic is memory-hungry
 DETAIL_PATHS = 2_000
+#: cost of the monthly unit-economics table in chart cost units
+#: (:data:`planner.charts.parallel.COSTS`): about two unit-economics charts
+METRIC_SERIES_COST = 8.0
 #: above this many paths a run streams (see :mod:`planner.sweep.stream`)
 STREAM_ABOVE = 50_000
 
@@ -268,10 +271,15 @@ def write_outputs(run: Run, out_dir: str | Path, *, charts: bool = True, fmt: st
         The files written.
     """
     stage(progress, "tables")
-    files = write_run(run, out_dir)
+    files = write_run_outputs(run.result, out_dir, run.summary)
+    table = (lambda: [write_metric_series(run.detail, out_dir)]), METRIC_SERIES_COST
     if charts:
         stage(progress, "charts")
-        files += write_charts(run, out_dir, fmt)
+        # the monthly unit-economics table is drawn with the charts: on a free core, beside them
+        drawn = write_charts(run, out_dir, fmt, extra=[table])
+        files = files[:1] + drawn[:1] + files[1:] + drawn[1:]
+    else:
+        files = files[:1] + table[0]() + files[1:]
     stage(progress, "files")
     # written last: which run each file belongs to, should a later run be interrupted
     files.append(write_manifest(out_dir, run.result.seed, run.scenario.source, files))
@@ -288,12 +296,14 @@ def default_charts(run: Run) -> list[str]:
 
 
 def write_charts(run: Run, out_dir: str | Path, fmt: str = "png", kinds=None,
-                 workers: int | None = None) -> list[Path]:
+                 workers: int | None = None, extra=()) -> list[Path]:
     """Draw ``kinds`` (default :func:`default_charts`) to ``<out_dir>/<kind>.<fmt>``.
 
     Each chart is drawn once; with ``workers`` None they are drawn on two processes when
     a second core is free (:func:`planner.charts.parallel.chart_workers`), 1 draws all
-    here.
+    here. ``extra`` (``(task, cost)`` pairs: a zero-argument function returning the files
+    it wrote, and its cost in :data:`planner.charts.parallel.COSTS` units) is other
+    writing shared out with the charts; its files come first.
 
     Raises
     ------
@@ -320,7 +330,10 @@ def write_charts(run: Run, out_dir: str | Path, fmt: str = "png", kinds=None,
     tasks = standard_chart_tasks(run.result, out_dir, fmt, kinds=plain, detail=run.detail)
     if "plan_comparison" in kinds:
         tasks.append((["plan_comparison"], lambda: [write_comparison_chart(run.comparison, out_dir, fmt)]))
-    return files + run_tasks([task for _, task in tasks], [task_cost(k) for k, _ in tasks], workers)
+    work = [task for task, _ in extra] + [task for _, task in tasks]
+    costs = [cost for _, cost in extra] + [task_cost(k) for k, _ in tasks]
+    done = run_tasks(work, costs, workers)
+    return done[:len(extra)] + files + done[len(extra):]
 
 
 def _ordinal(n: int) -> str:
