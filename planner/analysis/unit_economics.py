@@ -81,6 +81,7 @@ import numpy as np
 
 from planner.analysis import metrics as fm
 from planner.analysis.periods import Period, periods
+from planner.analysis.stats import QUANTILES, quantiles_across_paths
 from planner.arrays import ratio
 from planner.analysis.cohorts import ALLOCATIONS, CohortModel, cohort_models, lagged, payback_age
 from planner.results import SimulationResult
@@ -420,8 +421,8 @@ def segment_spend(result: SimulationResult) -> str:
 def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_start: int | None = None,
                    cac_lag_months: int = 0, allocation: str = "new_mrr", ltv_horizon_months: int = 60,
                    discount_rate_annual: float = 0.10,
-                   models: dict[str, CohortModel] | None = None, cache: bool = True
-                   ) -> PeriodMetrics:
+                   models: dict[str, CohortModel] | None = None, cache: bool = True,
+                   only: tuple[int, int] | None = None) -> PeriodMetrics:
     """Every unit-economics metric, per path, per period, per segment and blended.
 
     Parameters
@@ -447,6 +448,9 @@ def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_
         Keep the answer on ``result`` and return it to a later call with the same
         options, so the terminal, workbook, charts and targets of one run compute each
         frequency once (False for a one-off, e.g. the large monthly table).
+    only : (int, int), optional
+        Only periods ``only[0]`` to ``only[1] - 1`` (a slice of the periods), with the
+        numbers they have among all of them (see :func:`period_quantiles`).
 
     Returns
     -------
@@ -461,11 +465,13 @@ def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_
     settings = {"freq": freq, "fiscal_year_start": fiscal_year_start, "cac_lag_months": int(cac_lag_months),
                 "allocation": allocation, "segment_spend": segment_spend(result),
                 "ltv_horizon_months": int(ltv_horizon_months), "discount_rate_annual": float(discount_rate_annual)}
-    key = tuple(sorted(settings.items()))
+    key = tuple(sorted(settings.items())) + (only,)
     cache = result.__dict__.setdefault("_period_metrics", {}) if cache and models is None else {}
     if key in cache:
         return cache[key]
     spans = periods(result.months, freq, fiscal_year_start)
+    if only is not None:
+        spans = spans[only[0]:only[1]]
     if models is None or next(iter(models.values())).max_age < ltv_horizon_months:
         models = cohort_models(result, max(result.scenario.horizon, 120, ltv_horizon_months))
     co = _company(result, int(cac_lag_months), allocation)
@@ -484,6 +490,34 @@ def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_
     order = ["blended", *result.segments]
     cache[key] = PeriodMetrics(spans, {name: values[name] for name in order}, settings)
     return cache[key]
+
+
+def period_quantiles(result: SimulationResult, freq: str = "month", q=QUANTILES, *, chunk: int = 12,
+                     **options) -> tuple[list[Period], dict[str, dict[str, np.ndarray]]]:
+    """Quantiles across paths of every metric of :func:`period_metrics`, per period.
+
+    The same numbers as ``quantiles_across_paths`` of ``period_metrics(result, freq,
+    **options)``, computed ``chunk`` periods at a time so that only those periods' per-path
+    arrays are held (the monthly table of 2,000 paths: about 150 MB at once otherwise).
+
+    Returns
+    -------
+    periods : list of Period
+    values : dict of str -> dict of str -> ndarray, shape (len(q), periods)
+        ``values[scope][metric]``, scopes and metrics in the order of :func:`period_metrics`.
+    """
+    horizon = int(options.get("ltv_horizon_months", 60))
+    models = cohort_models(result, max(result.scenario.horizon, 120, horizon))
+    spans = periods(result.months, freq, options.get("fiscal_year_start"))
+    parts: dict[str, dict[str, list[np.ndarray]]] = {}
+    for first in range(0, len(spans), chunk):
+        pm = period_metrics(result, freq, models=models, cache=False, only=(first, first + chunk), **options)
+        for scope, data in pm.values.items():
+            into = parts.setdefault(scope, {})
+            for key, values in data.items():
+                into.setdefault(key, []).append(quantiles_across_paths(values, q))
+    return spans, {scope: {key: np.concatenate(chunks, axis=1) for key, chunks in data.items()}
+                   for scope, data in parts.items()}
 
 
 def _fill(values: dict[str, np.ndarray], row: dict[str, np.ndarray], j: int, n: int) -> None:
