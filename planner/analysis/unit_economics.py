@@ -493,12 +493,14 @@ def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_
 
 
 def period_quantiles(result: SimulationResult, freq: str = "month", q=QUANTILES, *, chunk: int = 12,
+                     scopes=None, metrics=None,
                      **options) -> tuple[list[Period], dict[str, dict[str, np.ndarray]]]:
     """Quantiles across paths of every metric of :func:`period_metrics`, per period.
 
     The same numbers as ``quantiles_across_paths`` of ``period_metrics(result, freq,
     **options)``, computed ``chunk`` periods at a time so that only those periods' per-path
     arrays are held (the monthly table of 2,000 paths: about 150 MB at once otherwise).
+    ``scopes`` and ``metrics`` (default: all) choose the quantiles computed.
 
     Returns
     -------
@@ -513,9 +515,12 @@ def period_quantiles(result: SimulationResult, freq: str = "month", q=QUANTILES,
     for first in range(0, len(spans), chunk):
         pm = period_metrics(result, freq, models=models, cache=False, only=(first, first + chunk), **options)
         for scope, data in pm.values.items():
+            if scopes is not None and scope not in scopes:
+                continue
             into = parts.setdefault(scope, {})
             for key, values in data.items():
-                into.setdefault(key, []).append(quantiles_across_paths(values, q))
+                if metrics is None or key in metrics:
+                    into.setdefault(key, []).append(quantiles_across_paths(values, q))
     return spans, {scope: {key: np.concatenate(chunks, axis=1) for key, chunks in data.items()}
                    for scope, data in parts.items()}
 
