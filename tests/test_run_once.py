@@ -43,3 +43,14 @@ def test_a_run_simulated_once_has_the_summary_of_the_two_simulations(path):
     twice = run_scenario(sc, paths=300, seed=3, detail_paths=299)
     assert twice.summary["drivers"] == once.summary["drivers"]
     np.testing.assert_array_equal(twice.detail.total("mrr"), once.detail.total("mrr")[:299])
+
+
+def test_rankdata_is_scipys_to_the_bit():
+    from scipy import stats
+
+    from planner.sweep.sensitivity import rankdata
+
+    rng = np.random.default_rng(4)
+    for values in (rng.normal(size=500), rng.integers(0, 7, size=300).astype(float),
+                   np.r_[rng.normal(size=50), np.inf, np.inf, -np.inf], np.array([2.0]), np.zeros(5)):
+        assert rankdata(values).tobytes() == stats.rankdata(values).tobytes()
