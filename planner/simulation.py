@@ -9,6 +9,7 @@ import numpy as np
 
 from planner.errors import PlannerError
 
+from planner.engine.blas import one_blas_thread
 from planner.engine.core import (COMPANY_SERIES, FINANCING_SERIES, OPENING, ROLE_SERIES,
                                  SEGMENT_SERIES, run_chunk)
 from planner.engine.sampling import BLOCK, Inputs, draw_inputs
@@ -98,23 +99,24 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
     fin = {p.name: {n: np.empty((paths, months), dtype=bool if n == "insolvent" else float)
                     for n in wanted if n in _FINANCING} | {"ownership": np.empty(paths)}
            for p in chosen}
-    for offset in range(0, paths, BLOCK):
-        stop = min(paths, offset + BLOCK)
-        first = start + offset
-        # overflow is checked on the results below, with a message that says what to do
-        inputs = Inputs(scenario, _block_draws(scenario, seed, first, draws, offset, stop))
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            ops, financing = run_chunk(scenario, inputs, seed, first, chosen,
-                                       block_when_insolvent=block_when_insolvent)
-        _check_finite(ops, financing, first)
-        used[offset:stop] = inputs.draws[: stop - offset]
-        floor[offset:stop] = np.broadcast_to(inputs.value(scenario.minimum_cash), (BLOCK, 1))[: stop - offset, 0]
-        if progress is not None:
-            progress(stop, paths)
-        _store(ops, by_seg | by_role, ops_company, opening, offset, stop)
-        for name, arrays in fin.items():
-            for key, array in arrays.items():
-                array[offset:stop] = financing[name][key][: stop - offset]
+    with one_blas_thread():  # the engine's products are tiny: threads only spin-wait
+        for offset in range(0, paths, BLOCK):
+            stop = min(paths, offset + BLOCK)
+            first = start + offset
+            # overflow is checked on the results below, with a message that says what to do
+            inputs = Inputs(scenario, _block_draws(scenario, seed, first, draws, offset, stop))
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                ops, financing = run_chunk(scenario, inputs, seed, first, chosen,
+                                           block_when_insolvent=block_when_insolvent)
+            _check_finite(ops, financing, first)
+            used[offset:stop] = inputs.draws[: stop - offset]
+            floor[offset:stop] = np.broadcast_to(inputs.value(scenario.minimum_cash), (BLOCK, 1))[: stop - offset, 0]
+            if progress is not None:
+                progress(stop, paths)
+            _store(ops, by_seg | by_role, ops_company, opening, offset, stop)
+            for name, arrays in fin.items():
+                for key, array in arrays.items():
+                    array[offset:stop] = financing[name][key][: stop - offset]
     return {p.name: SimulationResult(
         scenario, seed, by_seg, ops_company | {k: v for k, v in fin[p.name].items() if k != "ownership"},
         {k.removeprefix("opening_"): v for k, v in opening.items()},
