@@ -30,7 +30,10 @@ def _controller():
     ``threadpoolctl`` is imported here, not at module import, so ``import planner``
     stays cheap; finding the libraries takes about 0.4 ms, hence once.
     """
-    import numpy  # noqa: F401  (its BLAS must be loaded to be found)
+    from importlib import import_module
+
     from threadpoolctl import ThreadpoolController
+
+    import_module("numpy")  # its BLAS must be loaded to be found
 
     return ThreadpoolController()

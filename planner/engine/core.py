@@ -35,12 +35,14 @@ COMPANY_SERIES = OPERATING_SERIES + FINANCING_SERIES
 OPENING = ("opening_cash", "opening_deferred_revenue", "opening_receivables", "opening_pipeline")
 
 
-def operations(scenario: Scenario, inputs: Inputs,
-               noise: Noise | None = None) -> dict[str, np.ndarray]:
+def operations(scenario: Scenario, inputs: Inputs, noise: Noise | None = None,
+               into: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Everything that does not depend on funding: funnel, revenue, people, costs, collections.
 
     ``noise``: the block's process-noise streams (each segment draws from its own), or
-    None for expected values.
+    None for expected values. ``into``: arrays, shape (paths, months, segments), that
+    segment series are written into (their final place, e.g. slices of a result) instead
+    of new arrays; series not in it get new arrays.
 
     Returns
     -------
@@ -65,12 +67,13 @@ def operations(scenario: Scenario, inputs: Inputs,
             acquired = segment_funnel(seg, inputs, new_price(seg, inputs), team, own)
         revenue = segment_revenue(seg, inputs, own, acquired)
         per_segment.append(revenue | _funnel_series(acquired, revenue, inputs))
-    out = {name: np.stack([s[name] for s in per_segment], axis=2)
+    into = {} if into is None else into
+    out = {name: np.stack([s[name] for s in per_segment], axis=2, out=into.get(name))
            for name in SEGMENT_SERIES if name not in _COSTED}
     out["cogs"] = np.stack([
         segment_cogs(inputs.value(seg.hosting_pct), inputs.value(seg.cost_per_customer),
                      s["revenue"], s["customers"]) for seg, s in zip(scenario.segments, per_segment)],
-        axis=2)
+        axis=2, out=into.get("cogs"))
     counts = role_counts(scenario, inputs, partial(_metric, scenario, per_segment), teams)
     paid = [commissions(seg.commission, s["sales_new_mrr"], inputs,
                         seg.funnel is None or seg.funnel.warm_start)
@@ -78,7 +81,7 @@ def operations(scenario: Scenario, inputs: Inputs,
     revenue = out["revenue"].sum(axis=2)
     depts = department_costs(scenario, inputs, counts, revenue,
                              [s["programme_spend"] for s in per_segment], paid)
-    out["commissions"] = np.stack(paid, axis=2)
+    out["commissions"] = np.stack(paid, axis=2, out=into.get("commissions"))
     out["bad_debt"] = sum(s["bad_debt"] for s in per_segment)
     out["sm_expense"] = depts["sales"] + depts["marketing"]
     out["sm_direct"] = depts["sm_direct"]
@@ -184,13 +187,15 @@ def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int,
 
 
 def run_chunk(scenario: Scenario, inputs: Inputs, seed: int, start: int,
-              plans: tuple[Plan, ...] | None = None, *, block_when_insolvent: bool = True
+              plans: tuple[Plan, ...] | None = None, *, block_when_insolvent: bool = True,
+              into: dict[str, np.ndarray] | None = None
               ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
     """:func:`simulate_chunk` on inputs already drawn (``inputs.draws`` of paths from
-    ``start``), so a caller can keep the draws without drawing them twice."""
+    ``start``), so a caller can keep the draws without drawing them twice; ``into`` as
+    in :func:`operations`."""
     # process noise has streams of its own (keyed by segment), independent of the input
     # draws, so switching it on does not change the inputs
-    ops = operations(scenario, inputs, Noise(seed, start) if scenario.process_noise else None)
+    ops = operations(scenario, inputs, Noise(seed, start) if scenario.process_noise else None, into)
     plans = (scenario.plan(),) if plans is None else plans
     return ops, {p.name: finance(scenario, p, inputs, ops, block_when_insolvent=block_when_insolvent)
                  for p in plans}
