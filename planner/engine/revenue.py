@@ -3,7 +3,8 @@
 Every cohort of a segment follows the same per-unit trajectory by age (see
 :func:`planner.engine.retention.trajectory`), scaled by its size; the company's series
 are the sum over cohorts, i.e. a convolution of new business with that trajectory
-along the month axis (the development-triangle sum, done by FFT).
+along the month axis (the development-triangle sum): a recursion over months when the
+trajectory is geometric (constant churn and expansion), else a Toeplitz product or an FFT.
 """
 from __future__ import annotations
 
@@ -64,6 +65,9 @@ def layer(new: np.ndarray, profile: np.ndarray) -> np.ndarray:
     ndarray, shape (paths, k, months)
     """
     months = new.shape[-1]
+    tail = geometric_tail(profile)
+    if tail is not None:
+        return layer_geometric(new, profile[..., 0], *tail)
     if profile.shape[0] == 1:
         # same trajectory on every path: a matrix product with its (upper-triangular
         # Toeplitz) development matrix, exact and BLAS-fast
@@ -72,6 +76,69 @@ def layer(new: np.ndarray, profile: np.ndarray) -> np.ndarray:
     n = 2 * fft.next_fast_len(months)
     spectrum = fft.rfft(new, n, axis=-1) * fft.rfft(profile, n, axis=-1)
     return fft.irfft(spectrum, n, axis=-1)[..., :months]
+
+
+#: relative tolerance of a geometric tail: a few rounding errors of a cumulative product
+GEOMETRIC_RTOL = 1e-11
+
+
+def geometric_tail(profile: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(scale, ratio)`` when every profile is geometric from age 1 on, else None.
+
+    Geometric: ``profile[..., a] = scale * ratio ** (a - 1)`` for ``a >= 1`` (any value at
+    age 0), as under constant churn and constant expansion and contraction on monthly
+    contracts; a profile that is zero from age 1 on is geometric with ratio 0.
+
+    Parameters
+    ----------
+    profile : ndarray, shape (rows, k, months)
+
+    Returns
+    -------
+    scale, ratio : ndarray, shape (rows, k), or None
+    """
+    if profile.shape[-1] < 3:
+        return None
+    scale, second = profile[..., 1], profile[..., 2]
+    ratio = np.divide(second, scale, out=np.zeros_like(scale), where=scale != 0)
+    if not np.all(np.isfinite(ratio)) or np.any(ratio < 0):
+        return None
+    ages = np.arange(profile.shape[-1] - 1)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        expected = scale[..., None] * ratio[..., None] ** ages
+    size = np.abs(profile[..., 1:]).max(axis=-1, keepdims=True)
+    if not np.all(np.abs(profile[..., 1:] - expected) <= GEOMETRIC_RTOL * size):
+        return None
+    return scale, ratio
+
+
+def layer_geometric(new: np.ndarray, head: np.ndarray, scale: np.ndarray,
+                    ratio: np.ndarray) -> np.ndarray:
+    """:func:`layer` for a geometric profile, by a recursion over months.
+
+    With ``stock[t] = stock[t-1] * ratio + new[t]`` (each earlier cohort's units carried
+    one more month), ``out[t] = head * new[t] + scale * stock[t-1]``: one pass over the
+    months instead of a convolution.
+
+    Parameters
+    ----------
+    new : ndarray, shape (paths, k, months)
+    head, scale, ratio : ndarray, shape (paths or 1, k)
+        The profile at age 0, at age 1, and its month-on-month ratio.
+
+    Returns
+    -------
+    ndarray, shape (paths, k, months)
+    """
+    months = new.shape[-1]
+    steps = np.ascontiguousarray(np.moveaxis(new, -1, 0))  # (months, paths, k)
+    out = np.empty(steps.shape)
+    stock = np.zeros(steps.shape[1:])
+    for t in range(months):
+        out[t] = head * steps[t] + scale * stock
+        stock *= ratio
+        stock += steps[t]
+    return np.moveaxis(out, 0, -1)
 
 
 def new_price(segment: Segment, inputs: Inputs) -> np.ndarray:
