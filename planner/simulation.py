@@ -89,6 +89,10 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
     wanted = base_series(SERIES if keep is None else keep)
     months, n_seg = scenario.horizon, len(scenario.segments)
     _check_memory(paths, months, n_seg, wanted, by_segment, len(chosen), len(scenario.roles))
+    # segment series wanted only as company totals are summed in the engine (not stacked);
+    # a weighted total needs the segments and their weights
+    kept_segment = {n for n in wanted if n in SEGMENT_SERIES}
+    totals = set() if by_segment else kept_segment - set(WEIGHTED) - set(WEIGHTED.values())
     rows = -(-paths // BLOCK) * BLOCK  # whole blocks, so each block writes its slice in place
     by_seg = {n: np.empty((rows, months, n_seg)) for n in SEGMENT_SERIES if n in wanted and by_segment}
     by_role = {n: np.empty((rows, months, len(scenario.roles))) for n in ROLE_SERIES if n in wanted}
@@ -109,7 +113,8 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
             into = {name: array[offset:end] for name, array in by_seg.items()}
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 ops, financing = run_chunk(scenario, inputs, seed, first, chosen,
-                                           block_when_insolvent=block_when_insolvent, into=into)
+                                           block_when_insolvent=block_when_insolvent, into=into,
+                                           keep=kept_segment, totals=totals)
             _check_finite(ops, financing, first)
             used[offset:end] = inputs.draws
             floor[offset:end] = np.broadcast_to(inputs.value(scenario.minimum_cash), (BLOCK, 1))[:, 0]
@@ -193,6 +198,8 @@ def _store(ops: dict, by_seg: dict, company: dict, opening: dict, start: int, st
             target[...] = ops[name]
         elif name in WEIGHTED:
             target[...] = weighted_total(ops[name], ops[WEIGHTED[name]])
+        elif ops[name].ndim == 2:  # summed in the engine
+            target[...] = ops[name]
         else:
             np.sum(ops[name], axis=2, out=target)
     for name, array in opening.items():
