@@ -27,7 +27,7 @@ from planner.analysis.outcomes import path_outcomes
 
 SAMPLE_PATHS = 50_000
 #: paths a worker simulates at once: its transient arrays are bounded by this
-CHUNK_PATHS = 4 * BLOCK
+CHUNK_PATHS = BLOCK
 
 
 @dataclass
@@ -96,13 +96,13 @@ def simulate_stream(scenario, *, paths: int, seed: int | None = None, plan: str 
 
 
 def _ordered(pool: ThreadPoolExecutor, fn, items, ahead: int):
-    """``fn`` of each item on ``pool``, in order, at most ``ahead`` + 1 in flight (so at
-    most that many chunks' arrays exist at once)."""
+    """``fn`` of each item on ``pool``, in order, at most ``ahead`` in flight (so at most
+    that many chunks' arrays exist at once)."""
     pending: deque = deque()
     for item in items:
-        pending.append(pool.submit(fn, item))
-        if len(pending) > ahead:
+        if len(pending) >= ahead:
             yield pending.popleft().result()
+        pending.append(pool.submit(fn, item))
     while pending:
         yield pending.popleft().result()
 
