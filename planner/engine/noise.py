@@ -113,6 +113,7 @@ def noisy_new_cohorts(segment: Segment, inputs: Inputs, rng: np.random.Generator
     movable = (churn > 0).any(axis=0)
     # what one customer of cohort c carries at month t, per unit of price, oldest cohort first
     money = np.stack([ps[key] for key, _ in _MONEY], axis=-1)  # (rows, age, keys)
+    oldest_first = np.ascontiguousarray(money[:, ::-1])  # ages descending, as cohorts ascend
     n = np.zeros((paths, months), dtype=np.int64)
     out = {name: np.zeros((paths, months)) for name in SERIES}
     carried = np.zeros((paths, months, len(_MONEY)))
@@ -127,11 +128,8 @@ def noisy_new_cohorts(segment: Segment, inputs: Inputs, rng: np.random.Generator
         n[:, t] = new_customers[:, t]
         out["customers"][:, t] = n[:, :t + 1].sum(axis=1)
         worth = n[:, :t + 1] * price[:, :t + 1]
-        ages = money[:, t::-1]  # (rows, cohort, keys)
-        if ages.shape[0] == 1:
-            carried[:, t] = worth @ ages[0]
-        else:
-            carried[:, t] = np.einsum("pc,pck->pk", worth, ages)
+        ages = oldest_first[:, months - 1 - t:]  # (rows, cohort, keys): cohort c at age t - c
+        carried[:, t] = worth @ ages[0] if ages.shape[0] == 1 else np.matmul(worth[:, None, :], ages)[:, 0]
     for i, (_, name) in enumerate(_MONEY):
         out[name] = carried[:, :, i]
     return out
