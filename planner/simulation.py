@@ -104,15 +104,12 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
     fin = {p.name: {n: np.empty((rows, months), dtype=bool if n == "insolvent" else float)
                     for n in wanted if n in _FINANCING} | {"ownership": np.empty(rows)}
            for p in chosen}
-    step = BLOCK * blocks_at_once(scenario, paths, draws)
     with one_blas_thread():  # the engine's products are tiny: threads only spin-wait
-        for offset in range(0, paths, step):
-            stop = min(paths, offset + step)
-            first, end = start + offset, offset + -(-(stop - offset) // BLOCK) * BLOCK
+        for offset in range(0, paths, BLOCK):
+            stop = min(paths, offset + BLOCK)
+            first, end = start + offset, offset + BLOCK
             # overflow is checked on the results below, with a message that says what to do
-            inputs = Inputs(scenario, np.concatenate([
-                _block_draws(scenario, seed, start + b, draws, b, min(stop, b + BLOCK))
-                for b in range(offset, end, BLOCK)]))
+            inputs = Inputs(scenario, _block_draws(scenario, seed, first, draws, offset, stop))
             into = {name: array[offset:end] for name, array in by_seg.items()}
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 ops, financing = run_chunk(scenario, inputs, seed, first, chosen,
@@ -120,7 +117,7 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
                                            keep=kept_segment, totals=totals)
             _check_finite(ops, financing, first)
             used[offset:end] = inputs.draws
-            floor[offset:end] = np.broadcast_to(inputs.value(scenario.minimum_cash), (end - offset, 1))[:, 0]
+            floor[offset:end] = np.broadcast_to(inputs.value(scenario.minimum_cash), (BLOCK, 1))[:, 0]
             if progress is not None:
                 progress(stop, paths)
             _store(ops, by_seg | by_role, ops_company, opening, offset, end)
@@ -139,24 +136,6 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
 
 
 _FINANCING = set(FINANCING_SERIES)
-
-#: about how many bytes of transient engine arrays one step of several blocks may take
-STEP_BYTES = 192 * 2**20
-
-
-def blocks_at_once(scenario: Scenario, paths: int, draws=None) -> int:
-    """How many blocks of paths the engine runs as one array (1 with process noise, whose
-    draws are stepped block by block from each block's own streams).
-
-    The engine's numbers for a path do not depend on how many paths run beside it (every
-    operation is per path), so running several blocks at once changes no number; it pays
-    the engine's per-call cost once for all of them. Bounded by :data:`STEP_BYTES` of the
-    engine's transient arrays (about 48 series per segment a path).
-    """
-    if scenario.process_noise:
-        return 1
-    per_path = 8 * scenario.horizon * (48 * len(scenario.segments) + 48)
-    return max(1, min(-(-paths // BLOCK), STEP_BYTES // (BLOCK * per_path)))
 
 
 def _block_draws(scenario: Scenario, seed: int, first: int, given, offset: int, stop: int) -> np.ndarray:
