@@ -63,13 +63,15 @@ def operations(scenario: Scenario, inputs: Inputs, noise: Noise | None = None,
             teams[name] = role_count(scenario.role(name), inputs, lambda of, _: metrics[of])
         return teams[name]
 
+    # series a driver sizes a team by are read whatever was kept
+    needed = None if keep is None else set(keep) | {r.driver.of for r in scenario.roles if r.driver}
     per_segment = []
     for seg in scenario.segments:
         acquired = None
         own = None if noise is None else noise.segment(seg.name)
         if seg.funnel is not None:
             acquired = segment_funnel(seg, inputs, new_price(seg, inputs), team, own)
-        revenue = segment_revenue(seg, inputs, own, acquired)
+        revenue = segment_revenue(seg, inputs, own, acquired, needed)
         per_segment.append(revenue | _funnel_series(acquired, revenue, inputs))
     into = {} if into is None else into
     out = {}

@@ -201,20 +201,22 @@ def opening_slices(segment: Segment, inputs: Inputs) -> list[tuple[int, np.ndarr
     return [(int(a), customers, mrr) for a in opening_ages(segment)]
 
 
-def opening_book(segment: Segment, inputs: Inputs) -> dict[str, np.ndarray]:
-    """The existing customers' series over the horizon, shape (paths, months) each.
+def opening_book(segment: Segment, inputs: Inputs, keys=None) -> dict[str, np.ndarray]:
+    """The existing customers' series over the horizon, shape (paths, months) each (of the
+    per-unit trajectory ``keys``, default all of them).
 
     Also ``deferred_open`` (paths,) the unearned revenue at the start and
     ``prior_billings`` (paths, MAX_LAG) invoices of the ``MAX_LAG`` months before the
     start (oldest first), for the opening receivables.
     """
     billing, months = segment.billing_months, inputs.horizon
-    out = {name: np.zeros((1, months)) for name, _ in _LAYERED.values()}
+    layered = {k: v for k, v in _LAYERED.items() if keys is None or k in keys}
+    out = {name: np.zeros((1, months)) for name, _ in layered.values()}
     out["deferred_open"] = np.zeros((1, 1))
     out["prior_billings"] = np.zeros((1, MAX_LAG))
     for start_age, customers, mrr in opening_slices(segment, inputs):
         path = trajectory(segment, np.arange(start_age, start_age + months + 1), inputs)
-        for key, (name, unit) in _LAYERED.items():
+        for key, (name, unit) in layered.items():
             out[name] = out[name] + path[key][:, 1:] * (customers if unit == "count" else mrr)
         out["deferred_open"] = out["deferred_open"] + path["deferred"][:, :1] * mrr
         billed = _billed_before(segment, start_age)
@@ -239,7 +241,8 @@ def collection_weights(segment: Segment, inputs: Inputs) -> np.ndarray:
 
 
 def segment_revenue(segment: Segment, inputs: Inputs, noise: SegmentNoise | None = None,
-                    acquired: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+                    acquired: dict[str, np.ndarray] | None = None,
+                    needed=None) -> dict[str, np.ndarray]:
     """All revenue-side series of one segment, shape (paths, months) each.
 
     Keys: customers, new_customers, churned_customers, mrr, new_mrr, expansion_mrr,
@@ -249,7 +252,8 @@ def segment_revenue(segment: Segment, inputs: Inputs, noise: SegmentNoise | None
     (``noise(stage) -> Generator``, :class:`planner.engine.noise.Noise`): whole customers,
     Poisson wins and binomial churn; without: expected values.
     ``acquired``: the segment's funnel (``new_customers``, ``programme_spend``), which
-    replaces its ``acquisition`` settings.
+    replaces its ``acquisition`` settings. ``needed``: the cohort series someone reads
+    (None: all); without noise, the others (churn and expansion flows) are not layered.
     """
     if acquired is None:
         new_customers, new_mrr, spend = (inputs.full(a) for a in new_business(segment, inputs))
@@ -257,7 +261,7 @@ def segment_revenue(segment: Segment, inputs: Inputs, noise: SegmentNoise | None
         new_customers, spend = acquired["new_customers"], acquired["programme_spend"]
         new_mrr = new_customers * new_price(segment, inputs)
     if noise is None:
-        out, book = _expected_cohorts(segment, inputs, new_customers, new_mrr)
+        out, book = _expected_cohorts(segment, inputs, new_customers, new_mrr, needed)
     else:
         out, book, new_customers, new_mrr = _noisy_cohorts(segment, inputs, noise, new_customers)
     out["new_customers"], out["new_mrr"], out["programme_spend"] = new_customers, new_mrr, spend
@@ -273,16 +277,22 @@ def segment_revenue(segment: Segment, inputs: Inputs, noise: SegmentNoise | None
 
 
 def _expected_cohorts(segment: Segment, inputs: Inputs, new_customers: np.ndarray,
-                      new_mrr: np.ndarray) -> tuple[dict, dict]:
-    """Cohort series as expected values: new business layered with the unit trajectory."""
+                      new_mrr: np.ndarray, needed=None) -> tuple[dict, dict]:
+    """Cohort series as expected values: new business layered with the unit trajectory
+    (only the series in ``needed``, when given, and always MRR, customers and deferred
+    revenue, which revenue, costs and billings are made of)."""
     unit = trajectory(segment, np.arange(inputs.horizon), inputs)
-    keys = list(_LAYERED)
+    keys = [k for k in _LAYERED if needed is None or _LAYERED[k][0] in needed or k in _ALWAYS]
     sizes = np.stack([new_customers if _LAYERED[k][1] == "count" else new_mrr for k in keys], axis=1)
     rows = max(unit[k].shape[0] for k in keys)
     profiles = np.stack([np.broadcast_to(unit[k], (rows, inputs.horizon)) for k in keys], axis=1)
     layered = layer(sizes, profiles)
-    book = opening_book(segment, inputs)
+    book = opening_book(segment, inputs, keys)
     return {_LAYERED[k][0]: layered[:, i] + book[_LAYERED[k][0]] for i, k in enumerate(keys)}, book
+
+
+#: cohort series the engine reads itself
+_ALWAYS = ("customers", "mrr", "deferred")
 
 
 def _noisy_cohorts(segment: Segment, inputs: Inputs, noise: SegmentNoise,
