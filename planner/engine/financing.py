@@ -127,6 +127,8 @@ def apply_plan(scenario: Scenario, plan: Plan, inputs: Inputs, operating_cash_fl
     triggered = [x for x in plan.instruments if isinstance(x, (MilestoneRound, RunwayRound))]
     debts = [(x, debt_schedule(x, np.broadcast_to(inputs.value(x.amount), (paths, 1)), months,
                                inputs)) for x in plan.instruments if isinstance(x, VentureDebt)]
+    if not (dated or triggered or debts):
+        return _no_financing(operating_cash_flow, opening_cash)
     state = _State(paths, months, opening_cash, len(triggered), len(debts), len(dated))
     for t in range(months):
         _month(state, t, plan, inputs, operating_cash_flow, arr, dated, triggered, debts,
@@ -139,6 +141,21 @@ def apply_plan(scenario: Scenario, plan: Plan, inputs: Inputs, operating_cash_fl
                 x.valuation, amount, arr[:, x.month], inputs), 1.0)
     return Financing(state.equity, out["drawn"], out["repaid"], out["interest"], out["fees"],
                      out["balance"], state.cash, state.insolvent, state.ownership)
+
+
+def _no_financing(operating_cash_flow: np.ndarray, opening_cash: np.ndarray) -> Financing:
+    """:func:`apply_plan` of a plan with no money coming in: cash is the opening balance
+    plus the operating cash flow, accumulated month by month in the same order as the
+    monthly pass (so the same numbers), and a path is insolvent from its first month
+    below zero."""
+    paths, months = operating_cash_flow.shape
+    cash = np.cumsum(np.concatenate([opening_cash.astype(float)[:, None], operating_cash_flow], axis=1),
+                     axis=1)[:, 1:]
+    def zero():
+        return np.zeros((paths, months))
+
+    return Financing(zero(), zero(), zero(), zero(), zero(), zero(), cash,
+                     np.logical_or.accumulate(cash < 0, axis=1), np.ones(paths))
 
 
 class _State:
