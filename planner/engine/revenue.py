@@ -215,7 +215,8 @@ def opening_book(segment: Segment, inputs: Inputs, keys=None) -> dict[str, np.nd
     out["deferred_open"] = np.zeros((1, 1))
     out["prior_billings"] = np.zeros((1, MAX_LAG))
     for start_age, customers, mrr in opening_slices(segment, inputs):
-        path = trajectory(segment, np.arange(start_age, start_age + months + 1), inputs)
+        path = trajectory(segment, np.arange(start_age, start_age + months + 1), inputs,
+                          None if keys is None else list(keys) + ["deferred"])
         for key, (name, unit) in layered.items():
             out[name] = out[name] + path[key][:, 1:] * (customers if unit == "count" else mrr)
         out["deferred_open"] = out["deferred_open"] + path["deferred"][:, :1] * mrr
@@ -281,8 +282,8 @@ def _expected_cohorts(segment: Segment, inputs: Inputs, new_customers: np.ndarra
     """Cohort series as expected values: new business layered with the unit trajectory
     (only the series in ``needed``, when given, and always MRR, customers and deferred
     revenue, which revenue, costs and billings are made of)."""
-    unit = trajectory(segment, np.arange(inputs.horizon), inputs)
     keys = [k for k in _LAYERED if needed is None or _LAYERED[k][0] in needed or k in _ALWAYS]
+    unit = trajectory(segment, np.arange(inputs.horizon), inputs, keys)
     sizes = np.stack([new_customers if _LAYERED[k][1] == "count" else new_mrr for k in keys], axis=1)
     rows = max(unit[k].shape[0] for k in keys)
     profiles = np.stack([np.broadcast_to(unit[k], (rows, inputs.horizon)) for k in keys], axis=1)
