@@ -3,6 +3,7 @@
 Usage: python benchmarks/bench.py [--quick] [--million] [--scenario PATH ...] [--variance]
        python benchmarks/bench.py --sensitivity
        python benchmarks/bench.py --engine [--million]   (engine speed and memory only)
+       python benchmarks/bench.py --cli
 
 By default two scenarios: the Series A example (acquisition given per month) and the
 same company planned bottom-up with the go-to-market funnel switched on. Then the
@@ -118,6 +119,32 @@ def variance_reduction(seeds: int = 20, paths: int = 2_000) -> None:
                   f"${se_independent:,.0f} | x{ratio:,.1f} |")
 
 
+def cli_timings(repeat: int = 10) -> None:
+    """The commands a CFO types between edits, each its own process: wall-clock and CPU
+    seconds (min of ``repeat``), with the load average. Target (issue 17): under 0.3 s."""
+    import os
+    import resource
+    import time
+
+    example = str(ROOT / "scenarios" / "series_a_midmarket.yaml")
+    cases = (("planner --help", ["--help"]), ("planner validate FILE", ["validate", example]),
+             ("planner schema", ["schema"]))
+    print(f"\nCLI start-up, min of {repeat} runs (load average {os.getloadavg()[0]:.2f}):\n")
+    print("| command | wall s | CPU s |\n|---|---:|---:|")
+    for label, args in cases:
+        walls, cpus = [], []
+        for _ in range(repeat):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "planner", *args], check=True, cwd=ROOT,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            walls.append(time.perf_counter() - t)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        print(f"| `{label}` | {min(walls):.2f} | {min(cpus):.2f} |")
+    print(f"\n(load average after: {os.getloadavg()[0]:.2f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the 100k cases")
@@ -136,10 +163,15 @@ def main() -> None:
                              "expected values, the simple model; with --million the streamed million")
     parser.add_argument("--sensitivity", action="store_true",
                         help="only the speed of Sobol indices and the tornado (a few minutes)")
+    parser.add_argument("--cli", action="store_true",
+                        help="only the start-up of --help, validate and schema (min of 10)")
     args = parser.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
     if args.actuals_only:
         bench_actuals()
+        return
+    if args.cli:
+        cli_timings()
         return
     if args.solve:
         goal_seek()

@@ -110,8 +110,13 @@ class SimulationResult:
         Company series, and segment series kept only as totals.
     opening : dict of str -> ndarray (paths,)
         ``cash``, ``deferred_revenue`` and ``receivables`` the month before the start.
-    per_path : dict of str -> ndarray (paths,)
-        ``ownership``: existing holders' share after the plan's priced rounds.
+    per_path : dict of str -> ndarray (paths,) or (paths, instruments)
+        ``ownership``: existing holders' share after the plan's priced rounds;
+        ``minimum_cash``; per instrument of the plan (committed rounds first,
+        :func:`planner.engine.financing.instruments`) ``funding_arrival`` (month index,
+        -1 never), ``funding_amount``, ``funding_pre_money`` (NaN: none) and
+        ``funding_kept`` (share existing holders keep), read by
+        :mod:`planner.analysis.funding_events`.
     plan : str
         The funding plan simulated.
     first_path : int

@@ -56,8 +56,10 @@ class Run:
         The first ``min(paths, DETAIL_PATHS)`` paths with the series by segment; the same
         paths as the first of ``result`` (a path depends only on the seed and its index).
     summary : dict
-        :func:`planner.report.summary.summarise` plus ``unit_economics``, ``funnel`` (with
-        a funnel), ``sampling`` and ``warnings``: what summary.json holds.
+        :func:`planner.report.summary.summarise` (``funding_events`` and
+        ``ownership_after`` included) plus ``unit_economics`` (computed once, on
+        :attr:`detail`; its period arrays: :meth:`unit_economics_periods`), ``funnel``
+        (with a funnel), ``sampling`` and ``warnings``: what summary.json holds.
     comparison : Comparison or None
         The scenario's funding plans side by side, when asked for.
     closed : ClosedMonths or None
@@ -78,6 +80,15 @@ class Run:
     @property
     def unit_economics(self) -> dict:
         return self.summary["unit_economics"]
+
+    def unit_economics_periods(self, freq: str = "quarter", **options):
+        """Every unit-economics metric per path and period of :attr:`detail`
+        (:func:`planner.analysis.unit_economics.period_metrics`), computed once per
+        frequency and options and shared by the summary, workbook, charts and targets
+        (the summary's yearly ones are the first)."""
+        from planner.analysis.unit_economics import period_metrics
+
+        return period_metrics(self.detail, freq, **options)
 
     @property
     def unit_economics_result(self) -> SimulationResult:
@@ -115,7 +126,10 @@ def run_scenario(scenario: Scenario, *, paths: int | str | None = None, seed: in
     detail_paths : int
         Paths of :attr:`Run.detail`.
     progress : callable, optional
-        ``progress(done, total)`` after each block of paths.
+        ``progress(done, total)`` after each block of paths. When it also has a
+        ``stage(name)`` method, that is called as each phase starts: ``"simulate"``,
+        ``"unit economics"`` (the detail paths and what is computed on them) and, with
+        ``with_comparison``, ``"comparison"`` (see :func:`stage`).
     targets : sequence of str or Target
         ``P50(arr@2031-12) >= 50M`` ... (:mod:`planner.analysis.targets`), evaluated into
         ``summary["targets"]``: on every path when the outcome is company-level, else on
@@ -125,6 +139,7 @@ def run_scenario(scenario: Scenario, *, paths: int | str | None = None, seed: in
     plan = resolve_plan(scenario, plan)
     month = resolve_month(scenario, raise_month)
     rounds = None
+    stage(progress, "simulate")
     if paths == "auto":
         paths, rounds = choose_paths(scenario, seed=seed, plan=plan)
     total = scenario.paths if paths is None else int(paths)
@@ -136,6 +151,7 @@ def run_scenario(scenario: Scenario, *, paths: int | str | None = None, seed: in
                           keep=run_series(scenario) + _company_needs(targets),
                           by_segment=False, progress=progress)
         summary = summarise(result, **question)
+    stage(progress, "unit economics")
     detail = simulate(scenario, paths=min(total, detail_paths), seed=result.seed, plan=plan,
                       keep=detail_series(scenario) + needs(targets)[0])
     summary |= _detail_summary(detail, fiscal_year_start, cac_lag_months)
@@ -146,8 +162,23 @@ def run_scenario(scenario: Scenario, *, paths: int | str | None = None, seed: in
     summary["warnings"] = list(scenario.warnings)
     if rounds is not None:
         summary["monte_carlo_error"]["auto_paths"] = rounds
-    comparison = compare(scenario, paths=total, seed=result.seed) if with_comparison else None
+    comparison = None
+    if with_comparison:
+        stage(progress, "comparison")
+        comparison = compare(scenario, paths=total, seed=result.seed)
     return Run(result, detail, summary, comparison)
+
+
+def stage(progress, name: str) -> None:
+    """Tell a progress hook that phase ``name`` starts, if it listens for phases.
+
+    A hook is any callable ``progress(done, total)``; one with a ``stage(name)`` method
+    is also told the phases (``planner.cli.progress.Progress`` draws both). The library
+    prints nothing itself.
+    """
+    listener = getattr(progress, "stage", None)
+    if listener is not None:
+        listener(name)
 
 
 def detail_series(scenario: Scenario) -> tuple[str, ...]:
@@ -182,7 +213,8 @@ def _streamed(scenario, total, seed, plan, question, sample_paths, progress
     summary = summarise(result, outcomes=streamed.outcomes, paths=total, **question)
     summary["sample_paths"] = result.paths
     summary["approximations"] = [
-        f"monthly P10/P50/P90 tables, yearly revenue and EBITDA, and ARR after 12 months "
+        f"monthly P10/P50/P90 tables, yearly revenue and EBITDA, ARR after 12 months and the "
+        f"funding events "
         f"are computed on every {_ordinal(streamed.every)} path ({result.paths:,} paths); all "
         f"other figures on all {total:,} paths"]
     return result, summary
@@ -199,19 +231,25 @@ def _detail_summary(detail: SimulationResult, fiscal_year_start, cac_lag_months)
     return out
 
 
-def write_outputs(run: Run, out_dir: str | Path, *, charts: bool = True, fmt: str = "png") -> list[Path]:
+def write_outputs(run: Run, out_dir: str | Path, *, charts: bool = True, fmt: str = "png",
+                  progress=None) -> list[Path]:
     """Write a run's tables (projection.csv, unit_economics.csv, summary.json), with
     ``charts`` its standard charts (:func:`write_charts`), and last ``manifest.json`` (the
     seed, the scenario and a content hash of each file: :func:`planner.io.write_manifest`).
+    A ``progress`` hook is told the phases ``"tables"``, ``"charts"`` and ``"files"``
+    (:func:`stage`).
 
     Returns
     -------
     list of Path
         The files written.
     """
+    stage(progress, "tables")
     files = write_run(run, out_dir)
     if charts:
+        stage(progress, "charts")
         files += write_charts(run, out_dir, fmt)
+    stage(progress, "files")
     # written last: which run each file belongs to, should a later run be interrupted
     files.append(write_manifest(out_dir, run.result.seed, run.scenario.source, files))
     return files
@@ -226,8 +264,13 @@ def default_charts(run: Run) -> list[str]:
     return kinds + (["plan_comparison"] if run.comparison is not None else [])
 
 
-def write_charts(run: Run, out_dir: str | Path, fmt: str = "png", kinds=None) -> list[Path]:
+def write_charts(run: Run, out_dir: str | Path, fmt: str = "png", kinds=None,
+                 workers: int | None = None) -> list[Path]:
     """Draw ``kinds`` (default :func:`default_charts`) to ``<out_dir>/<kind>.<fmt>``.
+
+    Each chart is drawn once; with ``workers`` None they are drawn on two processes when
+    a second core is free (:func:`planner.charts.parallel.chart_workers`), 1 draws all
+    here.
 
     Raises
     ------
@@ -235,10 +278,14 @@ def write_charts(run: Run, out_dir: str | Path, fmt: str = "png", kinds=None) ->
         For a chart the run cannot draw (``plan_comparison`` without a comparison, or a
         chart whose series it lacks), naming what is missing.
     """
-    from planner.charts import write_comparison_chart, write_standard_charts  # matplotlib
+    from planner.charts.files import standard_chart_tasks, task_cost, write_comparison_chart  # matplotlib
+    from planner.charts.parallel import run_tasks
 
     kinds = default_charts(run) if kinds is None else list(dict.fromkeys(kinds))
     plain = [k for k in kinds if k != "plan_comparison"]
+    if "plan_comparison" in kinds and run.comparison is None:
+        raise PlannerError("the plan comparison chart needs a run with its plans compared "
+                           "(run_scenario(..., with_comparison=True))")
     if run.closed is not None:  # a reforecast: its fans start with the actual months
         from planner.actuals.chart import REFORECAST_CHARTS, write_reforecast_charts
 
@@ -247,13 +294,10 @@ def write_charts(run: Run, out_dir: str | Path, fmt: str = "png", kinds=None) ->
         plain = [k for k in plain if k not in drawn]
     else:
         files = []
-    files += write_standard_charts(run.result, out_dir, fmt, kinds=plain, detail=run.detail)
+    tasks = standard_chart_tasks(run.result, out_dir, fmt, kinds=plain, detail=run.detail)
     if "plan_comparison" in kinds:
-        if run.comparison is None:
-            raise PlannerError("the plan comparison chart needs a run with its plans compared "
-                               "(run_scenario(..., with_comparison=True))")
-        files.append(write_comparison_chart(run.comparison, out_dir, fmt))
-    return files
+        tasks.append((["plan_comparison"], lambda: [write_comparison_chart(run.comparison, out_dir, fmt)]))
+    return files + run_tasks([task for _, task in tasks], [task_cost(k) for k, _ in tasks], workers)
 
 
 def _ordinal(n: int) -> str:

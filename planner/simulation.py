@@ -12,6 +12,7 @@ from planner.errors import PlannerError
 from planner.engine.blas import one_blas_thread
 from planner.engine.core import (COMPANY_SERIES, FINANCING_SERIES, OPENING, ROLE_SERIES,
                                  SEGMENT_SERIES, run_chunk)
+from planner.engine.financing import ARRIVAL_RECORDS, instruments
 from planner.engine.sampling import BLOCK, Inputs, draw_inputs
 from planner.results import SERIES, WEIGHTED, SimulationResult, base_series, weighted_total
 from planner.scenario.model import Scenario
@@ -103,7 +104,7 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
     floor = np.empty(rows)
     fin = {p.name: {n: np.empty((rows, months), dtype=bool if n == "insolvent" else float)
                     for n in wanted if n in _FINANCING} | {"ownership": np.empty(rows)}
-           for p in chosen}
+           | _arrival_records(scenario, p, rows) for p in chosen}
     with one_blas_thread():  # the engine's products are tiny: threads only spin-wait
         for offset in range(0, paths, BLOCK):
             stop = min(paths, offset + BLOCK)
@@ -129,10 +130,17 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
         _first(d, paths) for d in (by_seg, by_role, ops_company, opening, fin))
     used, floor = used[:paths], floor[:paths]
     return {p.name: SimulationResult(
-        scenario, seed, by_seg, ops_company | {k: v for k, v in fin[p.name].items() if k != "ownership"},
+        scenario, seed, by_seg, ops_company | {k: v for k, v in fin[p.name].items() if k in _FINANCING},
         {k.removeprefix("opening_"): v for k, v in opening.items()},
-        {"ownership": fin[p.name]["ownership"], "minimum_cash": floor}, p.name, start, by_role,
-        used) for p in chosen}
+        {k: v for k, v in fin[p.name].items() if k not in _FINANCING} | {"minimum_cash": floor},
+        p.name, start, by_role, used) for p in chosen}
+
+
+def _arrival_records(scenario: Scenario, plan, paths: int) -> dict[str, np.ndarray]:
+    """Empty ``funding_*`` per-path records of a plan's instruments, (paths, instruments)."""
+    k = len(instruments(scenario, plan))
+    return {f"funding_{n}": np.empty((paths, k), dtype=int if n == "arrival" else float)
+            for n in ARRIVAL_RECORDS}
 
 
 _FINANCING = set(FINANCING_SERIES)

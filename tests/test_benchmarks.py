@@ -67,7 +67,92 @@ CASES = [
     ("ga_share", 0.10, "typical (10-15%)"),
     ("ga_share", 0.1499, "typical (10-15%)"),
     ("ga_share", 0.15, "above typical (10-15%)"),
+    ("nrr", 0.8999, "weak"),
+    ("nrr", 0.90, "typical"),
+    ("nrr", 0.9999, "typical"),
+    ("nrr", 1.00, "strong"),
+    ("nrr", 1.1999, "strong"),
+    ("nrr", 1.20, "best-in-class"),
+    ("grr", 0.7999, "weak"),
+    ("grr", 0.80, "typical"),
+    ("grr", 0.8999, "typical"),
+    ("grr", 0.90, "strong"),
+    ("grr", 0.9499, "strong"),
+    ("grr", 0.95, "best-in-class"),
+    ("ebitda_margin", -0.5, "loss-making"),
+    ("ebitda_margin", 0.0, "profitable, below mature (20-30%)"),
+    ("ebitda_margin", 0.1999, "profitable, below mature (20-30%)"),
+    ("ebitda_margin", 0.20, "mature (20-30%)"),
+    ("ebitda_margin", 0.2999, "mature (20-30%)"),
+    ("ebitda_margin", 0.30, "above mature (30%+)"),
 ]
+
+TIER_CASES = [
+    # metric, tier, value, verdict
+    ("cac_payback", "smb", 11.99, "excellent"),
+    ("cac_payback", "smb", 12.0, "good"),
+    ("cac_payback", "smb", 17.99, "good"),
+    ("cac_payback", "smb", 18.0, "too slow for SMB"),
+    ("cac_payback", "midmarket", 11.99, "excellent"),
+    ("cac_payback", "midmarket", 12.0, "good"),
+    ("cac_payback", "midmarket", 18.0, "slow for mid-market"),
+    ("cac_payback", "midmarket", 24.0, "problematic"),
+    ("cac_payback", "enterprise", 11.99, "excellent"),
+    ("cac_payback", "enterprise", 12.0, "good"),
+    ("cac_payback", "enterprise", 23.99, "good"),
+    ("cac_payback", "enterprise", 24.0, "acceptable for enterprise"),
+    ("cac_payback", "enterprise", 35.99, "acceptable for enterprise"),
+    ("cac_payback", "enterprise", 36.0, "problematic"),
+    ("cac_payback_cohort", "smb", 19.5, "too slow for SMB"),
+    ("nrr", "smb", 0.7999, "weak"),
+    ("nrr", "smb", 0.80, "typical"),
+    ("nrr", "smb", 0.90, "strong"),
+    ("nrr", "smb", 1.00, "best-in-class"),
+    ("nrr", "midmarket", 0.8999, "weak"),
+    ("nrr", "midmarket", 1.0, "strong"),
+    ("nrr", "midmarket", 1.1, "best-in-class"),
+    ("nrr", "enterprise", 0.9999, "weak"),
+    ("nrr", "enterprise", 1.10, "strong"),
+    ("nrr", "enterprise", 1.20, "best-in-class"),
+    ("grr", "smb", 0.6999, "weak"),
+    ("grr", "smb", 0.70, "typical"),
+    ("grr", "smb", 0.80, "strong"),
+    ("grr", "smb", 0.90, "best-in-class"),
+    ("grr", "midmarket", 0.7999, "weak"),
+    ("grr", "midmarket", 0.88, "strong"),
+    ("grr", "midmarket", 0.93, "best-in-class"),
+    ("grr", "enterprise", 0.8499, "weak"),
+    ("grr", "enterprise", 0.92, "strong"),
+    ("grr", "enterprise", 0.95, "best-in-class"),
+    ("ltv_to_cac", "smb", 3.0, "good"),          # not tiered: the company's bands
+    ("magic_number", "enterprise", 1.0, "very efficient"),
+]
+
+
+@pytest.mark.parametrize("metric, tier, value, expected", TIER_CASES)
+def test_tier_verdict(metric, tier, value, expected):
+    assert verdict(metric, value, tier) == expected
+
+
+def test_tier_of_acv():
+    from planner.analysis.benchmark_bands import tier_of
+
+    assert tier_of(5_000) == "smb" and tier_of(14_999) == "smb"
+    assert tier_of(15_000) == "midmarket" and tier_of(99_999) == "midmarket"
+    assert tier_of(100_000) == "enterprise" and tier_of(1e7) == "enterprise"
+    assert tier_of(None) is None and tier_of(math.nan) is None
+
+
+def test_every_tier_threshold_is_tested():
+    from planner.analysis.benchmark_bands import TIER_BANDS
+
+    # the boundary rule holds for every tier band: a threshold belongs to the band above
+    for key, by_tier in TIER_BANDS.items():
+        for tier, bench in by_tier.items():
+            assert len(bench.labels) == len(bench.thresholds) + 1 == len(bench.levels)
+            for i, threshold in enumerate(bench.thresholds):
+                assert verdict(key, threshold, tier) == bench.labels[i + 1]
+                assert verdict(key, threshold - 1e-6, tier) == bench.labels[i]
 
 
 @pytest.mark.parametrize("metric, value, expected", CASES)
@@ -86,8 +171,8 @@ def test_every_threshold_is_tested_on_both_sides():
 def test_missing_values_and_unknown_metrics():
     assert verdict("ltv_to_cac", None) == "n/a"
     assert verdict("ltv_to_cac", math.nan) == "n/a"
-    with pytest.raises(KeyError, match="no benchmark for 'nrr'"):
-        verdict("nrr", 1.0)
+    with pytest.raises(KeyError, match="no benchmark for 'arpa'"):
+        verdict("arpa", 1.0)
     assert has_benchmark("cac_payback_cohort") and not has_benchmark("arpa")
     assert benchmark("cac_payback_cohort") is BANDS["cac_payback"]
 

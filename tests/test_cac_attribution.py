@@ -226,13 +226,14 @@ def test_summary_and_text_say_how_segments_are_costed():
     assert summary["settings"]["segment_spend"] == "direct_plus_shared"
     entry = summary["scopes"]["mm"]["first_year"]["commission_per_new_customer"]
     assert entry["p50"] == pytest.approx(1200.0) and entry["unit"] == "money"
-    text = unit_economics_text(summary)
-    assert "a segment's S&M = its direct S&M + shared S&M by new MRR" in text
-    mm = text.split("\nmm ")[1].split("\nsmb ")[0]
-    assert "Commission per new customer" in mm and "CAC (programme spend only)" in mm
-    assert "Commission per new customer" not in text.split("\nsmb ")[1]
+    text = unit_economics_text(summary, detail=True)
+    assert "a segment's S&M = its direct S&M + shared S&M by new MRR" in " ".join(text.split())
+    mm = text.split("\n  mm (")[1].split("\n  smb (")[0]
+    assert "Commission / new customer" in mm and "CAC (programme only)" in mm
+    assert "Commission / new customer" not in text.split("\n  smb (")[1]
+    assert "Commission" not in unit_economics_text(summary)   # per segment only with detail
     old = unit_economics_text(unit_economics_summary(without_sm_direct(simulate())))
-    assert "segments share S&M by new MRR" in old
+    assert "segments share S&M by new MRR" in " ".join(old.split())
 
 
 def test_run_keeps_sm_direct():

@@ -21,7 +21,7 @@ from planner.charts import (CHARTS, available_charts, draw_chart, figure_bytes, 
                             write_comparison_chart, write_standard_charts)
 from planner.charts.cohort_charts import cohort_layers
 from planner.charts.costs import department_headcount
-from planner.charts.fans import alive_arr, cash_out_curve
+from planner.charts.fans import cash_out_curve
 from planner.charts.style import MoneyFormatter
 from planner.errors import PlannerError
 from planner.report.summary import RUN_SERIES
@@ -43,16 +43,16 @@ def seed_stage():
 
 
 def _title(ax: Axes) -> str:
-    return ax.get_title(loc="left")
+    return " ".join(ax.get_title(loc="left").split())      # titles wrap to narrow panels
 
 
 def _subtitle(ax: Axes) -> str:
-    return next(t.get_text() for t in ax.texts if t.get_gid() == "subtitle")
+    return " ".join(next(t.get_text() for t in ax.texts if t.get_gid() == "subtitle").split())
 
 
 def _legend(ax: Axes) -> list[str]:
     legend = ax.get_legend()
-    return [t.get_text() for t in legend.get_texts()] if legend else []
+    return [" ".join(t.get_text().split()) for t in legend.get_texts()] if legend else []
 
 
 def _ticks(ax: Axes, axis: str = "y") -> list[str]:
@@ -84,12 +84,23 @@ def test_cash_fan_has_zero_minimum_and_cash_out_axis(seed_stage):
     _render(ax)
     labels = _legend(ax)
     assert "Zero cash" in labels and "Minimum cash $250K" in labels
-    assert "Cash has run out (right axis)" in labels
+    assert "Paths out of cash (right axis)" in labels
     right = ax.right_ax
     np.testing.assert_allclose(right.lines[0].get_ydata(), cash_out_curve(seed_stage))
-    assert right.get_ylim()[0] == 0 and 0 < cash_out_curve(seed_stage)[-1] <= right.get_ylim()[1]
-    assert _ticks(right)[-1].endswith("%")
+    assert 0 < cash_out_curve(seed_stage)[-1] <= right.get_ylim()[1]
+    # $0 on the left and 0% on the right sit at the same height
+    (lo, hi), (rlo, rhi) = ax.get_ylim(), right.get_ylim()
+    assert lo < 0 and (0 - lo) / (hi - lo) == pytest.approx((0 - rlo) / (rhi - rlo))
+    assert _ticks(right)[0] == "0%" and _ticks(right)[-1].endswith("%")
     assert "plan no_new_money" in _subtitle(ax) and "cash runs out by 2029-12 on" in _subtitle(ax)
+
+
+def test_cash_fan_without_cash_out_has_no_right_axis(midmarket):
+    ax = plot_cash_fan(midmarket)
+    assert cash_out_curve(midmarket)[-1] == 0
+    assert ax.right_ax is None and len(ax.figure.axes) == 1
+    assert not any("out of cash" in label for label in _legend(ax))
+    assert "cash runs out on no path" in _subtitle(ax)
 
 
 def test_mrr_bridge_reconciles_to_the_change_in_mean_mrr(midmarket):
@@ -166,16 +177,27 @@ def test_pnl_stack_and_revenue(midmarket):
     assert revenue[0] == pytest.approx(midmarket.total("revenue")[:, :3].sum(axis=1).mean())
 
 
-def test_plan_comparison_counts_paths_out_of_cash(seed_stage):
+def test_plan_comparison_cash_per_plan_and_ownership_agree_with_the_table(seed_stage):
     comparison = planner.compare(seed_stage.scenario, paths=200, seed=3)
-    left, right = plot_plan_comparison(comparison)
-    assert len(left.lines) == len(seed_stage.scenario.plans)        # three different survival curves
-    assert any(label.startswith("no_new_money:") for label in _legend(left))
-    none = comparison.results["no_new_money"]
-    np.testing.assert_allclose(left.lines[0].get_ydata(), 1 - cash_out_curve(none))
-    dead = none.cash_out_month() >= 0
-    assert (alive_arr(none)[dead, -1] == 0).all()
-    assert "same draws" in _subtitle(left)
+    drawn = plot_plan_comparison(comparison)
+    names = [row["plan"] for row in comparison.rows]
+    assert len(drawn) == len(names) + 1                              # a cash panel per plan, then ownership
+    for ax, row in zip(drawn, comparison.rows):
+        result = comparison.results[row["plan"]]
+        p50 = next(line for line in ax.lines if line.get_label() == "P50")
+        # paths out of cash count with their simulated cash, as in the table (not as 0)
+        np.testing.assert_allclose(p50.get_ydata(), np.quantile(result.total("cash"), 0.5, axis=0))
+        assert _title(ax).startswith(f"{row['plan']}: trough P10 ")
+        assert planner.format.money(row["cash_trough_p10"], "USD") in _title(ax)
+        assert " = " not in _title(ax)
+    assert len({ax.get_ylim() for ax in drawn[:-1]}) == 1            # one cash scale for every plan
+    own = drawn[-1]
+    assert [t.get_text() for t in own.get_yticklabels()] == names
+    widths = [bar.get_width() for bar in own.patches]
+    assert widths == pytest.approx([row["ownership_after"]["p50"] for row in comparison.rows])
+    shown = [t.get_text() for t in own.texts]
+    assert all(f"{row['dilution']['p50']:.1%} dilution" in text for row, text in zip(comparison.rows, shown))
+    assert any("same draws" in t.get_text() for t in drawn[0].figure.texts)
 
 
 def test_funnel_without_a_funnel_is_a_clean_error(midmarket):
@@ -244,3 +266,64 @@ def test_standard_charts_of_a_full_and_of_a_run_result(midmarket, tmp_path):
     path = write_comparison_chart(planner.compare(midmarket.scenario, paths=50, seed=3), tmp_path / "run")
     assert path.name == "plan_comparison.png"
     assert set(CHARTS) == set(available_charts(midmarket)) | {"funnel", "plan_comparison"}
+
+
+def test_charts_drawn_on_two_processes_are_the_same_files(midmarket, tmp_path):
+    serial = write_standard_charts(midmarket, tmp_path / "one", workers=1)
+    parallel = write_standard_charts(midmarket, tmp_path / "two", workers=2)
+    assert [f.name for f in parallel] == [f.name for f in serial] == [f"{k}.png" for k in available_charts(midmarket)]
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(serial, parallel))
+
+
+def test_balance_splits_tasks_by_cost():
+    from planner.charts.parallel import balance, chart_workers
+    assert balance([5, 1, 1, 1, 1, 1], 2) == [[0], [1, 2, 3, 4, 5]]
+    assert balance([1, 1], 3) == [[0], [1]]
+    assert chart_workers(1, 100.0) == 1 and chart_workers(None, 0.5) == 1 and chart_workers(3, 0.5) == 3
+
+
+def test_every_chart_is_one_slide_size_and_drawn_once(midmarket, monkeypatch):
+    """2,000 x 1,125 px for every chart, multi-panel ones too; each figure drawn once."""
+    from PIL import Image
+    draws = []
+    original = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, renderer: (draws.append(self), original(self, renderer))[1])
+    for kind in available_charts(midmarket):
+        drawn = draw_chart(kind, midmarket)
+        draws.clear()
+        png = figure_bytes(drawn, "png")
+        assert Image.open(io.BytesIO(png)).size == (2000, 1125), kind
+        assert len(draws) == 1, kind
+
+
+def test_cash_fan_marks_dated_and_triggered_funding_events():
+    from planner.analysis.funding_events import funding_events
+    sc = planner.load_scenario(SCENARIOS / "series_a_midmarket.yaml")
+    result = planner.simulate(sc, paths=200, seed=3, plan="staged")
+    events = funding_events(result)
+    dated = [e for e in events if e.month is not None]
+    triggered = [e for e in events if e.month is None and e.months is not None]
+    assert dated and triggered
+    ax = plot_cash_fan(result)
+    lines = [a for a in ax.lines if a.get_gid() == "funding_event"]
+    x = planner.charts.style.month_dates(result.months)
+    assert [line.get_xdata()[0] for line in lines] == [x[e.month] for e in dated]
+    spans = [p for p in ax.patches if p.get_gid() == "funding_event"]
+    assert len(spans) == len(triggered)
+    labels = [t.get_text() for t in ax.texts if t.get_gid() == "funding_event_label"]
+    assert len(labels) == len(dated) + len(triggered)
+    assert any(f"{triggered[0].probability:.0%} of paths" in text for text in labels)
+    assert {"Funding event", "Triggered round, P10-P90 month"} <= set(_legend(ax))
+    assert plot_cash_fan(result, events=[]).texts and not [t for t in plot_cash_fan(result, events=[]).texts
+                                                          if t.get_gid() == "funding_event_label"]
+
+
+def test_month_axis_is_the_same_on_every_chart(midmarket):
+    """Fixed ticks: 'Jan 2027' every 12 months on a 5-year plan, minor ticks every quarter."""
+    from matplotlib.ticker import FixedLocator
+    for kind in ("arr_fan", "cash_fan", "mrr_bridge", "headcount", "pnl", "cohort_layers"):
+        ax = draw_chart(kind, midmarket)
+        _render(ax)
+        assert isinstance(ax.xaxis.get_major_locator(), FixedLocator), kind
+        assert _ticks(ax, "x") == ["Jan 2027", "Jan 2028", "Jan 2029", "Jan 2030", "Jan 2031"], kind
+        assert len(ax.xaxis.get_minorticklocs()) == 15, kind

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -164,7 +165,10 @@ def test_run_writes_projection_and_summary(runner):
     tables = ["manifest.json", "projection.csv", "summary.json", "unit_economics.csv"]
     assert [n for n in names if not n.endswith(".png")] == tables
     assert {"arr_fan.png", "cash_fan.png", "pnl.png"} <= set(names)  # the standard chart set
-    assert "Wrote " in result.stdout and "projection.csv" in result.stdout
+    # one line for what was written, not every file
+    assert result.stdout.splitlines()[-1] == (f"Wrote {len(names)} files to {out}{os.sep} "
+                                              f"(listed in manifest.json)")
+    assert "projection.csv" not in result.stdout
     with open(out / "projection.csv", newline="") as f:
         rows = list(csv.reader(f))
     header, body = rows[0], rows[1:]
@@ -361,3 +365,45 @@ def test_run_prints_and_saves_unit_economics(runner):
     assert data["unit_economics"]["paths"] == 200
     header = (Path("outputs") / "series-a-midmarket" / "unit_economics.csv").read_text().splitlines()[0]
     assert header.startswith("month,")
+
+
+# ------------------------------------------------------------------- quiet, verbose, wrote
+
+
+def test_run_quiet_prints_only_the_headline_block(runner):
+    full = runner.invoke(main, ["run", "small.yaml", "--no-charts"])
+    quiet = runner.invoke(main, ["run", "small.yaml", "--no-charts", "--quiet"])
+    assert quiet.exit_code == 0, quiet.output
+    assert quiet.stderr == ""
+    headline = full.stdout.split("\n\n")[0]
+    assert quiet.stdout == headline + "\n"
+    assert "ARR at 2028-12" in quiet.stdout and "Unit economics" not in quiet.stdout
+    assert "Wrote" not in quiet.stdout
+
+
+def test_run_verbose_shows_every_phase_on_stderr_and_lists_the_files(runner):
+    result = runner.invoke(main, ["run", "small.yaml", "--verbose"])
+    assert result.exit_code == 0, result.output
+    phases = [line.split(":")[0].strip() for line in result.stderr.splitlines()]
+    assert phases[:6] == ["load", "simulate", "unit economics", "tables", "charts", "files"]
+    assert result.stderr.splitlines()[-1].startswith("  done in ")
+    listed = result.stdout.split("(listed in manifest.json)\n")[1].split()
+    assert sorted(listed) == sorted(p.name for p in (Path("outputs") / "tiny").iterdir())
+
+
+def test_run_without_a_terminal_shows_no_progress(runner):
+    result = runner.invoke(main, ["run", "small.yaml", "--no-charts"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+
+
+def test_wrote_line(tmp_path):
+    from planner.cli.common import wrote_line
+
+    files = [tmp_path / "a.csv", tmp_path / "sub" / "b.png", tmp_path / "manifest.json"]
+    assert wrote_line(files) == f"Wrote 3 files to {tmp_path}{os.sep} (listed in manifest.json)"
+    assert wrote_line(files[:2]) == f"Wrote 2 files to {tmp_path}{os.sep}"
+    assert wrote_line(files[:1]) == f"Wrote {files[0]}"
+    assert wrote_line(files, verbose=True).splitlines()[1:] == [
+        "  a.csv", f"  sub{os.sep}b.png", "  manifest.json"]
+    assert wrote_line([]) == "Wrote no files"

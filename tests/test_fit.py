@@ -344,7 +344,7 @@ def test_chart_shows_actual_fitted_and_projected_without_touching_global_state()
     ax = plot_retention_fit(fit)
     labels = [line.get_label() for line in ax.get_lines()]
     assert {"sBG fit", "sBG projection", "Actual (pooled across cohorts)"} <= set(labels)
-    assert "actual vs sBG fit and projection" in ax.get_title()
+    assert "actual vs sBG fit and projection" in ax.get_title(loc="left")
     assert ax.get_xlim()[1] == fit.horizon
     png = render_retention_png(fit)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"

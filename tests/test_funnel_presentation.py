@@ -42,16 +42,16 @@ def report_html(result):
 
 
 def _title(ax) -> str:
-    return ax.get_title(loc="left").strip()
+    return " ".join(ax.get_title(loc="left").split())      # titles wrap to narrow panels
 
 
 def _subtitle(ax) -> str:
-    return next(t.get_text() for t in ax.texts if t.get_gid() == "subtitle")
+    return " ".join(next(t.get_text() for t in ax.texts if t.get_gid() == "subtitle").split())
 
 
 def _legend(ax) -> list[str]:
     legend = ax.get_legend()
-    return [t.get_text() for t in legend.get_texts()] if legend else []
+    return [" ".join(t.get_text().split()) for t in legend.get_texts()] if legend else []
 
 
 def _year_total(result, name: str, year: int, segments=("smb", "midmarket", "enterprise")) -> np.ndarray:
@@ -71,7 +71,7 @@ def test_funnel_chart_has_years_months_and_capacity(result):
     axes = plot_funnel(result)
     png = figure_bytes(axes, "png")
     from PIL import Image
-    assert Image.open(io.BytesIO(png)).size == (3000, 1125)                 # 15 x 5.625 in at 200 dpi
+    assert Image.open(io.BytesIO(png)).size == (2000, 1125)                 # every chart: 10 x 5.625 in at 200 dpi
     left, middle, right = axes
     assert [_title(ax) for ax in axes] == ["Funnel in FY2027 and FY2031", "Volume by stage, per month", "AE capacity used"]
     assert "bottom-up-funnel" in _subtitle(left) and "300 paths, seed 7" in _subtitle(left)

@@ -13,7 +13,7 @@ LAYERS = [
     (("planner.actuals.cohorts",), 4),    # reads like the fit: a cohort history for it
     (("planner.actuals.chart",), 6),
     (("planner.errors", "planner.io", "planner.format", "planner.arrays", "planner.series",
-      "planner.lazy"), 0),
+      "planner.lazy", "planner.slides"), 0),
     # reading the books: CSV -> checked tables, MRR, movements, the opening book, tracking
     # (they depend only on the modules above; the loader reads from_actuals through them)
     (("planner.actuals.parsing", "planner.actuals.ledger", "planner.actuals.ledger_rows",
@@ -28,6 +28,7 @@ LAYERS = [
     (("planner.charts",), 6),
     (("planner.report", "planner.actuals"), 7),
     (("planner.run",), 8),
+    (("planner.watch",), 8.5),  # runs again on every save: run, report
     (("planner.cli",), 9),
 ]
 

@@ -240,7 +240,7 @@ def test_workbook_sheets_headers_and_values(written, seed_stage):
     assert wb.sheetnames == ["Summary", "P&L P50", "Cash & balance P50", "P&L P10", "Cash & balance P10",
                              "P&L P90", "Cash & balance P90", "Ranges", "Assumptions", "As typed", "Segments",
                              "Unit economics", "Cohorts", "Logo retention", "Plan comparison",
-                             "What drives the range"]
+                             "Funding", "What drives the range"]
     ranges = wb["Ranges"]
     header = [c.value for c in ranges[4]]
     assert header[0] == "USD" and header[1] == dt.datetime(2027, 1, 1) and ranges["B4"].number_format == "mmm yyyy"

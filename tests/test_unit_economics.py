@@ -3,6 +3,7 @@ series against hand calculations, the summary's JSON and the terminal block."""
 from __future__ import annotations
 
 import json
+import re
 import math
 
 import numpy as np
@@ -125,9 +126,16 @@ def test_flat_scenario_against_hand_calculation(tmp_path):
     # no churn, no COGS: payback 1,500 / (100 x 1.0) = 15 months, by formula and by cohort
     assert first["cac_payback"] == pytest.approx(15.0)
     assert first["cac_payback_cohort"] == pytest.approx(15.0)
-    # LTV unbounded (zero churn); capped at 60 months: 100 x 60 = 6,000 = the cohort LTV
-    assert first["ltv"] == math.inf
+    # LTV unbounded (zero churn) for the segment; capped at 60 months: 100 x 60 = 6,000 =
+    # the cohort LTV; the blend is of the segments' capped LTVs, with the share unbounded
+    segment = period_metrics(flat(tmp_path)).values
+    (name,) = [k for k in segment if k != "blended"]
+    assert segment[name]["ltv"][0, 0] == math.inf
+    assert first["ltv"] == pytest.approx(6000.0) and first["ltv_unbounded_share"] == 1.0
     assert first["ltv_capped"] == pytest.approx(6000.0)
+    # no churn: lifetime unbounded; discounted over the same 60 months stays below capped
+    assert first["lifetime_years"] == math.inf
+    assert first["ltv_discounted"] < first["ltv_capped"]
     assert first["ltv_cohort"] == pytest.approx(6000.0)
     assert first["nrr"] == pytest.approx(1.0) and first["grr"] == pytest.approx(1.0)
     # second year: magic = 12 x 12 x 1,000 / (12 x 15,000) = 0.8 again; burn 420,000 - 342,000
@@ -167,7 +175,7 @@ def test_zero_new_customers_gives_no_cac(tmp_path):
     assert entry["p50"] is None and entry["note"] == "no new customers" and entry["paths_defined"] == 0.0
     json.dumps(summary, allow_nan=False)
     text = unit_economics_text(summary)
-    assert "CAC (fully loaded)            n/a (no new customers)" in text
+    assert re.search(r"\n  CAC \(fully loaded\) +n/a \(no new customers\) +n/a \(no new customers\)", text)
 
 
 @pytest.mark.parametrize("g", [0.0, 0.005])
@@ -224,7 +232,17 @@ def test_blended_ltv_is_the_new_customer_mix_of_segment_ltvs(tmp_path):
     # small: 100 / 0.02 = 5,000; large: 2,000 / 0.01 = 200,000; mix 30 : 1
     np.testing.assert_allclose(v["small"]["ltv"][0], 5000, rtol=1e-9)
     np.testing.assert_allclose(v["large"]["ltv"][0], 200_000, rtol=1e-9)
-    np.testing.assert_allclose(v["blended"]["ltv"][0], (30 * 5000 + 200_000) / 31, rtol=1e-9)
+    # the blend is of the segments' capped LTVs (60 months): 100 (1 - 0.98^60) / 0.02 and
+    # 2,000 (1 - 0.99^60) / 0.01, mixed 30 : 1 by new customers
+    small, large = 100 * (1 - 0.98 ** 60) / 0.02, 2000 * (1 - 0.99 ** 60) / 0.01
+    np.testing.assert_allclose(v["small"]["ltv_capped"][0], small, rtol=1e-9)
+    np.testing.assert_allclose(v["blended"]["ltv"][0], (30 * small + large) / 31, rtol=1e-9)
+    assert (v["blended"]["ltv_unbounded_share"][0] == 0).all()
+    # lifetimes: 1 / 0.02 months = 4.17 years, 1 / 0.01 = 8.33 years
+    np.testing.assert_allclose(v["small"]["lifetime_years"][0], 50 / 12, rtol=1e-9)
+    np.testing.assert_allclose(v["large"]["ltv_lifetime_years"][0], 100 / 12, rtol=1e-9)
+    for scope in ("small", "large", "blended"):
+        assert (v[scope]["ltv_discounted"] <= v[scope]["ltv_capped"]).all()
 
 
 def test_summary_unbounded_ltv_and_text(tmp_path):
@@ -233,19 +251,29 @@ def test_summary_unbounded_ltv_and_text(tmp_path):
     ltv = summary["scopes"]["s"]["first_year"]["ltv"]
     assert ltv["p50"] == {"unbounded": True, "reason": "expansion >= churn",
                           "capped": pytest.approx(6000.0), "discounted": pytest.approx(ltv["p50"]["discounted"])}
-    assert 6000 < ltv["p50"]["discounted"] < 1e6
+    # discounted at 10% a year over the same 60 months: below the capped value
+    q = 1 / 1.1 ** (1 / 12)
+    assert ltv["p50"]["discounted"] == pytest.approx(100 * (1 - q ** 60) / (1 - q))
     ratio = summary["scopes"]["s"]["first_year"]["ltv_to_cac"]
     assert ratio["p50"]["capped"] == pytest.approx(4.0)          # 6,000 / 1,500
     assert ratio["verdict"] == "excellent (on capped LTV)"
     assert summary["scopes"]["s"]["first_year"]["cac_payback"]["verdict"] == "good"   # 15 months
     assert summary["years"]["first_year"] == {"label": "FY2027", "from": "2027-01", "to": "2027-12", "months": 12}
     assert summary["years"]["last_year"]["label"] == "FY2028"
+    # one segment: one table (the company's and the segment's are the same); the cohort
+    # rows first, the formula's unbounded LTV after them with its capped and discounted
+    # values below it and the lifetime it counts
     text = unit_economics_text(summary)
+    assert text.count("LTV (cohort, 60 months)") == 1 and "company (one segment: s, SMB)" in text
     lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    cohort = next(i for i, line in enumerate(lines) if line.startswith("  LTV (cohort"))
     row = next(i for i, line in enumerate(lines) if line.startswith("  LTV (formula)"))
-    assert "unbounded (expansion >= churn)" in lines[row]
-    assert "capped $6.0K, discounted $" in lines[row + 1]
-    assert lines[row + 1].startswith(" " * 32)
+    assert cohort < row
+    assert "unbounded" in lines[row] and "capped $6.0K" in lines[row + 1]
+    assert "discounted $4.8K" in lines[row + 2]
+    lifetime = next(i for i, line in enumerate(lines) if "lifetime it counts" in line)
+    assert "unbounded" in lines[lifetime] and "(expansion >= churn)" in lines[lifetime + 1]
     assert "inf" not in text and "nan" not in text
 
 
@@ -255,7 +283,7 @@ def test_summary_fiscal_year_start_and_settings(tmp_path):
     assert summary["years"]["first_year"]["label"] == summary["years"]["last_year"]["label"] == "FY2028"
     assert summary["settings"]["fiscal_year_start"] == 4 and summary["settings"]["cac_lag_months"] == 1
     text = unit_economics_text(summary)
-    assert "FY2028" in text and "1-month spend lag" in text
+    assert "FY2028" in text and "1-month spend lag" in " ".join(text.split())
 
 
 def test_metric_series_table(tmp_path):

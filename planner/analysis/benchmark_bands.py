@@ -1,6 +1,8 @@
 """Benchmark bands for SaaS unit economics, and the verdict of a value against them.
 
-One table, :data:`BANDS`, holds every band (the industry rules of thumb of DOMAIN.md).
+One table, :data:`BANDS`, holds every band (the industry rules of thumb of DOMAIN.md);
+:data:`TIER_BANDS` holds those that depend on a segment's tier (SMB, mid-market,
+enterprise, by ACV: :func:`tier_of`).
 Each metric has ascending thresholds ``t_1 < ... < t_n`` and ``n + 1`` labels; a value
 ``v`` gets label ``i`` where ``t_i <= v < t_{i+1}``.
 
@@ -97,11 +99,74 @@ BANDS: dict[str, Benchmark] = {
     "cs_share": _cost("CS & support", 0.10, 0.15),
     "ga_share": _cost("G&A", 0.10, 0.15),
 }
+_RETENTION = ("weak", "typical", "strong", "best-in-class")
+_RETENTION_LEVELS = ("bad", "fair", "good", "good")
+
+# NRR / GRR / operating margin for a company as a whole (no segment tier). Sources: the
+# all-SaaS medians of KeyBanc Capital Markets' SaaS survey and Bessemer's State of the
+# Cloud (median NRR ~100-105%, 120%+ top quartile; median GRR ~90%); operating margin:
+# DOMAIN.md "Cost structure" (mature, profitable SaaS aims at 20-30%).
+BANDS |= {
+    "nrr": Benchmark("NRR (trailing 12 months)", "fraction", (0.90, 1.00, 1.20), _RETENTION,
+                     _RETENTION_LEVELS),
+    "grr": Benchmark("GRR (trailing 12 months)", "fraction", (0.80, 0.90, 0.95), _RETENTION,
+                     _RETENTION_LEVELS),
+    "ebitda_margin": Benchmark(
+        "EBITDA (operating) margin", "fraction", (0.0, 0.20, 0.30),
+        ("loss-making", "profitable, below mature (20-30%)", "mature (20-30%)",
+         "above mature (30%+)"), ("poor", "fair", "good", "good")),
+}
 #: metrics that share another metric's bands
 ALIASES = {"cac_payback_cohort": "cac_payback", "ltv_to_cac_cohort": "ltv_to_cac"}
 
+#: segment tiers by ACV (annual contract value of new customers): below the first bound
+#: ``smb``, below the second ``midmarket``, else ``enterprise`` (DOMAIN.md "Segments":
+#: SMB ACV ~$5K, mid-market ~$25K, enterprise ~$150K)
+TIERS = (("smb", 15_000.0), ("midmarket", 100_000.0), ("enterprise", math.inf))
 
-def verdict(metric: str, value: float | None) -> str:
+#: bands that depend on the segment's tier (metric -> tier -> bands); a metric or tier
+#: not listed uses :data:`BANDS`. CAC payback: an SMB segment must pay back within 12-18
+#: months, enterprise may take 24+ (DOMAIN.md; Skok, "SaaS Metrics 2.0"). NRR: SaaStr's
+#: "1.0 goals" (80% very small, 95% SMB, 120% enterprise) and ChartMogul / KeyBanc
+#: medians by ACV (SMB ~97%, mid-market ~108%, enterprise ~118%). GRR: the same sources'
+#: gross retention (SMB ~80%, mid-market ~88%, enterprise ~92%).
+TIER_BANDS: dict[str, dict[str, Benchmark]] = {
+    "cac_payback": {
+        "smb": Benchmark("CAC payback (SMB)", "months", (12.0, 18.0),
+                         ("excellent", "good", "too slow for SMB"), ("good", "fair", "bad")),
+        "midmarket": Benchmark("CAC payback (mid-market)", "months", (12.0, 18.0, 24.0),
+                               ("excellent", "good", "slow for mid-market", "problematic"),
+                               ("good", "fair", "poor", "bad")),
+        "enterprise": Benchmark("CAC payback (enterprise)", "months", (12.0, 24.0, 36.0),
+                                ("excellent", "good", "acceptable for enterprise", "problematic"),
+                                ("good", "good", "fair", "bad")),
+    },
+    "nrr": {
+        "smb": Benchmark("NRR (SMB)", "fraction", (0.80, 0.90, 1.00), _RETENTION, _RETENTION_LEVELS),
+        "midmarket": Benchmark("NRR (mid-market)", "fraction", (0.90, 1.00, 1.10), _RETENTION,
+                               _RETENTION_LEVELS),
+        "enterprise": Benchmark("NRR (enterprise)", "fraction", (1.00, 1.10, 1.20), _RETENTION,
+                                _RETENTION_LEVELS),
+    },
+    "grr": {
+        "smb": Benchmark("GRR (SMB)", "fraction", (0.70, 0.80, 0.90), _RETENTION, _RETENTION_LEVELS),
+        "midmarket": Benchmark("GRR (mid-market)", "fraction", (0.80, 0.88, 0.93), _RETENTION,
+                               _RETENTION_LEVELS),
+        "enterprise": Benchmark("GRR (enterprise)", "fraction", (0.85, 0.92, 0.95), _RETENTION,
+                                _RETENTION_LEVELS),
+    },
+}
+
+
+def tier_of(acv: float | None) -> str | None:
+    """``smb``, ``midmarket`` or ``enterprise`` for an ACV (money a year; :data:`TIERS`);
+    None when the ACV is unknown (no new customers)."""
+    if acv is None or not np.isfinite(acv):
+        return None
+    return next(name for name, below in TIERS if acv < below)
+
+
+def verdict(metric: str, value: float | None, tier: str | None = None) -> str:
     """The benchmark band a value falls in.
 
     Parameters
@@ -111,6 +176,8 @@ def verdict(metric: str, value: float | None) -> str:
     value : float or None
         In the metric's unit (see :data:`BANDS`); ``inf`` falls in the top band,
         ``-inf`` in the bottom one.
+    tier : str, optional
+        The segment's tier (:func:`tier_of`): its own bands where :data:`TIER_BANDS` has them.
 
     Returns
     -------
@@ -122,15 +189,15 @@ def verdict(metric: str, value: float | None) -> str:
     KeyError
         For a metric without bands, naming the ones that have them.
     """
-    bench = benchmark(metric)
+    bench = benchmark(metric, tier)
     if value is None or np.isnan(value):
         return "n/a"
     return bench.labels[_band(bench, value)]
 
 
-def verdict_level(metric: str, value: float | None) -> str:
+def verdict_level(metric: str, value: float | None, tier: str | None = None) -> str:
     """The :data:`LEVELS` entry of :func:`verdict` (``none`` for n/a)."""
-    bench = benchmark(metric)
+    bench = benchmark(metric, tier)
     if value is None or np.isnan(value):
         return "none"
     return bench.levels[_band(bench, value)]
@@ -140,12 +207,13 @@ def _band(bench: Benchmark, value: float) -> int:
     return int(np.searchsorted(bench.thresholds, float(value), side="right"))
 
 
-def benchmark(metric: str) -> Benchmark:
-    """The :class:`Benchmark` of ``metric`` (aliases resolved); KeyError naming the known ones."""
+def benchmark(metric: str, tier: str | None = None) -> Benchmark:
+    """The :class:`Benchmark` of ``metric`` (aliases resolved), the tier's own where
+    :data:`TIER_BANDS` has one; KeyError naming the known ones."""
     key = ALIASES.get(metric, metric)
     if key not in BANDS:
         raise KeyError(f"no benchmark for {metric!r}; benchmarks: {', '.join(BANDS)}")
-    return BANDS[key]
+    return TIER_BANDS.get(key, {}).get(tier, BANDS[key])
 
 
 def has_benchmark(metric: str) -> bool:
@@ -156,7 +224,8 @@ def has_benchmark(metric: str) -> bool:
 def bands_markdown() -> str:
     """The band table as markdown (one row per band), generated from :data:`BANDS`."""
     lines = ["| metric | band | verdict |", "|---|---|---|"]
-    for key, bench in BANDS.items():
+    tiered = [(f"{key}, {tier}", b) for key, by_tier in TIER_BANDS.items() for tier, b in by_tier.items()]
+    for key, bench in list(BANDS.items()) + tiered:
         fmt = _formatter(bench.unit)
         edges = (-math.inf,) + bench.thresholds + (math.inf,)
         for low, high, label in zip(edges[:-1], edges[1:], bench.labels):

@@ -5,6 +5,14 @@ be undefined on every path, why it can be unbounded, and its benchmark bands
 (:mod:`planner.analysis.benchmark_bands`, which also give each verdict a level: good,
 fair, poor, bad or none). The summary, the terminal block, the report, the workbook and
 the charts read this table, so a new metric is one line here plus its formula.
+
+Bands and their sources: LTV:CAC, CAC payback, magic number, burn multiple, Rule of 40
+and cost shares from DOMAIN.md (Skok, "SaaS Metrics 2.0"; Sacks, "The Burn Multiple";
+Scale Venture Partners; Feld); NRR and GRR from KeyBanc Capital Markets' SaaS survey,
+Bessemer's State of the Cloud, ChartMogul's benchmarks and SaaStr's NRR "1.0 goals" by
+segment; EBITDA (operating) margin from DOMAIN.md ("mature, profitable SaaS aims at
+20-30%"). CAC payback, NRR and GRR depend on the segment's tier by ACV (SMB below $15K,
+mid-market below $100K, enterprise above: ``benchmark_bands.TIER_BANDS``).
 """
 from __future__ import annotations
 
@@ -24,7 +32,7 @@ class MetricSpec:
     ----------
     key : str
     title : str
-    unit : {"count", "money", "fraction", "ratio", "months"}
+    unit : {"count", "money", "fraction", "ratio", "months", "years"}
     undefined : str
         Why it can be undefined on every path (shown instead of a number).
     unbounded : str or None
@@ -62,6 +70,11 @@ METRIC_SPECS: dict[str, MetricSpec] = {s.key: s for s in (
     _spec("churn_rate", "Churn (monthly, from TTM)", "fraction", _HISTORY),
     _spec("expansion_rate", "Net expansion (monthly, from TTM)", "fraction", _HISTORY),
     _spec("ltv", "LTV (formula)", "money", _HISTORY, "expansion >= churn"),
+    _spec("lifetime_years", "Customer lifetime (1 / churn)", "years", _HISTORY, "no churn"),
+    _spec("ltv_lifetime_years", "Lifetime the LTV formula counts", "years", _HISTORY,
+          "expansion >= churn"),
+    _spec("ltv_unbounded_share", "New customers in unbounded-LTV segments", "fraction",
+          company_only=True),
     _spec("ltv_cohort", "LTV (simulated cohort)", "money", _NO_WINS),
     _spec("ltv_to_cac", "LTV:CAC", "ratio", _NO_WINS, "expansion >= churn"),
     _spec("ltv_to_cac_cohort", "LTV:CAC (cohort LTV)", "ratio", _NO_WINS),

@@ -134,11 +134,14 @@ def ltv_capped(arpa, gross_margin, churn, expansion=0.0, horizon_periods=60):
     return _out(arpa * gm * factor)
 
 
-def ltv_discounted(arpa, gross_margin, churn, expansion=0.0, discount_rate=MONTHLY_DISCOUNT_10PCT):
+def ltv_discounted(arpa, gross_margin, churn, expansion=0.0, discount_rate=MONTHLY_DISCOUNT_10PCT,
+                   horizon_periods=None):
     """LTV as the present value of the margin stream, first period undiscounted.
 
     ``sum_{k>=0} arpa * gm * ((1 - churn + expansion) / (1 + d))**k
-    = arpa * gm * (1 + d) / (d + churn - expansion)``.
+    = arpa * gm * (1 + d) / (d + churn - expansion)``; with ``horizon_periods`` ``H``
+    the sum stops at ``k = H - 1`` (as :func:`ltv_capped`), so for ``d >= 0`` it never
+    exceeds :func:`ltv_capped` over the same horizon.
 
     Parameters
     ----------
@@ -146,6 +149,8 @@ def ltv_discounted(arpa, gross_margin, churn, expansion=0.0, discount_rate=MONTH
         As in :func:`ltv` (per period).
     discount_rate : float or ndarray, default 10% a year as a monthly rate
         Discount rate per period (``d``); pass ``0.10`` with annual rates.
+    horizon_periods : int or ndarray, optional
+        Periods counted; None: all (the infinite sum).
 
     Returns
     -------
@@ -155,7 +160,24 @@ def ltv_discounted(arpa, gross_margin, churn, expansion=0.0, discount_rate=MONTH
         margin). With ``d = 0`` it equals :func:`ltv`.
     """
     arpa, gm, churn, expansion, d = _arrays(arpa, gross_margin, churn, expansion, discount_rate)
+    if horizon_periods is not None:
+        kept = (1.0 - churn + expansion) / (1.0 + d)  # discounted share of a period carried on
+        return _out(ltv_capped(arpa, gm, 1.0 - kept, 0.0, horizon_periods))
     return _out(ltv(arpa * gm * (1.0 + d), 1.0, d + churn, expansion))
+
+
+def lifetime(churn, expansion=0.0):
+    """Expected lifetime the LTV formula implies, in periods: ``1 / (churn - expansion)``.
+
+    With no expansion this is the expected customer lifetime ``1 / churn``; with
+    expansion it is how long the formula counts a customer's first-period margin
+    (``ltv = arpa * gross_margin * lifetime``). ``inf`` when ``expansion >= churn``.
+    """
+    churn, expansion = _arrays(churn, expansion)
+    decay = churn - expansion
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(decay > 0, 1.0 / np.where(decay > 0, decay, 1.0), np.inf)
+    return _out(np.where(np.isnan(decay), np.nan, out))
 
 
 def ltv_to_cac(ltv, cac):

@@ -38,10 +38,17 @@ start, rebuilt from the MRR and customer bridges of month 0):
 - **LTV** = new ARPA (book ARPA when ``P`` has no new customers) x gross margin /
   (churn - expansion): ``inf`` when expansion >= churn; ``ltv_capped`` sums
   ``ltv_horizon_months`` months, ``ltv_discounted`` discounts at
-  ``discount_rate_annual``. Blended LTVs are the segments' weighted by their share of
-  the new customers (the expected LTV of a customer won; one formula on blended rates
-  would mix logo churn dominated by small customers with MRR dominated by large
-  ones), and the blended expansion rate is the segments' weighted by their book's MRR. **ltv_cohort** (simulated): cumulative gross margin per
+  ``discount_rate_annual`` over the same ``ltv_horizon_months`` (so it never exceeds
+  ``ltv_capped``). ``lifetime_years`` = 1 / churn, ``ltv_lifetime_years`` = 1 / (churn -
+  expansion): the lifetime the formula counts (``inf`` when expansion >= churn). Blended
+  LTVs are the segments' weighted by their share of the new customers (the expected LTV
+  of a customer won; one formula on blended rates would mix logo churn dominated by
+  small customers with MRR dominated by large ones); the blended formula ``ltv`` is the
+  blend of the segments' **capped** LTVs, so one small segment whose expansion beats its
+  churn cannot make it unbounded (``ltv_unbounded_share``: the new-customer share of
+  segments whose uncapped LTV is unbounded). The blended expansion rate is the
+  segments' weighted by their book's MRR; blended NRR and GRR are of the company's book
+  (MRR-weighted by construction). **ltv_cohort** (simulated): cumulative gross margin per
   customer of the cohorts won in ``P`` over their first ``ltv_horizon_months`` months
   (ages beyond the plan follow the same trajectory).
 - **LTV:CAC** = LTV / CAC (also on the capped and discounted LTV and the cohort LTV).
@@ -104,6 +111,8 @@ class _Scope:
     direct: np.ndarray | None = None
     direct_lag: np.ndarray | None = None
     commissions: np.ndarray | None = None
+    #: S&M set against each month's wins (direct + shared by allocation), lagged
+    attributed: np.ndarray | None = None
 
 
 @dataclass
@@ -232,10 +241,12 @@ def _attributed(sc: _Scope, co: _Company, first: int, last: int) -> np.ndarray:
     engine's ``acquisition_cost`` does, so the two CACs agree."""
     if sc.alloc is None:
         return _sum(co.sm_lag, first, last)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(co.alloc > 0, sc.alloc / np.where(co.alloc > 0, co.alloc, 1.0),
-                         1.0 / co.segments)
-    return _sum(sc.direct_lag + co.shared_lag * share, first, last)
+    if sc.attributed is None:  # the same for every period: computed once per scope
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(co.alloc > 0, sc.alloc / np.where(co.alloc > 0, co.alloc, 1.0),
+                             1.0 / co.segments)
+        sc.attributed = sc.direct_lag + co.shared_lag * share
+    return _sum(sc.attributed, first, last)
 
 
 def _acquisition(sc: _Scope, co: _Company, p: Period, lag: int) -> dict[str, np.ndarray]:
@@ -270,8 +281,10 @@ def _formula_ltv(base: dict, settings: dict) -> dict[str, np.ndarray]:
     monthly_discount = (1.0 + settings["discount_rate_annual"]) ** (1.0 / 12.0) - 1.0
     arpa = np.where(base["new_customers"] > 0, base["new_arpa"], base["arpa"])
     args = (arpa, base["gross_margin"], base["churn_rate"], base["expansion_rate"])
-    return {"ltv": fm.ltv(*args), "ltv_capped": fm.ltv_capped(*args, horizon_periods=settings["ltv_horizon_months"]),
-            "ltv_discounted": fm.ltv_discounted(*args, discount_rate=monthly_discount)}
+    horizon = settings["ltv_horizon_months"]
+    return {"ltv": fm.ltv(*args), "ltv_capped": fm.ltv_capped(*args, horizon_periods=horizon),
+            "ltv_discounted": fm.ltv_discounted(*args, discount_rate=monthly_discount,
+                                                horizon_periods=horizon)}
 
 
 def _mix(parts: list[dict], key: str, weight: str) -> np.ndarray:
@@ -286,8 +299,15 @@ def _blend(parts: list[dict], base: dict) -> dict[str, np.ndarray]:
     at the end when there are none), i.e. the expected LTV of a customer won; blended
     expansion: the segments' weighted by their book's MRR."""
     has = base["new_customers"] > 0
-    out = {key: np.where(has, _mix(parts, key, "new_customers"), _mix(parts, key, "customers"))
-           for key in ("ltv", "ltv_capped", "ltv_discounted")}
+    weight = lambda key: np.where(has, _mix(parts, key, "new_customers"), _mix(parts, key, "customers"))  # noqa: E731
+    out = {key: weight(key) for key in ("ltv_capped", "ltv_discounted")}
+    # the formula's blend is of the segments' capped LTVs: one small segment whose
+    # expansion beats its churn cannot make the company's LTV unbounded
+    out["ltv"] = out["ltv_capped"]
+    flags = [{"unbounded": np.isinf(part["ltv"]).astype(float), "new_customers": part["new_customers"],
+              "customers": part["customers"]} for part in parts]
+    out["ltv_unbounded_share"] = np.where(has, _mix(flags, "unbounded", "new_customers"),
+                                          _mix(flags, "unbounded", "customers"))
     out["expansion_rate"] = _mix(parts, "expansion_rate", "book_mrr")
     return out
 
@@ -296,12 +316,18 @@ def _lifetime_value(sc: _Scope, p: Period, base: dict, settings: dict) -> dict[s
     """LTV (formula unless in ``base``, cohort), LTV:CAC and CAC payback (formula, cohort)."""
     horizon = settings["ltv_horizon_months"]
     out = {k: base[k] for k in ("ltv", "ltv_capped", "ltv_discounted") if k in base} or _formula_ltv(base, settings)
-    cumulative = sum(m.cumulative_margin(_sum(m.new_mrr, p.first, p.last), _sum(m.new_customers, p.first, p.last))
-                     for m in sc.models)
+    out["lifetime_years"] = fm.lifetime(base["churn_rate"]) / 12.0
+    out["ltv_lifetime_years"] = fm.lifetime(base["churn_rate"], base["expansion_rate"]) / 12.0
+    # built in place: (paths, ages) arrays, one per period of every scope
+    per_customer = None
+    for m in sc.models:
+        part = m.cumulative_margin(_sum(m.new_mrr, p.first, p.last), _sum(m.new_customers, p.first, p.last))
+        per_customer = part if per_customer is None else np.add(per_customer, part, out=per_customer)
     has = base["new_customers"] > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per_customer = np.where(has[:, None], cumulative / np.where(has, base["new_customers"], 1.0)[:, None], np.nan)
-    out["ltv_cohort"] = per_customer[:, horizon - 1]
+    per_customer /= np.where(has, base["new_customers"], 1.0)[:, None]
+    per_customer[~has] = np.nan
+    # a copy: a view would keep the whole (paths, ages) array alive with the row
+    out["ltv_cohort"] = per_customer[:, horizon - 1].copy()
     cac = base["cac"]
     for name in ("ltv", "ltv_capped", "ltv_discounted", "ltv_cohort"):
         out[name.replace("ltv", "ltv_to_cac")] = fm.ltv_to_cac(out[name], cac)
@@ -380,7 +406,8 @@ def segment_spend(result: SimulationResult) -> str:
 def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_start: int | None = None,
                    cac_lag_months: int = 0, allocation: str = "new_mrr", ltv_horizon_months: int = 60,
                    discount_rate_annual: float = 0.10,
-                   models: dict[str, CohortModel] | None = None) -> PeriodMetrics:
+                   models: dict[str, CohortModel] | None = None, cache: bool = True
+                   ) -> PeriodMetrics:
     """Every unit-economics metric, per path, per period, per segment and blended.
 
     Parameters
@@ -402,6 +429,10 @@ def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_
         Discount rate of ``ltv_discounted`` (0.10 = 10% a year).
     models : dict, optional
         From :func:`planner.analysis.cohorts.cohort_models` (built when not given).
+    cache : bool
+        Keep the answer on ``result`` and return it to a later call with the same
+        options, so the terminal, workbook, charts and targets of one run compute each
+        frequency once (False for a one-off, e.g. the large monthly table).
 
     Returns
     -------
@@ -416,20 +447,34 @@ def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_
     settings = {"freq": freq, "fiscal_year_start": fiscal_year_start, "cac_lag_months": int(cac_lag_months),
                 "allocation": allocation, "segment_spend": segment_spend(result),
                 "ltv_horizon_months": int(ltv_horizon_months), "discount_rate_annual": float(discount_rate_annual)}
+    key = tuple(sorted(settings.items()))
+    cache = result.__dict__.setdefault("_period_metrics", {}) if cache and models is None else {}
+    if key in cache:
+        return cache[key]
     spans = periods(result.months, freq, fiscal_year_start)
     if models is None or next(iter(models.values())).max_age < ltv_horizon_months:
         models = cohort_models(result, max(result.scenario.horizon, 120, ltv_horizon_months))
     co = _company(result, int(cac_lag_months), allocation)
-    rows: dict[str, list[dict]] = {}
+    values: dict[str, dict[str, np.ndarray]] = {}
     # segments first: the blended LTV mixes theirs
     for sc in _scopes(result, models, allocation, int(cac_lag_months)):
-        rows[sc.name] = []
+        values[sc.name] = {}
         for j, p in enumerate(spans):
             row = _acquisition(sc, co, p, int(cac_lag_months)) | _rates(sc, p) | _retention(sc, p)
             if sc.alloc is None:
-                row |= _blend([rows[seg][j] for seg in result.segments], row) | _company_metrics(sc, co, p)
+                parts = [{k: v[:, j] for k, v in values[seg].items()} for seg in result.segments]
+                row |= _blend(parts, row) | _company_metrics(sc, co, p)
             row |= _lifetime_value(sc, p, row, settings) | _magic(sc, co, p)
-            rows[sc.name].append(row)
+            _fill(values[sc.name], row, j, len(spans))
     order = ["blended", *result.segments]
-    values = {name: {k: np.stack([r[k] for r in rows[name]]).T for k in rows[name][0]} for name in order}
-    return PeriodMetrics(spans, values, settings)
+    cache[key] = PeriodMetrics(spans, {name: values[name] for name in order}, settings)
+    return cache[key]
+
+
+def _fill(values: dict[str, np.ndarray], row: dict[str, np.ndarray], j: int, n: int) -> None:
+    """Write period ``j``'s row into ``values`` (allocated (paths, n) on the first row), so
+    the rows of every period are never held at once."""
+    for k, v in row.items():
+        if k not in values:  # (periods, paths) underneath: a period's row is contiguous
+            values[k] = np.empty((n, v.shape[0]), dtype=np.result_type(v, float)).T
+        values[k][:, j] = v

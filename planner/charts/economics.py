@@ -8,11 +8,15 @@ from matplotlib.axes import Axes
 
 from planner.analysis.benchmark_bands import ALIASES, benchmark
 from planner.charts.bridge import period_centres
-from planner.charts.style import (BAD, FAIR, GOOD, INK, MUTED, OKABE_ITO, POOR, chart_style, context_line,
+from planner.charts.style import (BAD, FAIR, GOOD, INK, MUTED, POOR, chart_style, context_line,
                                   finish, legend_below, month_axis, new_axes_row, titles)
 from planner.analysis.stats import quantiles_across_paths
 from planner.analysis.unit_economics import period_metrics
 
+#: about how tall (inches) a panel of the slide is, to tell which band names fit
+PANEL_HEIGHT = 3.2
+#: the P10-P90 band of a metric: neutral grey, unlike any benchmark band's colour
+BAND_INK = "#444444"
 #: colour of each benchmark band, lowest values first (see planner.analysis.benchmark_bands.BANDS)
 BAND_COLOURS = {
     "ltv_to_cac": (BAD, FAIR, GOOD, GOOD),
@@ -26,10 +30,10 @@ PANELS = (
     ("burn_multiple", None, "Burn multiple", "Net burn / net new ARR", 4.0, 8.0),
 )
 LEGEND = {
-    "ltv_to_cac_cohort": "P50, LTV = simulated 5-year cohort margin",
-    "ltv_to_cac": "P50, LTV by formula (margin / (churn - expansion))",
-    "cac_payback_cohort": "P50, simulated cohort (churn and expansion included)",
-    "cac_payback": "P50, formula (CAC / new MRR x gross margin)",
+    "ltv_to_cac_cohort": "P50, simulated cohort LTV",
+    "ltv_to_cac": "P50, formula LTV",
+    "cac_payback_cohort": "P50, simulated cohort",
+    "cac_payback": "P50, formula",
     "burn_multiple": "P50",
 }
 
@@ -40,7 +44,7 @@ def bench_key(metric: str) -> str:
 
 
 def _bands(ax: Axes, metric: str, top: float) -> None:
-    """Shade the benchmark bands of ``metric`` up to ``top`` and name them in the right margin."""
+    """Shade the benchmark bands of ``metric`` up to ``top`` and name each inside it where the name fits."""
     bench = benchmark(metric)
     edges = (0.0,) + tuple(bench.thresholds) + (top,)
     colours = BAND_COLOURS[bench_key(metric)]
@@ -49,9 +53,13 @@ def _bands(ax: Axes, metric: str, top: float) -> None:
         if high <= low:
             continue
         ax.axhspan(low, high, color=colours[i], alpha=0.10 + 0.04 * (i % 2), linewidth=0, zorder=0)
-        ax.annotate(textwrap.fill(label, 16), (1.0, (low + high) / 2), xycoords=("axes fraction", "data"), xytext=(6, 0),
-                    textcoords="offset points", va="center", ha="left", fontsize=8.5, color=MUTED,
-                    annotation_clip=False, gid="band")
+        text = textwrap.fill(label, 22)
+        if (high - low) / top * PANEL_HEIGHT < (text.count("\n") + 1) * 8.5 * 1.25 / 72:
+            continue  # too thin a band for its name: the colour and the neighbours' names say it
+        # named inside the band, at its top right: the panels of a slide have no margin for it
+        ax.annotate(text, (1.0, high), xycoords=("axes fraction", "data"), xytext=(-4, -3),
+                    textcoords="offset points", va="top", ha="right", fontsize=8.5, color=MUTED,
+                    annotation_clip=True, gid="band")
 
 
 def unit_economics_quantiles(result, metrics) -> tuple[list, dict[str, np.ndarray]]:
@@ -91,18 +99,19 @@ def plot_unit_economics(result, *, axes=None) -> np.ndarray:
     """
     metrics = [m for panel in PANELS for m in panel[:2] if m]
     with chart_style():
-        axes = new_axes_row(axes, 3, figsize=(15.0, 5.625))
+        axes = new_axes_row(axes, 3)
         spans, q = unit_economics_quantiles(result, metrics)
         slices = [(p.label, p.first, p.last) for p in spans]
         x, _ = period_centres(result.months, slices)
-        subtitles = (context_line(result, plan=False), "blended across segments", "company, cash burn excluding financing")
+        subtitles = (context_line(result, plan=False) + " · blended across segments", "blended across segments",
+                     "company; cash burn excluding financing")
         for ax, sub, (solid, dashed, title, ylabel, floor, cap) in zip(axes, subtitles, PANELS):
             shown = np.concatenate([q[solid][2]] + ([q[dashed][1]] if dashed else []))
             finite = shown[np.isfinite(shown)]
             top = min(cap, max(floor, 1.15 * float(finite.max()) if finite.size else floor))
             _bands(ax, solid, top)
             clip = lambda v: np.where(np.isinf(v), top, np.minimum(v, top))  # noqa: E731
-            ax.fill_between(x, clip(q[solid][0]), clip(q[solid][2]), color=OKABE_ITO["blue"], alpha=0.22,
+            ax.fill_between(x, clip(q[solid][0]), clip(q[solid][2]), color=BAND_INK, alpha=0.25,
                             linewidth=0, label="P10-P90")
             ax.plot(x, clip(q[solid][1]), color=INK, linewidth=2.2, marker="o", markersize=3.5,
                     label=LEGEND[solid])

@@ -4,10 +4,14 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 
-from planner.charts.style import (INK, OKABE_ITO, PALETTE, chart_style, context_line, finish,
-                                  money_axis, month_axis, month_dates, new_axes, new_axes_row,
+from planner.charts.style import (INK, OKABE_ITO, chart_style, context_line, finish,
+                                  money_axis, month_axis, month_dates, new_axes,
                                   legend_below, percent_axis, titles)
+from planner.charts.comparison import plot_plan_comparison
 from planner.format import money
+
+__all__ = ["plot_arr_fan", "plot_cash_fan", "plot_plan_comparison", "draw_fan", "cash_out_curve",
+           "minimum_cash_level"]
 
 FAN = (0.10, 0.25, 0.50, 0.75, 0.90)
 
@@ -45,6 +49,8 @@ def draw_fan(ax: Axes, months: np.ndarray, data: np.ndarray, color: str, label: 
 def _end_label(ax: Axes, months, value: float, currency: str, inside: bool = False) -> None:
     """The last P50 value written just right of the line's end (``inside``: above it, left of the end)."""
     offset, ha, va = ((-2, 6), "right", "bottom") if inside else ((4, 0), "left", "center")
+    if not inside:  # the layout keeps room for it right of the axes
+        ax.planner_pad = getattr(ax, "planner_pad", {}) | {"right": (8 + 0.62 * 10 * len(money(value, currency))) / 72}
     ax.annotate(money(value, currency), (month_dates(months)[-1], value), xytext=offset,
                 textcoords="offset points", va=va, ha=ha, color=INK, fontsize=10,
                 fontweight="bold", annotation_clip=False)
@@ -84,12 +90,13 @@ def plot_arr_fan(result, *, segment: str | None = None, target=None, ax: Axes | 
         month_axis(ax, result.months)
         ax.set_ylabel(f"ARR ({cur})")
         what = "ARR" if segment is None else f"ARR, segment {segment}"
-        titles(ax, f"{what}: median path and range of outcomes",
+        titles(ax, f"{what}: P50 by month, P25-P75 and P10-P90 ranges",
                context_line(result, plan=False) + f" · ARR at {result.months[-1]}: P50 "
                f"{money(float(q[2, -1]), cur)} (P10 {money(float(q[0, -1]), cur)}, "
                f"P90 {money(float(q[4, -1]), cur)})")
         legend_below(ax)
         return finish(ax)
+
 
 
 def minimum_cash_level(scenario) -> tuple[float, bool]:
@@ -113,23 +120,54 @@ def cash_out_curve(result) -> np.ndarray:
     return ((month[:, None] >= 0) & (month[:, None] <= steps[None, :])).mean(axis=0)
 
 
-def plot_cash_fan(result, *, ax: Axes | None = None) -> Axes:
-    """Cash balance across paths, the zero and minimum-cash lines, and the chance cash has run out.
+def cash_limits(q: np.ndarray, floor: float) -> tuple[float, float]:
+    """Y limits of a cash fan (currency): the P10-P90 range, zero and the floor, 6% air."""
+    lo = min(0.0, float(q[0].min()))
+    hi = max(float(q[-1].max()), floor, 0.0)
+    pad = 0.06 * (hi - lo or 1.0)
+    return lo - (pad if lo < 0 else 0.5 * pad), hi + pad
+
+
+def aligned_share_axis(right: Axes, limits: tuple[float, float], top: float) -> None:
+    """Limits of a 0..``top`` share axis whose 0 sits level with the cash axis' zero.
+
+    The share axis extends below 0 by as much as the cash axis does below $0, with its
+    ticks only from 0 to ``top``.
+    """
+    lo, hi = limits
+    zero = -lo / (hi - lo)  # where $0 sits, as a fraction of the axis height
+    right.set_ylim(-zero / (1 - zero) * top, top)
+    step = next(s for s in (0.01, 0.02, 0.05, 0.1, 0.2, 0.25) if top / s <= 6)
+    right.set_yticks(np.arange(0, top + 1e-9, step))
+
+
+def plot_cash_fan(result, *, events=None, ax: Axes | None = None) -> Axes:
+    """Cash balance across paths, the zero and minimum-cash lines, the chance cash has
+    run out, and the plan's funding events.
 
     Parameters
     ----------
     result : SimulationResult
         Needs ``cash``.
+    events : list of FundingEvent, optional
+        Funding events to mark (:func:`planner.analysis.funding_events.funding_events`,
+        the default): a dated one as a vertical line at its month, a triggered one as a
+        shaded span from its P10 to its P90 month, labelled with its probability.
+        ``[]`` marks none.
     ax : Axes, optional
         Where to draw; by default a new figure.
 
     Returns
     -------
     Axes
-        The cash axes (bands, P50, zero and minimum-cash lines). The cumulative
-        probability that cash has run out by each month is drawn on a twin axis on the
-        right, available as ``ax.right_ax`` (as pandas names it).
+        The cash axes (bands, P50, zero and minimum-cash lines, event markers). When
+        some path runs out of cash, the cumulative share of paths out of cash by each
+        month is drawn on a twin axis on the right whose 0% is level with $0,
+        available as ``ax.right_ax`` (as pandas names it); otherwise ``ax.right_ax``
+        is None and the subtitle says no path runs out.
     """
+    from planner.charts.events import default_events, event_handles, mark_events
+
     with chart_style():
         ax = new_axes(ax)
         cur = result.scenario.currency
@@ -140,125 +178,34 @@ def plot_cash_fan(result, *, ax: Axes | None = None) -> Axes:
             ax.axhline(floor, color=OKABE_ITO["purple"], linestyle="--", linewidth=1.6,
                        label=f"Minimum cash {money(floor, cur)}" + (" (median)" if uncertain else ""))
         _end_label(ax, result.months, float(q[2, -1]), cur, inside=True)
+        limits = cash_limits(q, floor)
+        ax.set_ylim(*limits)
         money_axis(ax.yaxis, cur)
         month_axis(ax, result.months)
         ax.set_ylabel(f"Cash balance ({cur})")
-        right = ax.twinx()
+        mark_events(ax, result, default_events(result) if events is None else events)
+        limits = ax.get_ylim()  # with room for the event labels
         out = cash_out_curve(result)
-        right.step(month_dates(result.months), out, where="post", color=OKABE_ITO["vermillion"],
-                   linewidth=2, label="Cash has run out (right axis)")
-        right.set_ylim(0, max(0.25, min(1.0, 1.25 * float(out.max()))))
-        percent_axis(right.yaxis)
-        right.set_ylabel("Share of paths out of cash", color=OKABE_ITO["vermillion"])
-        right.tick_params(axis="y", colors=OKABE_ITO["vermillion"])
-        right.spines["right"].set_visible(True)
-        right.grid(False)
-        handles = ax.get_legend_handles_labels()
-        extra = right.get_legend_handles_labels()
-        legend_below(ax, handles[0] + extra[0], handles[1] + extra[1], ncols=3)
+        handles, labels = ax.get_legend_handles_labels()
+        marks = event_handles(ax)
+        handles, labels = handles + marks[0], labels + marks[1]
+        ax.right_ax = None
+        if out[-1] > 0:
+            right = ax.twinx()
+            right.step(month_dates(result.months), out, where="post", color=OKABE_ITO["vermillion"],
+                       linewidth=2, label="Paths out of cash (right axis)")
+            aligned_share_axis(right, limits, max(0.25, min(1.0, 1.25 * float(out[-1]))))
+            percent_axis(right.yaxis)
+            right.set_ylabel("Share of paths out of cash", color=OKABE_ITO["vermillion"])
+            right.tick_params(axis="y", colors=OKABE_ITO["vermillion"])
+            right.spines["right"].set_visible(True)
+            right.grid(False)
+            extra = right.get_legend_handles_labels()
+            handles, labels = handles + extra[0], labels + extra[1]
+            ax.right_ax = finish(right)
+        legend_below(ax, handles, labels, ncols=3)
         final = float(out[-1])
-        titles(ax, "Cash balance and the risk of running out",
-               context_line(result) + f" · cash runs out by {result.months[-1]} on "
-               f"{final:.0%} of paths" if final > 0 else context_line(result) + " · cash runs out on no path")
-        ax.right_ax = right
-        finish(right)
+        titles(ax, "Cash balance: P50 by month, ranges, and the risk of running out",
+               context_line(result) + (f" · cash runs out by {result.months[-1]} on {final:.0%} of paths"
+                                       if final > 0 else " · cash runs out on no path"))
         return finish(ax)
-
-
-def solvent_share(result) -> np.ndarray:
-    """Share of paths whose cash has not yet run out at the end of each month, shape (months,)."""
-    return 1.0 - cash_out_curve(result)
-
-
-def alive_arr(result) -> np.ndarray:
-    """ARR with paths that have run out of cash counted as 0 from that month, shape (paths, months)."""
-    arr = result.total("arr")
-    month = result.cash_out_month()
-    steps = np.arange(arr.shape[1])[None, :]
-    dead = (month[:, None] >= 0) & (steps >= month[:, None])
-    return np.where(dead, 0.0, arr)
-
-
-def _survival_groups(results: dict) -> list[tuple[list[str], object, np.ndarray]]:
-    """Plans grouped by identical survival curves: (names, first result, share solvent by month)."""
-    groups: list[tuple[list[str], object, np.ndarray]] = []
-    for name, result in results.items():
-        share = solvent_share(result)
-        for names, first, seen in groups:
-            if seen.shape == share.shape and np.array_equal(seen, share) and np.array_equal(first.months, result.months):
-                names.append(name)
-                break
-        else:
-            groups.append(([name], result, share))
-    return groups
-
-
-def _groups(results: dict) -> list[tuple[list[str], object, np.ndarray]]:
-    """Plans grouped by identical ARR quantiles: (names, first result, P10/P50/P90 of alive ARR)."""
-    groups: list[tuple[list[str], object, np.ndarray]] = []
-    for name, result in results.items():
-        q = np.quantile(alive_arr(result), (0.1, 0.5, 0.9), axis=0)
-        for names, first, seen in groups:
-            if seen.shape == q.shape and np.allclose(seen, q, rtol=1e-9, atol=1e-6) \
-                    and np.array_equal(first.months, result.months):
-                names.append(name)
-                break
-        else:
-            groups.append(([name], result, q))
-    return groups
-
-
-def plot_plan_comparison(comparison, *, axes=None) -> np.ndarray:
-    """Funding plans side by side: survival curves and ARR ranges, one colour per plan.
-
-    Parameters
-    ----------
-    comparison : planner.analysis.funding.Comparison
-        From :func:`planner.compare` (or :func:`planner.compare_scenarios`); its results
-        need ``cash`` and ``mrr``.
-    axes : sequence of two Axes, optional
-        Where to draw; by default a new wide figure with two panels.
-
-    Returns
-    -------
-    ndarray of Axes, shape (2,)
-        Left: share of paths still solvent (cash never below zero so far) by month.
-        Right: ARR per plan, P10-P90 band, P50 solid, P10 dashed, counting a company
-        that has run out of cash as ARR 0 from that month (funding does not change
-        operations, so plain ARR would be the same for every plan of one scenario).
-        Plans with identical curves (or ARR ranges) share one line, labelled with all
-        their names.
-    """
-    with chart_style():
-        left, right = axes = new_axes_row(axes, 2)
-        results = comparison.results
-        first = next(iter(results.values()))
-        cur = first.scenario.currency
-        colour = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(results)}
-        lowest = 1.0
-        for names, result, share in _survival_groups(results):
-            lowest = min(lowest, float(share.min()))
-            left.step(month_dates(result.months), share, where="post", color=colour[names[0]], linewidth=2.2,
-                      label=f"{' = '.join(names)}: {share[-1]:.0%} solvent at the end")
-        for names, result, q in _groups(results):
-            x, color = month_dates(result.months), colour[names[0]]
-            right.fill_between(x, q[0], q[2], color=color, alpha=0.13, linewidth=0)
-            right.plot(x, q[1], color=color, linewidth=2.2, label=" = ".join(names))
-            right.plot(x, q[0], color=color, linewidth=1.2, linestyle="--")
-        left.set_ylim(max(0.0, min(0.5, lowest - 0.05)), 1.02)
-        percent_axis(left.yaxis)
-        left.set_ylabel("Paths still solvent")
-        right.set_ylim(0, None)
-        money_axis(right.yaxis, cur)
-        right.set_ylabel(f"ARR ({cur})")
-        for ax in axes:
-            month_axis(ax, first.months)
-        legend_below(left, ncols=1)
-        legend_below(right, ncols=1)
-        sub = f"{comparison.scenario} · {comparison.paths:,} paths, seed {comparison.seed}, same draws"
-        titles(left, "Survival: share of paths with cash left", sub)
-        titles(right, "ARR by plan: P50 solid, P10 dashed, P10-P90 shaded",
-               "ARR counts as zero once a path has run out of cash")
-        for ax in axes:
-            finish(ax)
-        return axes

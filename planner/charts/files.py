@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -9,7 +11,9 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
 from planner.charts.fans import plot_plan_comparison
-from planner.charts.registry import draw_charts
+from planner.slides import PNG_COMPRESSION, SlideLayout
+from planner.charts.parallel import COSTS, run_tasks
+from planner.charts.registry import CHARTS, chart_sources, draw_charts
 from planner.charts.style import SLIDE_DPI, chart_style
 from planner.io import write_bytes
 
@@ -52,9 +56,27 @@ def figure_bytes(drawn, fmt: str = "png", dpi: int = SLIDE_DPI) -> bytes:
     canvas = (FigureCanvasAgg if fmt == "png" else FigureCanvasSVG)(fig)
     buf = io.BytesIO()
     metadata = {"Software": "planner"} if fmt == "png" else {"Date": None, "Creator": "planner"}
-    with chart_style():
-        canvas.print_figure(buf, format=fmt, dpi=dpi, facecolor="white", metadata=metadata)
+    extra = {"pil_kwargs": {"compress_level": PNG_COMPRESSION}} if fmt == "png" else {}
+    with chart_style(), _laid_out(fig):
+        canvas.print_figure(buf, format=fmt, dpi=dpi, facecolor="white", metadata=metadata, **extra)
     return buf.getvalue()
+
+
+@contextmanager
+def _laid_out(fig: Figure):
+    """The figure with its slide layout applied and the engine set aside while it prints:
+    ``print_figure`` draws a figure with a layout engine twice (once to lay it out), and
+    :class:`~planner.slides.SlideLayout` needs no drawing to lay it out."""
+    engine = fig.get_layout_engine()
+    if not isinstance(engine, SlideLayout):
+        yield
+        return
+    engine.execute(fig)
+    fig._layout_engine = None  # private, but set_layout_engine(None) cannot restore it after
+    try:
+        yield
+    finally:
+        fig._layout_engine = engine
 
 
 def save_chart(drawn, path: str | Path, fmt: str | None = None, dpi: int = SLIDE_DPI) -> Path:
@@ -71,7 +93,46 @@ def save_chart(drawn, path: str | Path, fmt: str | None = None, dpi: int = SLIDE
     return path
 
 
-def write_standard_charts(result, out_dir: str | Path, fmt: str = "png", kinds=None, detail=None) -> list[Path]:
+def _draw_and_save(kinds: list[str], source, out_dir: Path, fmt: str) -> list[Path]:
+    """Draw ``kinds`` of one source (cohort models built once for them) and write them."""
+    files = []
+    for kind, drawn in draw_charts(source, kinds):
+        files.append(save_chart(drawn, out_dir / f"{kind}.{fmt}", fmt))
+        release(drawn)
+    return files
+
+
+def standard_chart_tasks(result, out_dir: str | Path, fmt: str = "png", kinds=None, detail=None):
+    """The work of :func:`write_standard_charts` as independent tasks.
+
+    Returns
+    -------
+    list of (list of str, callable)
+        Chart kinds and a zero-argument function that draws and writes them, returning
+        the files; a source's cohort charts are one task (they share cohort models).
+    """
+    out_dir = Path(out_dir)
+    tasks, grouped = [], {}
+    for kind, source in chart_sources(result, kinds, detail):
+        if CHARTS[kind].cohorts:
+            if id(source) in grouped:
+                grouped[id(source)].append(kind)
+                continue
+            grouped[id(source)] = [kind]
+            group = grouped[id(source)]
+        else:
+            group = [kind]
+        tasks.append((group, partial(_draw_and_save, group, source, out_dir, fmt)))
+    return tasks
+
+
+def task_cost(kinds) -> float:
+    """Expected cost of drawing ``kinds`` (:data:`planner.charts.parallel.COSTS`)."""
+    return float(sum(COSTS.get(kind, 1.0) for kind in kinds))
+
+
+def write_standard_charts(result, out_dir: str | Path, fmt: str = "png", kinds=None, detail=None,
+                          workers: int | None = None) -> list[Path]:
     """Draw the charts a result supports and write them as ``<out_dir>/<kind>.<fmt>``.
 
     Parameters
@@ -89,18 +150,17 @@ def write_standard_charts(result, out_dir: str | Path, fmt: str = "png", kinds=N
         :attr:`~planner.run.Run.detail`): draws the charts ``result`` lacks the series for
         (MRR bridge, unit economics, P&L) and the cohort charts (see
         :func:`~planner.charts.registry.chart_sources`).
+    workers : int, optional
+        Processes to draw with; None: two when a second core is free
+        (:func:`planner.charts.parallel.chart_workers`), 1: all in this process.
 
     Returns
     -------
     list of Path
         The files written, in chart order.
     """
-    out_dir = Path(out_dir)
-    files = []
-    for kind, drawn in draw_charts(result, kinds, detail):
-        files.append(save_chart(drawn, out_dir / f"{kind}.{fmt}", fmt))
-        release(drawn)
-    return files
+    tasks = standard_chart_tasks(result, out_dir, fmt, kinds, detail)
+    return run_tasks([task for _, task in tasks], [task_cost(k) for k, _ in tasks], workers)
 
 
 def write_comparison_chart(comparison, out_dir: str | Path, fmt: str = "png") -> Path:

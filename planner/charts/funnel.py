@@ -117,6 +117,13 @@ def _count_tick(value, _pos=None) -> str:
     return f"{value:,.0f}" if value >= 1 else f"{value:g}"
 
 
+def _short_count_tick(value, _pos=None) -> str:
+    """``15K`` for 15,000 (from 1,000), else as :func:`_count_tick`."""
+    if value >= 1_000:
+        return f"{value / 1000:,.0f}K" if value % 1000 == 0 else f"{value / 1000:,.1f}K"
+    return _count_tick(value, _pos)
+
+
 class StageTotals(NamedTuple):
     """One stage over the plan years of :func:`stage_totals`."""
 
@@ -172,8 +179,8 @@ def _year_panel(ax: Axes, rows: list[StageTotals], years) -> None:
     pad = max(0.0, 5.2 - (gap + 0.15)) / 2  # a few rows: keep the bars slim, centred
     ax.set_ylim(gap - 0.45 + pad, -0.6 - pad)
     ax.set_xlim(0, top * 1.42)
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
-    ax.xaxis.set_major_formatter(FuncFormatter(_count_tick))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=3))  # a narrow panel: few, short labels
+    ax.xaxis.set_major_formatter(FuncFormatter(_short_count_tick))
     ax.grid(False, axis="y")
     ax.grid(True, axis="x")
     ax.tick_params(axis="y", length=0)
@@ -262,7 +269,7 @@ def plot_funnel(result, *, segment: str | None = None, axes=None) -> np.ndarray:
     years = first_and_last_year(result.months, whole=True)
     n = 3 if capped else 2
     with chart_style():
-        axes = new_axes_row(axes, n, figsize=(15.0, 5.625) if n == 3 else (13.0, 5.625),
+        axes = new_axes_row(axes, n,
                             width_ratios=(1.1, 1, 1) if n == 3 else (1.1, 1))
         rows = stage_totals(result, segments, years)
         if not rows:

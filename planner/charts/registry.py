@@ -62,9 +62,10 @@ _MOVEMENTS = ("mrr", "new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr
 
 #: chart kind -> spec, in the order charts are drawn and shown
 CHARTS: dict[str, ChartSpec] = {
-    "arr_fan": ChartSpec(plot_arr_fan, ("mrr",), False, "ARR: P50 with P25-P75 and P10-P90 bands"),
+    "arr_fan": ChartSpec(plot_arr_fan, ("mrr",), False, "ARR: P50 by month with P25-P75 and P10-P90 bands"),
     "cash_fan": ChartSpec(plot_cash_fan, ("cash",), False,
-                          "Cash: range, zero and minimum-cash lines, share of paths out of cash"),
+                          "Cash: P50 by month and its range, zero and minimum-cash lines, funding events, "
+                          "share of paths out of cash (when any)"),
     "mrr_bridge": ChartSpec(plot_mrr_bridge, _MOVEMENTS, False,
                             "New, expansion, contraction and churned MRR by quarter, net new MRR"),
     "mrr_waterfall": ChartSpec(plot_mrr_waterfall, _MOVEMENTS, False, "Opening to closing MRR, year by year"),
@@ -82,8 +83,8 @@ CHARTS: dict[str, ChartSpec] = {
     "funnel": ChartSpec(plot_funnel, FUNNEL_CHART_SERIES, True,
                         "Go-to-market funnel: a year's volume and conversion by stage, monthly volumes, "
                         "AE capacity used", applies=lambda sc: sc.has_funnel),
-    "plan_comparison": ChartSpec(plot_plan_comparison, ("cash", "mrr"), False,
-                                 "Funding plans compared: share of paths solvent, ARR ranges",
+    "plan_comparison": ChartSpec(plot_plan_comparison, ("cash",), False,
+                                 "Funding plans compared: cash by month per plan, ownership kept after the rounds",
                                  takes_comparison=True),
 }
 

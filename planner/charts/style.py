@@ -7,75 +7,29 @@ application's own settings are left alone.
 """
 from __future__ import annotations
 
+import textwrap
 from contextlib import contextmanager
 from typing import Iterator
 
 import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.dates import DateFormatter, MonthLocator
+from matplotlib.dates import date2num
 from matplotlib.figure import Figure
-from matplotlib.ticker import Formatter, PercentFormatter
+from matplotlib.ticker import FixedLocator, Formatter, PercentFormatter
 from matplotlib.transforms import offset_copy
 
 from planner.format import SYMBOLS
 from planner.format import money
+from planner.slides import (BAD, BAND, CHAR_EM, DEPARTMENTS, FAIR, FIGSIZE, FIGSIZE_WIDE, GOOD, GRID, INK, MUTED,
+                            OKABE_ITO, PALETTE, POOR, SLIDE_DPI, STYLE, SlideLayout)
 
-#: Okabe & Ito (2008) colour-blind-safe palette, in the order charts use it
-OKABE_ITO = {
-    "blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
-    "sky": "#56B4E9", "purple": "#CC79A7", "yellow": "#F0E442", "black": "#000000",
-}
-PALETTE = tuple(OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion", "sky", "purple",
-                                       "yellow", "black"))
-INK = "#222222"      # text and P50 lines
-MUTED = "#666666"    # subtitles, reference lines
-GRID = "#DDDDDD"
-#: departments in chart order, with their labels and colours
-DEPARTMENTS = {"sales": ("Sales", OKABE_ITO["blue"]), "marketing": ("Marketing", OKABE_ITO["sky"]),
-               "rnd": ("R&D", OKABE_ITO["orange"]), "cs": ("Customer success", OKABE_ITO["green"]),
-               "ga": ("G&A", OKABE_ITO["purple"])}
-#: verdict colours for benchmark bands, best to worst
-GOOD, FAIR, POOR, BAD = OKABE_ITO["green"], OKABE_ITO["sky"], OKABE_ITO["orange"], OKABE_ITO["vermillion"]
-
-#: slide-sized figures (16:9 at 10 inches wide); two-panel figures are wider
-FIGSIZE = (10.0, 5.625)
-FIGSIZE_WIDE = (13.0, 5.625)
-#: PNG at 2x for slides: 10 in x 200 dpi = 2,000 px wide
-SLIDE_DPI = 200
-
-STYLE = {
-    "font.family": "DejaVu Sans",
-    "font.size": 11,
-    "axes.titlesize": 13,
-    "axes.titleweight": "bold",
-    "axes.titlelocation": "left",
-    "axes.titlecolor": INK,
-    "axes.labelsize": 11,
-    "axes.labelcolor": INK,
-    "axes.edgecolor": "#888888",
-    "axes.linewidth": 0.8,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "axes.grid.axis": "y",
-    "axes.axisbelow": True,
-    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
-    "grid.color": GRID,
-    "grid.linewidth": 0.8,
-    "xtick.color": INK,
-    "ytick.color": INK,
-    "xtick.labelsize": 10,
-    "ytick.labelsize": 10,
-    "legend.frameon": False,
-    "legend.fontsize": 10,
-    "figure.facecolor": "white",
-    "figure.dpi": 100,
-    "savefig.facecolor": "white",
-    "svg.hashsalt": "planner",    # stable ids: the same chart gives the same SVG
-    "image.cmap": "cividis",
-    "text.parse_math": False,     # "$2.9M to $3.1M" is money, not mathtext
-}
+#: the slide format's names, importable from here as before
+__all__ = ["BAD", "BAND", "DEPARTMENTS", "FAIR", "FIGSIZE", "FIGSIZE_WIDE", "GOOD", "GRID", "INK", "MUTED",
+           "OKABE_ITO", "PALETTE", "POOR", "SLIDE_DPI", "STYLE", "SlideLayout", "chart_style", "new_figure",
+           "new_axes", "new_axes_row", "context_line", "titles", "finish", "MoneyFormatter", "money_axis",
+           "percent_axis", "month_label", "MonthFormatter", "month_ticks", "month_axis", "month_dates",
+           "legend_below"]
 
 
 @contextmanager
@@ -85,21 +39,27 @@ def chart_style() -> Iterator[None]:
         yield
 
 
+def new_figure(figsize=FIGSIZE) -> Figure:
+    """A slide-sized figure (not registered with pyplot) whose margins are set from what
+    it holds at draw time (:class:`planner.slides.SlideLayout`: drawn once)."""
+    return Figure(figsize=figsize, layout=SlideLayout())
+
+
 def new_axes(ax: Axes | None, figsize=FIGSIZE) -> Axes:
-    """``ax`` itself, or the axes of a new constrained-layout figure (not registered with pyplot)."""
+    """``ax`` itself, or the axes of a new slide figure (:func:`new_figure`)."""
     if ax is not None:
         return ax
-    return Figure(figsize=figsize, layout="constrained").add_subplot()
+    return new_figure(figsize).add_subplot()
 
 
-def new_axes_row(axes, n: int, figsize=FIGSIZE_WIDE, **kwargs) -> np.ndarray:
+def new_axes_row(axes, n: int, figsize=FIGSIZE, **kwargs) -> np.ndarray:
     """``axes`` (a sequence of ``n`` Axes) as an array, or ``n`` side-by-side axes of a new figure."""
     if axes is not None:
         out = np.asarray(axes, dtype=object).ravel()
         if out.size != n:
             raise ValueError(f"this chart draws on {n} axes (got {out.size})")
         return out
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = new_figure(figsize)
     return np.asarray(fig.subplots(1, n, squeeze=False, **kwargs)[0], dtype=object)
 
 
@@ -115,15 +75,38 @@ def context_line(result, *, plan: bool = True, extra: str = "") -> str:
     return " · ".join(parts)
 
 
-def titles(ax: Axes, title: str, subtitle: str) -> None:
-    """A bold title and a grey subtitle line under it, both left-aligned over the axes.
+def axes_width(ax: Axes) -> float:
+    """About how wide (inches) ``ax`` will be once laid out: its share of the figure's
+    width less typical margins and gaps (before any drawing)."""
+    fig_width = ax.figure.get_size_inches()[0]
+    spec = ax.get_subplotspec()
+    if spec is None:
+        return fig_width * ax.get_position().width
+    cols = spec.get_gridspec().get_geometry()[1]
+    span = len(spec.get_topmost_subplotspec().colspan)
+    return max(1.0, (fig_width - 1.3 - 0.9 * (cols - 1)) * span / cols)
 
-    The title gets a blank second line; the subtitle is drawn in it, 6 points above the
-    axes (the title's own pad), so constrained layout keeps room for both.
+
+def wrap_to(text: str, inches: float, size: float) -> str:
+    """``text`` wrapped at spaces to lines about ``inches`` wide at ``size`` points."""
+    chars = max(12, int(inches * 72 / (CHAR_EM * size)))
+    return "\n".join(textwrap.fill(line, chars, break_on_hyphens=False) for line in text.split("\n"))
+
+
+def titles(ax: Axes, title: str, subtitle: str) -> None:
+    """A bold title and a grey subtitle under it, both left-aligned over the axes and
+    wrapped to its width (narrow panels of a multi-panel chart get two lines).
+
+    The title gets a blank line per subtitle line; the subtitle is drawn in them, 7
+    points above the axes, so the layout's room for the title block holds both.
     """
-    ax.set_title(f"{title}\n", loc="left", pad=6)
+    width = axes_width(ax)
+    title = wrap_to(title, width, float(matplotlib.rcParams["axes.titlesize"]))
+    subtitle = wrap_to(subtitle, width, 10.0) if subtitle else ""
+    ax.set_title(title + "\n" * (subtitle.count("\n") + 1 if subtitle else 0), loc="left", pad=6)
     where = offset_copy(ax.transAxes, fig=ax.figure, x=0, y=7, units="points")
-    ax.text(0.0, 1.0, subtitle, transform=where, ha="left", va="bottom", color=MUTED, fontsize=10, gid="subtitle")
+    ax.text(0.0, 1.0, subtitle, transform=where, ha="left", va="bottom", color=MUTED, fontsize=10, gid="subtitle",
+            linespacing=1.25)
 
 
 def finish(ax: Axes) -> Axes:
@@ -189,26 +172,59 @@ def percent_axis(axis, decimals: int = 0) -> None:
     axis.set_major_formatter(PercentFormatter(1.0, decimals=decimals))
 
 
-def month_axis(ax: Axes, months: np.ndarray, pad_days: int = 0, compact: bool = False) -> None:
-    """Month ticks on the x axis: every 3, 6 or 12 months from the plan's first month.
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-    Labels are ``Jan 2027``; minor ticks mark quarters on long plans. ``compact`` (for
-    narrow panels) labels fewer ticks: years (``2027``) for plans starting in January,
-    else ``Jan 27``.
+
+def month_label(month: np.datetime64) -> str:
+    """``Jan 2027``: the one month format of every chart axis."""
+    m = int(np.asarray(month, dtype="datetime64[M]").astype(int))
+    return f"{MONTH_NAMES[m % 12]} {1970 + m // 12}"
+
+
+class MonthFormatter(Formatter):
+    """Tick labels of :func:`month_axis`: a fixed label per tick position (no date parsing)."""
+
+    def __init__(self, labels: dict[float, str]):
+        self.labels = labels
+
+    def __call__(self, value, pos=None) -> str:
+        label = self.labels.get(float(value))
+        if label is None:  # the cursor readout, between ticks
+            day = np.datetime64("1970-01-01") + np.timedelta64(int(np.floor(value - date2num(np.datetime64("1970-01-01")))), "D")
+            label = month_label(day)
+        return label
+
+
+def month_ticks(months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Major and minor tick months of a plan: majors every 3, 6 or 12 months from the
+    first month (by span), minors every quarter between them, shape (k,) each."""
+    months = np.asarray(months, dtype="datetime64[M]")
+    span = len(months)
+    step = 3 if span <= 15 else 6 if span <= 36 else 12
+    edge = np.arange(months[0], months[-1] + 1, dtype="datetime64[M]")
+    offset = np.arange(len(edge))
+    major = edge[offset % step == 0]
+    minor = edge[(offset % 3 == 0) & (offset % step != 0)] if step > 3 else edge[:0]
+    return major, minor
+
+
+def month_axis(ax: Axes, months: np.ndarray, pad_days: int = 0, compact: bool = False) -> None:
+    """Month ticks on the x axis, the same on every chart: ``Jan 2027`` every 3, 6 or 12
+    months from the plan's first month, minor ticks every quarter between them.
+
+    Ticks are fixed positions with fixed labels (no date locator at draw time).
+    ``compact`` (narrow panels) labels every other major tick when there are more than 4.
     """
     months = np.asarray(months, dtype="datetime64[M]")
     span = len(months)
-    first = int(months[0].astype(int) % 12)  # 0 = January
-    if compact:
-        step = 12 if span > 24 else 6
-        fmt = "%Y" if step == 12 and first == 0 else "%b %y"
-    else:
-        step = 3 if span <= 15 else 6 if span <= 36 else 12
-        fmt = "%b %Y"
-    ax.xaxis.set_major_locator(MonthLocator(bymonth=sorted({(first + k) % 12 + 1 for k in range(0, 12, step)})))
-    if step > 3:
-        ax.xaxis.set_minor_locator(MonthLocator(bymonth=sorted({(first + k) % 12 + 1 for k in range(0, 12, 3)})))
-    ax.xaxis.set_major_formatter(DateFormatter(fmt))
+    major, minor = month_ticks(months)
+    if compact and len(major) > 4:
+        minor = np.sort(np.concatenate([minor, major[1::2]]))
+        major = major[::2]
+    at = date2num(major.astype("datetime64[D]"))
+    ax.xaxis.set_major_locator(FixedLocator(at))
+    ax.xaxis.set_minor_locator(FixedLocator(date2num(minor.astype("datetime64[D]"))))
+    ax.xaxis.set_major_formatter(MonthFormatter({float(v): month_label(m) for v, m in zip(at, major)}))
     start = months[0].astype("datetime64[D]") - np.timedelta64(pad_days, "D")
     end = (months[-1] + 1).astype("datetime64[D]") + np.timedelta64(pad_days, "D") - np.timedelta64(1, "D")
     ax.set_xlim(start, end if span > 1 else end + np.timedelta64(1, "D"))
@@ -219,15 +235,42 @@ def month_dates(months: np.ndarray) -> np.ndarray:
     return np.asarray(months, dtype="datetime64[M]").astype("datetime64[D]")
 
 
+def _legend_rows(labels: list[str], ncols: int) -> int:
+    """Text lines of a legend of ``labels`` filled column by column in ``ncols`` columns."""
+    rows = -(-len(labels) // ncols)
+    return sum(max(labels[c * rows + r].count("\n") + 1 for c in range(ncols) if c * rows + r < len(labels))
+               for r in range(rows))
+
+
+def _fitting_columns(ax: Axes, labels: list[str], ncols: int) -> tuple[int, list[str]]:
+    """``ncols``, or fewer if a legend of ``labels`` in that many columns would be wider
+    than the axes (estimated from the characters, as the layout does), and the labels,
+    wrapped where one alone is wider than the axes."""
+    size = 10.0
+    available = (axes_width(ax) + 0.3) * 72
+    handle = (1.8 + 0.8 + 1.6) * size
+    labels = [wrap_to(text, (available - handle) / 72, size) for text in labels]
+    entry = [handle + CHAR_EM * size * max(len(line) for line in text.split("\n")) for text in labels]
+    while ncols > 1:
+        rows = -(-len(labels) // ncols)
+        width = sum(max(entry[c * rows:(c + 1) * rows], default=0.0) for c in range(ncols))
+        if width <= available:
+            break
+        ncols -= 1
+    return ncols, labels
+
+
 def legend_below(ax: Axes, handles=None, labels=None, ncols: int | None = None):
     """The legend centred under the axes, below the tick labels and the x label if any,
-    so it never hides data (constrained layout makes room for it)."""
+    so it never hides data (the slide layout makes room for its rows)."""
     if handles is None:
         handles, labels = ax.get_legend_handles_labels()
     if not handles:
         return None
-    ncols = ncols or min(len(handles), 4)
+    ncols, labels = _fitting_columns(ax, [str(t) for t in labels], ncols or min(len(handles), 4))
     below = 26 + (18 if ax.get_xlabel() else 0)
     where = offset_copy(ax.transAxes, fig=ax.figure, x=0, y=-below, units="points")
-    return ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=where,
-                     ncols=ncols, borderaxespad=0.0, handlelength=1.8, columnspacing=1.6)
+    legend = ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=where,
+                       ncols=ncols, borderaxespad=0.0, handlelength=1.8, columnspacing=1.6)
+    legend.planner_rows = _legend_rows(labels, ncols)  # the layout keeps room for them
+    return legend

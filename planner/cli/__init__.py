@@ -1,7 +1,7 @@
 """Command-line interface: a thin layer that parses options, calls the library, writes files.
 
 Each command lives in the module of its subject (``commands``: run, compare, validate,
-schema, init; ``report``: chart, report; ``fit``); they share :mod:`planner.cli.common`
+schema, init; ``report``: chart, report; ``fit``; ``watch``); they share :mod:`planner.cli.common`
 and :mod:`planner.cli.options`. Library modules are imported when a command runs, so
 ``planner --help`` stays fast.
 """
@@ -16,6 +16,7 @@ from planner.cli.fit import fit_command
 from planner.cli.report import chart_command, report_command
 from planner.cli.sensitivity import sensitivity_command
 from planner.cli.solve import solve_command
+from planner.cli.watch import watch_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,5 +30,5 @@ def main() -> None:
 
 for _command in (commands.run, commands.compare, commands.validate, commands.schema,
                  commands.init, chart_command, report_command, fit_command, track_command,
-                 actuals_group, sensitivity_command, diff_command, solve_command):
+                 actuals_group, sensitivity_command, diff_command, solve_command, watch_command):
     main.add_command(_command)

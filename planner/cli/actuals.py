@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from planner.cli.common import load, user_errors
+from planner.cli.common import load, user_errors, wrote_line
 from planner.cli.options import out_option, plan_option, seed_option, set_option
 from planner.errors import Problem, ScenarioError
 
@@ -86,7 +86,7 @@ def track_command(scenario, actuals, financials, mapping, as_of, paths, seed, pl
         click.echo(json.dumps(tracking.to_dict(), indent=2, allow_nan=False))
         return
     click.echo(tracking_text(tracking), nl=False)
-    click.echo("Wrote " + ", ".join(str(f) for f in files))
+    click.echo(wrote_line(files))
 
 
 def _write_tracking(tracking, mv, target: Path, charts: bool) -> list[Path]:

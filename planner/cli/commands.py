@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from planner.cli.common import as_option_errors, load, progress_bar, user_errors
-from planner.cli.options import (out_option, paths_option, question, run_options, sampling_option,
-                                 seed_option, set_option)
+from planner.cli.common import as_option_errors, load, progress_bar, stage, user_errors, wrote_line
+from planner.cli.options import (display_options, out_option, paths_option, question, run_options,
+                                 sampling_option, seed_option, set_option)
 from planner.errors import ScenarioError
 
 
@@ -29,54 +29,78 @@ from planner.errors import ScenarioError
               help="With --actuals: the ledger's column mapping (YAML).")
 @click.option("--refit-retention", is_flag=True,
               help="With --actuals: replace each segment's retention by an sBG fit to the ledger's cohorts.")
+@click.option("--detail", is_flag=True,
+              help="Print every segment's unit economics in full (default: one line a segment; "
+                   "the files always hold them all).")
+@display_options
 @user_errors
 @as_option_errors
 def run(scenario, out_dir, overrides, sampling, charts, as_json, actuals, financials, as_of, mapping,
-        refit_retention, **options):
+        refit_retention, detail, quiet, verbose, **options):
     """Simulate SCENARIO (default: the bundled Series A example) and write its tables.
 
     Writes projection.csv (monthly P10/P50/P90 of the key series) and summary.json to
     outputs/<scenario name>/, and prints the headline ranges, runway, breakeven and the
-    minimum extra raise. With --actuals, a reforecast: the simulation starts the month
+    minimum extra raise (--quiet: only the headline block; a progress display on stderr
+    on a terminal or with --verbose). With --actuals, a reforecast: the simulation starts the month
     after --as-of from the ledger's book (and --financials' cash), ends where SCENARIO
     does, every change to the scenario is printed as a Note, the charts draw the closed
     months as actuals, and the files go to outputs/<name>-reforecast-<as-of>/.
     """
-    from planner.io import check_writable
-    from planner.report.tables import output_dir
-    from planner.report.text import run_text
-    from planner.run import run_scenario, write_outputs
-
     redone = None
     if actuals is None:
         if financials or as_of or mapping or refit_retention:
             raise click.UsageError("--financials, --as-of, --mapping and --refit-retention go with --actuals")
         sc = load(scenario, overrides, sampling)
-        target = output_dir(sc.name, out_dir)
+        name = sc.name
     else:
         redone = _reforecast(scenario, actuals, financials, as_of, mapping, overrides, sampling, refit_retention)
         sc = redone.scenario
-        target = output_dir(f"{sc.name}-reforecast-{redone.as_of}", out_dir)
+        name = f"{sc.name}-reforecast-{redone.as_of}"
         if options["fiscal_year_start"] is None:  # the plan's own fiscal years, not the restart's
             options["fiscal_year_start"] = int(redone.original_start.astype(int) % 12 + 1)
-    check_writable(target)  # before the simulation, not after
-    with progress_bar(enabled=not as_json) as progress:
+    with progress_bar(not (as_json or quiet), run_phases(charts), paths=_paths(sc, options),
+                      verbose=verbose) as progress:
+        stage(progress, "load")  # the library's imports take a while: show them
+        from planner.io import check_writable
+        from planner.report.tables import output_dir
+        from planner.run import run_scenario, write_outputs
+
+        target = output_dir(name, out_dir)
+        check_writable(target)  # before the simulation, not after
         outcome = run_scenario(sc, progress=progress, **question(options))
-    if redone is not None:
-        outcome.summary["reforecast"] = redone.summary()
-        outcome.closed = redone.closed
-    files = write_outputs(outcome, target, charts=charts)
+        if redone is not None:
+            outcome.summary["reforecast"] = redone.summary()
+            outcome.closed = redone.closed
+        files = write_outputs(outcome, target, charts=charts, progress=progress)
+    from planner.report.text import headline_text, run_text
+
     if as_json:
         click.echo(json.dumps(outcome.summary, indent=2, allow_nan=False))
         return
+    if quiet:
+        click.echo(headline_text(outcome))
+        return
     if redone is not None:
         click.echo(redone.opening_line())
-    click.echo(run_text(outcome.summary))
+    click.echo(run_text(outcome, detail=detail))
     if options["targets"]:
         from planner.analysis.targets import targets_text
 
         click.echo(targets_text(outcome.summary["targets"], sc.currency))
-    click.echo("Wrote " + ", ".join(str(f) for f in files))
+    click.echo(wrote_line(files, verbose))
+
+
+def run_phases(charts: bool, report: bool = False) -> list[str]:
+    """The phases of ``planner run`` (and ``watch``) in order, for the progress display."""
+    return (["load", "simulate", "unit economics", "tables"] + (["charts"] if charts else [])
+            + ["files"] + (["report"] if report else []))
+
+
+def _paths(sc, options) -> int:
+    """The paths a run will simulate, as far as known before it starts (for the estimate)."""
+    paths = options.get("paths")
+    return paths if isinstance(paths, int) else sc.paths
 
 
 def _reforecast(scenario, actuals, financials, as_of, mapping, overrides, sampling, refit):
@@ -140,7 +164,7 @@ def compare(scenarios, plans, paths, seed, out_dir, overrides, charts, as_json, 
         click.echo(json.dumps(data, indent=2))
         return
     click.echo(comparison_text(data, loaded[0].currency))
-    click.echo("Wrote " + ", ".join(str(f) for f in files))
+    click.echo(wrote_line(files))
 
 
 @click.command()

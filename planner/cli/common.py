@@ -1,10 +1,11 @@
-"""What every command shares: one error wrapper, loading a scenario, the progress display."""
+"""What every command shares: one error wrapper, loading a scenario, the progress display,
+the line saying what was written."""
 from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -83,25 +84,39 @@ def as_option_errors(func):
 
 
 @contextlib.contextmanager
-def progress_bar(enabled: bool = True):
-    """A progress callback that draws on stderr, only on a terminal and after a second."""
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
-    started = time.monotonic()
-    shown = [False]
+def progress_bar(enabled: bool = True, phases=(), *, paths: int = 2_000, verbose: bool = False):
+    """A :class:`planner.cli.progress.Progress` hook on stderr (a terminal, or anywhere
+    with ``verbose``), closed on the way out; None when ``enabled`` is false or nothing
+    is to be shown."""
+    from planner.cli.progress import progress_for
 
-    def update(done: int, total: int) -> None:
-        if time.monotonic() - started < 1.0 and not shown[0]:
-            return
-        shown[0] = True
-        width = 30
-        filled = int(width * done / total)
-        click.echo(f"\r  simulating [{'#' * filled}{'.' * (width - filled)}] "
-                   f"{done:,}/{total:,} paths", nl=False, err=True)
+    hook = progress_for(phases, paths=paths, verbose=verbose) if enabled or verbose else None
     try:
-        yield update
+        yield hook
     finally:
-        if shown[0]:
-            click.echo("\r" + " " * 70 + "\r", nl=False, err=True)
+        if hook is not None:
+            hook.close()
 
+
+def stage(progress, name: str) -> None:
+    """Tell a progress hook (or None) that phase ``name`` starts: the CLI's own phases,
+    such as loading the library, without importing :mod:`planner.run`."""
+    if progress is not None and hasattr(progress, "stage"):
+        progress.stage(name)
+
+
+def wrote_line(files, verbose: bool = False) -> str:
+    """``Wrote 12 files to outputs/series-a/ (listed in manifest.json)``: one line for
+    what a command wrote (one file: its path); ``verbose`` lists each file below it."""
+    files = [Path(f) for f in files]
+    if not files:
+        return "Wrote no files"
+    if len(files) == 1:
+        return f"Wrote {files[0]}"
+    folder = Path(os.path.commonpath([str(f.parent) for f in files]))
+    listed = any(f.name == "manifest.json" and f.parent == folder for f in files)
+    line = (f"Wrote {len(files)} files to {folder}{os.sep}"
+            + (" (listed in manifest.json)" if listed else ""))
+    if verbose:
+        line += "".join(f"\n  {f.relative_to(folder)}" for f in files)
+    return line

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from planner.cli.common import as_option_errors, user_errors
+from planner.cli.common import as_option_errors, user_errors, wrote_line
 from planner.cli.options import out_option, plan_option, seed_option, set_option
 
 
@@ -53,7 +53,7 @@ def diff_command(a, b, overrides, paths, seed, plan, as_json, out_dir, workers):
         return
     click.echo(diff_text(data))
     if files:
-        click.echo("Wrote " + ", ".join(str(f) for f in files))
+        click.echo(wrote_line(files))
 
 
 def _progress(enabled: bool):

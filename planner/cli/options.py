@@ -41,6 +41,18 @@ paths_option = click.option(
     "--paths", type=PathsType(), help="Monte Carlo paths (default: the scenario's), or 'auto': add "
     "paths until ARR P50 is known to 1% and the cash-out probability to 0.5 points (95% confidence).")
 
+quiet_option = click.option("--quiet", "-q", is_flag=True,
+                             help="Print only the headline block and no progress.")
+verbose_option = click.option("--verbose", "-v", is_flag=True,
+                              help="Show the progress with each phase's time (also when not on a "
+                                   "terminal) and list every file written.")
+
+
+def display_options(func):
+    """``--quiet`` and ``--verbose``: how much a command prints besides its answer."""
+    return quiet_option(verbose_option(func))
+
+
 _QUESTION_OPTIONS = (
     click.option("--raise-month", metavar="YYYY-MM", help="Month of the extra raise the "
                  "minimum-raise answer is for (default: the first month)."),

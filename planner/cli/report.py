@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import click
 
-from planner.cli.common import as_option_errors, load, progress_bar, user_errors
-from planner.cli.options import question, run_options
+from planner.cli.common import as_option_errors, load, progress_bar, stage, user_errors, wrote_line
+from planner.cli.options import question, run_options, verbose_option
 
 #: the chart kinds (kept here so that ``planner --help`` need not import matplotlib; a
 #: test checks it against planner.charts.CHARTS)
@@ -16,11 +16,8 @@ KINDS = ("arr_fan", "cash_fan", "mrr_bridge", "mrr_waterfall", "cohort_layers", 
          "unit_economics", "headcount", "pnl", "funnel", "plan_comparison")
 
 
-def _run(sc, options, with_comparison: bool):
-    from planner.run import run_scenario
-
-    with progress_bar() as progress:
-        return run_scenario(sc, with_comparison=with_comparison, progress=progress, **question(options))
+def _phases(with_comparison: bool, last: str) -> list[str]:
+    return ["load", "simulate", "unit economics"] + (["comparison"] if with_comparison else []) + [last]
 
 
 @click.command("chart")
@@ -29,9 +26,10 @@ def _run(sc, options, with_comparison: bool):
               help="Chart to draw (repeatable; default: every chart the scenario has data for).")
 @click.option("--format", "fmt", type=click.Choice(["png", "svg"]), default="png", show_default=True,
               help="PNG at 2x (200 dpi) for slides, or SVG.")
+@verbose_option
 @user_errors
 @as_option_errors
-def chart_command(scenario, out_dir, overrides, sampling, kinds, fmt, **options):
+def chart_command(scenario, out_dir, overrides, sampling, kinds, fmt, verbose, **options):
     """Draw charts of SCENARIO (default: the bundled Series A example).
 
     Writes one file per chart, <kind>.png or <kind>.svg, to outputs/<scenario name>/.
@@ -39,15 +37,18 @@ def chart_command(scenario, out_dir, overrides, sampling, kinds, fmt, **options)
     unit_economics, headcount, pnl, funnel (only for scenarios with a funnel) and
     plan_comparison (drawn by default when the scenario has two or more funding plans).
     """
-    from planner.report.tables import output_dir
-    from planner.run import write_charts
-
     sc = load(scenario, overrides, sampling)
     wanted = list(dict.fromkeys(kinds)) or None
     compared = "plan_comparison" in wanted if wanted else len(sc.plans) > 1
-    run = _run(sc, options, with_comparison=compared)
-    files = write_charts(run, output_dir(sc.name, out_dir), fmt, kinds=wanted)
-    click.echo("Wrote " + ", ".join(str(f) for f in files))
+    with progress_bar(True, _phases(compared, "charts"), paths=sc.paths, verbose=verbose) as progress:
+        stage(progress, "load")
+        from planner.report.tables import output_dir
+        from planner.run import run_scenario, write_charts
+
+        run = run_scenario(sc, with_comparison=compared, progress=progress, **question(options))
+        stage(progress, "charts")
+        files = write_charts(run, output_dir(sc.name, out_dir), fmt, kinds=wanted)
+    click.echo(wrote_line(files, verbose))
 
 
 @click.command("report")
@@ -64,10 +65,11 @@ def chart_command(scenario, out_dir, overrides, sampling, kinds, fmt, **options)
 @click.option("--mapping", type=click.Path(dir_okay=False),
               help="YAML column mapping of the actuals (docs/actuals.md).")
 @click.option("--as-of", "as_of", metavar="YYYY-MM", help="Last closed month of the actuals.")
+@verbose_option
 @user_errors
 @as_option_errors
 def report_command(scenario, out_dir, overrides, sampling, with_comparison, no_workbook, actual_files,
-                   financials, mapping, as_of, **options):
+                   financials, mapping, as_of, verbose, **options):
     """Write the board report of SCENARIO: report.html and report.xlsx.
 
     report.html is one self-contained file (charts embedded, no network needed to view
@@ -78,16 +80,22 @@ def report_command(scenario, out_dir, overrides, sampling, with_comparison, no_w
     cohorts and the plan comparison; with --actuals, the plan against the books. The
     numbers are those ``planner run`` prints with the same options.
     """
-    from planner.report import write_report
-    from planner.report.tables import output_dir
-
     sc = load(scenario, overrides, sampling)
-    run = _run(sc, options, with_comparison=with_comparison)
-    tracking = None
-    if actual_files:
-        from planner.actuals import track_files
+    with progress_bar(True, _phases(with_comparison, "report"), paths=sc.paths, verbose=verbose) as progress:
+        stage(progress, "load")
+        from planner.report import write_report
+        from planner.report.tables import output_dir
+        from planner.run import run_scenario
 
-        tracking = track_files(run.result, actual_files, financials, mapping=mapping, as_of=as_of,
-                               fiscal_year_start=options["fiscal_year_start"])
-    files = write_report(run, output_dir(sc.name, out_dir), workbook=not no_workbook, tracking=tracking)
-    click.echo("Wrote " + ", ".join(str(f) for f in files))
+        run = run_scenario(sc, with_comparison=with_comparison, progress=progress, **question(options))
+        tracking = None
+        if actual_files:
+            from planner.actuals import track_files
+
+            stage(progress, "actuals")
+            tracking = track_files(run.result, actual_files, financials, mapping=mapping, as_of=as_of,
+                                   fiscal_year_start=options["fiscal_year_start"])
+        stage(progress, "report")
+        files = write_report(run, output_dir(sc.name, out_dir), workbook=not no_workbook,
+                             tracking=tracking)
+    click.echo(wrote_line(files, verbose))

@@ -5,7 +5,7 @@ import json
 
 import click
 
-from planner.cli.common import load, user_errors
+from planner.cli.common import load, user_errors, wrote_line
 from planner.cli.options import out_option, seed_option, set_option
 
 #: default paths per tornado or spider variant (20 inputs: 41 variants, about 5 s)
@@ -81,4 +81,4 @@ def sensitivity_command(scenario, outcome, statistic, swing, vary, groups, metho
         click.echo(json.dumps(to_json(results), indent=2, allow_nan=False))
         return
     click.echo(sensitivity_text(results))
-    click.echo("Wrote " + ", ".join(str(f) for f in files))
+    click.echo(wrote_line(files))

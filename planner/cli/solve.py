@@ -5,7 +5,7 @@ import json
 
 import click
 
-from planner.cli.common import load, user_errors
+from planner.cli.common import load, user_errors, wrote_line
 from planner.cli.options import out_option, paths_option, plan_option, seed_option, set_option
 
 
@@ -65,7 +65,7 @@ def solve_command(scenario, vary, target, within, subject_to, tol, paths, seed, 
     else:
         click.echo(solution_text(solution))
         if files:
-            click.echo("Wrote " + ", ".join(str(f) for f in files))
+            click.echo(wrote_line(files))
     if solution.value is None:
         raise SystemExit(1)
 

@@ -13,7 +13,7 @@ from planner.engine.costs import (acquisition_cost, commissions, department_cost
                                   role_counts,
                                   segment_cogs)
 from planner.engine.funnel import segment_funnel
-from planner.engine.financing import apply_plan
+from planner.engine.financing import ARRIVAL_RECORDS, apply_plan
 from planner.engine.noise import Noise
 from planner.engine.revenue import new_price, segment_revenue
 from planner.engine.sampling import Inputs, draw_inputs
@@ -149,7 +149,9 @@ def _metric(scenario: Scenario, per_segment: list[dict], of: str, segment: str |
 
 def finance(scenario: Scenario, plan: Plan, inputs: Inputs, ops: dict, *,
             block_when_insolvent: bool = True) -> dict[str, np.ndarray]:
-    """:data:`FINANCING_SERIES` (paths, months) and ``ownership`` (paths,) of one plan.
+    """:data:`FINANCING_SERIES` (paths, months), ``ownership`` (paths,) and each
+    instrument's ``funding_arrival`` / ``_amount`` / ``_pre_money`` / ``_kept`` (paths,
+    instruments; :data:`~planner.engine.financing.ARRIVAL_RECORDS`) of one plan.
 
     ``cash_if_funded`` is the cash balance if every planned inflow arrived even on
     insolvent paths: adding money at a month shifts it exactly, which makes the minimum
@@ -163,7 +165,8 @@ def finance(scenario: Scenario, plan: Plan, inputs: Inputs, ops: dict, *,
     out["cash_if_funded"] = fin.cash if not block_when_insolvent else \
         apply_plan(*args, block_when_insolvent=False).cash
     out["equity_book"] = equity_book(ops, fin)
-    return out | {"ownership": fin.ownership}
+    return out | {"ownership": fin.ownership} | {
+        f"funding_{name}": getattr(fin, name) for name in ARRIVAL_RECORDS}
 
 
 def equity_book(ops: dict, fin) -> np.ndarray:

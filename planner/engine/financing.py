@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.engine.sampling import Inputs
-from planner.scenario.model import (EquityRound, MilestoneRound, Plan, RunwayRound, Scenario,
-                                    Valuation, VentureDebt)
+from planner.scenario.model import (EquityRound, MilestoneRound, Plan, Round, RunwayRound,
+                                    Scenario, Valuation, VentureDebt)
 
 BURN_WINDOW = 3  # months of net burn averaged for runway
 
@@ -37,6 +37,20 @@ class Financing:
     cash: np.ndarray
     insolvent: np.ndarray      # bool
     ownership: np.ndarray      # (paths,) existing holders' share after the plan's rounds
+    arrival: np.ndarray        # (paths, instruments) int month index of arrival, -1 never
+    amount: np.ndarray         # (paths, instruments) amount raised or drawn (0 if never)
+    pre_money: np.ndarray      # (paths, instruments) pre-money valuation, NaN if none
+    kept: np.ndarray           # (paths, instruments) share existing holders keep (1 if none)
+
+
+#: the per-path records of each instrument (:func:`instruments`), each (paths, instruments)
+ARRIVAL_RECORDS = ("arrival", "amount", "pre_money", "kept")
+
+
+def instruments(scenario: Scenario, plan: Plan) -> tuple:
+    """The scenario's committed rounds then the plan's instruments: the columns of
+    :data:`ARRIVAL_RECORDS`."""
+    return tuple(scenario.rounds) + tuple(plan.instruments)
 
 
 #: the series of a loan, each (paths, months)
@@ -87,7 +101,9 @@ def debt_schedule(debt: VentureDebt, amount: np.ndarray, months: int, inputs: In
             "fees": drawn * inputs.value(debt.fee), "balance": balance}
 
 
-def _pre_money(valuation: Valuation, arr_at_close: np.ndarray, inputs: Inputs) -> np.ndarray:
+def pre_money(valuation: Valuation, arr_at_close: np.ndarray, inputs: Inputs) -> np.ndarray:
+    """Pre-money valuation of a round closing at ARR ``arr_at_close`` (paths,); NaN when
+    the round gives no valuation."""
     if valuation.pre_money is not None:
         return np.broadcast_to(inputs.value(valuation.pre_money)[:, 0], arr_at_close.shape)
     if valuation.arr_multiple is not None:
@@ -95,10 +111,10 @@ def _pre_money(valuation: Valuation, arr_at_close: np.ndarray, inputs: Inputs) -
     return np.full(arr_at_close.shape, np.nan)  # valuation not given: no dilution counted
 
 
-def _dilution_factor(valuation: Valuation, amount: np.ndarray, arr_at_close: np.ndarray,
+def dilution_factor(valuation: Valuation, amount: np.ndarray, arr_at_close: np.ndarray,
                      inputs: Inputs) -> np.ndarray:
     """Share of their stake existing holders keep: ``1 - amount / post_money - option_pool``."""
-    pre = _pre_money(valuation, arr_at_close, inputs)
+    pre = pre_money(valuation, arr_at_close, inputs)
     with np.errstate(divide="ignore", invalid="ignore"):
         kept = 1.0 - amount / (pre + amount) - inputs.value(valuation.option_pool)[:, 0]
     return np.where(np.isnan(pre), 1.0, np.clip(kept, 0.0, 1.0))
@@ -135,27 +151,66 @@ def apply_plan(scenario: Scenario, plan: Plan, inputs: Inputs, operating_cash_fl
                block_when_insolvent)
     out = {name: sum((s[name] * state.drawn_ok[:, k, None] for k, (_, s) in enumerate(debts)),
                      np.zeros((paths, months))) for name in DEBT_FLOWS}
+    kept = {}
     for k, (x, amount) in enumerate(dated):
         if isinstance(x, EquityRound):
-            state.ownership *= np.where(state.round_ok[:, k], _dilution_factor(
-                x.valuation, amount, arr[:, x.month], inputs), 1.0)
+            kept[k] = dilution_factor(x.valuation, amount, arr[:, x.month], inputs)
+            state.ownership *= np.where(state.round_ok[:, k], kept[k], 1.0)
+    records = _arrivals(state, scenario, plan, inputs, arr, dated, kept, debts)
     return Financing(state.equity, out["drawn"], out["repaid"], out["interest"], out["fees"],
-                     out["balance"], state.cash, state.insolvent, state.ownership)
+                     out["balance"], state.cash, state.insolvent, state.ownership, *records)
+
+
+def _arrivals(st: "_State", scenario: Scenario, plan: Plan, inputs: Inputs, arr: np.ndarray,
+              dated: list, kept_dated: dict, debts: list) -> tuple[np.ndarray, ...]:
+    """:data:`ARRIVAL_RECORDS` of every instrument (:func:`instruments` order), each
+    (paths, instruments): month of arrival (-1 never), amount, pre-money, share kept."""
+    paths, months = st.cash.shape
+    index = {"dated": iter(range(len(dated))), "debt": iter(range(len(debts))),
+             "triggered": iter(range(st.fired.shape[1]))}
+    nan = np.full(paths, np.nan)
+    columns = []
+    for x in instruments(scenario, plan):
+        if isinstance(x, (Round, EquityRound)):
+            k = next(index["dated"])
+            amount, on = dated[k][1], st.round_ok[:, k] & (0 <= x.month < months)
+            arrival = np.where(on, x.month, -1)
+            if isinstance(x, EquityRound):
+                pre, kept = pre_money(x.valuation, arr[:, x.month], inputs), kept_dated[k]
+            else:
+                pre, kept = nan, 1.0
+        elif isinstance(x, VentureDebt):
+            k = next(index["debt"])
+            amount = np.broadcast_to(inputs.value(x.amount), (paths, 1))[:, 0]
+            on = st.drawn_ok[:, k] & (0 <= x.month < months)
+            arrival, pre, kept = np.where(on, x.month, -1), nan, 1.0
+        else:
+            k = next(index["triggered"])
+            amount = np.broadcast_to(inputs.value(x.amount)[:, 0], paths)
+            arrival, pre, kept = st.fired_at[:, k], st.fired_pre[:, k], st.fired_kept[:, k]
+            on = arrival >= 0
+        columns.append((arrival, np.where(on, amount, 0.0), np.where(on, pre, np.nan),
+                        np.where(on, kept, 1.0)))
+    if not columns:
+        return (np.full((paths, 0), -1), np.zeros((paths, 0)), np.zeros((paths, 0)),
+                np.ones((paths, 0)))
+    return tuple(np.stack([c[i] for c in columns], axis=1) for i in range(4))
 
 
 def _no_financing(operating_cash_flow: np.ndarray, opening_cash: np.ndarray) -> Financing:
     """:func:`apply_plan` of a plan with no money coming in: cash is the opening balance
     plus the operating cash flow, accumulated month by month in the same order as the
     monthly pass (so the same numbers), and a path is insolvent from its first month
-    below zero."""
+    below zero; no instrument, so the :data:`ARRIVAL_RECORDS` have no column."""
     paths, months = operating_cash_flow.shape
     cash = np.cumsum(np.concatenate([opening_cash.astype(float)[:, None], operating_cash_flow], axis=1),
                      axis=1)[:, 1:]
     def zero():
         return np.zeros((paths, months))
 
+    none = (np.full((paths, 0), -1), np.zeros((paths, 0)), np.zeros((paths, 0)), np.ones((paths, 0)))
     return Financing(zero(), zero(), zero(), zero(), zero(), zero(), cash,
-                     np.logical_or.accumulate(cash < 0, axis=1), np.ones(paths))
+                     np.logical_or.accumulate(cash < 0, axis=1), np.ones(paths), *none)
 
 
 class _State:
@@ -168,6 +223,9 @@ class _State:
         self.insolvent = np.zeros((paths, months), dtype=bool)
         self.burn = np.zeros((paths, months))    # net burn, for runway-triggered rounds
         self.fired = np.zeros((paths, n_triggered), dtype=bool)
+        self.fired_at = np.full((paths, n_triggered), -1)       # month it closed, -1 never
+        self.fired_pre = np.full((paths, n_triggered), np.nan)  # pre-money when it closed
+        self.fired_kept = np.ones((paths, n_triggered))         # share kept when it closed
         self.drawn_ok = np.ones((paths, n_debts), dtype=bool)  # the loan was drawn
         self.round_ok = np.ones((paths, n_dated), dtype=bool)  # the dated round arrived
         self.dead = np.zeros(paths, dtype=bool)
@@ -199,7 +257,12 @@ def _month(st: _State, t: int, plan, inputs, ocf, arr, dated, triggered, debts, 
         st.fired[:, k] |= fire
         amount = np.broadcast_to(inputs.value(x.amount)[:, 0], alive.shape)
         st.equity[:, t] += np.where(fire, amount, 0.0)
-        st.ownership *= np.where(fire, _dilution_factor(x.valuation, amount, arr[:, t], inputs), 1.0)
+        kept = dilution_factor(x.valuation, amount, arr[:, t], inputs)
+        st.ownership *= np.where(fire, kept, 1.0)
+        if fire.any():
+            st.fired_at[fire, k] = t
+            st.fired_kept[fire, k] = kept[fire]
+            st.fired_pre[fire, k] = pre_money(x.valuation, arr[:, t], inputs)[fire]
     st.cash[:, t] = (st.previous + ocf[:, t] + st.equity[:, t] + flows["drawn"] - flows["repaid"]
                      - flows["interest"] - flows["fees"])
     st.dead |= st.cash[:, t] < 0

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 
 from planner.analysis.funding import funding_block
+from planner.analysis.funding_events import funding_events
 from planner.analysis.outcomes import headline, path_outcomes
 from planner.analysis.periods import plan_years
 from planner.analysis.stats import QUANTILES, bands
@@ -76,7 +77,8 @@ def summarise(result: SimulationResult, *, raise_month: int = 0, confidence: flo
         ``scenario``, ``paths``, ``seed``, ``start``, ``end``, ``currency``;
         ``arr_end`` / ``cash_end`` / ``cash_trough`` / ``customers_end`` as {p10, p50, p90};
         ``arr_after_12_months``, ``revenue_by_year`` and ``ebitda_by_year``; ``cash_out``;
-        ``monte_carlo_error``; ``funding`` (see :func:`planner.analysis.funding.funding_block`).
+        ``monte_carlo_error``; ``funding`` (see :func:`planner.analysis.funding.funding_block`);
+        ``funding_events`` and ``ownership_after`` (:func:`funding_story`).
     """
     sc = result.scenario
     if outcomes is None:
@@ -95,7 +97,17 @@ def summarise(result: SimulationResult, *, raise_month: int = 0, confidence: flo
         "ebitda_by_year": yearly(result, "ebitda"),
         "funding": funding_block(outcomes, result.months, plan=result.plan, raise_month=raise_month,
                                  confidence=confidence, until=until),
+        **funding_story(result, outcomes["ownership"]),
     }
+
+
+def funding_story(result: SimulationResult, ownership: np.ndarray | None = None) -> dict:
+    """``funding_events`` (:func:`planner.analysis.funding_events.funding_events`, JSON-ready,
+    months as ``YYYY-MM``; for a streamed run, of its sample of paths) and
+    ``ownership_after`` (P10/P50/P90 of the existing holders' share: of ``ownership``,
+    shape (paths,), when given, e.g. every path of a streamed run)."""
+    return {"funding_events": [e.to_dict(result.months) for e in funding_events(result)],
+            "ownership_after": bands(result.ownership if ownership is None else ownership)}
 
 
 def projection_table(result: SimulationResult, names=None) -> tuple[list[str], list[list]]:

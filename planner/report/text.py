@@ -1,10 +1,13 @@
 """What the terminal shows: the run summary, funding, plan comparison and funnel blocks."""
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
 from planner.analysis.funnel import FLOWS
 from planner.format import count, money, percent
+from planner.report.funding import funding_events_text
 from planner.report.sensitivity import drivers_text
 from planner.report.unit_economics import unit_economics_text
 
@@ -55,8 +58,28 @@ def _year_label(what: str, year: dict) -> str:
     return text if year["months"] == 12 else f"{text} ({year['months']} mo)"
 
 
-def summary_text(summary: dict) -> str:
-    """The short summary ``planner run`` prints."""
+#: columns the terminal output fits in
+WIDTH = 100
+
+
+def fit(text: str, width: int = WIDTH) -> str:
+    """Wrap every line longer than ``width`` at spaces, continuation lines indented two
+    more than the line's own indent (tables are laid out to fit before they get here)."""
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = " " * (len(line) - len(line.lstrip()))
+        out += textwrap.wrap(line.strip(), width=width, initial_indent=indent,
+                             subsequent_indent=indent + "  ", break_on_hyphens=False) or [line]
+    return "\n".join(out)
+
+
+def summary_text(summary: dict, *, drivers: bool = True) -> str:
+    """The short summary ``planner run`` prints: the headline table, cash, Monte Carlo
+    error, the funding plan told in full (every event, ownership after it, runway,
+    breakeven, minimum raise) and, with ``drivers``, what drives the range."""
     cur = summary["currency"]
     m = lambda v: money(v, cur)  # noqa: E731
     lines = [f"{summary['scenario']}: {summary['paths']:,} paths, seed {summary['seed']}, "
@@ -75,8 +98,10 @@ def summary_text(summary: dict) -> str:
     if "monte_carlo_error" in summary:
         lines.append(_precision_line(summary["monte_carlo_error"], cur))
     if "funding" in summary:
-        lines.append(funding_text(summary["funding"], cur, summary["end"]))
-    if summary.get("drivers"):
+        lines.append(funding_text(summary["funding"], cur, summary["end"],
+                                  events=summary.get("funding_events"),
+                                  ownership=summary.get("ownership_after")))
+    if drivers and summary.get("drivers"):
         lines.append(drivers_text(summary["drivers"], cur))
     for note in summary.get("approximations", []):
         lines.append(f"  Note: {note}.")
@@ -85,7 +110,7 @@ def summary_text(summary: dict) -> str:
         lines.append(f"  Sampling: {sampling['method'].replace('_', ' ')}" + "".join(
             f"; {c['inputs'][0]} ~ {c['inputs'][1]}: rank correlation {c['target']:+.2f} target, "
             f"{c['achieved']:+.2f} achieved" for c in sampling["correlations"]))
-    return "\n".join(lines)
+    return fit("\n".join(lines))
 
 
 def _precision_line(err: dict, currency: str) -> str:
@@ -116,14 +141,19 @@ def _runway(bands: dict, key: str) -> str:
     return f">{bands['censored_at']:.0f}" if value >= bands["censored_at"] else f"{value:.0f}"
 
 
-def funding_text(funding: dict, currency: str, end: str) -> str:
-    """The funding block ``planner run`` prints: plan, runway, breakeven, minimum raise."""
+def funding_text(funding: dict, currency: str, end: str, *, events: list[dict] | None = None,
+                 ownership: dict | None = None) -> str:
+    """The funding block ``planner run`` prints: the plan and, given, its events
+    (:func:`planner.report.funding.funding_events_text`) and the ownership after it;
+    runway, breakeven, minimum raise."""
     m = lambda v: money(v, currency)  # noqa: E731
     need = funding["minimum_raise"]
     runway = funding["runway_months"]
-    lines = [f"  Funding plan: {funding['plan']}",
-             f"  Runway (months from the start, P10/P50/P90): {_runway(runway, 'p10')} / "
-             f"{_runway(runway, 'p50')} / {_runway(runway, 'p90')}"]
+    lines = [f"  Funding plan: {funding['plan']}" + (":" if events is not None else "")]
+    if events is not None:
+        lines.append(funding_events_text(events, currency, ownership, width=WIDTH))
+    lines += [f"  Runway (months from the start, P10/P50/P90): {_runway(runway, 'p10')} / "
+              f"{_runway(runway, 'p50')} / {_runway(runway, 'p90')}"]
     be = funding["breakeven"]
     if be["month"] is None:
         lines.append("  Cash-flow breakeven: not within the horizon on any path.")
@@ -177,11 +207,33 @@ def comparison_text(comparison: dict, currency: str) -> str:
     return "\n".join(lines)
 
 
-def run_text(summary: dict) -> str:
-    """Everything ``planner run`` prints before the list of files: the headline summary,
-    the funnel (with one) and the unit economics."""
+def _summary_of(run) -> dict:
+    """A :class:`planner.run.Run`'s summary, or the summary itself."""
+    return run if isinstance(run, dict) else run.summary
+
+
+def headline_text(run) -> str:
+    """Only the headline block of ``planner run`` (its ``--quiet`` output): key numbers,
+    cash, and the funding plan told in full. ``run``: a Run or its summary."""
+    return summary_text(_summary_of(run), drivers=False)
+
+
+def run_text(run, detail: bool = False) -> str:
+    """Everything ``planner run`` prints before the list of files: the headline summary
+    with what drives the range, the funnel (with one) and the unit economics, within
+    :data:`WIDTH` columns.
+
+    Parameters
+    ----------
+    run : Run or dict
+        A :class:`planner.run.Run` or its summary.
+    detail : bool
+        Also the unit economics of each segment in full (by default one line a segment).
+    """
+    summary = _summary_of(run)
     parts = [summary_text(summary), ""]
     if "funnel" in summary:
-        parts.append(funnel_text(summary["funnel"], summary["currency"]))
-    parts.append(unit_economics_text(summary["unit_economics"], summary["currency"]))
+        parts.append(fit(funnel_text(summary["funnel"], summary["currency"])))
+    parts.append(unit_economics_text(summary["unit_economics"], summary["currency"], detail=detail,
+                                     width=WIDTH))
     return "\n".join(parts)

@@ -11,10 +11,11 @@ burning) is a dict ``{"unbounded": true, "reason": ..., ...}``, never inf or a h
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 
-from planner.analysis.benchmark_bands import has_benchmark, verdict, verdict_level
+from planner.analysis.benchmark_bands import has_benchmark, tier_of, verdict, verdict_level
 from planner.analysis.metric_specs import METRIC_SPECS
 from planner.analysis.stats import QUANTILES, quantiles_across_paths
 from planner.format import money, percent
@@ -23,14 +24,29 @@ from planner.analysis.unit_economics import period_metrics
 
 LABELS = ("p10", "p50", "p90")
 
-#: rows of the terminal block
+#: rows of the terminal block and the report, board order: the simulated cohort's LTV,
+#: LTV:CAC and payback first (the figures with a verdict), the formula values after
+#: them, with the lifetime they imply
+COHORT_ROWS = ("ltv_cohort", "ltv_to_cac_cohort", "cac_payback_cohort")
+FORMULA_ROWS = ("ltv", "ltv_lifetime_years", "lifetime_years", "ltv_to_cac", "cac_payback")
 TEXT_ROWS = {
-    "segment": ("cac", "cac_programme", "commission_per_new_customer", "ltv", "ltv_cohort", "ltv_to_cac",
-                "ltv_to_cac_cohort", "cac_payback", "cac_payback_cohort", "magic_number", "nrr", "grr"),
-    "blended": ("cac", "ltv", "ltv_cohort", "ltv_to_cac", "ltv_to_cac_cohort", "cac_payback", "cac_payback_cohort",
-                "magic_number", "nrr", "grr", "gross_margin", "burn_multiple", "rule_of_40",
-                "sm_share", "rnd_share", "cs_share", "ga_share"),
+    "segment": COHORT_ROWS + ("cac", "cac_programme", "commission_per_new_customer", "acv",
+                              "magic_number", "nrr", "grr") + FORMULA_ROWS,
+    "blended": COHORT_ROWS + ("cac", "magic_number", "nrr", "grr", "gross_margin", "ebitda_margin",
+                              "burn_multiple", "rule_of_40", "sm_share", "rnd_share", "cs_share",
+                              "ga_share") + FORMULA_ROWS,
 }
+#: cost-structure rows, shown with ``detail``
+COST_ROWS = ("sm_share", "rnd_share", "cs_share", "ga_share")
+#: rows whose verdict the terminal shows (formula rows are shown for comparison only)
+VERDICT_ROWS = frozenset(("ltv_to_cac_cohort", "cac_payback_cohort", "magic_number", "nrr", "grr",
+                          "ebitda_margin", "burn_multiple", "rule_of_40", "sm_share", "rnd_share",
+                          "cs_share", "ga_share"))
+#: the one-line-a-segment table of the default terminal output (last year, P50)
+SEGMENT_LINE = (("acv", "ACV"), ("cac", "CAC"), ("ltv_cohort", "LTV cohort"),
+                ("ltv_to_cac_cohort", "LTV:CAC"), ("cac_payback_cohort", "payback"),
+                ("nrr", "NRR"), ("grr", "GRR"))
+TIER_NAMES = {"smb": "SMB", "midmarket": "mid-market", "enterprise": "enterprise", None: "-"}
 
 
 def _float(x) -> float | None:
@@ -56,7 +72,7 @@ def _unbounded(key: str, value: float, companions: dict[str, float], settings: d
     return out
 
 
-def _entry(key: str, data: dict[str, np.ndarray], j: int, settings: dict) -> dict:
+def _entry(key: str, data: dict[str, np.ndarray], j: int, settings: dict, tier: str | None = None) -> dict:
     """P10/P50/P90, verdict and notes of metric ``key`` in period ``j``."""
     values = data[key][:, j]
     q = quantiles_across_paths(values, QUANTILES)
@@ -76,7 +92,7 @@ def _entry(key: str, data: dict[str, np.ndarray], j: int, settings: dict) -> dic
     if defined == 0.0:
         entry["note"] = _why_undefined(key, data, j)
     if has_benchmark(key):
-        entry["verdict"], entry["level"] = _verdict(key, q[1], companions, settings)
+        entry["verdict"], entry["level"] = _verdict(key, q[1], companions, settings, tier)
     return entry
 
 
@@ -94,12 +110,31 @@ def _why_undefined(key: str, data: dict[str, np.ndarray], j: int) -> str:
     return METRIC_SPECS[key].undefined
 
 
-def _verdict(key: str, p50: float, companions: dict, settings: dict) -> tuple[str, str]:
-    """The verdict of the P50 and its level (good ... bad, none)."""
+def _verdict(key: str, p50: float, companions: dict, settings: dict, tier: str | None = None
+             ) -> tuple[str, str]:
+    """The verdict of the P50 and its level (good ... bad, none), in the tier's bands."""
     if key == "ltv_to_cac" and p50 == math.inf and np.isfinite(companions["capped"][1]):
         capped = companions["capped"][1]
-        return f"{verdict(key, capped)} (on capped LTV)", verdict_level(key, capped)
-    return verdict(key, p50), verdict_level(key, p50)
+        return f"{verdict(key, capped, tier)} (on capped LTV)", verdict_level(key, capped, tier)
+    return verdict(key, p50, tier), verdict_level(key, p50, tier)
+
+
+def _tiers(pm, segments: tuple[str, ...], picks: dict[str, int]) -> dict[str, dict]:
+    """Each scope's ACV (P50 over the years picked, the last one with new customers) and
+    tier (:func:`planner.analysis.benchmark_bands.tier_of`); the blend of several segments
+    has none (company bands), the blend of one segment is that segment."""
+    out = {}
+    for scope, data in pm.values.items():
+        acv = None
+        for j in sorted(set(picks.values()), reverse=True):
+            q = quantiles_across_paths(data["acv"][:, j], QUANTILES)[1]
+            if np.isfinite(q):
+                acv = float(q)
+                break
+        out[scope] = {"acv": acv, "tier": tier_of(acv)}
+    if len(segments) != 1:
+        out["blended"]["tier"] = None
+    return out
 
 
 def _year_indices(periods) -> dict[str, int]:
@@ -134,7 +169,8 @@ def unit_economics_summary(result: SimulationResult, *, fiscal_year_start: int |
     -------
     dict
         ``scenario, currency, paths, seed, settings, years`` (``first_year`` and
-        ``last_year``: label, from, to, months) and ``scopes``: ``blended`` then each
+        ``last_year``: label, from, to, months), ``tiers`` (scope -> ``acv``, ``tier``:
+        the bands its verdicts use) and ``scopes``: ``blended`` then each
         segment -> ``first_year`` / ``last_year`` -> metric -> ``{unit, p10, p50, p90
         [, verdict][, paths_defined][, note]}``. See the module notes for None and
         unbounded values.
@@ -147,7 +183,9 @@ def unit_economics_summary(result: SimulationResult, *, fiscal_year_start: int |
     years = {name: {"label": pm.periods[j].label, "from": str(result.months[pm.periods[j].first]),
                     "to": str(result.months[pm.periods[j].last]),
                     "months": pm.periods[j].last - pm.periods[j].first + 1} for name, j in picks.items()}
-    scopes = {scope: {name: {key: _entry(key, data, j, settings) for key in METRIC_SPECS if key in data}
+    tiers = _tiers(pm, result.segments, picks)
+    scopes = {scope: {name: {key: _entry(key, data, j, settings, tiers[scope]["tier"])
+                             for key in METRIC_SPECS if key in data}
                       for name, j in picks.items()}
               for scope, data in pm.values.items()}
     fys = fiscal_year_start or int(result.months[0].astype(int) % 12 + 1)
@@ -159,6 +197,7 @@ def unit_economics_summary(result: SimulationResult, *, fiscal_year_start: int |
                      "ltv_horizon_months": int(ltv_horizon_months),
                      "discount_rate_annual": float(discount_rate_annual)},
         "years": years,
+        "tiers": tiers,
         "scopes": scopes,
     }
 
@@ -176,80 +215,188 @@ def metric_number(value, unit: str, currency: str, months_word: bool = False) ->
         return percent(value)
     if unit == "months":
         return f"{value:.1f} months" if months_word else f"{value:.1f}"
+    if unit == "years":
+        return f"{value:.1f} years"
     if unit == "count":
         return f"{value:,.0f}"
     return f"{value:.2f}"
 
 
-def _cell(key: str, entry: dict, currency: str) -> list[str]:
-    """Lines of one cell: ``P50 [P10..P90]``, and below an unbounded LTV its capped and discounted values."""
+def _cell(key: str, entry: dict, currency: str, spread: bool = True) -> list[str]:
+    """Lines of one cell: ``P50 [P10..P90]`` (the P50 alone without ``spread``); below an
+    unbounded value its capped and discounted ones."""
     unit, p50 = entry["unit"], entry["p50"]
     if p50 is None:
         return [f"n/a ({entry.get('note', 'not defined')})"]
     if isinstance(p50, dict):
-        head = f"unbounded ({p50['reason']})"
+        head = "unbounded"
     elif key == "burn_multiple" and p50 == 0:
         head = "0.00 (no burn)"
     else:
         head = metric_number(p50, unit, currency)
     low, high = (metric_number(entry[k], unit, currency) for k in ("p10", "p90"))
     middle = metric_number(p50, unit, currency)
-    if not isinstance(p50, dict) and (low, high) != (middle, middle):
+    if spread and not isinstance(p50, dict) and (low, high) != (middle, middle) and not key.endswith("years"):
         head += f" [{low}..{high}]"
     lines = [head]
+    if isinstance(p50, dict) and key.endswith("years"):
+        lines.append(f"({p50['reason']})")
     if isinstance(p50, dict) and "capped" in p50:
         fmt = (lambda v: "unbounded" if v is None else metric_number(v, unit, currency))  # noqa: E731
-        lines.append(f"capped {fmt(p50['capped'])}, discounted {fmt(p50['discounted'])}")
+        lines += [f"capped {fmt(p50['capped'])}", f"discounted {fmt(p50['discounted'])}"]
     return lines
 
 
-def _verdicts(row: list[dict]) -> str:
-    """``good``, or ``good -> excellent`` when the years differ."""
-    found = [e["verdict"] for e in row if "verdict" in e]
-    if all(v == "n/a" for v in found):
-        return ""
-    return found[0] if len(set(found)) == 1 else " -> ".join(found)
-
-
-def _label(key: str) -> str:
+def _label(key: str, settings: dict, one_segment: bool = True) -> str:
     spec = METRIC_SPECS[key]
-    return spec.title + (", months" if spec.unit == "months" else "")
+    horizon = settings["ltv_horizon_months"]
+    titles = {"ltv_cohort": f"LTV (cohort, {horizon} months)", "ltv_to_cac_cohort": "LTV:CAC (cohort)",
+              "cac_payback_cohort": "CAC payback (cohort)", "ltv_to_cac": "LTV:CAC (formula)",
+              "ltv_lifetime_years": "  lifetime it counts", "lifetime_years": "  1 / churn",
+              "nrr": "NRR (TTM)", "ltv": "LTV (formula)" if one_segment else f"LTV (formula, {horizon} mo cap)", "grr": "GRR (TTM)", "cac_programme": "CAC (programme only)",
+              "commission_per_new_customer": "Commission / new customer"}
+    title = titles.get(key, spec.title)
+    return title + (", months" if spec.unit == "months" else "")
 
 
-def unit_economics_text(summary: dict, currency: str = "USD") -> str:
-    """A compact terminal block of :func:`unit_economics_summary`.
+def _table(rows: list[tuple[str, list[list[str]], str]], header: list[str], width: int) -> list[str]:
+    """Lay out ``(label, cells, verdict)`` rows in at most ``width`` columns: the label
+    column, one column per year sized to its longest line (wrapped past a fair share),
+    the verdict in what is left (wrapped)."""
+    label_w = max([len(r[0]) for r in rows] + [len(header[0])]) + 2
+    n = len(header) - 2
+    fair = max(14, (width - 2 - label_w - 18) // n)
+    col_w = [min(fair, max([len(line) for r in rows for line in r[1][i]] + [len(header[1 + i])])) + 2
+             for i in range(n)]
+    verdict_w = max(12, width - 2 - label_w - sum(col_w))
+    out = [("  " + header[0]).ljust(2 + label_w) + "".join(h.ljust(w) for h, w in zip(header[1:-1], col_w))
+           + header[-1]]
+    for label, cells, verdict_text in rows:
+        columns = [[piece for line in cell for piece in (textwrap.wrap(line, w - 2) or [""])]
+                   for cell, w in zip(cells, col_w)]
+        tail = textwrap.wrap(verdict_text, verdict_w) if verdict_text else []
+        for i in range(max([len(c) for c in columns] + [len(tail), 1])):
+            text = "".join((c[i] if i < len(c) else "").ljust(w) for c, w in zip(columns, col_w))
+            out.append((f"  {label if i == 0 else '':<{label_w}}{text}"
+                        + (tail[i] if i < len(tail) else "")).rstrip())
+    return out
 
-    Per scope (blended, then each segment), one row per key metric: ``P50 [P10..P90]``
-    for the first and the last full fiscal year, then the verdict of the P50
-    (``first -> last`` when they differ). An unbounded LTV reads ``unbounded
-    (expansion >= churn)`` with its capped and discounted values on the line below;
-    an undefined value reads ``n/a (<why>)``, e.g. ``n/a (no new customers)``.
+
+def _scope_rows(scope: str, data: dict, names: list[str], currency: str, settings: dict,
+                keys: tuple[str, ...], one_segment: bool = True) -> list[tuple[str, list[list[str]], str]]:
+    rows = []
+    for key in keys:
+        if key not in data[names[0]]:
+            continue
+        entries = [data[n][key] for n in names]
+        counted = data[names[-1]].get("ltv_lifetime_years")
+        if key == "lifetime_years" and counted and _cell(key, counted, currency) == _cell(key, entries[-1], currency):
+            continue  # no expansion: the formula counts 1 / churn, said once
+        last = entries[-1]
+        verdict_text = last.get("verdict", "") if key in VERDICT_ROWS else ""
+        # the last year with its range, earlier years' P50 for the trend
+        rows.append((_label(key, settings, one_segment), [_cell(key, e, currency, spread=e is last) for e in entries],
+                     "" if verdict_text == "n/a" else verdict_text))
+    return rows
+
+
+def _segment_lines(summary: dict, currency: str, width: int) -> list[str]:
+    """One line a segment (the last year's P50, tier, ACV ...), its verdicts below."""
+    name = "last_year"
+    label = summary["years"][name]["label"]
+    segments = [s for s in summary["scopes"] if s != "blended"]
+    seg_w = max(len(s) for s in segments) + 2
+    first = f"Segments, {label} P50"
+    seg_w = max(seg_w, len(first) - 1)
+    head = [first.ljust(seg_w + 2), "tier".ljust(12)]
+    cells = {s: [] for s in segments}
+    for key, title in SEGMENT_LINE:
+        for s in segments:
+            entry = summary["scopes"][s][name].get(key)
+            cells[s].append("n/a" if entry is None or entry["p50"] is None else
+                            metric_number(entry["p50"], entry["unit"], currency))
+        w = max([len(title)] + [len(cells[s][-1]) for s in segments]) + 2
+        head.append(title.ljust(w))
+        for s in segments:
+            cells[s][-1] = cells[s][-1].ljust(w)
+    lines = ["", "".join(head).rstrip()]
+    for s in segments:
+        tier = TIER_NAMES[summary.get("tiers", {}).get(s, {}).get("tier")]
+        lines.append(f"  {s:<{seg_w}}{tier:<12}" + "".join(cells[s]).rstrip())
+        verdicts = [f"{METRIC_SPECS[k].title.split(' (')[0]} {summary['scopes'][s][name][k]['verdict']}"
+                    for k in ("ltv_to_cac_cohort", "cac_payback_cohort", "nrr", "grr")
+                    if summary["scopes"][s][name].get(k, {}).get("verdict", "n/a") != "n/a"]
+        if verdicts:
+            lines += textwrap.wrap("; ".join(verdicts), width, initial_indent=" " * (seg_w + 2),
+                                   subsequent_indent=" " * (seg_w + 4))
+    return lines
+
+
+def _year_heads(years: dict, names: list[str]) -> list[str]:
+    """``FY2027 P50`` for earlier years, ``FY2031 P50 [P10..P90]`` for the last."""
+    return [years[n]["label"] + (" P50 [P10..P90]" if n == names[-1] else " P50") for n in names]
+
+
+def unit_economics_text(summary: dict, currency: str = "USD", *, detail: bool = False,
+                        width: int = 100) -> str:
+    """The terminal block of :func:`unit_economics_summary`, within ``width`` columns.
+
+    The company (blended) first: the simulated cohort's LTV, LTV:CAC and payback, then
+    CAC, efficiency, retention and margins, then the formula values with the lifetime
+    they count; ``P50 [P10..P90]`` for the first and the last full fiscal year and the
+    verdict of the last year's P50 (one verdict a row; formula rows have none); the cost
+    structure (department shares of revenue) with ``detail``. An
+    unbounded value reads ``unbounded`` with its capped and discounted values below it;
+    an undefined one ``n/a (<why>)``. Then one line a segment (tier, ACV, CAC, cohort
+    LTV, LTV:CAC, payback, NRR, GRR, with their verdicts), or with ``detail`` each
+    segment's full table. A scenario with one segment prints one table (the segment's
+    and the company's are the same).
     """
     years, s = summary["years"], summary["settings"]
     names = ["first_year"] if years["first_year"] == years["last_year"] else ["first_year", "last_year"]
     lag = f"{s['cac_lag_months']}-month spend lag" if s["cac_lag_months"] else "no spend lag"
     basis = {"new_mrr": "new MRR", "new_customers": "new customers"}.get(s["allocation"], s["allocation"])
-    segments = (f"a segment's S&M = its direct S&M + shared S&M by {basis}"
-                if s.get("segment_spend") == "direct_plus_shared" else f"segments share S&M by {basis}")
-    lines = [f"Unit economics: P50 [P10..P90] across {summary['paths']:,} paths, verdict of the P50",
-             f"  CAC = S&M / new customers ({lag}; {segments});",
-             f"  LTV capped at {s['ltv_horizon_months']} months, "
-             f"discounted at {percent(s['discount_rate_annual'])} a year"]
-    blocks = []
-    for scope, data in summary["scopes"].items():
-        rows = [k for k in TEXT_ROWS["blended" if scope == "blended" else "segment"] if k in data[names[0]]]
-        blocks.append((scope, [(k, [_cell(k, data[n][k], currency) for n in names],
-                                _verdicts([data[n][k] for n in names])) for k in rows]))
-    width = max(len(line) for _, rows in blocks for _, cells, _ in rows for c in cells for line in c) + 3
-    width = max(width, max(len(years[n]["label"]) for n in names) + 3)
-    for scope, rows in blocks:
-        lines += ["", (f"{scope:<32}" + "".join(f"{years[n]['label']:<{width}}" for n in names)
-                       + "verdict").rstrip()]
-        for key, cells, verdicts in rows:
-            for i in range(max(len(c) for c in cells)):
-                text = "".join(f"{(c[i] if i < len(c) else ''):<{width}}" for c in cells)
-                label, tail = (_label(key), verdicts) if i == 0 else ("", "")
-                lines.append(f"  {label:<30}{text}{tail}".rstrip())
+    segments = [k for k in summary["scopes"] if k != "blended"]
+    spend = (f"a segment's S&M = its direct S&M + shared S&M by {basis}"
+             if s.get("segment_spend") == "direct_plus_shared" else f"segments share S&M by {basis}")
+    last = years[names[-1]]["label"]
+    intro = (f"Unit economics across {summary['paths']:,} paths; verdict of the "
+             f"{last} P50. CAC = S&M / new customers ({lag}" + (f"; {spend}" if len(segments) > 1 else "")
+             + f"). LTV over {s['ltv_horizon_months']} months; the formula's capped and "
+               f"discounted ({percent(s['discount_rate_annual'])} a year) values over the same months.")
+    lines = textwrap.wrap(intro, width, subsequent_indent="  ")
+    tiers = summary.get("tiers", {})
+    one = len(segments) == 1
+    title = (f"company (one segment: {segments[0]}, {TIER_NAMES[tiers.get(segments[0], {}).get('tier')]})"
+             if one else "company (blended)")
+    keys = TEXT_ROWS["blended"]
+    if not detail:  # the cost structure is in the files and behind detail
+        keys = tuple(k for k in keys if k not in COST_ROWS)
+    if not one:  # the blend of capped LTVs counts the cap, not a lifetime
+        keys = tuple(k for k in keys if k not in ("ltv_lifetime_years", "lifetime_years"))
+    if one:  # the segment's own rows join the company's table
+        keys = keys[:4] + ("cac_programme", "commission_per_new_customer", "acv") + keys[4:]
+    data = summary["scopes"]["blended"]
+    if one:
+        # the segment's own values (its tier's verdicts, its uncapped LTV), company-only rows
+        data = {n: data[n] | summary["scopes"][segments[0]][n] for n in names}
+    header = [title] + _year_heads(years, names) + [f"verdict ({last})"]
+    lines += [""] + _table(_scope_rows("blended", data, names, currency, s, keys, one), header, width)
+    share = data[names[-1]].get("ltv_unbounded_share")
+    if not one and share and share["p50"]:
+        lines += textwrap.wrap(
+            f"  The formula LTV blends the segments' capped LTVs: {percent(share['p50'])} of new "
+            f"customers are in segments whose uncapped formula LTV is unbounded (expansion >= churn).",
+            width, subsequent_indent="    ")
+    if one:
+        return "\n".join(lines)
+    if not detail:
+        return "\n".join(lines + _segment_lines(summary, currency, width))
+    for scope in segments:
+        tier = TIER_NAMES[tiers.get(scope, {}).get("tier")]
+        header = [f"{scope} ({tier})"] + _year_heads(years, names) + [f"verdict ({last})"]
+        lines += [""] + _table(_scope_rows(scope, summary["scopes"][scope], names, currency, s,
+                                           TEXT_ROWS["segment"]), header, width)
     return "\n".join(lines)
 
 
@@ -272,8 +419,10 @@ def metric_series_table(result: SimulationResult, *, cac_lag_months: int = 0, al
         is undefined or unbounded on the quantile (an unbounded LTV has the finite
         ``ltv_capped`` and ``ltv_discounted`` columns beside it).
     """
+    # read once (this table), the largest: not kept on the result
     pm = period_metrics(result, "month", cac_lag_months=cac_lag_months, allocation=allocation,
-                        ltv_horizon_months=ltv_horizon_months, discount_rate_annual=discount_rate_annual)
+                        ltv_horizon_months=ltv_horizon_months, discount_rate_annual=discount_rate_annual,
+                        cache=False)
     header, columns = ["month"], []
     for scope, data in pm.values.items():
         for key, values in data.items():

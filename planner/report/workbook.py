@@ -11,7 +11,8 @@ check row are live formulas (:mod:`planner.report.workbook_statements`); ``Range
 ``Segments`` (P50 by segment), ``Funnel`` and ``Funnel by year`` (when the scenario has
 a funnel), ``Unit economics`` (by fiscal year, with verdicts), ``Cohorts`` (per monthly
 cohort: size, CAC, payback and revenue retention by age), ``Logo retention`` (the
-triangle), ``Plan comparison``, ``What drives the range`` and ``Plan vs actual`` (with
+triangle), ``Plan comparison``, ``Funding`` (every event of the chosen plan: month or
+trigger, amount, pre-money, dilution, share of paths), ``What drives the range`` and ``Plan vs actual`` (with
 actuals). Months are real dates, money has the scenario's currency format, header rows
 are frozen, every sheet prints landscape with its headers repeated
 (:mod:`planner.report.workbook_format`). Numbers are never text: an undefined or
@@ -268,6 +269,16 @@ COMPARISON_ROWS = (
 )
 
 
+def _funding_sheet(wb, result, summary: dict) -> None:
+    """``Funding``: every event of the chosen plan (:mod:`planner.report.funding`)."""
+    from planner.report.funding import write_funding_sheet
+    from planner.report.summary import funding_story
+
+    story = summary if "funding_events" in summary else funding_story(result)
+    write_funding_sheet(wb.create_sheet("Funding"), story["funding_events"], result.scenario.currency,
+                        story.get("ownership_after"))
+
+
 def _comparison_sheet(wb, comparison, currency: str, horizon: int) -> None:
     s = Sheet(wb, "Plan comparison", currency)
     s.header([f"{comparison.paths:,} paths, seed {comparison.seed}, same draws"] + [r["plan"] for r in comparison.rows])
@@ -385,7 +396,7 @@ def build_workbook(source, *, summary: dict | None = None, unit_economics: dict 
     _unit_economics_sheet(wb, detail, parts.unit_economics)
     _cohorts_sheet(wb, detail)
     _comparison_sheet(wb, comparison, result.scenario.currency, len(result.months))
-    # the funding events of the chosen plan go here (planner.report.funding)
+    _funding_sheet(wb, result, parts.summary)
     _drivers_sheet(wb, parts)
     _tracking_sheet(wb, parts.tracking)
     wb.properties.title = f"{result.scenario.name}: plan {result.plan}"

@@ -11,9 +11,8 @@ from __future__ import annotations
 import difflib
 
 import numpy as np
-from scipy import stats
 
-from planner.scenario.distributions import Distribution
+from planner.scenario.distributions import standard_normal
 from planner.scenario.model import (OpexLine, Retention, Role, Round, Scenario, Segment, Series)
 from planner.scenario.build_correlation import build_correlation
 from planner.scenario.build_funding import build_plans
@@ -123,7 +122,7 @@ def _log_cov(value: dict, path: tuple, ctx: Context):
     if not all(isinstance(value[k], float) for k in ("alpha", "beta")):
         ctx.error(where, "needs alpha and beta as numbers (the fitted estimates), not distributions")
         return None, None
-    std = Distribution("normal", {"mean": 0.0, "sd": 1.0}, stats.norm())
+    std = standard_normal()
     zs = (ctx.add_param(where + ("z_alpha",), std, None, None),
           ctx.add_param(where + ("z_beta",), std, None, None))
     return tuple(map(tuple, matrix.tolist())), zs

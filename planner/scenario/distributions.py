@@ -2,7 +2,10 @@
 
 Every distribution is a frozen :mod:`scipy.stats` object and is sampled by its
 inverse CDF (``ppf``) from uniform numbers, so that plain Monte Carlo, Latin hypercube
-and quasi-random sampling all go through the same code.
+and quasi-random sampling all go through the same code. The SciPy object is made when
+first sampled (:class:`Frozen`): validation asks only for scalar quantiles and tail
+probabilities, which the common families answer in closed form
+(:mod:`planner.scenario.closed_forms`), so ``planner validate`` does not import SciPy.
 
 YAML forms (``dist`` names the family)::
 
@@ -21,9 +24,43 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
-from scipy import stats
 
-_Z90 = stats.norm.ppf(0.9)
+from planner.scenario import closed_forms
+
+#: scipy.stats.norm.ppf(0.9) and (0.95), to the bit (tests/test_closed_forms.py checks
+#: them): lognormal widths depend on them, and statistics.NormalDist differs in the last digit
+_Z90 = 1.2815515655446004
+Z95 = 1.6448536269514722
+
+
+class Frozen:
+    """A :mod:`scipy.stats` frozen distribution, made on first use.
+
+    ``Frozen("lognorm", s=0.3, scale=1200)`` stands for ``scipy.stats.lognorm(s=0.3,
+    scale=1200)``: every attribute (``ppf``, ``cdf``, ``mean``...) is the SciPy object's.
+    ``closed``, when given, answers scalar ``ppf``/``cdf``/``sf`` without SciPy (see
+    :meth:`Distribution.quantile`).
+    """
+
+    def __init__(self, name: str, *args, closed=None, **kwargs):
+        self.name, self.args, self.kwargs, self.closed = name, args, kwargs, closed
+
+    def scipy(self):
+        """The SciPy frozen distribution (imports scipy.stats the first time)."""
+        made = self.__dict__.get("_made")
+        if made is None:
+            from scipy import stats
+
+            made = self.__dict__["_made"] = getattr(stats, self.name)(*self.args, **self.kwargs)
+        return made
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("_"):  # pickling and copying look for dunders before __init__ ran
+            raise AttributeError(attr)
+        return getattr(self.scipy(), attr)
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_made"}
 
 
 @dataclass(frozen=True)
@@ -36,7 +73,7 @@ class Distribution:
         ``normal``, ``lognormal``, ``triangular``, ``pert`` or ``uniform``.
     params : dict
         The parameters as written in the scenario.
-    frozen : scipy.stats frozen distribution
+    frozen : Frozen or scipy.stats frozen distribution
         What is sampled.
     """
 
@@ -57,12 +94,16 @@ class Distribution:
     def _scalar(self, how: str, x: float) -> float:
         key = (how, float(x))
         if key not in self._memo:
-            with np.errstate(all="ignore"):
-                self._memo[key] = float(getattr(self.frozen, how)(x))
+            closed = getattr(self.frozen, "closed", None)
+            if closed is not None:
+                self._memo[key] = float(getattr(closed, how)(float(x)))
+            else:
+                with np.errstate(all="ignore"):
+                    self._memo[key] = float(getattr(self.frozen, how)(x))
         return self._memo[key]
 
     def quantile(self, q: float) -> float:
-        """The ``q`` quantile (one number, remembered)."""
+        """The ``q`` quantile (one number, remembered; closed form when the family has one)."""
         return self._scalar("ppf", q)
 
     def mean(self) -> float:
@@ -97,9 +138,24 @@ def _fmt(value) -> str:
     return f"{value:g}"
 
 
+def _norm(loc: float = 0.0, scale: float = 1.0) -> Frozen:
+    """``scipy.stats.norm(loc, scale)``, made on first use."""
+    return Frozen("norm", loc, scale, closed=closed_forms.Normal(loc, scale))
+
+
+def _lognorm(s: float, scale: float) -> Frozen:
+    """``scipy.stats.lognorm(s=s, scale=scale)``, made on first use."""
+    return Frozen("lognorm", s=s, scale=scale, closed=closed_forms.Lognormal(s, scale))
+
+
+def standard_normal() -> "Distribution":
+    """A standard normal input (a fitted model's z-scores)."""
+    return Distribution("normal", {"mean": 0.0, "sd": 1.0}, _norm())
+
+
 def _normal(p: dict) -> tuple[Any, list[str]]:
     errors = [] if p["sd"] > 0 else [f"sd must be > 0 (got {_fmt(p['sd'])})"]
-    return (None if errors else stats.norm(p["mean"], p["sd"])), errors
+    return (None if errors else _norm(p["mean"], p["sd"])), errors
 
 
 def _lognormal(p: dict) -> tuple[Any, list[str]]:
@@ -110,12 +166,12 @@ def _lognormal(p: dict) -> tuple[Any, list[str]]:
         if p90 <= median:
             return None, [f"p90 must be > median (got p90={_fmt(p90)}, median={_fmt(median)})"]
         sigma = math.log(p90 / median) / _Z90
-        return stats.lognorm(s=sigma, scale=median), []
+        return _lognorm(sigma, median), []
     mean, sd = p["mean"], p["sd"]
     if mean <= 0 or sd <= 0:
         return None, [f"mean and sd must be > 0 (got mean={_fmt(mean)}, sd={_fmt(sd)})"]
     sigma2 = math.log1p((sd / mean) ** 2)
-    return stats.lognorm(s=math.sqrt(sigma2), scale=mean * math.exp(-sigma2 / 2)), []
+    return _lognorm(math.sqrt(sigma2), mean * math.exp(-sigma2 / 2)), []
 
 
 def _low_mode_high(p: dict) -> list[str]:
@@ -132,7 +188,9 @@ def _triangular(p: dict) -> tuple[Any, list[str]]:
     if errors:
         return None, errors
     width = p["high"] - p["low"]
-    return stats.triang(c=(p["mode"] - p["low"]) / width, loc=p["low"], scale=width), []
+    c = (p["mode"] - p["low"]) / width
+    return Frozen("triang", c=c, loc=p["low"], scale=width,
+                  closed=closed_forms.Triangular(c, p["low"], width)), []
 
 
 def _pert(p: dict) -> tuple[Any, list[str]]:
@@ -143,13 +201,14 @@ def _pert(p: dict) -> tuple[Any, list[str]]:
     width = high - low
     a = 1 + 4 * (mode - low) / width
     b = 1 + 4 * (high - mode) / width
-    return stats.beta(a, b, loc=low, scale=width), []
+    return Frozen("beta", a, b, loc=low, scale=width, closed=closed_forms.Beta(a, b, low, width)), []
 
 
 def _uniform(p: dict) -> tuple[Any, list[str]]:
     if not p["low"] < p["high"]:
         return None, [f"needs low < high (got low={_fmt(p['low'])}, high={_fmt(p['high'])})"]
-    return stats.uniform(loc=p["low"], scale=p["high"] - p["low"]), []
+    width = p["high"] - p["low"]
+    return Frozen("uniform", loc=p["low"], scale=width, closed=closed_forms.Uniform(p["low"], width)), []
 
 
 def _finite_number(value: Any) -> bool:
@@ -167,7 +226,7 @@ def _truncnorm(p: dict) -> tuple[Any, list[str]]:
     if not p["low"] < p["high"]:
         return None, [f"needs low < high (got low={_fmt(p['low'])}, high={_fmt(p['high'])})"]
     a, b = (p["low"] - p["mean"]) / p["sd"], (p["high"] - p["mean"]) / p["sd"]
-    return stats.truncnorm(a, b, loc=p["mean"], scale=p["sd"]), []
+    return Frozen("truncnorm", a, b, loc=p["mean"], scale=p["sd"]), []
 
 
 def _beta(p: dict) -> tuple[Any, list[str]]:
@@ -179,13 +238,14 @@ def _beta(p: dict) -> tuple[Any, list[str]]:
         return None, [f"sd must be > 0 and below sqrt(mean (1 - mean)) = {math.sqrt(m * (1 - m)):.4g} "
                       f"(got {_fmt(sd)})"]
     common = m * (1 - m) / sd ** 2 - 1
-    return stats.beta(m * common, (1 - m) * common), []
+    a, b = m * common, (1 - m) * common
+    return Frozen("beta", a, b, closed=closed_forms.Beta(a, b)), []
 
 
 def _poisson(p: dict) -> tuple[Any, list[str]]:
     if p["mean"] <= 0:
         return None, [f"mean must be > 0 (got {_fmt(p['mean'])})"]
-    return stats.poisson(p["mean"]), []
+    return Frozen("poisson", p["mean"]), []
 
 
 def _binomial(p: dict) -> tuple[Any, list[str]]:
@@ -194,7 +254,7 @@ def _binomial(p: dict) -> tuple[Any, list[str]]:
         return None, [f"n must be a whole number >= 1 (got {_fmt(n)})"]
     if not 0 <= prob <= 1:
         return None, [f"p must be between 0 and 1 (got {_fmt(prob)})"]
-    return stats.binom(int(n), prob), []
+    return Frozen("binom", int(n), prob), []
 
 
 class _Choice:
@@ -208,7 +268,7 @@ class _Choice:
         order = np.argsort(values, kind="stable")
         self.values = np.asarray(values, dtype=float)[order]
         probs = np.asarray(weights, dtype=float)[order]
-        self.index = stats.rv_discrete(values=(np.arange(len(values)), probs / probs.sum()))
+        self.index = Frozen("rv_discrete", values=(np.arange(len(values)), probs / probs.sum()))
 
     def _value(self, index):
         return self.values[np.asarray(index, dtype=int)]
@@ -257,7 +317,6 @@ def _choice_warnings(weights: list[float]) -> tuple[str, ...]:
             f"({shares}); write them as probabilities that add up to 1",)
 
 
-Z95 = stats.norm.ppf(0.95)
 #: a number as written in a scenario: ASCII digits, optional sign, point and exponent
 _PLAIN_NUMBER = re.compile(r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})?$", re.ASCII)
 
@@ -287,9 +346,9 @@ def parse_interval(text: str) -> tuple[Distribution | None, str]:
         sigma = math.log(high / low) / (2 * Z95)
         median = math.sqrt(low * high)
         return Distribution("lognormal", {"p5": low, "p95": high},
-                            stats.lognorm(s=sigma, scale=median)), ""
+                            _lognorm(sigma, median)), ""
     return Distribution("normal", {"p5": low, "p95": high},
-                        stats.norm((low + high) / 2, (high - low) / (2 * Z95))), ""
+                        _norm((low + high) / 2, (high - low) / (2 * Z95))), ""
 
 
 Builder = Callable[[dict], tuple[Any, list[str]]]
