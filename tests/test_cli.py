@@ -375,9 +375,10 @@ def test_run_quiet_prints_only_the_headline_block(runner):
     quiet = runner.invoke(main, ["run", "small.yaml", "--no-charts", "--quiet"])
     assert quiet.exit_code == 0, quiet.output
     assert quiet.stderr == ""
-    headline = full.stdout.split("\n\n")[0]
+    headline = full.stdout.split("\n\n")[0].split("\n  What drives the range")[0]
     assert quiet.stdout == headline + "\n"
     assert "ARR at 2028-12" in quiet.stdout and "Unit economics" not in quiet.stdout
+    assert "What drives" not in quiet.stdout
     assert "Wrote" not in quiet.stdout
 
 
@@ -407,3 +408,13 @@ def test_wrote_line(tmp_path):
     assert wrote_line(files, verbose=True).splitlines()[1:] == [
         "  a.csv", f"  sub{os.sep}b.png", "  manifest.json"]
     assert wrote_line([]) == "Wrote no files"
+
+
+def test_run_detail_prints_each_segment_in_full(runner):
+    args = ["run", "example.yaml", "--no-charts", "--paths", "200"]
+    short = runner.invoke(main, args)
+    full = runner.invoke(main, args + ["--detail"])
+    assert short.exit_code == 0 and full.exit_code == 0, full.output
+    assert full.stdout.startswith(short.stdout.split("\nUnit economics")[0])
+    assert len(full.stdout.splitlines()) > len(short.stdout.splitlines())
+    assert max(len(line) for line in full.stdout.splitlines()) <= 100

@@ -1,22 +1,10 @@
-"""The board report: assumptions, the self-contained HTML (opened in headless Chromium) and the workbook.
-
-The browser test drives Debian's ``chromium`` over the DevTools protocol on a pipe
-(``--remote-debugging-pipe``: no port, no websocket library): it loads the report,
-collects console errors and exceptions, and asks the page whether every image loaded.
-It is skipped, saying why, where chromium is not installed.
-"""
+"""The board report: assumptions, the self-contained HTML, its executive summary, yearly
+P&L and notices, and the workbook (the HTML in a real browser: tests/test_report_browser.py)."""
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import fcntl
-import json
-import os
 import re
-import select
-import shutil
-import subprocess
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -28,10 +16,13 @@ import planner
 from planner.report import assumption_rows, chart_images, render_html, report_warnings, write_report
 from planner.report.assumptions import format_quantile, format_value
 from planner.report.summary import summarise
+from test_report_browser import CHROMIUM, open_in_chromium
+
+#: tests/test_funnel_presentation.py imports the browser helpers from here
+BROWSER = (CHROMIUM, open_in_chromium)
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted((ROOT / "tests" / "scenarios").glob("*.yaml"))
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
@@ -132,106 +123,6 @@ def test_report_of_a_result_without_segments_leaves_out_what_it_cannot_show(seed
                                                           "pnl", "headcount"]
 
 
-def _cdp(cmd_in, cmd_out, deadline):
-    """A DevTools-protocol session over Chromium's pipe: send(method, params, session) -> result."""
-    buffer = b""
-    counter = [0]
-    events = []
-
-    def read_message():
-        nonlocal buffer
-        while b"\0" not in buffer:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([cmd_out], [], [], left)[0]:
-                raise TimeoutError("chromium did not answer in time")
-            chunk = os.read(cmd_out, 1 << 16)
-            if not chunk:
-                raise EOFError("chromium closed the pipe")
-            buffer += chunk
-        message, buffer = buffer.split(b"\0", 1)
-        return json.loads(message)
-
-    def send(method, params=None, session=None):
-        counter[0] += 1
-        message = {"id": counter[0], "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        os.write(cmd_in, json.dumps(message).encode() + b"\0")
-        while True:
-            reply = read_message()
-            if reply.get("id") == counter[0]:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply["result"]
-            events.append(reply)
-
-    def wait_for(method, session):
-        for event in events:
-            if event.get("method") == method and event.get("sessionId") == session:
-                return event
-        while True:
-            event = read_message()
-            events.append(event)
-            if event.get("method") == method and event.get("sessionId") == session:
-                return event
-
-    return send, wait_for, events
-
-
-def open_in_chromium(path: Path, tmp_path: Path, timeout: float = 60.0) -> tuple[dict, list[str]]:
-    """Load ``path`` in headless Chromium; returns the page's image check and its console errors."""
-    to_chrome_r, to_chrome_w = os.pipe()
-    from_chrome_r, from_chrome_w = os.pipe()
-
-    def child_fds():  # Chromium reads commands on fd 3 and writes replies on fd 4
-        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (to_chrome_r, from_chrome_w)]
-        os.dup2(high[0], 3)
-        os.dup2(high[1], 4)
-
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'chromium-profile'}", "--remote-debugging-pipe", "about:blank"]
-    proc = subprocess.Popen([CHROMIUM, *flags], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, preexec_fn=child_fds, pass_fds=(3, 4))
-    os.close(to_chrome_r)
-    os.close(from_chrome_w)
-    try:
-        send, wait_for, events = _cdp(to_chrome_w, from_chrome_r, time.monotonic() + timeout)
-        target = send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Runtime", "Log", "Page"):
-            send(f"{domain}.enable", session=session)
-        send("Page.navigate", {"url": path.resolve().as_uri()}, session)
-        wait_for("Page.loadEventFired", session)
-        check = send("Runtime.evaluate", {"returnByValue": True, "expression": """({
-            images: document.images.length,
-            loaded: Array.from(document.images).filter(i => i.complete && i.naturalWidth > 0).length,
-            height: document.body.scrollHeight,
-            title: document.title})"""}, session)["result"]["value"]
-        send("Browser.close")
-    finally:
-        for fd in (to_chrome_w, from_chrome_r):
-            os.close(fd)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    errors = [json.dumps(e["params"])[:300] for e in events
-              if e.get("method") == "Runtime.exceptionThrown"
-              or (e.get("method") == "Runtime.consoleAPICalled" and e["params"].get("type") in ("error", "assert"))
-              or (e.get("method") == "Log.entryAdded" and e["params"]["entry"].get("level") == "error")]
-    return check, errors
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install -y chromium)")
-def test_report_renders_in_chromium_with_every_image_loaded(written, tmp_path):
-    check, errors = open_in_chromium(written[0], tmp_path)
-    assert errors == []
-    assert check["images"] == 11 and check["loaded"] == check["images"]  # 9 + tornado and Sobol
-    assert check["height"] > 5000 and check["title"] == "seed-selfserve-smb: plan no_new_money"
-
-
 def test_workbook_sheets_headers_and_values(written, seed_stage):
     from openpyxl import load_workbook
 
@@ -291,3 +182,154 @@ def test_report_command(tmp_path):
     assert res.exit_code == 1 and "--plan: no funding plan named 'nope'" in res.output
     for command in ("chart", "report"):
         assert runner.invoke(main, [command, "--help"]).exit_code == 0
+
+
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module", params=SCENARIOS, ids=lambda p: p.stem)
+def bundled_run(request):
+    from planner.run import run_scenario
+
+    return run_scenario(planner.load_scenario(request.param), paths=200)
+
+
+def test_executive_summary_answers_the_three_questions(bundled_run):
+    from planner.analysis.funding_events import funding_events
+    from planner.format import money, percent
+    from planner.report.executive import QUESTIONS, executive_summary
+
+    summary, result = bundled_run.summary, bundled_run.result
+    events = [e.to_dict(result.months) for e in funding_events(result)]
+    answers = dict(executive_summary(summary, events=events))
+    assert list(answers) == list(QUESTIONS)
+    where, cash, ue = answers.values()
+    cur = summary["currency"]
+    assert f"ARR reaches {money(summary['arr_end']['p50'], cur)} by {summary['end']}" in where
+    assert money(summary["arr_end"]["p10"], cur) in where and money(summary["arr_end"]["p90"], cur) in where
+    assert "breaks even" in where
+    assert money(summary["cash_trough"]["p50"], cur) in cash
+    out = summary["cash_out"]["probability"]
+    if out > 0:
+        assert f"Cash runs out on {percent(out)} of paths by {summary['end']}" in cash
+    else:
+        assert "Cash runs out on none of the 200 paths" in cash
+    need = summary["funding"]["minimum_raise"]
+    assert ("No extra money is needed" in cash) == (need["amount"] == 0)
+    assert all(e["label"] in cash for e in events) and (events or "no funding events" in cash)
+    blended = summary["unit_economics"]["scopes"]["blended"]["last_year"]
+    assert summary["unit_economics"]["years"]["last_year"]["label"] in ue
+    if isinstance(blended["ltv_to_cac_cohort"]["p50"], float):
+        assert f"LTV:CAC of a simulated cohort {blended['ltv_to_cac_cohort']['p50']:.2f}x" in ue
+    for text in answers.values():
+        assert "None" not in text and "nan" not in text and "{" not in text
+
+
+def test_the_seed_plan_says_cash_runs_out_on_a_third_of_paths():
+    from planner.report.executive import money_answer
+    from planner.run import run_scenario
+
+    run = run_scenario(planner.load_scenario(ROOT / "scenarios" / "seed_selfserve_smb.yaml"), paths=400)
+    out = run.summary["cash_out"]["probability"]
+    assert 0.2 < out < 0.5
+    text = " ".join(money_answer(run.summary))
+    assert f"Cash runs out on {planner.format.percent(out)} of paths" in text and "within 12 months" in text
+
+
+def test_yearly_pnl_is_the_p50_of_each_line_by_fiscal_year(seed_stage):
+    from planner.analysis.periods import periods
+    from planner.report.yearly import yearly_pnl
+
+    result, _ = seed_stage
+    pnl = yearly_pnl(result)
+    lines = {line.key: line for line in pnl.lines}
+    years = periods(result.months, "year")
+    assert [y.label for y in pnl.years] == [y.label for y in years]
+    revenue = np.stack([result.total("revenue")[:, y.first:y.last + 1].sum(axis=1) for y in years], axis=1)
+    gross = np.stack([result.total("gross_profit")[:, y.first:y.last + 1].sum(axis=1) for y in years], axis=1)
+    assert lines["revenue"].values == pytest.approx(np.median(revenue, axis=0).tolist())
+    assert lines["gross_margin"].values == pytest.approx(np.median(gross / revenue, axis=0).tolist())
+    assert lines["revenue_growth"].values[0] is None
+    assert lines["revenue_growth"].values[1] == pytest.approx(np.median(revenue[:, 1] / revenue[:, 0] - 1))
+    assert lines["cash"].values == pytest.approx([np.median(result.total("cash")[:, y.last]) for y in years])
+    assert lines["revenue_range"].values[0] == pytest.approx(tuple(np.quantile(revenue[:, 0], (0.1, 0.9))))
+    assert [k for k in lines if k in ("gross_profit", "opex", "ebitda", "ebitda_margin")] == [
+        "gross_profit", "opex", "ebitda", "ebitda_margin"]
+    shifted = yearly_pnl(result, fiscal_year_start=4)   # the plan starts in January: a 3-month first year
+    assert shifted.years[0].title.endswith("(3 months)")
+    growth = next(line for line in shifted.lines if line.key == "revenue_growth")
+    assert growth.values[:2] == [None, None] and growth.values[2] is not None
+
+
+def test_warnings_box_holds_only_warnings(written):
+    html = written[0].read_text(encoding="utf-8")
+    warnings = html[html.index('<div class="warnings"'):]
+    warnings = warnings[:warnings.index("</div>")]
+    notes = html[html.index('<div class="notes"'):]
+    notes = notes[:notes.index("</div>")]
+    assert "Cash runs out on" in warnings and "no go-to-market funnel" not in warnings
+    assert "no go-to-market funnel" in notes
+    assert html.index('id="summary"') < html.index('id="warnings"') < html.index('id="headline"')
+
+
+def test_notices_have_levels(seed_stage):
+    from planner.report.content import Notice, report_notices
+
+    result, _ = seed_stage
+    notices = report_notices(result, summarise(result), None)
+    levels = {n.text.split(" ")[0]: n.level for n in notices}
+    assert levels["Cash"] == "warning" and levels["Unit"] == "info" and levels["The"] == "info"
+    assert [n.level for n in notices] == sorted((n.level for n in notices), key=("warning", "info").index)
+    with pytest.raises(ValueError):
+        Notice("note", "x")
+    sampled = summarise(result) | {"sampling": {"method": "latin_hypercube", "correlations": []}}
+    notes = [n for n in report_notices(result, sampled, None) if n.text.startswith("Sampling: Latin hypercube")]
+    assert [n.level for n in notes] == ["info"]
+
+
+def test_captions_are_for_readers(seed_stage):
+    from planner.report.content import CAPTIONS, png_size
+
+    result, comparison = seed_stage
+    for kind, caption, png in chart_images(result, comparison, kinds=("arr_fan", "headcount")):
+        assert caption == CAPTIONS[kind] and "(takes" not in caption
+        width, height = png_size(png)
+        assert width > height > 0
+    assert all(kind in CAPTIONS for kind in planner.charts.CHARTS)
+
+
+def test_charts_are_shown_at_their_size_and_open_full_size(written):
+    html = written[0].read_text(encoding="utf-8")
+    figure = re.search(r'<figure id="chart-arr_fan"><a class="zoom" href="#chart-arr_fan"[^>]*><img [^>]*'
+                       r'width="(\d+)" height="(\d+)"></a><a class="close" href="#charts">', html)
+    assert figure and 900 <= int(figure.group(1)) <= 1000       # a 10-inch chart at 96 CSS px an inch
+    assert "@media print" in html and "break-before: page" in html and "@page" in html
+
+
+def test_events_sentence_tells_dated_triggered_and_missed_events():
+    from planner.report.executive import events_sentence
+
+    dated = {"label": "Series B (equity)", "amount": 30e6, "month": "2028-07", "months": ["2028-07"] * 3,
+             "trigger": None, "probability": 1.0, "pre_money": 120e6, "dilution": 0.2}
+    triggered = {"label": "Growth (equity on an ARR milestone)", "amount": 20e6, "month": None,
+                 "months": ["2029-03", "2029-09", "2030-02"], "trigger": "ARR >= $15.0M, 2029-01 to 2030-06",
+                 "probability": 0.62, "pre_money": None, "dilution": None}
+    missed = triggered | {"label": "Bridge (equity when runway is short)", "months": None, "probability": 0.0,
+                          "trigger": "runway below 6 months"}
+    text = events_sentence([dated, triggered, missed], "USD")
+    assert text.startswith("Funding events: Series B (equity), $30.0M in 2028-07, at $120M pre-money (20.0% dilution")
+    assert ("Growth (equity on an ARR milestone), $20.0M when ARR >= $15.0M, 2029-01 to 2030-06: on 62.0% of "
+            "paths, in 2029-09 at the P50 (2029-03 to 2030-02)") in text
+    assert "Bridge (equity when runway is short), $20.0M when runway below 6 months: on no path" in text
+    assert events_sentence([], "USD") == "The plan has no funding events."
+
+
+def test_funding_needs_list_the_plans_events(bundled_run, tmp_path):
+    from planner.report.html import funding_section
+
+    summary = bundled_run.summary
+    section = funding_section(summary, summary["funding_events"])
+    assert '<table class="funding-events">' in section
+    assert all(planner.format.money(e["amount"], summary["currency"]) in section for e in summary["funding_events"])
+    assert (not summary["funding_events"]) == ("No funding events" in section)
+    assert "funding-events" not in funding_section(summary)

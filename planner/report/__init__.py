@@ -5,8 +5,9 @@ Excel workbook), the terminal text, and the CSV/JSON tables.
 :class:`planner.run.Run` (what ``planner report`` does: the same numbers ``planner run``
 prints) or for a bare simulation result. The HTML needs no network access: the charts
 are PNG images embedded as base64 ``data:`` URLs, the style sheet is inline, and there
-is no script. Its sections: warnings, headline numbers, charts, funding needs, unit
-economics with benchmark verdicts, the go-to-market funnel (when the scenario has one),
+is no script. Its sections: the executive summary, warnings and notes, headline
+numbers, the yearly P&L, funding needs, charts, what drives the range, unit economics
+with benchmark verdicts, the go-to-market funnel (when the scenario has one),
 the funding plans compared (when a comparison is given), and the assumptions (every
 input, uncertain ones with their distribution and P10/P50/P90). The workbook
 (:mod:`planner.report.workbook`) holds the same content as tables.
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from planner.io import write_text
 from planner.report.assumptions import Assumption, assumption_rows, format_value
-from planner.report.content import REPORT_CHARTS, chart_images, report_warnings
+from planner.report.content import REPORT_CHARTS, chart_images, report_notices, report_warnings
 from planner.report.html import document
 from planner.report.inputs import ReportInputs, report_inputs, unit_economics_of, with_sensitivity
 
@@ -61,8 +62,8 @@ def render_html(source, *, summary: dict | None = None, unit_economics: dict | N
                                            comparison=comparison))
     if charts is None:
         charts = chart_images(parts.result, parts.comparison, detail=parts.detail)
-    warnings = report_warnings(parts.result, parts.summary, parts.unit_economics, detail=parts.detail)
-    return document(parts, charts, warnings, assumption_rows(parts.result.scenario),
+    notices = report_notices(parts.result, parts.summary, parts.unit_economics, detail=parts.detail)
+    return document(parts, charts, notices, assumption_rows(parts.result.scenario),
                     generated or _dt.date.today().isoformat())
 
 

@@ -1,4 +1,9 @@
-"""The report's HTML: one document, inline style sheet, images as data URLs, no script."""
+"""The report's HTML: one document, inline style sheet, images as data URLs, no script.
+
+The document reads on a screen (charts at the column's width, each opening full size
+when clicked: a CSS ``:target`` view, no script) and prints (``@media print``: margins
+that fit A4 and Letter, each part on a new page, no table row or figure split).
+"""
 from __future__ import annotations
 
 from html import escape
@@ -7,7 +12,11 @@ from planner.format import count, money, percent
 from planner.report.text import funding_text
 from planner.report.assumptions import format_quantile
 from planner.analysis.metric_specs import metric_title
-from planner.report.content import data_url, metric_number
+from planner.report.content import REPORT_DPI, Notice, data_url, metric_number, png_size
+from planner.analysis.funding_events import funding_events
+from planner.report.executive import executive_summary
+from planner.report.funding import funding_events_html
+from planner.report.yearly import BALANCES, YearlyPnl, yearly_pnl
 from planner.report.funnel import funnel_tables
 from planner.actuals.chart import plot_tracking
 from planner.charts.files import figure_bytes
@@ -16,6 +25,9 @@ from planner.report.sensitivity import sensitivity_tables
 from planner.report.unit_economics import TEXT_ROWS
 from planner.analysis.targets import TargetResult, format_statistic
 
+#: the yearly P&L lines that are balances at the year's end (drawn under a rule)
+BALANCE_KEYS = tuple(name for name, _ in BALANCES)
+
 CSS = """
 :root { --ink:#222; --muted:#666; --line:#ddd; --bad:#D55E00; --good:#009E73; --fair:#0072B2; --warn:#E69F00; }
 * { box-sizing: border-box; }
@@ -23,27 +35,67 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans",
        margin: 0 auto; max-width: 1120px; padding: 24px 32px 48px; line-height: 1.45; font-size: 15px; }
 h1 { font-size: 28px; margin: 0 0 4px; } h2 { font-size: 21px; margin: 36px 0 10px; padding-top: 8px;
      border-top: 2px solid var(--ink); } h3 { font-size: 16px; margin: 22px 0 6px; }
+h2, h3 { break-after: avoid; }
 .lede { color: var(--muted); margin: 0 0 4px; } .meta { color: var(--muted); font-size: 13px; }
 nav { margin: 14px 0 0; font-size: 13px; } nav a { margin-right: 14px; color: var(--fair); text-decoration: none; }
+.executive { background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px; padding: 4px 18px 8px; margin: 18px 0; }
+.executive h2 { border-top: none; margin: 10px 0 4px; padding-top: 0; }
+.executive p { margin: 6px 0 10px; } .executive strong { display: block; font-size: 14px; margin-bottom: 1px; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: 12px; margin: 12px 0; }
-.card { border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; }
+.card { border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; break-inside: avoid; }
 .card .label { font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: .03em; }
 .card .value { font-size: 24px; font-weight: 700; margin: 2px 0; } .card .range { font-size: 12px; color: var(--muted); }
 table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; font-size: 13.5px; }
 th, td { padding: 5px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 th { background: #f4f4f4; font-weight: 600; } td:first-child { min-width: 200px; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr { break-inside: avoid; } thead { display: table-header-group; } .keep { break-inside: avoid; }
 tr.section td { background: #fafafa; font-weight: 600; padding-top: 10px; }
 table.aligned { table-layout: fixed; } table.aligned th:first-child { width: 36%; }
+table.pnl td, table.pnl th { white-space: nowrap; } table.pnl tr.total td { font-weight: 700; border-top: 1px solid #999; }
+table.pnl tr.ratio td, table.pnl tr.range td { color: var(--muted); font-size: 12.5px; font-style: italic; }
+table.pnl tr.first td { border-top: 2px solid #999; }
 td .share { font-size: 12px; color: var(--muted); }
 .warnings { border-left: 4px solid var(--bad); background: #fdf3ee; padding: 8px 14px; margin: 16px 0; }
-.warnings ul { margin: 4px 0; padding-left: 18px; }
-figure { margin: 18px 0 26px; } figure img { width: 100%; height: auto; border: 1px solid var(--line); }
-figcaption { font-size: 13px; color: var(--muted); margin-top: 4px; }
+.notes { border-left: 4px solid var(--fair); background: #f1f6fb; padding: 8px 14px; margin: 16px 0; font-size: 14px; }
+.warnings ul, .notes ul { margin: 4px 0; padding-left: 18px; }
+figure { margin: 18px 0 26px; break-inside: avoid; }
+figure img { display: block; max-width: 100%; height: auto; border: 1px solid var(--line); }
+figure a.zoom { cursor: zoom-in; } figure a.close { display: none; }
+figcaption { font-size: 13px; color: var(--muted); margin-top: 4px; max-width: 960px; }
+.listing { columns: 2 420px; column-gap: 28px; } .listing table { break-inside: auto; margin-top: 0; }
+.listing td:first-child { min-width: 0; width: 58%; }
 .verdict { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; color: #fff; }
 .v-good { background: var(--good); } .v-fair { background: var(--fair); } .v-poor { background: var(--warn); color: #222; }
 .v-bad { background: var(--bad); } .v-none { background: #999; }
-footer { margin-top: 40px; font-size: 12px; color: var(--muted); border-top: 1px solid var(--line); padding-top: 8px; }
-@media print { body { max-width: none; padding: 0; } h2 { break-before: page; } figure, table { break-inside: avoid; } }
+footer { margin-top: 20px; font-size: 12px; color: var(--muted); border-top: 1px solid var(--line); padding-top: 8px; }
+@media screen {
+  figure:target { position: fixed; inset: 0; z-index: 10; margin: 0; padding: 44px 16px 16px; background: #fff;
+                  overflow: auto; }
+  figure:target img { width: auto; max-width: none; } figure:target a.zoom { cursor: default; }
+  figure:target a.close { display: block; position: fixed; top: 10px; right: 20px; font-size: 14px; color: var(--fair); }
+}
+@page { margin: 13mm 12mm 14mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10.5pt; line-height: 1.35; }
+  nav, figure a.close { display: none; }
+  a { color: inherit; text-decoration: none; }
+  section.part { break-before: page; }
+  h2 { font-size: 15pt; margin: 0 0 6px; } section h2 ~ h2 { margin-top: 16px; } h3 { font-size: 11.5pt; margin: 10px 0 4px; }
+  h1 { font-size: 20pt; } .executive { margin: 10px 0; } .executive p { margin: 3px 0 7px; }
+  .cards { grid-template-columns: repeat(5, 1fr); gap: 5px; } .card { padding: 4px 6px; }
+  .card .value { font-size: 14pt; } .card .label, .card .range { font-size: 7.5pt; }
+  table { font-size: 8.5pt; margin: 4px 0 10px; } th, td { padding: 2px 5px; } td:first-child { min-width: 0; }
+  table.pnl tr.ratio td, table.pnl tr.range td { font-size: 8pt; }
+  .listing { columns: 2; column-gap: 16px; } .listing table { font-size: 7pt; line-height: 1.25; margin-bottom: 6px; }
+  .listing th, .listing td { padding: 0.5px 4px; }
+  .verdict { font-size: 7.5pt; padding: 0 5px; }
+  table.ue { font-size: 8pt; line-height: 1.25; } table.ue td, table.ue th { padding: 1px 4px; }
+  table.ue td:first-child { width: 25%; } table.ue td:last-child { width: 30%; }
+  figure { margin: 6px 0 12px; } figure img { max-height: 100mm; width: auto; border: none; }
+  figcaption { font-size: 8.5pt; max-width: none; }
+  .warnings, .notes { font-size: 9pt; padding: 4px 10px; margin: 8px 0; }
+  footer { margin-top: 8px; font-size: 8pt; padding-top: 4px; }
+}
 """
 
 
@@ -125,30 +177,88 @@ def headline_section(summary: dict) -> str:
                    f"for cash >= {m(need['minimum_cash'])} on {percent(need['confidence'])} of paths"),
              _card(f"Customers at {summary['end']} (P50)", count(summary["customers_end"]["p50"]),
                    _range(summary["customers_end"], count))]
-    rows = []
-    for title, key in (("Revenue", "revenue_by_year"), ("EBITDA", "ebitda_by_year")):
-        rows.append(title)
-        rows += [[f"{y['from']} to {y['to']}" + ("" if y["months"] == 12 else f" ({y['months']} months)")]
-                 + [m(y[k]) for k in ("p10", "p50", "p90")] for y in summary[key]]
-    return (f'<h2 id="headline">Headline numbers</h2><div class="cards">{"".join(cards)}</div>'
-            + table(["By plan year", "P10", "P50", "P90"], rows, {1, 2, 3}))
+    return f'<h2 id="headline">Headline numbers</h2><div class="cards">{"".join(cards)}</div>'
 
 
-def warnings_section(warnings: list[str]) -> str:
-    if not warnings:
-        return ""
-    items = "".join(f"<li>{_e(w)}</li>" for w in warnings)
-    return f'<div class="warnings" id="warnings"><strong>Warnings</strong><ul>{items}</ul></div>'
+def executive_section(summary: dict, unit_economics: dict | None, events: list[dict] | None = None) -> str:
+    """The executive summary: each question of :data:`planner.report.executive.QUESTIONS`
+    in bold, its answer after it."""
+    answers = "".join(f"<p><strong>{_e(question)}</strong>{_e(answer)}</p>"
+                      for question, answer in executive_summary(summary, unit_economics, events))
+    return f'<div class="executive" id="summary"><h2>Executive summary</h2>{answers}</div>'
+
+
+def notices_section(notices) -> str:
+    """The Warnings box (risks and limits of the numbers), then the Notes (how the report
+    was made); ``notices`` are :class:`~planner.report.content.Notice` (a plain string is a
+    warning)."""
+    notices = [n if isinstance(n, Notice) else Notice("warning", str(n)) for n in notices]
+    out = []
+    for level, css, title in (("warning", "warnings", "Warnings"), ("info", "notes", "Notes")):
+        items = "".join(f"<li>{_e(n.text)}</li>" for n in notices if n.level == level)
+        if items:
+            out.append(f'<div class="{css}" id="{css}"><strong>{title}</strong><ul>{items}</ul></div>')
+    return "".join(out)
+
+
+def warnings_section(warnings) -> str:
+    """:func:`notices_section` (the name it had when every notice was a warning)."""
+    return notices_section(warnings)
+
+
+def _yearly_cell(line, value, currency: str) -> str:
+    if value is None:
+        return "n/a"
+    if line.unit == "range":
+        return f"{money(value[0], currency)} to {money(value[1], currency)}"
+    if line.unit == "fraction":
+        return percent(value)
+    if line.unit == "count":
+        return count(value)
+    return money(value, currency)
+
+
+def yearly_section(pnl: YearlyPnl, currency: str) -> str:
+    """The yearly P&L table: fiscal years across, P50 of each line (ranges and ratios in
+    grey under the line they belong to)."""
+    header = "".join(f'<th class="num">{_e(y.title)}</th>' for y in pnl.years)
+    body, balances = [], 0
+    for line in pnl.lines:
+        kind = ("total" if line.total else "ratio" if line.unit == "fraction" else "range" if line.unit == "range"
+                else "balance" if line.key in BALANCE_KEYS else "line")
+        if kind == "balance":
+            balances += 1
+            kind += " first" if balances == 1 else ""
+        label = f"&nbsp;&nbsp;{_e(line.label)}" if kind in ("ratio", "range") else _e(line.label)
+        cells = "".join(f'<td class="num">{_e(_yearly_cell(line, v, currency))}</td>' for v in line.values)
+        body.append(f'<tr class="{kind}"><td>{label}</td>{cells}</tr>')
+    return ('<h2 id="yearly">Yearly P&amp;L</h2>'
+            f'<p class="meta">P50 across {pnl.paths:,} paths of each line on its own, so the lines need not add '
+            "up exactly; margins and growth are the P50 of each path's own ratio; balances at each year's end. "
+            "A fiscal year is named by the calendar year it ends in.</p>"
+            f'<table class="pnl"><thead><tr><th>{_e(currency)}</th>{header}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
+def figure_html(anchor: str, caption: str, png: bytes, back: str, dpi: int = REPORT_DPI) -> str:
+    """One chart: shown at its size in inches (capped at the column's width), opening full
+    size when clicked (the figure becomes the URL's target; "Close" goes back to ``back``)."""
+    width, height = png_size(png)
+    shown = round(width / dpi * 96)  # CSS pixels: 96 a CSS inch
+    return (f'<figure id="{_e(anchor)}"><a class="zoom" href="#{_e(anchor)}" title="Open full size">'
+            f'<img src="{data_url(png)}" alt="{_e(caption)}" width="{shown}" '
+            f'height="{round(height * shown / width)}"></a><a class="close" href="#{_e(back)}">Close</a>'
+            f"<figcaption>{_e(caption)}</figcaption></figure>")
 
 
 def charts_section(charts) -> str:
-    figures = "".join(f'<figure id="chart-{_e(kind)}"><img src="{data_url(png)}" alt="{_e(caption)}">'
-                      f"<figcaption>{_e(caption)}</figcaption></figure>" for kind, caption, png in charts)
+    figures = "".join(figure_html(f"chart-{kind}", caption, png, "charts") for kind, caption, png in charts)
     return f'<h2 id="charts">Charts</h2>{figures}'
 
 
-def funding_section(summary: dict) -> str:
-    """Runway, cash-out, breakeven and the minimum raise of the plan."""
+def funding_section(summary: dict, events: list[dict] | None = None) -> str:
+    """Runway, cash-out, breakeven and the minimum raise of the plan, then its funding events
+    (``events`` as in :func:`plan_events`; None: not shown) and the ownership after them."""
     cur, fund = summary["currency"], summary["funding"]
     m = lambda v: money(v, cur)  # noqa: E731
     p = fund["cash_out_probability"]
@@ -165,7 +275,9 @@ def funding_section(summary: dict) -> str:
     lines = [line.strip() for line in funding_text(fund, cur, summary["end"]).splitlines()]
     statements = [line for line in lines if line.startswith(("Runway", "Minimum raise"))]
     text = "".join(f"<p>{_e(s)}</p>" for s in statements)
-    return f'<h2 id="funding">Funding needs</h2>{table(["", "Value"], rows)}{text}'
+    story = ("" if events is None else '<h3>Funding events</h3>'
+             + funding_events_html(events, cur, summary.get("ownership_after")))
+    return f'<h2 id="funding">Funding needs</h2>{table(["", "Value"], rows)}{text}{story}'
 
 
 def _ue_cell(entry: dict, currency: str) -> str:
@@ -203,7 +315,8 @@ def unit_economics_section(ue: dict | None, currency: str) -> str:
             rows.append([_e(metric_title(key) + unit)] + cells + [verdict_trend(verdicts)])
         header = ["Metric"] + [years[n]["label"] for n in names] + ["Verdict"]
         title = "Blended (company)" if scope == "blended" else f"Segment {scope}"
-        parts.append(f"<h3>{_e(title)}</h3>" + table(header, rows, set(range(1, len(names) + 1)), raw=True))
+        parts.append(f"<h3>{_e(title)}</h3>" + table(header, rows, set(range(1, len(names) + 1)), raw=True,
+                                                      css_class="ue"))
     return "".join(parts)
 
 
@@ -267,25 +380,23 @@ def comparison_section(comparison, currency: str) -> str:
              ("Existing holders after, P50", lambda r: percent(r["ownership_after"]["p50"]))]
     rows = [[label] + [cell(r) for r in comparison.rows] for label, cell in lines]
     header = [""] + [r["plan"] for r in comparison.rows]
-    return (f'<h2 id="comparison">Funding plans compared</h2><p class="meta">{comparison.paths:,} paths, seed '
-            f"{comparison.seed}, the same draws for every plan.</p>"
-            + table(header, rows, set(range(1, len(header)))))
+    return (f'<div class="keep"><h2 id="comparison">Funding plans compared</h2><p class="meta">{comparison.paths:,} '
+            f"paths, seed {comparison.seed}, the same draws for every plan.</p>"
+            + table(header, rows, set(range(1, len(header)))) + "</div>")
 
 
 def assumptions_section(rows, currency: str) -> str:
     """The uncertain inputs with their ranges, then every input by section."""
     uncertain = [[a.section, a.name, a.value.dist.describe()]
                  + [format_quantile(q, a.kind, currency) for q in a.quantiles()] for a in rows if a.uncertain]
-    listing, section = [], None
+    sections: dict[str, list] = {}
     for a in rows:
-        if a.section != section:
-            listing.append(a.section)
-            section = a.section
-        listing.append([a.name, a.text(currency)])
+        sections.setdefault(a.section, []).append([a.name, a.text(currency)])
+    listing = "".join(table([section, "Value or distribution"], items) for section, items in sections.items())
     return ('<h2 id="assumptions">Assumptions</h2><h3>Uncertain inputs (drawn once per path)</h3>'
             + (table(["Section", "Input", "Distribution", "P10", "P50", "P90"], uncertain, {3, 4, 5})
                if uncertain else "<p>None: every input is a single number.</p>")
-            + "<h3>Every input</h3>" + table(["Input", "Value or distribution"], listing))
+            + f'<h3>Every input</h3><div class="listing">{listing}</div>')
 
 
 def targets_section(summary: dict) -> str:
@@ -310,14 +421,15 @@ def drivers_section(results: dict | None, drivers: dict | None, currency: str) -
         return ""
     body = ['<h2 id="drivers">What drives the range</h2>']
     if results:
-        for key, plot, caption in (("tornado", plot_tornado, "Tornado: the statistic with each input "
-                                    "at its P10 and P90, every other input on its own draws"),
-                                   ("sobol", plot_sobol, "Sobol indices: the share of the variance "
-                                    "each input explains alone (first order) and with its interactions (total)")):
+        for key, plot, caption in (("tornado", plot_tornado, "How far the outcome moves when one input is "
+                                    "set to its P10 or its P90 while every other input keeps its own draws: "
+                                    "the longest bars are the inputs that matter most."),
+                                   ("sobol", plot_sobol, "The share of the outcome's spread each input "
+                                    "explains on its own (first order) and together with the other inputs "
+                                    "(total): what to pin down first to narrow the range.")):
             if key in results:
-                png = figure_bytes(plot(results[key]))
-                body.append(f'<figure id="chart-{key}"><img src="{data_url(png)}" alt="{_e(caption)}">'
-                            f"<figcaption>{_e(caption)}</figcaption></figure>")
+                png = figure_bytes(plot(results[key]), "png", REPORT_DPI)
+                body.append(figure_html(f"chart-{key}", caption, png, "drivers"))
         if "sobol" in results:
             rows = sensitivity_tables(results)["sobol"][1:]
             body.append(table(["Input or group", "Kind", "First order", "95% interval", "Total order",
@@ -347,10 +459,10 @@ def tracking_section(tracking) -> str:
             f"<p><strong>Calibration:</strong> {_e(tracking.calibration['verdict'])}.</p>"]
     for key in ("arr", "new_mrr", "cash"):
         if key in tracking.series:
-            png = figure_bytes(plot_tracking(tracking, key))
-            caption = f"{tracking.series[key].label}: the plan's P10-P90 and P25-P75 bands and P50, the actuals"
-            body.append(f'<figure id="chart-tracking-{key}"><img src="{data_url(png)}" alt="{_e(caption)}">'
-                        f"<figcaption>{_e(caption)}</figcaption></figure>")
+            png = figure_bytes(plot_tracking(tracking, key), "png", REPORT_DPI)
+            caption = (f"{tracking.series[key].label}: each actual month against the plan's P10 to P90 and "
+                       "P25 to P75 bands and its P50")
+            body.append(figure_html(f"chart-tracking-{key}", caption, png, "actuals"))
     last = len(tracking.months) - 1
     rows = []
     for s in tracking.series.values():
@@ -364,30 +476,61 @@ def tracking_section(tracking) -> str:
     return "".join(body)
 
 
+def plan_events(result, summary: dict) -> list[dict] | None:
+    """The plan's funding events (the summary's ``funding_events``, else from the result's
+    funding records), as dicts with month names; None when the result has no funding records."""
+    if summary.get("funding_events") is not None:
+        return summary["funding_events"]
+    try:
+        return [e.to_dict(result.months) for e in funding_events(result)]
+    except (ValueError, KeyError, AttributeError):  # a result without the engine's funding records
+        return None
+
+
+def _part(*sections: str) -> str:
+    """Sections printed from a new page (empty sections leave no part)."""
+    body = "".join(sections)
+    return f'<section class="part">{body}</section>' if body else ""
+
+
 def document(parts, charts, warnings, assumptions, generated: str) -> str:
-    """The whole HTML document of :class:`~planner.report.inputs.ReportInputs` ``parts``."""
+    """The whole HTML document of :class:`~planner.report.inputs.ReportInputs` ``parts``.
+
+    ``warnings`` are :class:`~planner.report.content.Notice` (from
+    :func:`~planner.report.content.report_notices`; plain strings are warnings). In
+    print, the title, executive summary, notices and headline cards share the first
+    page; the yearly P&L with the funding needs and the plans compared, the charts, the
+    drivers, the unit economics, the funnel and the assumptions each start a page.
+    """
     result, summary, ue, comparison = parts.result, parts.summary, parts.unit_economics, parts.comparison
     sc = result.scenario
     funnel = funnel_tables(parts.detail)
-    nav = [("headline", "Headline"), ("charts", "Charts"), ("funding", "Funding"),
+    fiscal_start = (ue or {}).get("settings", {}).get("fiscal_year_start")
+    events = plan_events(result, summary)
+    nav = [("summary", "Summary"), ("headline", "Headline"), ("yearly", "Yearly P&L"), ("funding", "Funding"),
+           ("comparison", "Plans compared") if comparison is not None else None, ("charts", "Charts"),
+           ("drivers", "Drivers") if parts.sensitivity or summary.get("drivers") else None,
            ("unit-economics", "Unit economics") if ue else None, ("funnel", "Funnel") if funnel else None,
-           ("comparison", "Plans compared") if comparison is not None else None, ("assumptions", "Assumptions")]
+           ("assumptions", "Assumptions")]
     links = "".join(f'<a href="#{a}">{_e(t)}</a>' for a, t in filter(None, nav))
     meta = (f"Plan {result.plan} · {result.paths:,} paths, seed {result.seed} · {summary['start']} to "
             f"{summary['end']} · {sc.currency}")
     body = "".join([
         f"<header><h1>{_e(sc.name)}</h1><p class=\"lede\">{_e(sc.description)}</p>"
         f"<p class=\"meta\">{_e(meta)}</p><nav>{links}</nav></header>",
-        warnings_section(warnings), headline_section(summary), targets_section(summary),
-        charts_section(charts), funding_section(summary),
-        drivers_section(parts.sensitivity or None, parts.summary.get("drivers"), sc.currency),
-        tracking_section(parts.tracking),
-        unit_economics_section(ue, sc.currency), funnel_section(funnel, sc.currency),
-        comparison_section(comparison, sc.currency),
-        assumptions_section(assumptions, sc.currency),
-        f"<footer>Generated by planner on {_e(generated)} from {_e(sc.source)}. P10 / P50 / P90 are quantiles "
-        "across the simulated paths, of each figure separately: they do not add up across rows. "
-        "Paths carry the uncertainty of the inputs (one draw per input per path).</footer>"])
+        executive_section(summary, ue, events), notices_section(warnings), headline_section(summary),
+        targets_section(summary),
+        # on the first page: it says what every number after it means (and never prints alone)
+        f"<footer>Generated by planner on {_e(generated)} from {_e(sc.source)}. P10 / P50 / P90 are "
+        "quantiles across the simulated paths, of each figure separately: they do not add up across "
+        "rows. Paths carry the uncertainty of the inputs (one draw per input per path).</footer>",
+        _part(yearly_section(yearly_pnl(result, fiscal_start), sc.currency), funding_section(summary, events),
+              comparison_section(comparison, sc.currency)),
+        _part(charts_section(charts)),
+        _part(drivers_section(parts.sensitivity or None, parts.summary.get("drivers"), sc.currency)),
+        _part(tracking_section(parts.tracking)),
+        _part(unit_economics_section(ue, sc.currency)), _part(funnel_section(funnel, sc.currency)),
+        _part(assumptions_section(assumptions, sc.currency))])
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{_e(sc.name)}: plan {_e(result.plan)}</title><style>{CSS}</style></head>"
