@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/bench.py [--quick] [--million] [--scenario PATH ...] [--variance]
        python benchmarks/bench.py --sensitivity
+       python benchmarks/bench.py --engine [--million]   (engine speed and memory only)
        python benchmarks/bench.py --cli
 
 By default two scenarios: the Series A example (acquisition given per month) and the
@@ -157,6 +158,9 @@ def main() -> None:
     parser.add_argument("--actuals", action="store_true",
                         help="also time reading a 1,000,000-row ledger into monthly MRR")
     parser.add_argument("--actuals-only", action="store_true", help="only the actuals benchmark")
+    parser.add_argument("--engine", action="store_true",
+                        help="only the engine: memory against its floor, process noise against "
+                             "expected values, the simple model; with --million the streamed million")
     parser.add_argument("--sensitivity", action="store_true",
                         help="only the speed of Sobol indices and the tornado (a few minutes)")
     parser.add_argument("--cli", action="store_true",
@@ -174,6 +178,11 @@ def main() -> None:
         return
     if args.sensitivity:
         sensitivity_speed()
+        return
+    if args.engine:
+        bench_engine(args.scenario or SCENARIOS)
+        if args.million:
+            bench_million(args.scenario or SCENARIOS)
         return
     if not args.variance:
         for scenario in args.scenario or SCENARIOS:
@@ -212,6 +221,103 @@ def bench_scenario(scenario: Path, quick: bool, million: bool) -> None:
     print(f"\nscalar reference: {ref['seconds_per_path'] * 1000:.1f} ms per path; "
           f"vectorised engine at 10,000 paths: {per_path * 1e6:.0f} us per path; "
           f"speed-up x{ref['seconds_per_path'] / per_path:,.0f}")
+
+MEMORY_CASE = """
+import gc, json, resource, time, planner
+sc = planner.load_scenario({scenario!r})
+planner.simulate(sc, paths=200)                      # warm-up: imports, first-use caches
+gc.collect()
+warm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS")) / 1024
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+best = float("inf")
+for _ in range({repeat}):
+    t = time.perf_counter()
+    r = planner.simulate(sc, paths={paths})
+    best = min(best, time.perf_counter() - t)
+    kept = (sum(a.nbytes for part in (r.by_segment, r.company, r.opening, r.per_path, r.by_role)
+                for a in part.values()) + r.draws.nbytes) / 2**20
+    del r
+print(json.dumps({{"seconds": best, "warm_mb": warm, "warm_peak_mb": before, "kept_mb": kept,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+NOISE_RATIO_CASE = """
+import dataclasses, json, time, planner
+smooth = planner.load_scenario({scenario!r})
+noisy = dataclasses.replace(smooth, process_noise=True)
+def best(sc, clock):
+    planner.simulate(sc, paths=200)
+    b = float("inf")
+    for _ in range({repeat}):
+        t = clock()
+        planner.simulate(sc, paths={paths})
+        b = min(b, clock() - t)
+    return b
+# CPU seconds too: on a shared machine they move much less than wall time
+print(json.dumps({{"expected": best(smooth, time.perf_counter), "noise": best(noisy, time.perf_counter),
+                  "expected_cpu": best(smooth, time.process_time), "noise_cpu": best(noisy, time.process_time)}}))
+"""
+
+
+def load() -> str:
+    """The 1-, 5- and 15-minute load averages, for reading the timings."""
+    import os
+
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def bench_engine(scenarios, paths: int = 10_000, repeat: int = 3) -> None:
+    """The engine (issue 17.3-4): speed and peak memory of `simulate()` keeping every series
+    by segment against its warm floor, and process noise against expected values."""
+    print(f"\nengine: simulate(), {paths:,} paths, every series by segment (min of {repeat} runs; "
+          f"load {load()})\n")
+    print("| scenario | seconds | warm process (MB) | kept outputs (MB) | floor (MB) | peak RSS (MB) "
+          "| peak / floor |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for scenario in scenarios:
+        r = python_case(MEMORY_CASE.format(scenario=str(scenario), paths=paths, repeat=repeat))
+        floor = r["warm_mb"] + r["kept_mb"]
+        print(f"| {Path(scenario).name} | {r['seconds']:.2f} | {r['warm_mb']:.0f} | {r['kept_mb']:.0f} | "
+              f"{floor:.0f} | {r['peak_mb']:.0f} | x{r['peak_mb'] / floor:.2f} |")
+    print(f"\nprocess noise against expected values, {paths:,} paths, every series (min of {repeat}; "
+          f"load {load()})\n")
+    print("| scenario | expected values (s) | process noise (s) | ratio | ratio of CPU seconds |")
+    print("|---|---:|---:|---:|---:|")
+    for scenario in scenarios:
+        r = python_case(NOISE_RATIO_CASE.format(scenario=str(scenario), paths=paths, repeat=repeat))
+        print(f"| {Path(scenario).name} | {r['expected']:.2f} | {r['noise']:.2f} | "
+              f"x{r['noise'] / r['expected']:.1f} | x{r['noise_cpu'] / r['expected_cpu']:.1f} |")
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from simple_model import comparison
+
+    print(f"\n{comparison(paths, 11, 5)}\n(load {load()})")
+
+
+MILLION_CASE = """
+import json, resource, time, planner
+from planner.report.summary import run_series
+from planner.sweep.stream import simulate_stream
+sc = planner.load_scenario({scenario!r})
+simulate_stream(sc, paths=2048, keep=run_series(sc), workers={workers})
+t, c = time.perf_counter(), time.process_time()
+s = simulate_stream(sc, paths={paths}, keep=run_series(sc), workers={workers})
+print(json.dumps({{"seconds": time.perf_counter() - t, "cpu": time.process_time() - c,
+                  "sample": s.sample.paths,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def bench_million(scenarios, paths: int = 1_000_000) -> None:
+    """`simulate_stream` of a million paths (issue 17.5), one and two worker threads."""
+    print(f"\nstreamed: simulate_stream(), {paths:,} paths, the series `planner run` keeps\n")
+    print("| scenario | workers | seconds | CPU seconds | sampled paths | peak RSS (MB) | load |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for scenario in scenarios:
+        for workers in (1, 2):
+            r = python_case(MILLION_CASE.format(scenario=str(scenario), paths=paths, workers=workers))
+            print(f"| {Path(scenario).name} | {workers} | {r['seconds']:.1f} | {r['cpu']:.1f} | "
+                  f"{r['sample']:,} | {r['rss_mb']:.0f} | {load()} |")
+
 
 SENSITIVITY_CASE = """
 import json, time, planner

@@ -9,6 +9,7 @@ import numpy as np
 
 from planner.errors import PlannerError
 
+from planner.engine.blas import one_blas_thread
 from planner.engine.core import (COMPANY_SERIES, FINANCING_SERIES, OPENING, ROLE_SERIES,
                                  SEGMENT_SERIES, run_chunk)
 from planner.engine.financing import ARRIVAL_RECORDS, instruments
@@ -89,33 +90,45 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
     wanted = base_series(SERIES if keep is None else keep)
     months, n_seg = scenario.horizon, len(scenario.segments)
     _check_memory(paths, months, n_seg, wanted, by_segment, len(chosen), len(scenario.roles))
-    by_seg = {n: np.empty((paths, months, n_seg)) for n in SEGMENT_SERIES if n in wanted and by_segment}
-    by_role = {n: np.empty((paths, months, len(scenario.roles))) for n in ROLE_SERIES if n in wanted}
-    ops_company = {n: np.empty((paths, months)) for n in wanted
+    # segment series wanted only as company totals are summed in the engine (not stacked);
+    # a weighted total needs the segments and their weights
+    kept_segment = {n for n in wanted if n in SEGMENT_SERIES}
+    totals = set() if by_segment else kept_segment - set(WEIGHTED) - set(WEIGHTED.values())
+    rows = -(-paths // BLOCK) * BLOCK  # whole blocks, so each block writes its slice in place
+    by_seg = {n: np.empty((rows, months, n_seg)) for n in SEGMENT_SERIES if n in wanted and by_segment}
+    by_role = {n: np.empty((rows, months, len(scenario.roles))) for n in ROLE_SERIES if n in wanted}
+    ops_company = {n: np.empty((rows, months)) for n in wanted
                    if n not in by_seg and n not in by_role and n not in _FINANCING}
-    opening = {n: np.empty(paths) for n in OPENING}
-    used = np.empty((paths, len(scenario.params)))  # the input values of every path
-    floor = np.empty(paths)
-    fin = {p.name: {n: np.empty((paths, months), dtype=bool if n == "insolvent" else float)
-                    for n in wanted if n in _FINANCING} | {"ownership": np.empty(paths)}
-           | _arrival_records(scenario, p, paths) for p in chosen}
-    for offset in range(0, paths, BLOCK):
-        stop = min(paths, offset + BLOCK)
-        first = start + offset
-        # overflow is checked on the results below, with a message that says what to do
-        inputs = Inputs(scenario, _block_draws(scenario, seed, first, draws, offset, stop))
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            ops, financing = run_chunk(scenario, inputs, seed, first, chosen,
-                                       block_when_insolvent=block_when_insolvent)
-        _check_finite(ops, financing, first)
-        used[offset:stop] = inputs.draws[: stop - offset]
-        floor[offset:stop] = np.broadcast_to(inputs.value(scenario.minimum_cash), (BLOCK, 1))[: stop - offset, 0]
-        if progress is not None:
-            progress(stop, paths)
-        _store(ops, by_seg | by_role, ops_company, opening, offset, stop)
-        for name, arrays in fin.items():
-            for key, array in arrays.items():
-                array[offset:stop] = financing[name][key][: stop - offset]
+    opening = {n: np.empty(rows) for n in OPENING}
+    used = np.empty((rows, len(scenario.params)))  # the input values of every path
+    floor = np.empty(rows)
+    fin = {p.name: {n: np.empty((rows, months), dtype=bool if n == "insolvent" else float)
+                    for n in wanted if n in _FINANCING} | {"ownership": np.empty(rows)}
+           | _arrival_records(scenario, p, rows) for p in chosen}
+    with one_blas_thread():  # the engine's products are tiny: threads only spin-wait
+        for offset in range(0, paths, BLOCK):
+            stop = min(paths, offset + BLOCK)
+            first, end = start + offset, offset + BLOCK
+            # overflow is checked on the results below, with a message that says what to do
+            inputs = Inputs(scenario, _block_draws(scenario, seed, first, draws, offset, stop))
+            into = {name: array[offset:end] for name, array in by_seg.items()}
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                ops, financing = run_chunk(scenario, inputs, seed, first, chosen,
+                                           block_when_insolvent=block_when_insolvent, into=into,
+                                           keep=kept_segment, totals=totals)
+            _check_finite(ops, financing, first)
+            used[offset:end] = inputs.draws
+            floor[offset:end] = np.broadcast_to(inputs.value(scenario.minimum_cash), (BLOCK, 1))[:, 0]
+            if progress is not None:
+                progress(stop, paths)
+            _store(ops, by_seg | by_role, ops_company, opening, offset, end)
+            for name, arrays in fin.items():
+                for key, array in arrays.items():
+                    array[offset:end] = financing[name][key]
+    # views of the whole-block arrays: at most BLOCK - 1 padding rows stay allocated
+    by_seg, by_role, ops_company, opening, fin = (
+        _first(d, paths) for d in (by_seg, by_role, ops_company, opening, fin))
+    used, floor = used[:paths], floor[:paths]
     return {p.name: SimulationResult(
         scenario, seed, by_seg, ops_company | {k: v for k, v in fin[p.name].items() if k in _FINANCING},
         {k.removeprefix("opening_"): v for k, v in opening.items()},
@@ -175,18 +188,27 @@ def _check_finite(ops: dict, financing: dict, start: int) -> None:
                            "cac near 0, or growth or expansion rates compounding over a long horizon")
 
 
+def _first(arrays: dict, paths: int) -> dict:
+    """The first ``paths`` rows of each array (nested one level for the plans)."""
+    return {k: _first(v, paths) if isinstance(v, dict) else v[:paths] for k, v in arrays.items()}
+
+
 def _store(ops: dict, by_seg: dict, company: dict, opening: dict, start: int, stop: int) -> None:
-    """Copy one block's operating series into the result arrays."""
-    n = stop - start
+    """Write one whole block's operating series into rows ``start:stop`` of the result
+    arrays (segment series the engine stacked there already are left as they are)."""
     for name, array in by_seg.items():
-        array[start:stop] = ops[name][:n]
+        target = array[start:stop]
+        if not np.may_share_memory(ops[name], target):
+            target[...] = ops[name]
     for name, array in company.items():
+        target = array[start:stop]
         if name in COMPANY_SERIES:
-            value = ops[name]
+            target[...] = ops[name]
         elif name in WEIGHTED:
-            value = weighted_total(ops[name], ops[WEIGHTED[name]])
+            target[...] = weighted_total(ops[name], ops[WEIGHTED[name]])
+        elif ops[name].ndim == 2:  # summed in the engine
+            target[...] = ops[name]
         else:
-            value = ops[name].sum(axis=2)
-        array[start:stop] = value[:n]
+            np.sum(ops[name], axis=2, out=target)
     for name, array in opening.items():
-        array[start:stop] = ops[name][:n]
+        array[start:stop] = ops[name]

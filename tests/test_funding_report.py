@@ -92,8 +92,8 @@ def test_one_segment_run_prints_one_table_in_100_columns():
     text = run_text(run)
     lines = text.splitlines()
     assert max(len(line) for line in lines) <= 100
-    assert len(lines) <= 55     # headline, drivers, one unit-economics table
-    assert text.count("LTV (cohort, 60 months)") == 1 and "company (one segment: app" in text
+    assert len(lines) <= 50     # headline, drivers, one unit-economics table
+    assert text.count("LTV (cohort, 60 months)") == 1 and "app (SMB, only segment)" in text
     assert "Segments," not in text and "S&M / revenue" not in text
     detail = run_text(run, detail=True)
     assert "S&M / revenue" in detail and detail.count("LTV (cohort, 60 months)") == 1

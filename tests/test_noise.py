@@ -90,3 +90,30 @@ def test_whole_slices_spread_evenly(customers, term):
     if 0 < customers <= term:  # one customer per slice at even spacing, centred
         spots = np.flatnonzero(slices)
         assert np.allclose(spots, np.floor((np.arange(customers) + 0.5) * term / customers))
+
+
+@pytest.mark.parametrize("term", [1, 12])
+def test_new_cohorts_thin_poisson_wins_to_poisson_customers(tmp_path, term):
+    """Poisson wins thinned by independent binomial churn stay Poisson: customers at month
+    t have mean = variance = rate * sum of survival over the cohorts' ages (annual
+    contracts churn only at renewal, so only renewing cohorts are drawn)."""
+    sc = scenario_from_text(f"""
+name: thin
+start: 2027-01
+horizon_months: 30
+simulation: {{process_noise: true}}
+opening: {{cash: 0}}
+segments:
+  s:
+    price: {{arpa: 100}}
+    contract: {{term_months: {term}, billing: {'monthly' if term == 1 else 'annual'}}}
+    acquisition: {{new_customers: 6}}
+    retention: {{model: constant, monthly_churn: 0.04}}
+""", tmp_path)
+    customers = planner.simulate(sc, paths=4 * BLOCK).total("customers")
+    for t in (11, 12, 29):
+        ages = np.arange(t + 1)
+        expected = 6 * (0.96 ** (term * (ages // term))).sum()
+        values = customers[:, t]
+        assert values.mean() == pytest.approx(expected, abs=4 * np.sqrt(expected / values.size))
+        assert values.var() == pytest.approx(expected, rel=0.1)

@@ -264,7 +264,7 @@ def test_summary_unbounded_ltv_and_text(tmp_path):
     # rows first, the formula's unbounded LTV after them with its capped and discounted
     # values below it and the lifetime it counts
     text = unit_economics_text(summary)
-    assert text.count("LTV (cohort, 60 months)") == 1 and "company (one segment: s, SMB)" in text
+    assert text.count("LTV (cohort, 60 months)") == 1 and "s (SMB, only segment)" in text
     lines = text.splitlines()
     assert max(len(line) for line in lines) <= 100
     cohort = next(i for i, line in enumerate(lines) if line.startswith("  LTV (cohort"))

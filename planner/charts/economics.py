@@ -104,8 +104,9 @@ def plot_unit_economics(result, *, axes=None) -> np.ndarray:
         spans, q = unit_economics_quantiles(result, metrics)
         slices = [(p.label, p.first, p.last) for p in spans]
         x, _ = period_centres(result.months, slices)
-        subtitles = (context_line(result, plan=False) + " · blended across segments", "blended across segments",
-                     "company; cash burn excluding financing")
+        subtitles = ("by quarter, blended across segments · " + context_line(result, plan=False),
+                     "by quarter, blended across segments",
+                     "by quarter, company; cash burn excluding financing")
         for ax, sub, (solid, dashed, title, ylabel, floor, cap) in zip(axes, subtitles, PANELS):
             shown = np.concatenate([q[solid][2]] + ([q[dashed][1]] if dashed else []))
             finite = shown[np.isfinite(shown)]
@@ -132,7 +133,7 @@ def plot_unit_economics(result, *, axes=None) -> np.ndarray:
                 handles.append(ax.plot([], [], linestyle="none")[0])
                 labels.append(note)
             legend_below(ax, handles, labels, ncols=1)
-            titles(ax, f"{title} by quarter", sub)
+            titles(ax, title, sub)
         for ax in axes:
             finish(ax)
         return axes

@@ -35,12 +35,18 @@ COMPANY_SERIES = OPERATING_SERIES + FINANCING_SERIES
 OPENING = ("opening_cash", "opening_deferred_revenue", "opening_receivables", "opening_pipeline")
 
 
-def operations(scenario: Scenario, inputs: Inputs,
-               noise: Noise | None = None) -> dict[str, np.ndarray]:
+def operations(scenario: Scenario, inputs: Inputs, noise: Noise | None = None,
+               into: dict[str, np.ndarray] | None = None, keep=None,
+               totals=()) -> dict[str, np.ndarray]:
     """Everything that does not depend on funding: funnel, revenue, people, costs, collections.
 
     ``noise``: the block's process-noise streams (each segment draws from its own), or
-    None for expected values.
+    None for expected values. ``into``: arrays, shape (paths, months, segments), that
+    segment series are written into (their final place, e.g. slices of a result) instead
+    of new arrays; series not in it get new arrays. ``keep``: the segment series the
+    caller reads (None: all), others may be left out; ``totals``: those of them wanted
+    only as company totals, returned summed over segments, shape (paths, months) (no
+    (paths, months, segments) array is made for them).
 
     Returns
     -------
@@ -57,20 +63,29 @@ def operations(scenario: Scenario, inputs: Inputs,
             teams[name] = role_count(scenario.role(name), inputs, lambda of, _: metrics[of])
         return teams[name]
 
+    # series a driver sizes a team by are read whatever was kept
+    needed = None if keep is None else set(keep) | {r.driver.of for r in scenario.roles if r.driver}
     per_segment = []
     for seg in scenario.segments:
         acquired = None
         own = None if noise is None else noise.segment(seg.name)
         if seg.funnel is not None:
             acquired = segment_funnel(seg, inputs, new_price(seg, inputs), team, own)
-        revenue = segment_revenue(seg, inputs, own, acquired)
+        revenue = segment_revenue(seg, inputs, own, acquired, needed)
         per_segment.append(revenue | _funnel_series(acquired, revenue, inputs))
-    out = {name: np.stack([s[name] for s in per_segment], axis=2)
-           for name in SEGMENT_SERIES if name not in _COSTED}
+    into = {} if into is None else into
+    out = {}
+    for name in SEGMENT_SERIES:
+        if name in _COSTED or (keep is not None and name not in keep and name not in _USED):
+            continue
+        if name in totals and name not in _USED and name not in into:
+            out[name] = sum(s[name] for s in per_segment)
+        else:
+            out[name] = np.stack([s[name] for s in per_segment], axis=2, out=into.get(name))
     out["cogs"] = np.stack([
         segment_cogs(inputs.value(seg.hosting_pct), inputs.value(seg.cost_per_customer),
                      s["revenue"], s["customers"]) for seg, s in zip(scenario.segments, per_segment)],
-        axis=2)
+        axis=2, out=into.get("cogs"))
     counts = role_counts(scenario, inputs, partial(_metric, scenario, per_segment), teams)
     paid = [commissions(seg.commission, s["sales_new_mrr"], inputs,
                         seg.funnel is None or seg.funnel.warm_start)
@@ -78,7 +93,7 @@ def operations(scenario: Scenario, inputs: Inputs,
     revenue = out["revenue"].sum(axis=2)
     depts = department_costs(scenario, inputs, counts, revenue,
                              [s["programme_spend"] for s in per_segment], paid)
-    out["commissions"] = np.stack(paid, axis=2)
+    out["commissions"] = np.stack(paid, axis=2, out=into.get("commissions"))
     out["bad_debt"] = sum(s["bad_debt"] for s in per_segment)
     out["sm_expense"] = depts["sales"] + depts["marketing"]
     out["sm_direct"] = depts["sm_direct"]
@@ -103,6 +118,8 @@ def operations(scenario: Scenario, inputs: Inputs,
 
 #: segment series computed with the costs, not per segment up front
 _COSTED = ("cogs", "commissions", "sm_direct", "acquisition_cost")
+#: segment series the engine itself reads by segment, made whatever was asked for
+_USED = frozenset(("revenue", "collections", "billings", "new_mrr", "mrr"))
 _FLOWS = ("leads", "mqls", "sqls", "opportunities", "trials", "trial_wins", "pipeline_lost",
           "pipeline_open", "contacted", "response_minutes", "sdr_capacity", "ae_capacity")
 
@@ -187,13 +204,16 @@ def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int,
 
 
 def run_chunk(scenario: Scenario, inputs: Inputs, seed: int, start: int,
-              plans: tuple[Plan, ...] | None = None, *, block_when_insolvent: bool = True
+              plans: tuple[Plan, ...] | None = None, *, block_when_insolvent: bool = True,
+              into: dict[str, np.ndarray] | None = None, keep=None, totals=()
               ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
     """:func:`simulate_chunk` on inputs already drawn (``inputs.draws`` of paths from
-    ``start``), so a caller can keep the draws without drawing them twice."""
+    ``start``), so a caller can keep the draws without drawing them twice; ``into``,
+    ``keep`` and ``totals`` as in :func:`operations`."""
     # process noise has streams of its own (keyed by segment), independent of the input
     # draws, so switching it on does not change the inputs
-    ops = operations(scenario, inputs, Noise(seed, start) if scenario.process_noise else None)
+    ops = operations(scenario, inputs, Noise(seed, start) if scenario.process_noise else None,
+                     into, keep, totals)
     plans = (scenario.plan(),) if plans is None else plans
     return ops, {p.name: finance(scenario, p, inputs, ops, block_when_insolvent=block_when_insolvent)
                  for p in plans}

@@ -143,6 +143,8 @@ def apply_plan(scenario: Scenario, plan: Plan, inputs: Inputs, operating_cash_fl
     triggered = [x for x in plan.instruments if isinstance(x, (MilestoneRound, RunwayRound))]
     debts = [(x, debt_schedule(x, np.broadcast_to(inputs.value(x.amount), (paths, 1)), months,
                                inputs)) for x in plan.instruments if isinstance(x, VentureDebt)]
+    if not (dated or triggered or debts):
+        return _no_financing(operating_cash_flow, opening_cash)
     state = _State(paths, months, opening_cash, len(triggered), len(debts), len(dated))
     for t in range(months):
         _month(state, t, plan, inputs, operating_cash_flow, arr, dated, triggered, debts,
@@ -193,6 +195,22 @@ def _arrivals(st: "_State", scenario: Scenario, plan: Plan, inputs: Inputs, arr:
         return (np.full((paths, 0), -1), np.zeros((paths, 0)), np.zeros((paths, 0)),
                 np.ones((paths, 0)))
     return tuple(np.stack([c[i] for c in columns], axis=1) for i in range(4))
+
+
+def _no_financing(operating_cash_flow: np.ndarray, opening_cash: np.ndarray) -> Financing:
+    """:func:`apply_plan` of a plan with no money coming in: cash is the opening balance
+    plus the operating cash flow, accumulated month by month in the same order as the
+    monthly pass (so the same numbers), and a path is insolvent from its first month
+    below zero; no instrument, so the :data:`ARRIVAL_RECORDS` have no column."""
+    paths, months = operating_cash_flow.shape
+    cash = np.cumsum(np.concatenate([opening_cash.astype(float)[:, None], operating_cash_flow], axis=1),
+                     axis=1)[:, 1:]
+    def zero():
+        return np.zeros((paths, months))
+
+    none = (np.full((paths, 0), -1), np.zeros((paths, 0)), np.zeros((paths, 0)), np.ones((paths, 0)))
+    return Financing(zero(), zero(), zero(), zero(), zero(), zero(), cash,
+                     np.logical_or.accumulate(cash < 0, axis=1), np.ones(paths), *none)
 
 
 class _State:

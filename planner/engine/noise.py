@@ -91,6 +91,11 @@ def noisy_new_cohorts(segment: Segment, inputs: Inputs, rng: np.random.Generator
                       new_customers: np.ndarray, price: np.ndarray) -> dict[str, np.ndarray]:
     """Series of the cohorts won during the horizon, with binomial churn.
 
+    Each month, only the cells that can move are drawn: cohorts at an age where they can
+    churn (on annual contracts only at renewal) and that still have customers. Each
+    draws its lost customers, ``Binomial(alive, 1 - keep)``: the same distribution as
+    drawing the survivors, and cheaper where churn is rare.
+
     Parameters
     ----------
     new_customers : ndarray of int, shape (paths, months)
@@ -104,21 +109,49 @@ def noisy_new_cohorts(segment: Segment, inputs: Inputs, rng: np.random.Generator
     """
     paths, months = new_customers.shape
     ps = per_survivor(trajectory(segment, np.arange(months), inputs))
+    churn = 1.0 - ps["keep"]  # (rows, age)
+    movable = (churn > 0).any(axis=0)
+    # what one customer of cohort c carries at month t, per unit of price, oldest cohort first
+    money = np.stack([ps[key] for key, _ in _MONEY], axis=-1)  # (rows, age, keys)
+    oldest_first = np.ascontiguousarray(money[:, ::-1])  # ages descending, as cohorts ascend
     n = np.zeros((paths, months), dtype=np.int64)
     out = {name: np.zeros((paths, months)) for name in SERIES}
+    carried = np.zeros((paths, months, len(_MONEY)))
     for t in range(months):
-        if t > 0:
-            keep = rng.binomial(n[:, :t], np.broadcast_to(ps["keep"][:, t:0:-1], (paths, t)))
-            lost = n[:, :t] - keep
-            n[:, :t] = keep
+        cohorts = np.arange(t)
+        cohorts = cohorts[movable[t - cohorts]]
+        if cohorts.size:
+            lost = _lose(rng, n[:, cohorts], churn[:, t - cohorts])
+            n[:, cohorts] -= lost
             out["churned_customers"][:, t] = lost.sum(axis=1)
-            out["churned_mrr"][:, t] = (lost * price[:, :t] * ps["mrr"][:, t - 1::-1]).sum(axis=1)
+            out["churned_mrr"][:, t] = (lost * price[:, cohorts] * ps["mrr"][:, t - 1 - cohorts]).sum(axis=1)
         n[:, t] = new_customers[:, t]
-        alive, unit_price = n[:, :t + 1], price[:, :t + 1]
-        out["customers"][:, t] = alive.sum(axis=1)
-        for key, name in _MONEY:
-            out[name][:, t] = (alive * unit_price * ps[key][:, t::-1]).sum(axis=1)
+        out["customers"][:, t] = n[:, :t + 1].sum(axis=1)
+        worth = n[:, :t + 1] * price[:, :t + 1]
+        ages = oldest_first[:, months - 1 - t:]  # (rows, cohort, keys): cohort c at age t - c
+        carried[:, t] = worth @ ages[0] if ages.shape[0] == 1 else np.matmul(worth[:, None, :], ages)[:, 0]
+    for i, (_, name) in enumerate(_MONEY):
+        out[name] = carried[:, :, i]
     return out
+
+
+def _lose(rng: np.random.Generator, alive: np.ndarray, churn: np.ndarray) -> np.ndarray:
+    """Customers lost, ``Binomial(alive, churn)``, drawn only where someone can leave.
+
+    Parameters
+    ----------
+    alive : ndarray of int, shape (paths, cells)
+    churn : ndarray, shape (paths or 1, cells)
+
+    Returns
+    -------
+    ndarray of int, shape (paths, cells)
+    """
+    churn = np.broadcast_to(churn, alive.shape)
+    live = (alive > 0) & (churn > 0)
+    lost = np.zeros_like(alive)
+    lost[live] = rng.binomial(alive[live], churn[live])
+    return lost
 
 
 def whole_slices(customers: np.ndarray, term: int) -> np.ndarray:
@@ -167,24 +200,37 @@ def noisy_opening(segment: Segment, inputs: Inputs, rng: np.random.Generator,
     else:
         sized = [(np.full(paths, int(round(float(c[0, 0])))), np.full(paths, float(m[0, 0]) / max(float(c[0, 0]), 1e-12)), age)
                  for age, c, m in slices]
+    # the slices stepped together: (paths, slices) customers and MRR per customer,
+    # (rows, slices, months + 1) per-survivor trajectories from each slice's age
+    n = np.stack([np.broadcast_to(c, (paths,)) for c, _, _ in sized], axis=1).astype(np.int64)
+    each = np.stack([np.broadcast_to(e, (paths,)) for _, e, _ in sized], axis=1)
+    tracks = [per_survivor(trajectory(segment, np.arange(age, age + months + 1), inputs))
+              for _, _, age in sized]
+    rows = max(v.shape[0] for track in tracks for v in track.values())
+    ps = {key: np.stack([np.broadcast_to(track[key], (rows, months + 1)) for track in tracks], axis=1)
+          for key in tracks[0]}
+    value = n * each  # MRR of the book at the start, per slice
+    deferred_open = (value * ps["deferred"][:, :, 0]).sum(axis=1)
+    billed = np.stack([prior_ages_billed(age) for _, _, age in sized]).astype(float)  # (slices, MAX_LAG)
+    prior = (value * segment.billing_months) @ billed
+    churn = 1.0 - ps["keep"]
+    movable = (churn > 0).any(axis=0)  # (slices, months + 1)
+    alive = np.empty((months,) + n.shape, dtype=np.int64)
     out = {name: np.zeros((paths, months)) for name in SERIES}
-    deferred_open = np.zeros(paths)
-    prior = None
-    for n, each, start_age in sized:
-        ps = per_survivor(trajectory(segment, np.arange(start_age, start_age + months + 1), inputs))
-        ps = {k: np.broadcast_to(v, (paths, months + 1)) for k, v in ps.items()}
-        deferred_open += n * each * ps["deferred"][:, 0]
-        billed = prior_ages_billed(start_age)
-        prior = (0.0 if prior is None else prior) + \
-            (n * each * segment.billing_months)[:, None] * billed[None, :]
-        for t in range(months):
-            keep = rng.binomial(n, ps["keep"][:, t + 1])
-            lost, n = n - keep, keep
-            out["churned_customers"][:, t] += lost
-            out["churned_mrr"][:, t] += lost * each * ps["mrr"][:, t]
-            out["customers"][:, t] += n
-            for key, name in _MONEY:
-                out[name][:, t] += n * each * ps[key][:, t + 1]
+    for t in range(months):
+        slices = np.flatnonzero(movable[:, t + 1])
+        if slices.size:
+            lost = _lose(rng, n[:, slices], churn[:, slices, t + 1])
+            n[:, slices] -= lost
+            out["churned_customers"][:, t] = lost.sum(axis=1)
+            out["churned_mrr"][:, t] = (lost * each[:, slices] * ps["mrr"][:, slices, t]).sum(axis=1)
+        alive[t] = n
+    out["customers"] = alive.sum(axis=2).T.astype(float)
+    worth = alive * each  # (months, paths, slices)
+    for key, name in _MONEY:
+        unit = ps[key][:, :, 1:]  # (rows, slices, months)
+        out[name] = (np.einsum("tps,st->pt", worth, unit[0]) if rows == 1 else
+                     np.einsum("tps,pst->pt", worth, unit))
     out["deferred_open"] = deferred_open[:, None]
     out["prior_billings"] = prior
     return out

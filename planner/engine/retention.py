@@ -100,7 +100,7 @@ def mrr_rates(segment: Segment, ages: np.ndarray, inputs: Inputs) -> tuple[np.nd
     return expansion, contraction
 
 
-def trajectory(segment: Segment, ages: np.ndarray, inputs: Inputs) -> dict[str, np.ndarray]:
+def trajectory(segment: Segment, ages: np.ndarray, inputs: Inputs, keys=None) -> dict[str, np.ndarray]:
     """Per unit of a cohort (one customer, 1 of MRR), what happens at consecutive ages.
 
     Index 0 of ``ages`` is the reference state (acquisition for a new cohort, the month
@@ -113,6 +113,9 @@ def trajectory(segment: Segment, ages: np.ndarray, inputs: Inputs) -> dict[str, 
     ages : ndarray of int, shape (n,)
         Consecutive ages in months.
     inputs : Inputs
+    keys : iterable of str, optional
+        When only ``customers``, ``mrr`` and ``deferred`` are asked for, the flows are
+        not computed (None: all).
 
     Returns
     -------
@@ -127,20 +130,21 @@ def trajectory(segment: Segment, ages: np.ndarray, inputs: Inputs) -> dict[str, 
     growth = 1.0 + exp_rate - con_rate
     rows = max(surv.shape[0], growth.shape[0])
     surv, growth = _rows(surv, rows), _rows(growth, rows)
-    exp_rate, con_rate = _rows(exp_rate, rows), _rows(con_rate, rows)
     per_customer = np.cumprod(growth, axis=1) / growth[:, :1]
+    out = {"customers": surv, "mrr": surv * per_customer,
+           "deferred": _deferred(segment.billing_months, ages, surv, per_customer,
+                                 segment.coterm_expansion)}
+    if keys is not None and not set(keys) - set(out):
+        return {key: out[key] for key in keys}
+    exp_rate, con_rate = _rows(exp_rate, rows), _rows(con_rate, rows)
     previous = np.concatenate([per_customer[:, :1], per_customer[:, :-1]], axis=1)
     surv_prev = np.concatenate([surv[:, :1], surv[:, :-1]], axis=1)
-    out = {
-        "customers": surv,
+    out |= {
         "churned_customers": surv_prev - surv,
-        "mrr": surv * per_customer,
         "expansion": surv * previous * exp_rate,
         "contraction": surv * previous * con_rate,
         "churned_mrr": (surv_prev - surv) * previous,
     }
-    out["deferred"] = _deferred(segment.billing_months, ages, surv, per_customer,
-                                segment.coterm_expansion)
     for key in ("expansion", "contraction", "churned_mrr", "churned_customers"):
         out[key][:, 0] = 0.0
     return out

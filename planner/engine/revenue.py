@@ -3,7 +3,8 @@
 Every cohort of a segment follows the same per-unit trajectory by age (see
 :func:`planner.engine.retention.trajectory`), scaled by its size; the company's series
 are the sum over cohorts, i.e. a convolution of new business with that trajectory
-along the month axis (the development-triangle sum, done by FFT).
+along the month axis (the development-triangle sum): a recursion over months when the
+trajectory is geometric (constant churn and expansion), else a Toeplitz product or an FFT.
 """
 from __future__ import annotations
 
@@ -64,6 +65,9 @@ def layer(new: np.ndarray, profile: np.ndarray) -> np.ndarray:
     ndarray, shape (paths, k, months)
     """
     months = new.shape[-1]
+    tail = geometric_tail(profile)
+    if tail is not None:
+        return layer_geometric(new, profile[..., 0], *tail)
     if profile.shape[0] == 1:
         # same trajectory on every path: a matrix product with its (upper-triangular
         # Toeplitz) development matrix, exact and BLAS-fast
@@ -72,6 +76,68 @@ def layer(new: np.ndarray, profile: np.ndarray) -> np.ndarray:
     n = 2 * fft.next_fast_len(months)
     spectrum = fft.rfft(new, n, axis=-1) * fft.rfft(profile, n, axis=-1)
     return fft.irfft(spectrum, n, axis=-1)[..., :months]
+
+
+#: relative tolerance of a geometric tail: a few rounding errors of a cumulative product
+GEOMETRIC_RTOL = 1e-11
+
+
+def geometric_tail(profile: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(scale, ratio)`` when every profile is geometric from age 1 on, else None.
+
+    Geometric: ``profile[..., a] = scale * ratio ** (a - 1)`` for ``a >= 1`` (any value at
+    age 0), as under constant churn and constant expansion and contraction on monthly
+    contracts; a profile that is zero from age 1 on is geometric with ratio 0.
+
+    Parameters
+    ----------
+    profile : ndarray, shape (rows, k, months)
+
+    Returns
+    -------
+    scale, ratio : ndarray, shape (rows, k), or None
+    """
+    if profile.shape[-1] < 3:
+        return None
+    scale, second = profile[..., 1], profile[..., 2]
+    ratio = np.divide(second, scale, out=np.zeros_like(scale), where=scale != 0)
+    if not np.all(np.isfinite(ratio)) or np.any(ratio < 0):
+        return None
+    # month on month (a power per age would cost more than the FFT it saves)
+    size = np.abs(profile[..., 1:]).max(axis=-1, keepdims=True)
+    step = np.abs(profile[..., 2:] - ratio[..., None] * profile[..., 1:-1])
+    if not np.all(step <= GEOMETRIC_RTOL * size):
+        return None
+    return scale, ratio
+
+
+def layer_geometric(new: np.ndarray, head: np.ndarray, scale: np.ndarray,
+                    ratio: np.ndarray) -> np.ndarray:
+    """:func:`layer` for a geometric profile, by a recursion over months.
+
+    With ``stock[t] = stock[t-1] * ratio + new[t]`` (each earlier cohort's units carried
+    one more month), ``out[t] = head * new[t] + scale * stock[t-1]``: one pass over the
+    months instead of a convolution.
+
+    Parameters
+    ----------
+    new : ndarray, shape (paths, k, months)
+    head, scale, ratio : ndarray, shape (paths or 1, k)
+        The profile at age 0, at age 1, and its month-on-month ratio.
+
+    Returns
+    -------
+    ndarray, shape (paths, k, months)
+    """
+    months = new.shape[-1]
+    steps = np.ascontiguousarray(np.moveaxis(new, -1, 0))  # (months, paths, k)
+    out = np.empty(steps.shape)
+    stock = np.zeros(steps.shape[1:])
+    for t in range(months):
+        out[t] = head * steps[t] + scale * stock
+        stock *= ratio
+        stock += steps[t]
+    return np.moveaxis(out, 0, -1)
 
 
 def new_price(segment: Segment, inputs: Inputs) -> np.ndarray:
@@ -135,20 +201,23 @@ def opening_slices(segment: Segment, inputs: Inputs) -> list[tuple[int, np.ndarr
     return [(int(a), customers, mrr) for a in opening_ages(segment)]
 
 
-def opening_book(segment: Segment, inputs: Inputs) -> dict[str, np.ndarray]:
-    """The existing customers' series over the horizon, shape (paths, months) each.
+def opening_book(segment: Segment, inputs: Inputs, keys=None) -> dict[str, np.ndarray]:
+    """The existing customers' series over the horizon, shape (paths, months) each (of the
+    per-unit trajectory ``keys``, default all of them).
 
     Also ``deferred_open`` (paths,) the unearned revenue at the start and
     ``prior_billings`` (paths, MAX_LAG) invoices of the ``MAX_LAG`` months before the
     start (oldest first), for the opening receivables.
     """
     billing, months = segment.billing_months, inputs.horizon
-    out = {name: np.zeros((1, months)) for name, _ in _LAYERED.values()}
+    layered = {k: v for k, v in _LAYERED.items() if keys is None or k in keys}
+    out = {name: np.zeros((1, months)) for name, _ in layered.values()}
     out["deferred_open"] = np.zeros((1, 1))
     out["prior_billings"] = np.zeros((1, MAX_LAG))
     for start_age, customers, mrr in opening_slices(segment, inputs):
-        path = trajectory(segment, np.arange(start_age, start_age + months + 1), inputs)
-        for key, (name, unit) in _LAYERED.items():
+        path = trajectory(segment, np.arange(start_age, start_age + months + 1), inputs,
+                          None if keys is None else list(keys) + ["deferred"])
+        for key, (name, unit) in layered.items():
             out[name] = out[name] + path[key][:, 1:] * (customers if unit == "count" else mrr)
         out["deferred_open"] = out["deferred_open"] + path["deferred"][:, :1] * mrr
         billed = _billed_before(segment, start_age)
@@ -173,7 +242,8 @@ def collection_weights(segment: Segment, inputs: Inputs) -> np.ndarray:
 
 
 def segment_revenue(segment: Segment, inputs: Inputs, noise: SegmentNoise | None = None,
-                    acquired: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+                    acquired: dict[str, np.ndarray] | None = None,
+                    needed=None) -> dict[str, np.ndarray]:
     """All revenue-side series of one segment, shape (paths, months) each.
 
     Keys: customers, new_customers, churned_customers, mrr, new_mrr, expansion_mrr,
@@ -183,7 +253,8 @@ def segment_revenue(segment: Segment, inputs: Inputs, noise: SegmentNoise | None
     (``noise(stage) -> Generator``, :class:`planner.engine.noise.Noise`): whole customers,
     Poisson wins and binomial churn; without: expected values.
     ``acquired``: the segment's funnel (``new_customers``, ``programme_spend``), which
-    replaces its ``acquisition`` settings.
+    replaces its ``acquisition`` settings. ``needed``: the cohort series someone reads
+    (None: all); without noise, the others (churn and expansion flows) are not layered.
     """
     if acquired is None:
         new_customers, new_mrr, spend = (inputs.full(a) for a in new_business(segment, inputs))
@@ -191,7 +262,7 @@ def segment_revenue(segment: Segment, inputs: Inputs, noise: SegmentNoise | None
         new_customers, spend = acquired["new_customers"], acquired["programme_spend"]
         new_mrr = new_customers * new_price(segment, inputs)
     if noise is None:
-        out, book = _expected_cohorts(segment, inputs, new_customers, new_mrr)
+        out, book = _expected_cohorts(segment, inputs, new_customers, new_mrr, needed)
     else:
         out, book, new_customers, new_mrr = _noisy_cohorts(segment, inputs, noise, new_customers)
     out["new_customers"], out["new_mrr"], out["programme_spend"] = new_customers, new_mrr, spend
@@ -207,16 +278,22 @@ def segment_revenue(segment: Segment, inputs: Inputs, noise: SegmentNoise | None
 
 
 def _expected_cohorts(segment: Segment, inputs: Inputs, new_customers: np.ndarray,
-                      new_mrr: np.ndarray) -> tuple[dict, dict]:
-    """Cohort series as expected values: new business layered with the unit trajectory."""
-    unit = trajectory(segment, np.arange(inputs.horizon), inputs)
-    keys = list(_LAYERED)
+                      new_mrr: np.ndarray, needed=None) -> tuple[dict, dict]:
+    """Cohort series as expected values: new business layered with the unit trajectory
+    (only the series in ``needed``, when given, and always MRR, customers and deferred
+    revenue, which revenue, costs and billings are made of)."""
+    keys = [k for k in _LAYERED if needed is None or _LAYERED[k][0] in needed or k in _ALWAYS]
+    unit = trajectory(segment, np.arange(inputs.horizon), inputs, keys)
     sizes = np.stack([new_customers if _LAYERED[k][1] == "count" else new_mrr for k in keys], axis=1)
     rows = max(unit[k].shape[0] for k in keys)
     profiles = np.stack([np.broadcast_to(unit[k], (rows, inputs.horizon)) for k in keys], axis=1)
     layered = layer(sizes, profiles)
-    book = opening_book(segment, inputs)
+    book = opening_book(segment, inputs, keys)
     return {_LAYERED[k][0]: layered[:, i] + book[_LAYERED[k][0]] for i, k in enumerate(keys)}, book
+
+
+#: cohort series the engine reads itself
+_ALWAYS = ("customers", "mrr", "deferred")
 
 
 def _noisy_cohorts(segment: Segment, inputs: Inputs, noise: SegmentNoise,

@@ -29,8 +29,7 @@ REPORT_BASE_SAMPLES = 512
 def drivers_text(drivers: dict, currency: str) -> str:
     """The top drivers of ARR at the horizon and of the cash trough, one line each input:
     share of the rank "contribution to variance", signed rank correlation, input."""
-    lines = [f"  What drives the range ({drivers['method']}; "
-             "planner sensitivity for the tornado and Sobol indices):"]
+    lines = ["  What drives the range (squared Spearman rank correlation; more: planner sensitivity):"]
     for key, label in (("arr_end", "ARR at the horizon"), ("cash_trough", "Cash trough")):
         lines.append(f"    {label}:" + ("" if drivers[key] else " no input moves it"))
         lines += [f"      {percent(r['share']):>6}  {r['rank_correlation']:+.2f}  {r['input']}"

@@ -362,24 +362,25 @@ def unit_economics_text(summary: dict, currency: str = "USD", *, detail: bool = 
     last = years[names[-1]]["label"]
     intro = (f"Unit economics across {summary['paths']:,} paths; verdict of the "
              f"{last} P50. CAC = S&M / new customers ({lag}" + (f"; {spend}" if len(segments) > 1 else "")
-             + f"). LTV over {s['ltv_horizon_months']} months; the formula's capped and "
-               f"discounted ({percent(s['discount_rate_annual'])} a year) values over the same months.")
+             + f"). LTV over {s['ltv_horizon_months']} months (the formula's also discounted, "
+               f"{percent(s['discount_rate_annual'])} a year).")
     lines = textwrap.wrap(intro, width, subsequent_indent="  ")
     tiers = summary.get("tiers", {})
     one = len(segments) == 1
-    title = (f"company (one segment: {segments[0]}, {TIER_NAMES[tiers.get(segments[0], {}).get('tier')]})"
+    title = (f"{segments[0]} ({TIER_NAMES[tiers.get(segments[0], {}).get('tier')]}, only segment)"
              if one else "company (blended)")
     keys = TEXT_ROWS["blended"]
     if not detail:  # the cost structure is in the files and behind detail
         keys = tuple(k for k in keys if k not in COST_ROWS)
     if not one:  # the blend of capped LTVs counts the cap, not a lifetime
         keys = tuple(k for k in keys if k not in ("ltv_lifetime_years", "lifetime_years"))
-    if one:  # the segment's own rows join the company's table
-        keys = keys[:4] + ("cac_programme", "commission_per_new_customer", "acv") + keys[4:]
     data = summary["scopes"]["blended"]
     if one:
         # the segment's own values (its tier's verdicts, its uncapped LTV), company-only rows
         data = {n: data[n] | summary["scopes"][segments[0]][n] for n in names}
+        own = tuple(k for k in ("cac_programme", "commission_per_new_customer", "acv")
+                    if not (k == "cac_programme" and _same_as(data, names, k, "cac")))
+        keys = keys[:4] + own + keys[4:]  # the segment's own rows join the company's table
     header = [title] + _year_heads(years, names) + [f"verdict ({last})"]
     lines += [""] + _table(_scope_rows("blended", data, names, currency, s, keys, one), header, width)
     share = data[names[-1]].get("ltv_unbounded_share")
@@ -431,3 +432,12 @@ def metric_series_table(result: SimulationResult, *, cac_lag_months: int = 0, al
                 columns.append([float(v) if np.isfinite(v) else None for v in row])
     rows = [[str(m)] + [c[i] for c in columns] for i, m in enumerate(result.months)]
     return header, rows
+
+
+def _same_as(data: dict, names: list[str], key: str, other: str) -> bool:
+    """Whether row ``key`` shows the same P10/P50/P90 as row ``other`` in every year
+    (a programme-only CAC that is the whole CAC is not worth a second row)."""
+    def cells(k, n):
+        entry = data[n].get(k)
+        return None if not isinstance(entry, dict) else tuple(entry.get(q) for q in ("p10", "p50", "p90"))
+    return all(cells(key, n) is not None and cells(key, n) == cells(other, n) for n in names)

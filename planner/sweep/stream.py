@@ -11,17 +11,23 @@ of about 1.2533 sd / sqrt(50,000) = 0.0056 sd for a roughly normal series.
 from __future__ import annotations
 
 import math
+import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
+from planner.engine.blas import one_blas_thread
 from planner.engine.sampling import BLOCK
 from planner.results import SimulationResult
 from planner.simulation import simulate_plans
 from planner.analysis.outcomes import path_outcomes
 
 SAMPLE_PATHS = 50_000
-CHUNK_PATHS = 32 * BLOCK
+#: paths a worker simulates at once: its transient arrays are bounded by this
+CHUNK_PATHS = BLOCK
 
 
 @dataclass
@@ -46,41 +52,83 @@ class Streamed:
 def simulate_stream(scenario, *, paths: int, seed: int | None = None, plan: str | None = None,
                     keep=None, raise_month: int = 0, until: str = "horizon",
                     sample_paths: int = SAMPLE_PATHS, chunk_paths: int = CHUNK_PATHS,
-                    progress=None) -> Streamed:
+                    workers: int | None = None, progress=None) -> Streamed:
     """Simulate ``paths`` paths chunk by chunk; see the module docstring.
 
     ``sample_paths`` (about how many paths keep their monthly series) and ``chunk_paths``
     (paths simulated at once, a multiple of ``BLOCK``) trade memory for precision and speed;
-    neither changes any path's numbers.
+    neither changes any path's numbers. ``workers`` threads simulate chunks side by side
+    (numpy releases the GIL in its loops); None uses up to two cores. Chunks are
+    independent (a path's numbers depend only on the seed and its index) and are
+    gathered in order, so the result is bit-identical whatever the number of workers.
 
-    Memory is bounded by one chunk plus the sample plus ~100 bytes a path of outcomes.
-    The outcomes and the sampled paths are bit-identical to those of an in-memory run.
+    Memory is bounded by ``workers`` chunks in flight plus the sample plus ~100 bytes a
+    path of outcomes. The outcomes and the sampled paths are bit-identical to those of
+    an in-memory run.
     """
     if chunk_paths < BLOCK or chunk_paths % BLOCK:
         raise ValueError(f"chunk_paths must be a multiple of {BLOCK} (got {chunk_paths})")
+    workers = min(2, os.cpu_count() or 1) if workers is None else int(workers)
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1 (got {workers})")
     every = max(1, math.ceil(paths / sample_paths))
     plan = scenario.plan(plan).name
-    parts: list[dict] = []
+    chunk = partial(_chunk, scenario, plan, seed, keep, paths, chunk_paths, every,
+                    dict(raise_month=raise_month, until=until))
+    starts = range(0, paths, chunk_paths)
+    outcomes: dict[str, np.ndarray] = {}
     sample: SimulationResult | None = None
     filled, rows_total = 0, len(range(0, paths, every))
-    size = chunk_paths
-    for start in range(0, paths, size):
-        n = min(size, paths - start)
-        chunk = simulate_plans(scenario, [plan], paths=n, seed=seed, keep=keep, by_segment=False,
-                               start=start)[plan]
-        parts.append(path_outcomes(chunk, raise_month=raise_month, until=until))
-        rows = np.flatnonzero((start + np.arange(n)) % every == 0)
-        if sample is None:
-            sample = _empty_like(chunk, rows_total)
-        _copy_rows(chunk, rows, sample, filled)
-        filled += rows.size
-        if progress is not None:
-            progress(start + n, paths)
-    outcomes = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    with one_blas_thread(), ThreadPoolExecutor(workers) as pool:
+        for start, (answers, rows) in zip(starts, _ordered(pool, chunk, starts, workers)):
+            n = min(chunk_paths, paths - start)
+            for key, values in answers.items():
+                if key not in outcomes:
+                    outcomes[key] = np.empty(paths, dtype=values.dtype)
+                outcomes[key][start:start + n] = values
+            if sample is None:
+                sample = _empty_like(rows, rows_total)
+            _copy_rows(rows, sample, filled)
+            filled += rows.paths
+            if progress is not None:
+                progress(start + n, paths)
     return Streamed(sample, outcomes, paths, every)
 
 
+def _ordered(pool: ThreadPoolExecutor, fn, items, ahead: int):
+    """``fn`` of each item on ``pool``, in order, at most ``ahead`` in flight (so at most
+    that many chunks' arrays exist at once)."""
+    pending: deque = deque()
+    for item in items:
+        if len(pending) >= ahead:
+            yield pending.popleft().result()
+        pending.append(pool.submit(fn, item))
+    while pending:
+        yield pending.popleft().result()
+
+
+def _chunk(scenario, plan: str, seed, keep, paths: int, size: int, every: int, question: dict,
+           start: int) -> tuple[dict[str, np.ndarray], SimulationResult]:
+    """Paths ``start..`` of a stream: their outcomes, and the sampled ones among them.
+
+    The sampled rows are copied out, so the chunk's arrays are freed when this returns.
+    """
+    n = min(size, paths - start)
+    result = simulate_plans(scenario, [plan], paths=n, seed=seed, keep=keep, by_segment=False,
+                            start=start)[plan]
+    answers = path_outcomes(result, **question)
+    rows = np.flatnonzero((start + np.arange(n)) % every == 0)
+    return answers, _take(result, rows)
+
+
 _PARTS = ("company", "opening", "per_path")
+
+
+def _take(result: SimulationResult, rows: np.ndarray) -> SimulationResult:
+    """A result of the ``rows`` paths of ``result`` (copies)."""
+    taken = {part: {k: v[rows] for k, v in getattr(result, part).items()} for part in _PARTS}
+    return SimulationResult(result.scenario, result.seed, {}, taken["company"], taken["opening"],
+                            taken["per_path"], result.plan, draws=result.draws[rows])
 
 
 def _empty_like(result: SimulationResult, paths: int) -> SimulationResult:
@@ -93,9 +141,10 @@ def _empty_like(result: SimulationResult, paths: int) -> SimulationResult:
                             draws=np.empty((paths,) + result.draws.shape[1:]))
 
 
-def _copy_rows(result: SimulationResult, rows: np.ndarray, into: SimulationResult, at: int) -> None:
+def _copy_rows(rows: SimulationResult, into: SimulationResult, at: int) -> None:
+    """Write the paths of ``rows`` into ``into`` from path ``at`` on."""
     for part in _PARTS:
         target = getattr(into, part)
-        for k, v in getattr(result, part).items():
-            target[k][at:at + rows.size] = v[rows]
-    into.draws[at:at + rows.size] = result.draws[rows]
+        for k, v in getattr(rows, part).items():
+            target[k][at:at + v.shape[0]] = v
+    into.draws[at:at + rows.paths] = rows.draws
