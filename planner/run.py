@@ -25,9 +25,9 @@ from planner.analysis.unit_economics import UNIT_ECONOMICS_SERIES
 from planner.errors import PlannerError
 from planner.io import write_manifest
 from planner.report.summary import run_series, summarise
-from planner.report.tables import write_run
+from planner.report.tables import write_metric_series, write_run_outputs
 from planner.report.unit_economics import unit_economics_summary
-from planner.results import SimulationResult
+from planner.results import SimulationResult, base_series
 from planner.scenario.choices import resolve_month, resolve_plan
 from planner.scenario.model import Scenario
 from planner.simulation import simulate
@@ -39,6 +39,9 @@ from planner.sweep.stream import SAMPLE_PATHS, simulate_stream
 #: paths of a run's detail result (series by segment, for unit economics, the funnel,
 #: cohorts and the charts that need segments): its cohort arithmetic is memory-hungry
 DETAIL_PATHS = 2_000
+#: cost of the monthly unit-economics table in chart cost units
+#: (:data:`planner.charts.parallel.COSTS`): about two unit-economics charts
+METRIC_SERIES_COST = 8.0
 #: above this many paths a run streams (see :mod:`planner.sweep.stream`)
 STREAM_ABOVE = 50_000
 
@@ -144,16 +147,23 @@ def run_scenario(scenario: Scenario, *, paths: int | str | None = None, seed: in
         paths, rounds = choose_paths(scenario, seed=seed, plan=plan)
     total = scenario.paths if paths is None else int(paths)
     question = {"raise_month": month, "confidence": confidence, "until": until}
+    run_keep = run_series(scenario) + _company_needs(targets)
+    detail_keep = detail_series(scenario) + needs(targets)[0]
     if total > stream_above:
         result, summary = _streamed(scenario, total, seed, plan, question, sample_paths, progress)
+    elif total <= detail_paths:
+        # every path is a detail path: one simulation by segment, viewed both ways
+        both = simulate(scenario, paths=total, seed=seed, plan=plan, keep=run_keep + detail_keep,
+                        progress=progress)
+        result, detail = view(both, run_keep, by_segment=False), view(both, detail_keep)
+        summary = summarise(result, **question)
     else:
-        result = simulate(scenario, paths=total, seed=seed, plan=plan,
-                          keep=run_series(scenario) + _company_needs(targets),
+        result = simulate(scenario, paths=total, seed=seed, plan=plan, keep=run_keep,
                           by_segment=False, progress=progress)
         summary = summarise(result, **question)
     stage(progress, "unit economics")
-    detail = simulate(scenario, paths=min(total, detail_paths), seed=result.seed, plan=plan,
-                      keep=detail_series(scenario) + needs(targets)[0])
+    if total > detail_paths:
+        detail = simulate(scenario, paths=detail_paths, seed=result.seed, plan=plan, keep=detail_keep)
     summary |= _detail_summary(detail, fiscal_year_start, cac_lag_months)
     if targets:
         summary["targets"] = evaluate_targets(targets, result, detail)
@@ -187,6 +197,22 @@ def detail_series(scenario: Scenario) -> tuple[str, ...]:
     if any(role.driver is not None for role in scenario.roles):
         keep += ("role_headcount",)  # the headcount chart: driven roles have no dated plan
     return keep
+
+
+def view(result: SimulationResult, keep, *, by_segment: bool = True) -> SimulationResult:
+    """The result ``simulate(..., keep=keep, by_segment=by_segment)`` would give, from
+    ``result`` (same scenario, seed, plan and paths, keeping at least ``keep``).
+
+    Arrays are shared, not copied, except company totals of segment series when
+    ``by_segment`` is False: summed over segments as :func:`planner.simulate` sums
+    them, so the numbers are the same to the last bit.
+    """
+    wanted = base_series(keep)
+    by_seg = {n: a for n, a in result.by_segment.items() if n in wanted and by_segment}
+    by_role = {n: a for n, a in result.by_role.items() if n in wanted}
+    company = {n: result.total(n) for n in wanted if n not in by_seg and n not in by_role}
+    return SimulationResult(result.scenario, result.seed, by_seg, company, result.opening,
+                            result.per_path, result.plan, result.first_path, by_role, result.draws)
 
 
 def _company_needs(targets) -> tuple[str, ...]:
@@ -245,10 +271,15 @@ def write_outputs(run: Run, out_dir: str | Path, *, charts: bool = True, fmt: st
         The files written.
     """
     stage(progress, "tables")
-    files = write_run(run, out_dir)
+    files = write_run_outputs(run.result, out_dir, run.summary)
+    table = (lambda: [write_metric_series(run.detail, out_dir)]), METRIC_SERIES_COST
     if charts:
         stage(progress, "charts")
-        files += write_charts(run, out_dir, fmt)
+        # the monthly unit-economics table is drawn with the charts: on a free core, beside them
+        drawn = write_charts(run, out_dir, fmt, extra=[table])
+        files = files[:1] + drawn[:1] + files[1:] + drawn[1:]
+    else:
+        files = files[:1] + table[0]() + files[1:]
     stage(progress, "files")
     # written last: which run each file belongs to, should a later run be interrupted
     files.append(write_manifest(out_dir, run.result.seed, run.scenario.source, files))
@@ -265,12 +296,14 @@ def default_charts(run: Run) -> list[str]:
 
 
 def write_charts(run: Run, out_dir: str | Path, fmt: str = "png", kinds=None,
-                 workers: int | None = None) -> list[Path]:
+                 workers: int | None = None, extra=()) -> list[Path]:
     """Draw ``kinds`` (default :func:`default_charts`) to ``<out_dir>/<kind>.<fmt>``.
 
     Each chart is drawn once; with ``workers`` None they are drawn on two processes when
     a second core is free (:func:`planner.charts.parallel.chart_workers`), 1 draws all
-    here.
+    here. ``extra`` (``(task, cost)`` pairs: a zero-argument function returning the files
+    it wrote, and its cost in :data:`planner.charts.parallel.COSTS` units) is other
+    writing shared out with the charts; its files come first.
 
     Raises
     ------
@@ -297,7 +330,10 @@ def write_charts(run: Run, out_dir: str | Path, fmt: str = "png", kinds=None,
     tasks = standard_chart_tasks(run.result, out_dir, fmt, kinds=plain, detail=run.detail)
     if "plan_comparison" in kinds:
         tasks.append((["plan_comparison"], lambda: [write_comparison_chart(run.comparison, out_dir, fmt)]))
-    return files + run_tasks([task for _, task in tasks], [task_cost(k) for k, _ in tasks], workers)
+    work = [task for task, _ in extra] + [task for _, task in tasks]
+    costs = [cost for _, cost in extra] + [task_cost(k) for k, _ in tasks]
+    done = run_tasks(work, costs, workers)
+    return done[:len(extra)] + files + done[len(extra):]
 
 
 def _ordinal(n: int) -> str:

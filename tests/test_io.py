@@ -77,3 +77,18 @@ def test_the_manifest_records_the_seed_the_scenario_and_a_hash_per_file(tmp_path
     assert io.read_manifest(out)["changed"] == []
     (out / "a.csv").write_text("changed\n")
     assert io.read_manifest(out)["changed"] == ["a.csv"]
+
+
+def test_writes_are_atomic_without_fsync_and_durable_when_asked(tmp_path, monkeypatch):
+    import os
+
+    from planner.io import write_bytes, write_text
+
+    synced = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real(fd))
+    write_text(tmp_path / "a.txt", "one")
+    assert synced == [] and (tmp_path / "a.txt").read_text() == "one"
+    write_bytes(tmp_path / "b.bin", b"two", durable=True)
+    assert len(synced) == 2 and (tmp_path / "b.bin").read_bytes() == b"two"  # the file, then the folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.bin"]

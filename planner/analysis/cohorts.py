@@ -105,8 +105,9 @@ class CohortModel:
         -------
         ndarray, shape (paths, ages), money
         """
-        return (start_mrr[:, None] * self._cumulative["margin_per_mrr"]
-                - start_customers[:, None] * self._cumulative["cost_per_customer"])
+        out = np.multiply(start_mrr[:, None], self._cumulative["margin_per_mrr"])
+        out -= start_customers[:, None] * self._cumulative["cost_per_customer"]  # in place: one (paths, ages) array fewer
+        return out
 
     def cumulative(self, key: str) -> np.ndarray:
         """Running sum over ages of a per-unit curve (``mrr``, ``expansion``, ...), shape (paths or 1, ages)."""
@@ -232,7 +233,7 @@ def payback_age(cumulative: np.ndarray, cost: np.ndarray) -> np.ndarray:
     step = cumulative[rows, first] - before
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = np.clip(np.where(step > 0, (cost - before) / np.where(step > 0, step, 1.0), 1.0), 0.0, 1.0)
-    out = np.where(reached.any(axis=1), first + frac, np.inf)
+    out = np.where(reached[rows, first], first + frac, np.inf)  # reached at all: at its first True
     out = np.where(cost <= 0, 0.0, out)
     return np.where(np.isnan(cost), np.nan, out)
 

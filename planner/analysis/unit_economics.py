@@ -81,6 +81,7 @@ import numpy as np
 
 from planner.analysis import metrics as fm
 from planner.analysis.periods import Period, periods
+from planner.analysis.stats import QUANTILES, quantiles_across_paths
 from planner.arrays import ratio
 from planner.analysis.cohorts import ALLOCATIONS, CohortModel, cohort_models, lagged, payback_age
 from planner.results import SimulationResult
@@ -187,6 +188,8 @@ def _has_programme(result: SimulationResult, name: str) -> bool:
 
 def _sum(a: np.ndarray, first: int, last: int) -> np.ndarray:
     """Sum over months ``first..last`` (clipped to the horizon; empty -> 0), shape (paths,)."""
+    if first == last and 0 <= first < a.shape[1]:  # a month: the column itself (what the sum gives), not a strided reduction
+        return a[:, first].copy()
     return a[:, max(first, 0): last + 1].sum(axis=1)
 
 
@@ -336,9 +339,13 @@ def _lifetime_value(sc: _Scope, p: Period, base: dict, settings: dict) -> dict[s
     return out
 
 
-def _retention(sc: _Scope, p: Period) -> dict[str, np.ndarray]:
+def _retention(sc: _Scope, p: Period, memo: dict) -> dict[str, np.ndarray]:
     """What the book of twelve months before ``last`` did since: NRR, GRR, logo
-    retention, and the monthly churn and net expansion rates they imply."""
+    retention, and the monthly churn and net expansion rates they imply.
+
+    ``memo`` keeps each segment's flows from its last twelve cohorts by (segment,
+    curve, month), so the blended scope adds the segments' instead of computing them again.
+    """
     s, last = sc.s, p.last
     keys = ("book_mrr", "nrr", "grr", "logo_retention", "churn_rate", "expansion_rate")
     if last < NRR_MONTHS - 1:
@@ -349,8 +356,7 @@ def _retention(sc: _Scope, p: Period) -> dict[str, np.ndarray]:
     for key, curve, size in (("expansion_mrr", "expansion", "new_mrr"), ("contraction_mrr", "contraction", "new_mrr"),
                              ("churned_mrr", "churned_mrr", "new_mrr"),
                              ("churned_customers", "churned_customers", "new_customers")):
-        new = sum((getattr(m, size)[:, cohorts] * m.cumulative(curve)[:, last - cohorts]).sum(axis=1)
-                  for m in sc.models)
+        new = sum(_new_cohorts_flow(m, curve, size, last, cohorts, memo) for m in sc.models)
         book[key] = _sum(s[key], w0, last) - new
     start = _at(s["mrr"], sc.opening["mrr"], last - NRR_MONTHS)
     out = {"book_mrr": start,
@@ -364,6 +370,15 @@ def _retention(sc: _Scope, p: Period) -> dict[str, np.ndarray]:
         growth = np.where(kept > 0, out["nrr"] / np.where(kept > 0, kept, 1.0), 1.0)
         out["expansion_rate"] = np.sign(growth) * np.abs(growth) ** (1.0 / NRR_MONTHS) - 1.0
     return out
+
+
+def _new_cohorts_flow(m: CohortModel, curve: str, size: str, last: int, cohorts: np.ndarray,
+                      memo: dict) -> np.ndarray:
+    """Flow ``curve`` of segment ``m``'s cohorts ``cohorts`` (months) up to ``last``, shape (paths,)."""
+    key = (m.segment, curve, last)
+    if key not in memo:
+        memo[key] = (getattr(m, size)[:, cohorts] * m.cumulative(curve)[:, last - cohorts]).sum(axis=1)
+    return memo[key]
 
 
 def _magic(sc: _Scope, co: _Company, p: Period) -> dict[str, np.ndarray]:
@@ -406,8 +421,8 @@ def segment_spend(result: SimulationResult) -> str:
 def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_start: int | None = None,
                    cac_lag_months: int = 0, allocation: str = "new_mrr", ltv_horizon_months: int = 60,
                    discount_rate_annual: float = 0.10,
-                   models: dict[str, CohortModel] | None = None, cache: bool = True
-                   ) -> PeriodMetrics:
+                   models: dict[str, CohortModel] | None = None, cache: bool = True,
+                   only: tuple[int, int] | None = None) -> PeriodMetrics:
     """Every unit-economics metric, per path, per period, per segment and blended.
 
     Parameters
@@ -433,6 +448,9 @@ def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_
         Keep the answer on ``result`` and return it to a later call with the same
         options, so the terminal, workbook, charts and targets of one run compute each
         frequency once (False for a one-off, e.g. the large monthly table).
+    only : (int, int), optional
+        Only periods ``only[0]`` to ``only[1] - 1`` (a slice of the periods), with the
+        numbers they have among all of them (see :func:`period_quantiles`).
 
     Returns
     -------
@@ -447,20 +465,23 @@ def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_
     settings = {"freq": freq, "fiscal_year_start": fiscal_year_start, "cac_lag_months": int(cac_lag_months),
                 "allocation": allocation, "segment_spend": segment_spend(result),
                 "ltv_horizon_months": int(ltv_horizon_months), "discount_rate_annual": float(discount_rate_annual)}
-    key = tuple(sorted(settings.items()))
+    key = tuple(sorted(settings.items())) + (only,)
     cache = result.__dict__.setdefault("_period_metrics", {}) if cache and models is None else {}
     if key in cache:
         return cache[key]
     spans = periods(result.months, freq, fiscal_year_start)
+    if only is not None:
+        spans = spans[only[0]:only[1]]
     if models is None or next(iter(models.values())).max_age < ltv_horizon_months:
         models = cohort_models(result, max(result.scenario.horizon, 120, ltv_horizon_months))
     co = _company(result, int(cac_lag_months), allocation)
     values: dict[str, dict[str, np.ndarray]] = {}
+    memo: dict = {}  # the segments' cohort flows, for the blended retention
     # segments first: the blended LTV mixes theirs
     for sc in _scopes(result, models, allocation, int(cac_lag_months)):
         values[sc.name] = {}
         for j, p in enumerate(spans):
-            row = _acquisition(sc, co, p, int(cac_lag_months)) | _rates(sc, p) | _retention(sc, p)
+            row = _acquisition(sc, co, p, int(cac_lag_months)) | _rates(sc, p) | _retention(sc, p, memo)
             if sc.alloc is None:
                 parts = [{k: v[:, j] for k, v in values[seg].items()} for seg in result.segments]
                 row |= _blend(parts, row) | _company_metrics(sc, co, p)
@@ -469,6 +490,39 @@ def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_
     order = ["blended", *result.segments]
     cache[key] = PeriodMetrics(spans, {name: values[name] for name in order}, settings)
     return cache[key]
+
+
+def period_quantiles(result: SimulationResult, freq: str = "month", q=QUANTILES, *, chunk: int = 12,
+                     scopes=None, metrics=None,
+                     **options) -> tuple[list[Period], dict[str, dict[str, np.ndarray]]]:
+    """Quantiles across paths of every metric of :func:`period_metrics`, per period.
+
+    The same numbers as ``quantiles_across_paths`` of ``period_metrics(result, freq,
+    **options)``, computed ``chunk`` periods at a time so that only those periods' per-path
+    arrays are held (the monthly table of 2,000 paths: about 150 MB at once otherwise).
+    ``scopes`` and ``metrics`` (default: all) choose the quantiles computed.
+
+    Returns
+    -------
+    periods : list of Period
+    values : dict of str -> dict of str -> ndarray, shape (len(q), periods)
+        ``values[scope][metric]``, scopes and metrics in the order of :func:`period_metrics`.
+    """
+    horizon = int(options.get("ltv_horizon_months", 60))
+    models = cohort_models(result, max(result.scenario.horizon, 120, horizon))
+    spans = periods(result.months, freq, options.get("fiscal_year_start"))
+    parts: dict[str, dict[str, list[np.ndarray]]] = {}
+    for first in range(0, len(spans), chunk):
+        pm = period_metrics(result, freq, models=models, cache=False, only=(first, first + chunk), **options)
+        for scope, data in pm.values.items():
+            if scopes is not None and scope not in scopes:
+                continue
+            into = parts.setdefault(scope, {})
+            for key, values in data.items():
+                if metrics is None or key in metrics:
+                    into.setdefault(key, []).append(quantiles_across_paths(values, q))
+    return spans, {scope: {key: np.concatenate(chunks, axis=1) for key, chunks in data.items()}
+                   for scope, data in parts.items()}
 
 
 def _fill(values: dict[str, np.ndarray], row: dict[str, np.ndarray], j: int, n: int) -> None:

@@ -25,13 +25,21 @@ import datetime as _dt
 from pathlib import Path
 
 from planner.io import write_text
-from planner.report.assumptions import Assumption, assumption_rows, format_value
-from planner.report.content import REPORT_CHARTS, chart_images, report_notices, report_warnings
-from planner.report.html import document
-from planner.report.inputs import ReportInputs, report_inputs, unit_economics_of, with_sensitivity
+from planner.lazy import lazy_names
+
+# loaded on first use: `planner run` imports planner.report.tables and .summary, which
+# must not pull in the HTML report, its charts and the actuals readers (pandas)
+_LAZY = {"Assumption": "planner.report.assumptions", "assumption_rows": "planner.report.assumptions",
+         "format_value": "planner.report.assumptions", "REPORT_CHARTS": "planner.report.content",
+         "chart_images": "planner.report.content", "report_notices": "planner.report.content",
+         "report_warnings": "planner.report.content", "document": "planner.report.html",
+         "ReportInputs": "planner.report.inputs", "report_inputs": "planner.report.inputs",
+         "unit_economics_of": "planner.report.inputs", "with_sensitivity": "planner.report.inputs"}
 
 __all__ = ["write_report", "render_html", "assumption_rows", "Assumption", "format_value", "chart_images",
            "report_warnings", "unit_economics_of", "report_inputs", "ReportInputs", "REPORT_CHARTS"]
+
+__getattr__ = lazy_names("planner.report", _LAZY, globals())
 
 
 def render_html(source, *, summary: dict | None = None, unit_economics: dict | None = None,
@@ -58,6 +66,11 @@ def render_html(source, *, summary: dict | None = None, unit_economics: dict | N
     -------
     str
     """
+    from planner.report.assumptions import assumption_rows
+    from planner.report.content import chart_images, report_notices
+    from planner.report.html import document
+    from planner.report.inputs import report_inputs, with_sensitivity
+
     parts = with_sensitivity(report_inputs(source, summary=summary, unit_economics=unit_economics,
                                            comparison=comparison))
     if charts is None:
@@ -94,6 +107,7 @@ def write_report(source, out_dir: str | Path, *, comparison=None, workbook: bool
     list of Path
         The files written.
     """
+    from planner.report.inputs import report_inputs, with_sensitivity
     from planner.report.workbook import write_workbook  # openpyxl: only when writing one
 
     parts = with_sensitivity(report_inputs(source, comparison=comparison))

@@ -43,9 +43,14 @@ def metric_series_csv(result: SimulationResult) -> str:
 def write_run(run, out_dir: str | Path) -> list[Path]:
     """Write a :class:`planner.run.Run`: projection.csv, unit_economics.csv, summary.json."""
     files = write_run_outputs(run.result, out_dir, run.summary)
+    return files[:1] + [write_metric_series(run.detail, out_dir)] + files[1:]
+
+
+def write_metric_series(detail: SimulationResult, out_dir: str | Path) -> Path:
+    """Write ``unit_economics.csv`` (:func:`metric_series_csv` of a run's detail paths)."""
     target = Path(out_dir) / "unit_economics.csv"
-    write_text(target, metric_series_csv(run.unit_economics_result))
-    return files[:1] + [target] + files[1:]
+    write_text(target, metric_series_csv(detail))
+    return target
 
 
 def write_run_outputs(result: SimulationResult, out_dir: str | Path,

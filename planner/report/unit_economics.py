@@ -20,7 +20,7 @@ from planner.analysis.metric_specs import METRIC_SPECS
 from planner.analysis.stats import QUANTILES, quantiles_across_paths
 from planner.format import money, percent
 from planner.results import SimulationResult
-from planner.analysis.unit_economics import period_metrics
+from planner.analysis.unit_economics import period_metrics, period_quantiles
 
 LABELS = ("p10", "p50", "p90")
 
@@ -420,14 +420,13 @@ def metric_series_table(result: SimulationResult, *, cac_lag_months: int = 0, al
         is undefined or unbounded on the quantile (an unbounded LTV has the finite
         ``ltv_capped`` and ``ltv_discounted`` columns beside it).
     """
-    # read once (this table), the largest: not kept on the result
-    pm = period_metrics(result, "month", cac_lag_months=cac_lag_months, allocation=allocation,
-                        ltv_horizon_months=ltv_horizon_months, discount_rate_annual=discount_rate_annual,
-                        cache=False)
+    # read once (this table), the largest: a year of months at a time, not kept on the result
+    _, quantiles = period_quantiles(result, "month", QUANTILES, cac_lag_months=cac_lag_months,
+                                    allocation=allocation, ltv_horizon_months=ltv_horizon_months,
+                                    discount_rate_annual=discount_rate_annual)
     header, columns = ["month"], []
-    for scope, data in pm.values.items():
-        for key, values in data.items():
-            q = quantiles_across_paths(values, QUANTILES)
+    for scope, data in quantiles.items():
+        for key, q in data.items():
             for label, row in zip(LABELS, q):
                 header.append(f"{scope}_{key}_{label}")
                 columns.append([float(v) if np.isfinite(v) else None for v in row])
