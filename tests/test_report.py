@@ -128,8 +128,8 @@ def test_workbook_sheets_headers_and_values(written, seed_stage):
 
     result, comparison = seed_stage
     wb = load_workbook(written[1])
-    assert wb.sheetnames == ["Summary", "P&L P50", "Cash & balance P50", "P&L P10", "Cash & balance P10",
-                             "P&L P90", "Cash & balance P90", "Ranges", "Assumptions", "As typed", "Segments",
+    assert wb.sheetnames == ["Summary", "P&L P50 case", "Cash & balance P50 case", "P&L P10 case",
+                             "Cash & balance P10 case", "P&L P90 case", "Cash & balance P90 case", "Ranges", "Assumptions", "As typed", "Segments",
                              "Unit economics", "Cohorts", "Logo retention", "Plan comparison",
                              "Funding", "What drives the range"]
     ranges = wb["Ranges"]
