@@ -317,7 +317,7 @@ def test_events_sentence_tells_dated_triggered_and_missed_events():
     missed = triggered | {"label": "Bridge (equity when runway is short)", "months": None, "probability": 0.0,
                           "trigger": "runway below 6 months"}
     text = events_sentence([dated, triggered, missed], "USD")
-    assert text.startswith("Funding events: Series B (equity), $30.0M in 2028-07, at $120M pre-money (20.0% dilution")
+    assert text.startswith("Funding events: Series B (equity), $30.0M in 2028-07, at $120M pre-money, dilution 20.0% (P50)")
     assert ("Growth (equity on an ARR milestone), $20.0M when ARR >= $15.0M, 2029-01 to 2030-06: on 62.0% of "
             "paths, in 2029-09 at the P50 (2029-03 to 2030-02)") in text
     assert "Bridge (equity when runway is short), $20.0M when runway below 6 months: on no path" in text

@@ -10,6 +10,7 @@ does not have is left out, not guessed.
 from __future__ import annotations
 
 from planner.format import money, percent
+from planner.report.funding import dilution_text
 from planner.report.unit_economics import metric_number
 
 #: the questions, in order
@@ -130,7 +131,7 @@ def events_sentence(events: list[dict], currency: str) -> str:
             text += (f" when {e['trigger']}: on {percent(e['probability'])} of paths, in {mid} at the P50 "
                      f"({low} to {high})")
         if e.get("pre_money") is not None and e.get("dilution") is not None:
-            text += f", at {m(e['pre_money'])} pre-money ({percent(e['dilution'])} dilution, P50)"
+            text += f", at {m(e['pre_money'])} pre-money, dilution {dilution_text(e)} (P50)"
         parts.append(text)
     return ("Funding events: " if len(parts) > 1 else "Funding event: ") + "; ".join(parts) + "."
 

@@ -150,7 +150,7 @@ def funding_text(funding: dict, currency: str, end: str, *, events: list[dict] |
     need = funding["minimum_raise"]
     runway = funding["runway_months"]
     lines = [f"  Funding plan: {funding['plan']}" + (
-        ":" if events else " (no funding events: the plan raises nothing)." if events is not None else "")]
+        " (no funding events: the plan raises nothing)." if events is not None and not events else "")]
     if events:
         lines.append(funding_events_text(events, currency, ownership, width=WIDTH))
     lines += [f"  Runway (months from the start, P10/P50/P90): {_runway(runway, 'p10')} / "
