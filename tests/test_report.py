@@ -234,6 +234,18 @@ def test_the_seed_plan_says_cash_runs_out_on_a_third_of_paths():
     assert 0.2 < out < 0.5
     text = " ".join(money_answer(run.summary))
     assert f"Cash runs out on {planner.format.percent(out)} of paths" in text and "within 12 months" in text
+    # the ARR range counts the paths that ran out of cash as if they continued, and says so
+    from planner.report.executive import where_it_goes
+    from planner.analysis.stats import bands
+
+    where = " ".join(where_it_goes(run.summary))
+    assert f"count the {planner.format.percent(out)} of paths that run out of cash as if the business continued" \
+        in where
+    arr_end = run.result.total("arr")[:, -1]
+    for q in ("p10", "p50", "p90"):
+        assert run.summary["arr_end"][q] == pytest.approx(bands(arr_end)[q])
+    dead = run.result.total("insolvent")[:, -1] > 0
+    assert dead.any() and (arr_end[dead] > 0).all()   # not cut to zero
 
 
 def test_yearly_pnl_is_the_p50_of_each_line_by_fiscal_year(seed_stage):
