@@ -200,6 +200,30 @@ def test_plan_comparison_cash_per_plan_and_ownership_agree_with_the_table(seed_s
     assert any("same draws" in t.get_text() for t in drawn[0].figure.texts)
 
 
+def test_ownership_labels_clear_the_whiskers_and_bars_stay_inside_the_frame(seed_stage):
+    """Review finding 14: the P10-P90 whisker covered the word "dilution", and a plan that
+    keeps 100% ran its bar into the frame."""
+    comparison = planner.compare(seed_stage.scenario, paths=200, seed=3)
+    own = plot_plan_comparison(comparison)[-1]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(own.figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    labels = [t.get_window_extent(renderer) for t in own.texts]
+    from matplotlib.transforms import Bbox
+
+    whiskers = [Bbox(own.transData.transform(seg)) for c in own.collections for seg in c.get_segments()]
+    whiskers += [line.get_window_extent(renderer) for line in own.lines]   # the caps
+    assert whiskers  # some plan has a P10-P90 range
+    for label in labels:
+        assert not any(label.overlaps(w) for w in whiskers)
+    frame = own.get_window_extent(renderer)
+    for bar in own.patches:
+        assert bar.get_window_extent(renderer).x1 < frame.x1 - 2          # a gap before the frame
+    assert own.get_xlim()[1] > 1.0 and max(own.get_xticks()) == pytest.approx(1.0)
+
+
 def test_funnel_without_a_funnel_is_a_clean_error(midmarket):
     assert "leads" in midmarket.names and not midmarket.total("leads").any()   # the series exist, all zero
     with pytest.raises(PlannerError, match="this scenario has no funnel"):
