@@ -342,6 +342,26 @@ def test_cash_fan_marks_dated_and_triggered_funding_events():
                                                           if t.get_gid() == "funding_event_label"]
 
 
+def test_cash_fan_p50_jumps_at_a_dated_round_like_its_band():
+    """Review finding 15: at a funding month the band broke but the P50 was drawn as a
+    one-month ramp. Now both have a gap just before the round's month."""
+    sc = planner.load_scenario(SCENARIOS / "series_a_midmarket.yaml")
+    result = planner.simulate(sc, paths=200, seed=3)
+    from planner.analysis.funding_events import funding_events
+    [t] = [e.month for e in funding_events(result) if e.month is not None]
+    ax = plot_cash_fan(result)
+    p50 = next(line for line in ax.lines if line.get_label() == "Cash P50")
+    y = np.asarray(p50.get_ydata(), dtype=float)
+    q50 = np.quantile(result.total("cash"), 0.5, axis=0)
+    assert np.isnan(y[t]) and np.isnan(y).sum() == 1            # the gap sits before the round's month
+    np.testing.assert_allclose(np.delete(y, t), q50)              # every month's P50, unchanged
+    x = planner.charts.style.month_dates(result.months)
+    assert p50.get_xdata()[t - 1] == x[t - 1] and p50.get_xdata()[t + 1] == x[t]
+    band = ax.collections[0].get_paths()                          # P10-P90: one polygon each side of the gap
+    assert len(band) == 2
+    assert len(plot_cash_fan(result, events=[]).collections[0].get_paths()) == 1
+
+
 def test_month_axis_is_the_same_on_every_chart(midmarket):
     """Fixed ticks: 'Jan 2027' every 12 months on a 5-year plan, minor ticks every quarter."""
     from matplotlib.ticker import FixedLocator
