@@ -67,7 +67,7 @@ class Case:
         q = round(100 * self.quantile)
         return (f"path {self.path + 1:,} of {self.paths:,}, the one nearest the P{q} on every yearly line "
                 f"(revenue, EBITDA, ARR and cash at year end): within {100 * self.distance:.0f} percentile "
-                f"points of P{q} on each. It is not the {self.label} of each line")
+                f"points of P{q} on each")
 
 
 def case_lines(detail: SimulationResult, cash: np.ndarray | None = None) -> np.ndarray:
