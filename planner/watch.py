@@ -156,6 +156,19 @@ def problems_text(err: ScenarioError, kept: WatchState | None) -> str:
     return "\n".join(lines)
 
 
+def error_text(err: Exception, kept: WatchState | None) -> str:
+    """A run that failed for another reason than the file's problems (an output folder
+    that cannot be written, say): what went wrong and what is kept."""
+    if isinstance(err, OSError):
+        where = f" to {err.filename}" if err.filename else ""
+        what = f"cannot write the outputs{where}: {err.strerror or err}"
+    else:
+        what = str(err)
+    kept_text = ("the last good outputs are kept" if kept is not None and kept.files
+                 else "no complete outputs were written")
+    return f"Error: {what}; {kept_text}"
+
+
 def rerun(path: str | Path, previous: WatchState | None, *, out_dir: str | Path | None = None,
           overrides: tuple[str, ...] = (), paths: int | None = None, seed: int | None = None,
           charts: bool = True, report: bool = True, progress=None,
@@ -276,7 +289,7 @@ def watch(path: str | Path, *, on_run: Callable[[WatchState | None, str, bool], 
         try:
             state, text = rerun(path, state, progress=hook, **options)
         except (PlannerError, OSError) as err:  # e.g. an output folder gone: keep watching
-            text = f"Error: {err}; the last good outputs are kept"
+            text = error_text(err, state)
         finally:
             if hook is not None and hasattr(hook, "close"):
                 hook.close()

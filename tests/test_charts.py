@@ -200,6 +200,30 @@ def test_plan_comparison_cash_per_plan_and_ownership_agree_with_the_table(seed_s
     assert any("same draws" in t.get_text() for t in drawn[0].figure.texts)
 
 
+def test_ownership_labels_clear_the_whiskers_and_bars_stay_inside_the_frame(seed_stage):
+    """Review finding 14: the P10-P90 whisker covered the word "dilution", and a plan that
+    keeps 100% ran its bar into the frame."""
+    comparison = planner.compare(seed_stage.scenario, paths=200, seed=3)
+    own = plot_plan_comparison(comparison)[-1]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(own.figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    labels = [t.get_window_extent(renderer) for t in own.texts]
+    from matplotlib.transforms import Bbox
+
+    whiskers = [Bbox(own.transData.transform(seg)) for c in own.collections for seg in c.get_segments()]
+    whiskers += [line.get_window_extent(renderer) for line in own.lines]   # the caps
+    assert whiskers  # some plan has a P10-P90 range
+    for label in labels:
+        assert not any(label.overlaps(w) for w in whiskers)
+    frame = own.get_window_extent(renderer)
+    for bar in own.patches:
+        assert bar.get_window_extent(renderer).x1 < frame.x1 - 2          # a gap before the frame
+    assert own.get_xlim()[1] > 1.0 and max(own.get_xticks()) == pytest.approx(1.0)
+
+
 def test_funnel_without_a_funnel_is_a_clean_error(midmarket):
     assert "leads" in midmarket.names and not midmarket.total("leads").any()   # the series exist, all zero
     with pytest.raises(PlannerError, match="this scenario has no funnel"):
@@ -316,6 +340,26 @@ def test_cash_fan_marks_dated_and_triggered_funding_events():
     assert {"Funding event", "Triggered round, P10-P90 month"} <= set(_legend(ax))
     assert plot_cash_fan(result, events=[]).texts and not [t for t in plot_cash_fan(result, events=[]).texts
                                                           if t.get_gid() == "funding_event_label"]
+
+
+def test_cash_fan_p50_jumps_at_a_dated_round_like_its_band():
+    """Review finding 15: at a funding month the band broke but the P50 was drawn as a
+    one-month ramp. Now both have a gap just before the round's month."""
+    sc = planner.load_scenario(SCENARIOS / "series_a_midmarket.yaml")
+    result = planner.simulate(sc, paths=200, seed=3)
+    from planner.analysis.funding_events import funding_events
+    [t] = [e.month for e in funding_events(result) if e.month is not None]
+    ax = plot_cash_fan(result)
+    p50 = next(line for line in ax.lines if line.get_label() == "Cash P50")
+    y = np.asarray(p50.get_ydata(), dtype=float)
+    q50 = np.quantile(result.total("cash"), 0.5, axis=0)
+    assert np.isnan(y[t]) and np.isnan(y).sum() == 1            # the gap sits before the round's month
+    np.testing.assert_allclose(np.delete(y, t), q50)              # every month's P50, unchanged
+    x = planner.charts.style.month_dates(result.months)
+    assert p50.get_xdata()[t - 1] == x[t - 1] and p50.get_xdata()[t + 1] == x[t]
+    band = ax.collections[0].get_paths()                          # P10-P90: one polygon each side of the gap
+    assert len(band) == 2
+    assert len(plot_cash_fan(result, events=[]).collections[0].get_paths()) == 1
 
 
 def test_month_axis_is_the_same_on_every_chart(midmarket):

@@ -32,12 +32,17 @@ def test_summary_lists_every_event_with_dates(staged):
     kept = np.prod(staged.result.per_path["funding_kept"], axis=1)
     assert staged.summary["ownership_after"]["p50"] == pytest.approx(np.median(kept))
     assert b["dilution"] == pytest.approx(np.median(1 - staged.result.per_path["funding_kept"][:, 0]))
+    # the dilution is amount / post-money plus the scenario's 5% option-pool top-up
+    assert b["option_pool"] == pytest.approx(0.05)
+    post = b["pre_money"] + b["amount"]
+    assert b["dilution"] == pytest.approx(b["amount"] / post + 0.05, abs=0.01)
 
 
 def test_headline_tells_the_funding_in_full(staged):
     text = headline_text(staged)
-    assert "Funding plan: staged:" in text
+    assert "Funding plan: staged\n" in text  # no trailing colon after the name
     assert "Series B (equity), 2028-01: $15.0M at $" in text and "pre-money, dilution" in text
+    assert "(incl. a 5.0% option-pool top-up)" in " ".join(text.split())
     c = staged.summary["funding_events"][1]
     one_line = " ".join(text.split())
     assert (f"Series C (equity on an ARR milestone), if ARR >= $15.0M, 2029-01 to 2030-06: on "
@@ -65,6 +70,7 @@ def test_html_table_is_escaped_and_complete(staged):
     html = funding_events_html(events, "USD", staged.summary["ownership_after"])
     assert html.count("<tr>") == 1 + len(events)
     assert "if ARR &gt;= $15.0M" in html and "2028-01" in html and "Existing holders own" in html
+    assert "(incl. a 5.0% option-pool top-up)</td>" in html
     assert "No funding events" in funding_events_html([])
 
 
@@ -80,6 +86,8 @@ def test_funding_sheet_numbers_and_dates(staged):
     b = [c.value for c in ws[2]]
     assert b[2] == dt.date(2028, 1, 1) and b[4] == 15e6 and b[7] == 1.0
     assert b[6] == pytest.approx(events[0]["dilution"])
+    assert header[11].startswith("Option-pool top-up") and b[11] == pytest.approx(0.05)
+    assert "option-pool top-up" in ws.cell(row=2, column=7).comment.text
     c = [c.value for c in ws[3]]
     assert c[2] is None and c[3].startswith("ARR >= $15.0M")
     assert c[8] <= c[9] <= c[10] and c[8] >= dt.date(2029, 1, 1)

@@ -128,8 +128,8 @@ def test_workbook_sheets_headers_and_values(written, seed_stage):
 
     result, comparison = seed_stage
     wb = load_workbook(written[1])
-    assert wb.sheetnames == ["Summary", "P&L P50", "Cash & balance P50", "P&L P10", "Cash & balance P10",
-                             "P&L P90", "Cash & balance P90", "Ranges", "Assumptions", "As typed", "Segments",
+    assert wb.sheetnames == ["Summary", "P&L P50 case", "Cash & balance P50 case", "P&L P10 case",
+                             "Cash & balance P10 case", "P&L P90 case", "Cash & balance P90 case", "Ranges", "Assumptions", "As typed", "Segments",
                              "Unit economics", "Cohorts", "Logo retention", "Plan comparison",
                              "Funding", "What drives the range"]
     ranges = wb["Ranges"]
@@ -234,6 +234,18 @@ def test_the_seed_plan_says_cash_runs_out_on_a_third_of_paths():
     assert 0.2 < out < 0.5
     text = " ".join(money_answer(run.summary))
     assert f"Cash runs out on {planner.format.percent(out)} of paths" in text and "within 12 months" in text
+    # the ARR range counts the paths that ran out of cash as if they continued, and says so
+    from planner.report.executive import where_it_goes
+    from planner.analysis.stats import bands
+
+    where = " ".join(where_it_goes(run.summary))
+    assert f"count the {planner.format.percent(out)} of paths that run out of cash as if the business continued" \
+        in where
+    arr_end = run.result.total("arr")[:, -1]
+    for q in ("p10", "p50", "p90"):
+        assert run.summary["arr_end"][q] == pytest.approx(bands(arr_end)[q])
+    dead = run.result.total("insolvent")[:, -1] > 0
+    assert dead.any() and (arr_end[dead] > 0).all()   # not cut to zero
 
 
 def test_yearly_pnl_is_the_p50_of_each_line_by_fiscal_year(seed_stage):
@@ -317,7 +329,7 @@ def test_events_sentence_tells_dated_triggered_and_missed_events():
     missed = triggered | {"label": "Bridge (equity when runway is short)", "months": None, "probability": 0.0,
                           "trigger": "runway below 6 months"}
     text = events_sentence([dated, triggered, missed], "USD")
-    assert text.startswith("Funding events: Series B (equity), $30.0M in 2028-07, at $120M pre-money (20.0% dilution")
+    assert text.startswith("Funding events: Series B (equity), $30.0M in 2028-07, at $120M pre-money, dilution 20.0% (P50)")
     assert ("Growth (equity on an ARR milestone), $20.0M when ARR >= $15.0M, 2029-01 to 2030-06: on 62.0% of "
             "paths, in 2029-09 at the P50 (2029-03 to 2030-02)") in text
     assert "Bridge (equity when runway is short), $20.0M when runway below 6 months: on no path" in text

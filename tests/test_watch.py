@@ -153,3 +153,28 @@ def test_the_command_runs_once_in_a_subprocess(scenario, tmp_path):
     assert lines[0] == "tiny: 40 paths, seed 7"
     assert lines[-1] == f"Wrote 4 files to {out}{os.sep} (listed in manifest.json)"
     assert "Watching" not in result.stderr
+
+
+def test_an_unwritable_output_folder_says_so_and_claims_no_outputs(scenario, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    seen = []
+    state = watch(scenario, on_run=lambda st, text, wrote: seen.append((st, text, wrote)), max_runs=1,
+                  out_dir=blocker / "out", charts=False, report=False)
+    assert state is None
+    [(st, text, wrote)] = seen
+    assert st is None and not wrote
+    assert text.startswith("Error: cannot write the outputs to ") and str(blocker) in text
+    assert "last good outputs are kept" not in text and "no complete outputs were written" in text
+
+
+def test_once_exits_non_zero_when_the_first_run_fails(scenario, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, "-m", "planner", "watch", str(scenario), "--once",
+                             "--no-charts", "--no-report", "--out", str(blocker / "out")], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "Error: cannot write the outputs to" in result.stdout
+    assert "last good outputs are kept" not in result.stdout + result.stderr

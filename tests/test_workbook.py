@@ -112,7 +112,7 @@ def test_every_formula_recomputes_to_what_planner_computed(short):
             for cell in row:
                 if isinstance(cell.value, str) and cell.value.startswith("="):
                     formulas_seen += 1
-        label = next((lab for lab, _ in CASES if ws.title.endswith(f" {lab}")), None)
+        label = next((lab for lab, _ in CASES if ws.title.endswith(f" {lab} case")), None)
         if label is None or not ws.title.startswith(("P&L", "Cash & balance")):
             continue
         k = picks[label][0]
@@ -153,15 +153,14 @@ def test_statement_lines_are_the_path_of_their_case(short):
     wb = load_workbook(path)
     arr_end = result.total("arr")[:, -1]
     for label, q in CASES:
-        k, rank = case_paths(result)[label]
-        assert np.sum(arr_end < arr_end[k]) <= rank - 1 <= np.sum(arr_end <= arr_end[k])
-        assert rank - 1 == round(q * (result.paths - 1))
-        ws = wb[f"P&L {label}"]
+        k, distance = case_paths(result)[label]
+        assert abs(np.mean(arr_end < arr_end[k]) - q) <= distance + 1 / result.paths
+        ws = wb[f"P&L {label} case"]
         rows = {r[0].value: r for r in ws.iter_rows(min_row=5)}
         app = [c.value for c in rows["Revenue, app"][1:13]]
         assert app == pytest.approx(result.segment("revenue", "app")[k, :12].tolist(), rel=1e-15)
         assert f"path {k + 1:,} of 64" in ws["A2"].value
-        cash = wb[f"Cash & balance {label}"]
+        cash = wb[f"Cash & balance {label} case"]
         equity = next(r for r in cash.iter_rows(min_row=5) if r[0].value == "Equity raised")
         raised = [c.value for c in equity[1:] if isinstance(c.value, (int, float))]  # the months
         assert sum(raised) == pytest.approx(result.total("equity_raised")[k].sum())
@@ -210,7 +209,7 @@ def test_numbers_stay_numbers_with_notes_and_dates_are_dates(short):
                     f"{name}!{cell.coordinate}: {cell.value!r}"
     start = next(r for r in wb["Assumptions"].iter_rows() if r[1].value == "start month")
     assert start[2].value == dt.datetime(2027, 1, 1) and start[2].number_format == "mmm yyyy"
-    header = wb["P&L P50"][4]
+    header = wb["P&L P50 case"][4]
     assert header[1].value == dt.datetime(2027, 1, 1) and header[1].number_format == "mmm yyyy"
     assert [c.value for c in header if isinstance(c.value, str)][1:] == ["FY2027", "FY2028", "FY2029"]
 
@@ -222,7 +221,7 @@ def test_every_sheet_prints_landscape_fitted_with_titles(short):
         assert ws.page_setup.orientation == "landscape", ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0, ws.title
         assert ws.print_title_cols and ws.print_title_rows, ws.title
-    pnl = wb["P&L P50"]
+    pnl = wb["P&L P50 case"]
     assert pnl.page_setup.fitToWidth == 3 and len(pnl.col_breaks.brk) == 2  # a page per fiscal year
     assert pnl.print_title_rows == "$1:$4" and pnl.print_title_cols == "$A:$A"
 
@@ -245,8 +244,8 @@ def test_the_default_scenario_prints_in_a_few_dozen_pages(tmp_path):
 def test_build_workbook_keeps_the_sheets_consumers_read(short):
     _, path = short
     names = load_workbook(path).sheetnames
-    assert names[:8] == ["Summary", "P&L P50", "Cash & balance P50", "P&L P10", "Cash & balance P10",
-                         "P&L P90", "Cash & balance P90", "Ranges"]
+    assert names[:8] == ["Summary", "P&L P50 case", "Cash & balance P50 case", "P&L P10 case",
+                         "Cash & balance P10 case", "P&L P90 case", "Cash & balance P90 case", "Ranges"]
     assert {"Assumptions", "Segments", "Unit economics", "Cohorts", "Plan comparison"} <= set(names)
 
 
@@ -261,3 +260,31 @@ def test_assumptions_as_typed_sit_next_to_what_they_mean():
     assert churn[1] == 0.1 and churn[3] == f"churn per month {100 * (1 - 0.9 ** (1 / 12)):.4g}%"
     assert MIDMARKET.read_text().splitlines()[churn[2] - 1].strip().startswith("annual_churn: 0.10")
     assert rows["segments.smb.acquisition.cac.median"][1] == 2400
+
+
+def test_the_p50_case_sits_inside_the_interquartile_range_of_every_yearly_line():
+    """The default scenario's P50 case does not contradict the report's P50 table: each
+    year's revenue (and EBITDA, ARR and cash at year end) of the case's one path lies
+    between that year's P25 and P75 over the detail paths, and the P10 / P90 cases sit
+    on their own side of the median every year."""
+    from planner.analysis.periods import plan_years
+    from planner.run import run_scenario
+    from planner.report.workbook_cases import cases, detail_cash
+
+    run = run_scenario(planner.load_scenario(MIDMARKET), paths=1000, seed=7)
+    detail, result = run.detail, run.result
+    cash = detail_cash(result, detail)
+    assert cash is not None  # the detail paths are the run's first ones
+    picked = {c.label: c for c in cases(detail, cash)}
+    lines = {"revenue": detail.total("revenue"), "ebitda": detail.total("ebitda")}
+    for year in plan_years(detail.months):
+        span = slice(year.first, year.last + 1)
+        yearly = {name: x[:, span].sum(axis=1) for name, x in lines.items()}
+        yearly |= {"arr": 12.0 * detail.total("mrr")[:, year.last], "cash": cash[:, year.last]}
+        for name, values in yearly.items():
+            p25, p50, p75 = np.quantile(values, [0.25, 0.5, 0.75])
+            k = picked["P50"].path
+            assert p25 <= values[k] <= p75, (year.label, name)
+            assert values[picked["P10"].path] <= p50 <= values[picked["P90"].path], (year.label, name)
+    case = picked["P50"].result
+    assert case.total("revenue")[0] == pytest.approx(detail.total("revenue")[picked["P50"].path])

@@ -55,6 +55,9 @@ class FundingEvent:
     dilution : float or None
         P50 share of the company existing holders give up in this event (amount /
         post-money + option pool); None where no valuation is given.
+    option_pool : float or None
+        P50 option-pool top-up included in ``dilution`` (share of the post-money); None
+        where no valuation is given.
     """
 
     plan: str
@@ -67,6 +70,7 @@ class FundingEvent:
     months: tuple[int, int, int] | None
     pre_money: float | None
     dilution: float | None
+    option_pool: float | None = None
 
     def to_dict(self, month_names: np.ndarray | None = None) -> dict:
         """JSON-ready; with ``month_names`` (the result's months) dates as ``YYYY-MM``."""
@@ -137,7 +141,9 @@ def _event(result: SimulationResult, column: int, x, inputs: Inputs, names) -> F
         months=tuple(int(v) for v in np.quantile(arrival[on], (0.1, 0.5, 0.9),
                                                  method="inverted_cdf")) if on.any() else None,
         pre_money=float(np.nanmedian(pre)) if priced else None,
-        dilution=float(np.median(1.0 - kept)) if priced else None)
+        dilution=float(np.median(1.0 - kept)) if priced else None,
+        option_pool=_median_input(x.valuation.option_pool, inputs) if priced and hasattr(x, "valuation")
+        else None)
 
 
 def _code(x) -> str:

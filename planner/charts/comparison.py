@@ -50,19 +50,23 @@ def _cash_panel(ax, name: str, result, row: dict, colour: str, limits, cur: str)
 
 
 def _ownership_panel(ax, names, rows, colours) -> None:
-    """Existing holders' share after each plan's rounds: P50 bar, P10-P90 whisker, dilution written."""
-    y = np.arange(len(names))[::-1]
+    """Existing holders' share after each plan's rounds: P50 bar, P10-P90 whisker, and the
+    share kept and dilution written above the bar (clear of the whisker). The x axis runs
+    a little past 100% so a plan that keeps everything does not run into the frame."""
+    y = np.arange(len(names))[::-1].astype(float)
     for yi, name, row in zip(y, names, rows):
         kept = row["ownership_after"]
-        ax.barh(yi, kept["p50"], color=colours[name], alpha=0.85, height=0.6)
+        ax.barh(yi, kept["p50"], color=colours[name], alpha=0.85, height=0.42)
         if kept["p10"] != kept["p90"]:
             ax.errorbar(kept["p50"], yi, xerr=[[kept["p50"] - kept["p10"]], [kept["p90"] - kept["p50"]]],
                         color=INK, capsize=3, linewidth=1.2)
-        ax.annotate(f"{kept['p50']:.1%} kept · {row['dilution']['p50']:.1%} dilution", (0, yi),
-                    xytext=(6, 0), textcoords="offset points", va="center", ha="left", fontsize=9.5,
-                    color="white" if kept["p50"] > 0.35 else INK, fontweight="bold")
+        ax.annotate(f"{kept['p50']:.1%} kept · {row['dilution']['p50']:.1%} dilution", (0, yi + 0.24),
+                    xytext=(2, 1), textcoords="offset points", va="bottom", ha="left", fontsize=9.5,
+                    color=INK)
     ax.set_yticks(y, names)
-    ax.set_xlim(0, 1)
+    ax.set_ylim(-0.45, len(names) - 0.2)
+    ax.set_xlim(0, 1.06)
+    ax.set_xticks(np.linspace(0, 1, 6))
     percent_axis(ax.xaxis)
     ax.grid(False, axis="y")
     ax.grid(True, axis="x")

@@ -16,8 +16,19 @@ __all__ = ["plot_arr_fan", "plot_cash_fan", "plot_plan_comparison", "draw_fan", 
 FAN = (0.10, 0.25, 0.50, 0.75, 0.90)
 
 
+def broken_at(x: np.ndarray, values: np.ndarray, breaks) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` and ``values`` (shape (..., months)) with a gap before each month index in
+    ``breaks``: a NaN point at that month, so a line or band jumps there instead of
+    ramping over the month before (a round's money arrives within its month)."""
+    at = sorted({int(t) for t in breaks if 0 < int(t) < len(x)})
+    if not at:
+        return x, values
+    return (np.insert(x, at, x[at]),
+            np.insert(np.asarray(values, dtype=float), at, np.nan, axis=-1))
+
+
 def draw_fan(ax: Axes, months: np.ndarray, data: np.ndarray, color: str, label: str = "",
-             inner: bool = True, alpha: float = 0.18) -> np.ndarray:
+             inner: bool = True, alpha: float = 0.18, breaks=()) -> np.ndarray:
     """Shade P10-P90 (and P25-P75) of ``data`` across paths and draw its P50.
 
     Parameters
@@ -30,6 +41,9 @@ def draw_fan(ax: Axes, months: np.ndarray, data: np.ndarray, color: str, label: 
         Prefix of the legend entries (``"ARR"`` gives ``ARR P50``, ``ARR P10-P90``).
     inner : bool
         Also shade the P25-P75 band.
+    breaks : iterable of int
+        Month indices where the bands and the P50 jump (a dated funding event), drawn
+        with a gap before them rather than a ramp (:func:`broken_at`).
 
     Returns
     -------
@@ -37,12 +51,13 @@ def draw_fan(ax: Axes, months: np.ndarray, data: np.ndarray, color: str, label: 
         P10, P25, P50, P75, P90.
     """
     q = np.quantile(data, FAN, axis=0)
-    x = month_dates(months)
+    x, shown = broken_at(month_dates(months), q, breaks)
     prefix = f"{label} " if label else ""
-    ax.fill_between(x, q[0], q[4], color=color, alpha=alpha, linewidth=0, label=f"{prefix}P10-P90")
+    ax.fill_between(x, shown[0], shown[4], color=color, alpha=alpha, linewidth=0, label=f"{prefix}P10-P90")
     if inner:
-        ax.fill_between(x, q[1], q[3], color=color, alpha=alpha * 1.9, linewidth=0, label=f"{prefix}P25-P75")
-    ax.plot(x, q[2], color=color, linewidth=2.2, label=f"{prefix}P50")
+        ax.fill_between(x, shown[1], shown[3], color=color, alpha=alpha * 1.9, linewidth=0,
+                        label=f"{prefix}P25-P75")
+    ax.plot(x, shown[2], color=color, linewidth=2.2, label=f"{prefix}P50")
     return q
 
 
@@ -160,7 +175,8 @@ def plot_cash_fan(result, *, events=None, ax: Axes | None = None) -> Axes:
     Returns
     -------
     Axes
-        The cash axes (bands, P50, zero and minimum-cash lines, event markers). When
+        The cash axes (bands, P50, zero and minimum-cash lines, event markers; at a
+        dated event's month the bands and the P50 jump, with no ramp). When
         some path runs out of cash, the cumulative share of paths out of cash by each
         month is drawn on a twin axis on the right whose 0% is level with $0,
         available as ``ax.right_ax`` (as pandas names it); otherwise ``ax.right_ax``
@@ -171,7 +187,9 @@ def plot_cash_fan(result, *, events=None, ax: Axes | None = None) -> Axes:
     with chart_style():
         ax = new_axes(ax)
         cur = result.scenario.currency
-        q = draw_fan(ax, result.months, result.total("cash"), OKABE_ITO["blue"], "Cash")
+        events = default_events(result) if events is None else events
+        jumps = [e.month for e in events if e.month is not None and e.probability > 0]
+        q = draw_fan(ax, result.months, result.total("cash"), OKABE_ITO["blue"], "Cash", breaks=jumps)
         ax.axhline(0, color=INK, linewidth=1.2, label="Zero cash")
         floor, uncertain = minimum_cash_level(result.scenario)
         if floor > 0:
@@ -183,7 +201,7 @@ def plot_cash_fan(result, *, events=None, ax: Axes | None = None) -> Axes:
         money_axis(ax.yaxis, cur)
         month_axis(ax, result.months)
         ax.set_ylabel(f"Cash balance ({cur})")
-        mark_events(ax, result, default_events(result) if events is None else events)
+        mark_events(ax, result, events)
         limits = ax.get_ylim()  # with room for the event labels
         out = cash_out_curve(result)
         handles, labels = ax.get_legend_handles_labels()

@@ -38,7 +38,8 @@ def watch_command(scenario, paths, seed, plan, out_dir, overrides, charts, repor
     numbers (ARR and cash trough P50, cash at the end, the chance cash runs out, runway,
     minimum raise) before and after the edit, on the same draws while the file's seed and
     paths stay the same. A save that does not validate prints its problems as planner
-    validate does and keeps the last good outputs. Ctrl-C stops.
+    validate does and keeps the last good outputs. Ctrl-C stops. With --once or
+    --max-runs the exit code is 1 when no run wrote its outputs.
     """
     from planner.cli.commands import run_phases
     from planner.cli.progress import progress_for
@@ -68,6 +69,8 @@ def watch_command(scenario, paths, seed, plan, out_dir, overrides, charts, repor
             click.echo(f"Watching {path} (Ctrl-C to stop)", err=True)
     on_run.count = 0
 
-    watch(path, on_run=on_run, max_runs=1 if once else max_runs, debounce_ms=debounce_ms,
-          make_progress=make_progress, out_dir=out_dir, overrides=overrides, paths=paths,
-          seed=seed, plan=plan, charts=charts, report=report)
+    last_good = watch(path, on_run=on_run, max_runs=1 if once else max_runs, debounce_ms=debounce_ms,
+                      make_progress=make_progress, out_dir=out_dir, overrides=overrides, paths=paths,
+                      seed=seed, plan=plan, charts=charts, report=report)
+    if last_good is None and (once or max_runs is not None):
+        raise click.exceptions.Exit(1)  # no run wrote its outputs: say so to scripts

@@ -10,6 +10,7 @@ does not have is left out, not guessed.
 from __future__ import annotations
 
 from planner.format import money, percent
+from planner.report.funding import dilution_text
 from planner.report.unit_economics import metric_number
 
 #: the questions, in order
@@ -50,12 +51,20 @@ def executive_summary(summary: dict, unit_economics: dict | None = None,
 
 
 def where_it_goes(summary: dict) -> list[str]:
-    """ARR at the horizon with its P10-P90 range, revenue growth across the plan's full
-    years, the last year's EBITDA, and cash-flow breakeven."""
+    """ARR at the horizon with its P10-P90 range (and, when some paths run out of cash,
+    that they count as if they continued), revenue growth across the plan's full years,
+    the last year's EBITDA, and cash-flow breakeven."""
     m = lambda v: money(v, summary["currency"])  # noqa: E731
     arr = summary["arr_end"]
     out = [f"ARR reaches {m(arr['p50'])} by {summary['end']} (P50); eight paths in ten end between "
            f"{m(arr['p10'])} and {m(arr['p90'])}."]
+    out_of_cash = summary.get("cash_out", {}).get("probability", 0.0)
+    if out_of_cash > 0:
+        # the engine simulates operations independently of cash: an insolvent path's
+        # business goes on (its cash shown below zero), so every range counts it
+        out.append(f"These ranges, and the revenue and EBITDA below, count the {percent(out_of_cash)} of paths "
+                   "that run out of cash as if the business continued on them (operations are simulated "
+                   "whatever the cash; only funding stops).")
     full = [y for y in summary["revenue_by_year"] if y["months"] == 12]
     if len(full) >= 2 and full[0]["p50"] > 0 and full[-1]["p50"] > 0:
         n = len(full) - 1
@@ -130,7 +139,7 @@ def events_sentence(events: list[dict], currency: str) -> str:
             text += (f" when {e['trigger']}: on {percent(e['probability'])} of paths, in {mid} at the P50 "
                      f"({low} to {high})")
         if e.get("pre_money") is not None and e.get("dilution") is not None:
-            text += f", at {m(e['pre_money'])} pre-money ({percent(e['dilution'])} dilution, P50)"
+            text += f", at {m(e['pre_money'])} pre-money, dilution {dilution_text(e)} (P50)"
         parts.append(text)
     return ("Funding events: " if len(parts) > 1 else "Funding event: ") + "; ".join(parts) + "."
 

@@ -29,11 +29,25 @@ def arrives(event: dict) -> str:
     return "" if event["month"] is not None else " / ".join(event["months"])
 
 
+def pool_note(event: dict) -> str:
+    """`` (incl. a 5.0% option-pool top-up)`` when the event's dilution includes one, else empty."""
+    pool = event.get("option_pool")
+    return f" (incl. a {percent(pool)} option-pool top-up)" if pool else ""
+
+
+def dilution_text(event: dict) -> str:
+    """``23.7% (incl. a 5.0% option-pool top-up)``; empty without a valuation."""
+    if event["dilution"] is None:
+        return ""
+    return percent(event["dilution"]) + pool_note(event)
+
+
 def price(event: dict, currency: str) -> str:
-    """``at $168M pre-money, dilution 20.9%``; empty without a valuation."""
+    """``at $168M pre-money, dilution 23.7% (incl. a 5.0% option-pool top-up)``; empty
+    without a valuation."""
     if event["pre_money"] is None:
         return ""
-    return f"at {money(event['pre_money'], currency)} pre-money, dilution {percent(event['dilution'])}"
+    return f"at {money(event['pre_money'], currency)} pre-money, dilution {dilution_text(event)}"
 
 
 def ownership_line(ownership: dict | None) -> str:
@@ -81,7 +95,7 @@ def funding_events_html(events: list[dict], currency: str = "USD", ownership: di
     for e in events:
         cells = (e["label"], when(e), money(e["amount"], currency),
                  "" if e["pre_money"] is None else money(e["pre_money"], currency),
-                 "" if e["dilution"] is None else percent(e["dilution"]),
+                 dilution_text(e),
                  percent(e["probability"]) + " of paths", arrives(e))
         rows.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
     if not rows:
@@ -96,7 +110,8 @@ def write_funding_sheet(ws, events: list[dict], currency: str = "USD", ownership
     dilution, probability), months as dates, a triggered event's condition as text.
 
     Columns: event, instrument, month (dated), trigger, amount, pre-money, dilution,
-    share of paths, arrival P10 / P50 / P90 (dates).
+    share of paths, arrival P10 / P50 / P90 (dates), the option-pool top-up the dilution
+    includes.
     """
     from planner.report.workbook_format import Sheet, money_format, month_date
 
@@ -105,17 +120,21 @@ def write_funding_sheet(ws, events: list[dict], currency: str = "USD", ownership
     sheet = Sheet.__new__(Sheet)  # a Sheet on a worksheet the caller made
     sheet.ws, sheet.currency, sheet.widths, sheet.header_row = ws, currency, {}, 0
     sheet.header(["Event", "Instrument", "Month", "Trigger", "Amount (P50)", "Pre-money (P50)",
-                  "Dilution (P50)", "Share of paths", "Arrives P10", "Arrives P50", "Arrives P90"])
+                  "Dilution (P50)", "Share of paths", "Arrives P10", "Arrives P50", "Arrives P90",
+                  "Option-pool top-up in the dilution (P50)"])
     m = money_format(currency)
     date = lambda text: None if text is None else month_date(np.datetime64(text, "M"))  # noqa: E731
     for e in events:
         months = e["months"] or [None] * 3
         sheet.row([e["label"], e["instrument"], date(e["month"]), e["trigger"] or "", e["amount"],
-                   e["pre_money"], e["dilution"], e["probability"]] + [date(x) for x in months],
-                  [None, None, None, None, m, m, "0.0%", "0.0%"],
+                   e["pre_money"], e["dilution"], e["probability"]] + [date(x) for x in months]
+                  + [e.get("option_pool")],
+                  [None, None, None, None, m, m, "0.0%", "0.0%", None, None, None, "0.0%"],
                   notes=[None] * 5 + ["No valuation given (or debt): no dilution counted."
-                                      if e["pre_money"] is None else None] + [None] * 2
-                        + ["Happens on no path." if e["months"] is None else None] * 3)
+                                      if e["pre_money"] is None else None]
+                        + [f"Amount / post-money plus the option-pool top-up{pool_note(e)}."
+                           if e.get("option_pool") else None] + [None]
+                        + ["Happens on no path." if e["months"] is None else None] * 3 + [None])
     if ownership is not None:
         sheet.row([])
         sheet.row(["Existing holders' share after the plan", "P10", "P50", "P90"])

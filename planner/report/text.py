@@ -150,7 +150,7 @@ def funding_text(funding: dict, currency: str, end: str, *, events: list[dict] |
     need = funding["minimum_raise"]
     runway = funding["runway_months"]
     lines = [f"  Funding plan: {funding['plan']}" + (
-        ":" if events else " (no funding events: the plan raises nothing)." if events is not None else "")]
+        " (no funding events: the plan raises nothing)." if events is not None and not events else "")]
     if events:
         lines.append(funding_events_text(events, currency, ownership, width=WIDTH))
     lines += [f"  Runway (months from the start, P10/P50/P90): {_runway(runway, 'p10')} / "
@@ -199,13 +199,29 @@ def comparison_text(comparison: dict, currency: str) -> str:
              ("Total raised P50", lambda r: m(r["total_raised"]["p50"])),
              ("Dilution P50", lambda r: percent(r["dilution"]["p50"])),
              ("Existing holders after, P50", lambda r: percent(r["ownership_after"]["p50"]))]
-    width = 2 + max(len(text) for text in [r["plan"] for r in rows]
-                    + [cell(r) for _, cell in table for r in rows])
     label_width = max(len(label) for label, _ in table)
-    lines.append(f"  {'':<{label_width}}" + "".join(f"{r['plan']:>{width}}" for r in rows))
-    for label, cell in table:
-        lines.append(f"  {label:<{label_width}}" + "".join(f"{cell(r):>{width}}" for r in rows))
-    return "\n".join(lines)
+    widths = [2 + max([len(r["plan"])] + [len(cell(r)) for _, cell in table]) for r in rows]
+    for group in column_groups(widths, WIDTH - 2 - label_width):
+        if len(lines) > 1:
+            lines.append("")
+        lines.append(f"  {'':<{label_width}}" + "".join(f"{rows[i]['plan']:>{widths[i]}}" for i in group))
+        for label, cell in table:
+            lines.append(f"  {label:<{label_width}}" + "".join(f"{cell(rows[i]):>{widths[i]}}" for i in group))
+    return fit("\n".join(lines))
+
+
+def column_groups(widths: list[int], room: int) -> list[list[int]]:
+    """The columns (indices into ``widths``, in order) split into consecutive groups whose
+    widths add up to at most ``room`` each (a column wider than ``room`` gets its own group),
+    so a table with many plans is printed as several tables that each fit the terminal."""
+    groups, used = [[]], 0
+    for i, w in enumerate(widths):
+        if groups[-1] and used + w > room:
+            groups.append([])
+            used = 0
+        groups[-1].append(i)
+        used += w
+    return groups
 
 
 def _summary_of(run) -> dict:

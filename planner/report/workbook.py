@@ -2,8 +2,8 @@
 the report's content as tables.
 
 Sheets: ``Summary`` (headline P10/P50/P90); for each case P50, P10, P90 (one path, the
-one ranked there by ARR at the horizon, :mod:`planner.report.workbook_cases`) a ``P&L``
-and a ``Cash & balance`` sheet whose totals, margins, EBITDA, cash flow, balances and
+one nearest that quantile on every yearly line, :mod:`planner.report.workbook_cases`) a
+``P&L P50 case`` and a ``Cash & balance P50 case`` sheet whose totals, margins, EBITDA, cash flow, balances and
 check row are live formulas (:mod:`planner.report.workbook_statements`); ``Ranges``
 (each line's own P10/P50/P90 by month and fiscal year, :mod:`planner.report.workbook_ranges`);
 ``Assumptions`` (every input, with the distribution and P10/P50/P90 of uncertain ones),
@@ -38,7 +38,7 @@ from planner.report.assumptions import assumption_rows
 from planner.report.funnel import funnel_tables
 from planner.report.inputs import report_inputs, with_sensitivity
 from planner.report.sensitivity import sensitivity_tables
-from planner.report.workbook_cases import cases
+from planner.report.workbook_cases import cases, detail_cash
 from planner.report.workbook_format import (Sheet, cell_value, censored_format, money_format, month_date,
                                             number_format)
 from planner.report.workbook_ranges import ranges_sheet
@@ -386,7 +386,7 @@ def build_workbook(source, *, summary: dict | None = None, unit_economics: dict 
     wb = Workbook()
     wb.remove(wb.active)
     _summary_sheet(wb, result, parts.summary)
-    for case in cases(detail):
+    for case in cases(detail, detail_cash(result, detail)):
         write_case(wb, case, result.scenario.currency)
     ranges_sheet(wb, result)
     _assumptions_sheet(wb, result.scenario)

@@ -325,9 +325,10 @@ def write_case(wb, case, currency: str) -> tuple[str, str]:
     """The P&L and cash flow/balance sheet sheets of one case; returns their titles."""
     r = case.result
     months = r.months
-    pnl_title, cash_title = f"P&L {case.label}", f"Cash & balance {case.label}"
-    why = (f"{case.label} case: one simulated path, {case.description}, ARR at the horizon "
-           f"{case.arr_end:,.0f} {currency}.\nEvery line is that path's, so the totals, margins and "
+    pnl_title, cash_title = f"P&L {case.label} case", f"Cash & balance {case.label} case"
+    why = (f"{case.label} case: one simulated path, {case.description}; ARR at the horizon "
+           f"{case.arr_end:,.0f} {currency}.\nEvery line is that one path's (not the line's own {case.label}), "
+           f"so the totals, margins and "
            f"statements add up (live formulas); each line's own P10/P50/P90 is on the Ranges sheet.")
     ws = wb.create_sheet(pnl_title)
     lay = Layout(months)
