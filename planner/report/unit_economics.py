@@ -263,7 +263,7 @@ def formula_note(key: str, year: dict) -> str:
     if life is None:
         return ""
     if isinstance(life, dict):
-        return "implies no end to a customer's life (expansion >= churn)"
+        return ""  # the cell says unbounded, and why
     return f"implies a {life:.1f}-year customer lifetime"
 
 
@@ -325,7 +325,7 @@ def _scope_rows(data: dict, names: list[str], currency: str, settings: dict,
 def _rows_with_formula(data: dict, names: list[str], currency: str, settings: dict,
                        keys: tuple[tuple[str, ...], tuple[str, ...]]) -> list:
     main, formula = keys
-    formula = tuple(k for k in formula if not _repeats(data, names, k))
+    formula = tuple(k for k in formula if not repeats_cohort(data, names, k))
     rows = _scope_rows(data, names, currency, settings, main)
     if formula:
         rows += [(FORMULA_HEADING, [[] for _ in names], "")]
@@ -337,7 +337,7 @@ def _rows_with_formula(data: dict, names: list[str], currency: str, settings: di
 TWINS = {"ltv_capped": "ltv_cohort", "ltv_to_cac_capped": "ltv_to_cac_cohort", "cac_payback": "cac_payback_cohort"}
 
 
-def _repeats(data: dict, names: list[str], key: str, rtol: float = 0.02) -> bool:
+def repeats_cohort(data: dict, names: list[str], key: str, rtol: float = 0.02) -> bool:
     """Whether formula row ``key`` is within ``rtol`` of its cohort twin at every quantile
     of every year (then it says nothing the cohort row does not)."""
     twin = TWINS.get(key)
