@@ -83,7 +83,8 @@ BANDS: dict[str, Benchmark] = {
         ("bad", "fair", "good", "good")),
     "cac_payback": Benchmark(
         "CAC payback", "months", (12.0, 18.0, 24.0),
-        ("excellent", "good", "acceptable for enterprise", "problematic"),
+        # a company's (blend's) band: "acceptable for enterprise" is the enterprise tier's
+        ("excellent", "good", "slow", "problematic"),
         ("good", "fair", "poor", "bad")),
     "magic_number": Benchmark(
         "Magic number", "ratio", (0.5, 0.75, 1.0),
