@@ -153,8 +153,11 @@ def test_workbook_sheets_headers_and_values(written, seed_stage):
     ue = wb["Unit economics"]
     rows = list(ue.iter_rows(values_only=True))
     assert rows[0][:4] == ("Scope", "Metric", "Unit", "FY2027 P10")
-    payback = next(r for r in rows if r[0] == "blended" and r[1] == "CAC payback (formula)")
-    assert payback[-1] in ("excellent", "good", "acceptable for enterprise", "problematic")
+    # one verdict a question: the cohort payback has one, the formula's none
+    payback = next(r for r in rows if r[0] == "blended" and r[1] == "CAC payback (cohort)")
+    assert payback[-1] in ("excellent", "good", "slow", "problematic")
+    formula = next(r for r in rows if r[0] == "blended" and r[1] == "CAC payback (formula)")
+    assert formula[-1] in (None, "") and formula[-2] in (None, "")
     cohorts = wb["Cohorts"]
     assert cohorts["A2"].value == dt.datetime(2027, 1, 1) and cohorts.cell(row=2, column=7).value == pytest.approx(1.0)
 
