@@ -206,7 +206,10 @@ def unit_economics_summary(result: SimulationResult, *, fiscal_year_start: int |
         "settings": {"fiscal_year_start": fys, "cac_lag_months": int(cac_lag_months),
                      "allocation": allocation, "segment_spend": pm.settings["segment_spend"],
                      "ltv_horizon_months": int(ltv_horizon_months),
-                     "discount_rate_annual": float(discount_rate_annual)},
+                     "discount_rate_annual": float(discount_rate_annual),
+                     # what ``ltv`` (and ``ltv_to_cac``) means in each scope
+                     "ltv_basis": {"segment": "uncapped formula LTV",
+                                   "blended": "new-customer mix of the segments' capped LTVs"}},
         "years": years,
         "tiers": tiers,
         "scopes": scopes,
