@@ -381,8 +381,9 @@ def _segment_lines(summary: dict, currency: str, width: int) -> list[str]:
                     for k in ("ltv_to_cac_cohort", "cac_payback_cohort", "nrr", "grr")
                     if summary["scopes"][s][name].get(k, {}).get("verdict", "n/a") != "n/a"]
         if verdicts:
-            lines += textwrap.wrap("; ".join(verdicts), width, initial_indent=" " * (seg_w + 2),
-                                   subsequent_indent=" " * (seg_w + 4))
+            # indented under the name, not the tier column: the verdicts then fit on one line
+            lines += textwrap.wrap("; ".join(verdicts), width, initial_indent=" " * 4,
+                                   subsequent_indent=" " * 6)
     return lines
 
 
@@ -396,15 +397,18 @@ def unit_economics_text(summary: dict, currency: str = "USD", *, detail: bool = 
     """The terminal block of :func:`unit_economics_summary`, within ``width`` columns.
 
     The company (blended) first: the simulated cohort's LTV, LTV:CAC and payback, then
-    CAC, efficiency, retention and margins, then the formula values with the lifetime
-    they count; ``P50 [P10..P90]`` for the first and the last full fiscal year and the
-    verdict of the last year's P50 (one verdict a row; formula rows have none); the cost
-    structure (department shares of revenue) with ``detail``. An
-    unbounded value reads ``unbounded`` with its capped and discounted values below it;
-    an undefined one ``n/a (<why>)``. Then one line a segment (tier, ACV, CAC, cohort
-    LTV, LTV:CAC, payback, NRR, GRR, with their verdicts), or with ``detail`` each
-    segment's full table. A scenario with one segment prints one table (the segment's
-    and the company's are the same).
+    CAC, efficiency, retention and margins, each ``P50 [P10..P90]`` for the first and the
+    last full fiscal year with the verdict of the last year's P50 (one verdict a row);
+    then, under a heading, the formula values for comparison with no verdict: the LTV
+    capped at the LTV horizon, a segment's uncapped LTV with the customer lifetime it
+    implies (not for a blend, which mixes capped LTVs), LTV:CAC on the capped LTV and
+    payback (a formula row within 2% of its cohort row is left out). The cost structure
+    (department shares of revenue) with ``detail``. An unbounded value reads
+    ``unbounded``, an undefined one ``n/a (<why>)``, a burn multiple without burn ``n/a
+    (no burn)``. Then one line a segment (tier, ACV, CAC, cohort LTV, LTV:CAC, payback,
+    NRR, GRR, with their verdicts), or with ``detail`` each segment's full table. A
+    scenario with one segment prints one table (the segment's and the company's are the
+    same).
     """
     years, s = summary["years"], summary["settings"]
     names = ["first_year"] if years["first_year"] == years["last_year"] else ["first_year", "last_year"]
