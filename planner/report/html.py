@@ -280,7 +280,9 @@ def funding_section(summary: dict, events: list[dict] | None = None) -> str:
     return f'<h2 id="funding">Funding needs</h2>{table(["", "Value"], rows)}{text}{story}'
 
 
-def _ue_cell(key: str, entry: dict, currency: str) -> str:
+def _ue_cell(entry: dict, currency: str, key: str = "") -> str:
+    """``P50 [P10 .. P90]`` of a summary entry; ``n/a (<why>)``, ``unbounded (<why>)``, or
+    ``n/a (no burn)`` for a burn multiple (``key``) of 0."""
     p50 = entry.get("p50")
     if p50 is None:
         return f"n/a ({entry.get('note', 'not defined')})"
@@ -299,7 +301,7 @@ def _ue_rows(data: dict, names: list[str], keys: tuple[str, ...], currency: str,
     or what a formula row is (the lifetime the uncapped LTV implies)."""
     rows = []
     for key in keys:
-        cells = [_e(_ue_cell(key, data[n][key], currency)) for n in names]
+        cells = [_e(_ue_cell(data[n][key], currency, key)) for n in names]
         if key in VERDICT_ROWS:
             verdicts = [{"verdict": data[n][key].get("verdict", "n/a"), "level": data[n][key].get("level", "none")}
                         for n in names]

@@ -48,7 +48,7 @@ VERDICT_ROWS = frozenset(("ltv_to_cac_cohort", "cac_payback_cohort", "magic_numb
 #: short row labels (the verdict then fits beside them in 100 columns)
 ROW_LABELS = {"ltv_cohort": "LTV, cohort {h} months", "ltv_to_cac_cohort": "LTV:CAC, cohort",
               "cac_payback_cohort": "Payback months, cohort", "cac": "CAC (fully loaded)",
-              "cac_programme": "CAC (programme only)", "commission_per_new_customer": "Commission / new cust.",
+              "cac_programme": "CAC (programme only)", "commission_per_new_customer": "Commission / new customer",
               "acv": "ACV (new customers)", "nrr": "NRR (TTM)", "grr": "GRR (TTM)",
               "ltv_capped": "LTV, capped {h} months", "ltv": "LTV, uncapped",
               "ltv_to_cac_capped": "LTV:CAC, capped LTV", "cac_payback": "Payback months"}
