@@ -371,3 +371,23 @@ def test_month_axis_is_the_same_on_every_chart(midmarket):
         assert isinstance(ax.xaxis.get_major_locator(), FixedLocator), kind
         assert _ticks(ax, "x") == ["Jan 2027", "Jan 2028", "Jan 2029", "Jan 2030", "Jan 2031"], kind
         assert len(ax.xaxis.get_minorticklocs()) == 15, kind
+
+
+def test_unit_economics_chart_says_what_it_draws(midmarket):
+    axes = plot_unit_economics(midmarket)
+    # a blend has the company's payback bands, not the enterprise tier's
+    payback_bands = [t.get_text().replace("\n", " ") for t in axes[1].texts if t.get_gid() == "band"]
+    assert not any("enterprise" in label for label in payback_bands)
+    # a formula line that lies on the cohort line is not drawn, and the legend says so
+    for ax in axes[:2]:
+        legend = " ".join(_legend(ax))
+        dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+        assert bool(dashed) == ("formula within 5%" not in legend)
+        assert bool(dashed) == ("formula" in legend.replace("formula within 5%", ""))
+    # quarters without burn have no burn multiple (not 0 in the "amazing" band)
+    from planner.charts.economics import unit_economics_quantiles
+    _, q = unit_economics_quantiles(midmarket, ["burn_multiple"])
+    p50 = next(line for line in axes[2].get_lines() if line.get_marker() == "o").get_ydata()
+    no_burn = q["burn_multiple"][1] == 0
+    assert no_burn.any() and np.isnan(np.asarray(p50, float)[no_burn]).all()
+    assert any("no burn" in text for text in _legend(axes[2]))

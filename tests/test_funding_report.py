@@ -100,26 +100,39 @@ def test_one_segment_run_prints_one_table_in_100_columns():
     text = run_text(run)
     lines = text.splitlines()
     assert max(len(line) for line in lines) <= 100
-    assert len(lines) <= 50     # headline, drivers, one unit-economics table
-    assert text.count("LTV (cohort, 60 months)") == 1 and "app (SMB, only segment)" in text
+    assert len(lines) <= 48     # headline, drivers, one unit-economics table
+    assert text.count("LTV, cohort 60 months") == 1 and "app (SMB, only segment)" in text
     assert "Segments," not in text and "S&M / revenue" not in text
+    # no row repeats another: the capped formula LTV and LTV:CAC equal the cohort's here
+    assert "LTV, capped" not in text and "LTV:CAC, capped" not in text
+    # burn multiple without burn: n/a, no verdict
+    burn = next(line for line in lines if line.startswith("  Burn multiple"))
+    assert burn.rstrip().endswith("n/a (no burn)")
     detail = run_text(run, detail=True)
-    assert "S&M / revenue" in detail and detail.count("LTV (cohort, 60 months)") == 1
+    assert "S&M / revenue" in detail and detail.count("LTV, cohort 60 months") == 1
 
 
 def test_several_segments_one_line_each_unless_detail():
     run = run_scenario(planner.load_scenario(SCENARIO), paths=200, detail_paths=200)
     text = run_text(run)
     assert max(len(line) for line in text.splitlines()) <= 100
-    assert text.count("LTV (cohort, 60 months)") == 1 and "Segments, FY2031 P50" in text
+    assert text.count("LTV, cohort 60 months") == 1 and "Segments, FY2031 P50" in text
     for segment in ("smb", "midmarket", "enterprise"):
         assert f"\n  {segment} " in text
     assert "SMB" in text and "too slow for SMB" in text   # smb's cohort payback ~19 months
     detail = run_text(run, detail=True)
     assert max(len(line) for line in detail.splitlines()) <= 100
-    assert detail.count("LTV (cohort, 60 months)") == 4
-    # the formula's lifetime is shown; the enterprise formula LTV is unbounded, its
-    # discounted value below its capped one
-    assert "lifetime it counts" in detail and "30." in detail.split("  midmarket (")[1]
+    assert detail.count("LTV, cohort 60 months") == 4
+    # the formula's lifetime is shown beside the uncapped LTV of a segment, never for the
+    # blend (of capped LTVs); the enterprise formula LTV is unbounded, its discounted
+    # value below its capped one
+    midmarket = detail.split("  midmarket (")[1].split("  enterprise (")[0]
+    uncapped = next(line for line in midmarket.splitlines() if line.startswith("  LTV, uncapped"))
+    assert "implies a 30." in uncapped and "-year customer lifetime" in uncapped
+    assert "LTV, uncapped" not in detail.split("  smb (")[0]
+    # one verdict a question: no formula row of any table has a verdict
+    for table in detail.split("Formula (ARPA")[1:]:
+        rows = table.split("\n\n")[0].splitlines()[1:]
+        assert not any(w in row for row in rows for w in ("excellent", "good", "problematic", "too slow"))
     enterprise = run.summary["unit_economics"]["scopes"]["enterprise"]["last_year"]["ltv"]["p50"]
     assert enterprise["unbounded"] and enterprise["discounted"] < enterprise["capped"]

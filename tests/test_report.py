@@ -153,8 +153,11 @@ def test_workbook_sheets_headers_and_values(written, seed_stage):
     ue = wb["Unit economics"]
     rows = list(ue.iter_rows(values_only=True))
     assert rows[0][:4] == ("Scope", "Metric", "Unit", "FY2027 P10")
-    payback = next(r for r in rows if r[0] == "blended" and r[1] == "CAC payback (formula)")
-    assert payback[-1] in ("excellent", "good", "acceptable for enterprise", "problematic")
+    # one verdict a question: the cohort payback has one, the formula's none
+    payback = next(r for r in rows if r[0] == "blended" and r[1] == "CAC payback (cohort)")
+    assert payback[-1] in ("excellent", "good", "slow", "problematic")
+    formula = next(r for r in rows if r[0] == "blended" and r[1] == "CAC payback (formula)")
+    assert formula[-1] in (None, "") and formula[-2] in (None, "")
     cohorts = wb["Cohorts"]
     assert cohorts["A2"].value == dt.datetime(2027, 1, 1) and cohorts.cell(row=2, column=7).value == pytest.approx(1.0)
 
@@ -345,3 +348,33 @@ def test_funding_needs_list_the_plans_events(bundled_run, tmp_path):
     assert all(planner.format.money(e["amount"], summary["currency"]) in section for e in summary["funding_events"])
     assert (not summary["funding_events"]) == ("No funding events" in section)
     assert "funding-events" not in funding_section(summary)
+
+
+def test_unit_economics_html_one_verdict_a_question():
+    from planner.report.html import unit_economics_section
+    from planner.report.unit_economics import unit_economics_summary
+
+    sc = planner.load_scenario(ROOT / "scenarios" / "series_a_midmarket.yaml")
+    ue = unit_economics_summary(planner.simulate(sc, paths=200, seed=3))
+    html = unit_economics_section(ue, "USD")
+    tables = {m.group(1): m.group(2) for m in re.finditer(r"<h3>([^<]+)</h3>(<table.*?</table>)", html)}
+    assert list(tables) == ["Blended (company)", "Segment smb", "Segment midmarket", "Segment enterprise"]
+
+    def rows(table):
+        return {re.sub("<[^>]+>", "", r.split("</td>")[0]): r for r in table.split("<tr>")[2:]}
+
+    for title, table in tables.items():
+        main, _, formula = table.partition("no verdict")
+        assert formula, title                                   # the formula rows come last
+        assert 'class="verdict' not in formula                  # ... and carry no verdict
+        assert main.count("LTV:CAC, cohort") == 1 and 'class="verdict' in rows(main)["LTV:CAC, cohort"]
+    # the blend of capped LTVs has no uncapped LTV and no lifetime
+    assert "LTV, uncapped" not in tables["Blended (company)"] and "lifetime" not in tables["Blended (company)"]
+    uncapped = rows(tables["Segment midmarket"])["LTV, uncapped"]
+    assert re.search(r"implies a \d+\.\d-year customer lifetime", uncapped)
+    assert "LTV, capped 60 months" in tables["Segment midmarket"]
+    # no burn in the last year: n/a, no badge saying otherwise
+    burn = rows(tables["Blended (company)"])["Burn multiple"]
+    last = ue["scopes"]["blended"]["last_year"]["burn_multiple"]
+    assert last["p50"] == 0 and last["verdict"] == "n/a" and last["level"] == "none"
+    assert "n/a (no burn)" in burn and "amazing" not in burn

@@ -256,24 +256,27 @@ def test_summary_unbounded_ltv_and_text(tmp_path):
     assert ltv["p50"]["discounted"] == pytest.approx(100 * (1 - q ** 60) / (1 - q))
     ratio = summary["scopes"]["s"]["first_year"]["ltv_to_cac"]
     assert ratio["p50"]["capped"] == pytest.approx(4.0)          # 6,000 / 1,500
-    assert ratio["verdict"] == "excellent (on capped LTV)"
-    assert summary["scopes"]["s"]["first_year"]["cac_payback"]["verdict"] == "good"   # 15 months
+    # formula values carry no verdict: one verdict a question, the cohort's
+    assert "verdict" not in ratio and "verdict" not in summary["scopes"]["s"]["first_year"]["cac_payback"]
+    assert summary["scopes"]["s"]["first_year"]["ltv_to_cac_cohort"]["verdict"] == "excellent"  # 6,000 / 1,500 = 4
+    assert summary["scopes"]["s"]["first_year"]["ltv_capped"]["p50"] == pytest.approx(6000.0)
     assert summary["years"]["first_year"] == {"label": "FY2027", "from": "2027-01", "to": "2027-12", "months": 12}
     assert summary["years"]["last_year"]["label"] == "FY2028"
     # one segment: one table (the company's and the segment's are the same); the cohort
-    # rows first, the formula's unbounded LTV after them with its capped and discounted
-    # values below it and the lifetime it counts
+    # rows first with their verdicts, the formula rows after a heading, without verdicts;
+    # the capped formula LTV (= the cohort's here) is not repeated
     text = unit_economics_text(summary)
-    assert text.count("LTV (cohort, 60 months)") == 1 and "s (SMB, only segment)" in text
+    assert text.count("LTV, cohort 60 months") == 1 and "s (SMB, only segment)" in text
     lines = text.splitlines()
     assert max(len(line) for line in lines) <= 100
-    cohort = next(i for i, line in enumerate(lines) if line.startswith("  LTV (cohort"))
-    row = next(i for i, line in enumerate(lines) if line.startswith("  LTV (formula)"))
-    assert cohort < row
-    assert "unbounded" in lines[row] and "capped $6.0K" in lines[row + 1]
-    assert "discounted $4.8K" in lines[row + 2]
-    lifetime = next(i for i, line in enumerate(lines) if "lifetime it counts" in line)
-    assert "unbounded" in lines[lifetime] and "(expansion >= churn)" in lines[lifetime + 1]
+    cohort = next(i for i, line in enumerate(lines) if line.startswith("  LTV, cohort"))
+    heading = next(i for i, line in enumerate(lines) if "no verdict" in line)
+    row = next(i for i, line in enumerate(lines) if line.startswith("  LTV, uncapped"))
+    assert cohort < heading < row
+    assert "unbounded" in lines[row] and "LTV, capped" not in text
+    assert "excellent" in lines[cohort + 1]
+    assert all("excellent" not in line and "good" not in line for line in lines[heading:])
+    assert "discounted" not in text          # no discounted value shown, none claimed
     assert "inf" not in text and "nan" not in text
 
 
@@ -359,7 +362,8 @@ def test_zero_cac_is_unbounded_ltv_to_cac_for_its_own_reason(tmp_path):
     ratio = summary["scopes"]["s"]["first_year"]["ltv_to_cac"]
     assert ratio["p50"]["reason"] == "zero CAC (no S&M spend)"
     assert ratio["p50"]["capped"] is None and ratio["p50"]["capped_note"] == "unbounded too"
-    assert ratio["verdict"] == "excellent (may be under-investing)"
+    assert "verdict" not in ratio                                   # a formula value
+    assert summary["scopes"]["s"]["first_year"]["ltv_to_cac_cohort"]["verdict"] == "excellent (may be under-investing)"
     assert summary["scopes"]["s"]["first_year"]["cac"]["p50"] == 0.0
     json.dumps(summary, allow_nan=False)
 

@@ -83,7 +83,8 @@ BANDS: dict[str, Benchmark] = {
         ("bad", "fair", "good", "good")),
     "cac_payback": Benchmark(
         "CAC payback", "months", (12.0, 18.0, 24.0),
-        ("excellent", "good", "acceptable for enterprise", "problematic"),
+        # a company's (blend's) band: "acceptable for enterprise" is the enterprise tier's
+        ("excellent", "good", "slow", "problematic"),
         ("good", "fair", "poor", "bad")),
     "magic_number": Benchmark(
         "Magic number", "ratio", (0.5, 0.75, 1.0),
@@ -106,10 +107,10 @@ _RETENTION_LEVELS = ("bad", "fair", "good", "good")
 # all-SaaS medians of KeyBanc Capital Markets' SaaS survey and Bessemer's State of the
 # Cloud (median NRR ~100-105%, 120%+ top quartile; median GRR ~90%); operating margin:
 # DOMAIN.md "Cost structure" (mature, profitable SaaS aims at 20-30%).
-BANDS |= {
-    "nrr": Benchmark("NRR (trailing 12 months)", "fraction", (0.90, 1.00, 1.20), _RETENTION,
+BANDS |= {  # company median NRR 100-105% inside "typical" (95-110%)
+    "nrr": Benchmark("NRR (trailing 12 months)", "fraction", (0.95, 1.10, 1.20), _RETENTION,
                      _RETENTION_LEVELS),
-    "grr": Benchmark("GRR (trailing 12 months)", "fraction", (0.80, 0.90, 0.95), _RETENTION,
+    "grr": Benchmark("GRR (trailing 12 months)", "fraction", (0.85, 0.92, 0.95), _RETENTION,
                      _RETENTION_LEVELS),
     "ebitda_margin": Benchmark(
         "EBITDA (operating) margin", "fraction", (0.0, 0.20, 0.30),
@@ -141,18 +142,21 @@ TIER_BANDS: dict[str, dict[str, Benchmark]] = {
                                 ("excellent", "good", "acceptable for enterprise", "problematic"),
                                 ("good", "good", "fair", "bad")),
     },
+    # cut-offs put each cited median inside "typical": SMB NRR ~97% in 90-100%, mid-market
+    # ~108% in 100-115%, enterprise ~118% in 110-125%; GRR ~80% in 75-85%, ~88% in
+    # 85-92%, ~92% in 88-95%
     "nrr": {
-        "smb": Benchmark("NRR (SMB)", "fraction", (0.80, 0.90, 1.00), _RETENTION, _RETENTION_LEVELS),
-        "midmarket": Benchmark("NRR (mid-market)", "fraction", (0.90, 1.00, 1.10), _RETENTION,
+        "smb": Benchmark("NRR (SMB)", "fraction", (0.90, 1.00, 1.10), _RETENTION, _RETENTION_LEVELS),
+        "midmarket": Benchmark("NRR (mid-market)", "fraction", (1.00, 1.15, 1.25), _RETENTION,
                                _RETENTION_LEVELS),
-        "enterprise": Benchmark("NRR (enterprise)", "fraction", (1.00, 1.10, 1.20), _RETENTION,
+        "enterprise": Benchmark("NRR (enterprise)", "fraction", (1.10, 1.25, 1.35), _RETENTION,
                                 _RETENTION_LEVELS),
     },
     "grr": {
-        "smb": Benchmark("GRR (SMB)", "fraction", (0.70, 0.80, 0.90), _RETENTION, _RETENTION_LEVELS),
-        "midmarket": Benchmark("GRR (mid-market)", "fraction", (0.80, 0.88, 0.93), _RETENTION,
+        "smb": Benchmark("GRR (SMB)", "fraction", (0.75, 0.85, 0.90), _RETENTION, _RETENTION_LEVELS),
+        "midmarket": Benchmark("GRR (mid-market)", "fraction", (0.85, 0.92, 0.95), _RETENTION,
                                _RETENTION_LEVELS),
-        "enterprise": Benchmark("GRR (enterprise)", "fraction", (0.85, 0.92, 0.95), _RETENTION,
+        "enterprise": Benchmark("GRR (enterprise)", "fraction", (0.88, 0.95, 0.97), _RETENTION,
                                 _RETENTION_LEVELS),
     },
 }

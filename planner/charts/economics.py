@@ -42,23 +42,43 @@ def bench_key(metric: str) -> str:
     return ALIASES.get(metric, metric)
 
 
-def _bands(ax: Axes, metric: str, top: float) -> None:
-    """Shade the benchmark bands of ``metric`` up to ``top`` and name each inside it where the name fits."""
+def _bands(ax: Axes, metric: str, top: float, x: np.ndarray | None = None, p50: np.ndarray | None = None) -> None:
+    """Shade the benchmark bands of ``metric`` up to ``top`` and name each inside it where the
+    name fits: at the band's top right, or its bottom right when the P50 line (``x``,
+    ``p50``) passes through the top one, on a light patch when it passes through both."""
     bench = benchmark(metric)
     edges = (0.0,) + tuple(bench.thresholds) + (top,)
     colours = BAND_COLOURS[bench_key(metric)]
+    tail = np.array([])
+    if x is not None and p50 is not None:
+        right = np.asarray(x) >= np.nanmin(x) + 0.6 * (np.nanmax(x) - np.nanmin(x))
+        tail = np.asarray(p50)[right]
+        tail = np.where(np.isinf(tail), top, tail)
+        tail = tail[np.isfinite(tail)]
     for i, label in enumerate(bench.labels):
         low, high = edges[i], min(edges[i + 1], top)
         if high <= low:
             continue
         ax.axhspan(low, high, color=colours[i], alpha=0.10 + 0.04 * (i % 2), linewidth=0, zorder=0)
         text = textwrap.fill(label, 22)
-        if (high - low) / top * PANEL_HEIGHT < (text.count("\n") + 1) * 8.5 * 1.25 / 72:
+        tall = (text.count("\n") + 1) * 8.5 * 1.25 / 72 / PANEL_HEIGHT * top  # data units the name takes
+        if high - low < tall:
             continue  # too thin a band for its name: the colour and the neighbours' names say it
-        # named inside the band, at its top right: the panels of a slide have no margin for it
-        ax.annotate(text, (1.0, high), xycoords=("axes fraction", "data"), xytext=(-4, -3),
-                    textcoords="offset points", va="top", ha="right", fontsize=8.5, color=MUTED,
-                    annotation_clip=True, gid="band")
+        at_top = not ((tail <= high) & (tail >= high - tall)).any()
+        at_bottom = not ((tail >= low) & (tail <= low + tall)).any()
+        y, va, dy = (high, "top", -3) if at_top or not at_bottom else (low, "bottom", 3)
+        box = None if at_top or at_bottom else {"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1}
+        # named inside the band, at its right: the panels of a slide have no margin for it
+        ax.annotate(text, (1.0, y), xycoords=("axes fraction", "data"), xytext=(-4, dy),
+                    textcoords="offset points", va=va, ha="right", fontsize=8.5, color=MUTED,
+                    annotation_clip=True, gid="band", bbox=box, zorder=4)
+
+
+def _same_line(a: np.ndarray, b: np.ndarray, rtol: float = 0.05) -> bool:
+    """Whether two P50 lines coincide (within ``rtol`` wherever both are finite)."""
+    both = np.isfinite(a) & np.isfinite(b)
+    return bool((np.isinf(a) == np.isinf(b)).all() and both.any()
+                and (np.abs(a[both] - b[both]) <= rtol * np.abs(b[both])).all())
 
 
 def unit_economics_quantiles(result, metrics) -> tuple[list, dict[str, np.ndarray]]:
@@ -104,20 +124,27 @@ def plot_unit_economics(result, *, axes=None) -> np.ndarray:
         spans, q = unit_economics_quantiles(result, metrics)
         slices = [(p.label, p.first, p.last) for p in spans]
         x, _ = period_centres(result.months, slices)
-        subtitles = ("by quarter, blended across segments · " + context_line(result, plan=False),
-                     "by quarter, blended across segments",
+        scope = "by quarter" + (", blended across segments" if len(result.segments) > 1 else "")
+        subtitles = (f"{scope} · " + context_line(result, plan=False), scope,
                      "by quarter, company; cash burn excluding financing")
         for ax, sub, (solid, dashed, title, ylabel, floor, cap) in zip(axes, subtitles, PANELS):
+            notes = []
+            if solid == "burn_multiple" and (q[solid][1] == 0).any():
+                # no burn: the multiple is not defined, not "amazing"
+                q[solid] = np.where(q[solid][1] == 0, np.nan, q[solid])
+                notes.append("no burn (quarters left blank): no multiple")
+            if dashed is not None and _same_line(q[dashed][1], q[solid][1]):
+                notes.append("formula within 5% of the cohort (not drawn)")
+                dashed = None
             shown = np.concatenate([q[solid][2]] + ([q[dashed][1]] if dashed else []))
             finite = shown[np.isfinite(shown)]
             top = min(cap, max(floor, 1.15 * float(finite.max()) if finite.size else floor))
-            _bands(ax, solid, top)
+            _bands(ax, solid, top, x, np.where(np.isinf(q[solid][1]), top, q[solid][1]))
             clip = lambda v: np.where(np.isinf(v), top, np.minimum(v, top))  # noqa: E731
             ax.fill_between(x, clip(q[solid][0]), clip(q[solid][2]), color=BAND_INK, alpha=0.25,
                             linewidth=0, label="P10-P90")
             ax.plot(x, clip(q[solid][1]), color=INK, linewidth=2.2, marker="o", markersize=3.5,
                     label=LEGEND[solid])
-            notes = []
             if dashed is not None:
                 ax.plot(x, clip(q[dashed][1]), color=INK, linewidth=1.4, linestyle="--", label=LEGEND[dashed])
                 if np.isinf(q[dashed][1]).any():

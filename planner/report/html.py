@@ -11,7 +11,6 @@ from html import escape
 from planner.format import count, money, percent
 from planner.report.text import funding_text
 from planner.report.assumptions import format_quantile
-from planner.analysis.metric_specs import metric_title
 from planner.report.content import REPORT_DPI, Notice, data_url, metric_number, png_size
 from planner.analysis.funding_events import funding_events
 from planner.report.executive import executive_summary
@@ -22,7 +21,8 @@ from planner.actuals.chart import plot_tracking
 from planner.charts.files import figure_bytes
 from planner.charts.sensitivity import plot_sobol, plot_tornado
 from planner.report.sensitivity import sensitivity_tables
-from planner.report.unit_economics import TEXT_ROWS
+from planner.report.unit_economics import (FORMULA_HEADING, VERDICT_ROWS, repeats_cohort, formula_note,
+                                            row_label, scope_keys)
 from planner.analysis.targets import TargetResult, format_statistic
 
 #: the yearly P&L lines that are balances at the year's end (drawn under a rule)
@@ -280,41 +280,68 @@ def funding_section(summary: dict, events: list[dict] | None = None) -> str:
     return f'<h2 id="funding">Funding needs</h2>{table(["", "Value"], rows)}{text}{story}'
 
 
-def _ue_cell(entry: dict, currency: str) -> str:
+def _ue_cell(entry: dict, currency: str, key: str = "") -> str:
+    """``P50 [P10 .. P90]`` of a summary entry; ``n/a (<why>)``, ``unbounded (<why>)``, or
+    ``n/a (no burn)`` for a burn multiple (``key``) of 0."""
     p50 = entry.get("p50")
     if p50 is None:
         return f"n/a ({entry.get('note', 'not defined')})"
+    if key == "burn_multiple" and p50 == 0:
+        return "n/a (no burn)"
     if isinstance(p50, dict):
-        extra = "".join(f", {k} {metric_number(p50[k], entry['unit'], currency, months_word=True)}" for k in ("capped", "discounted")
-                        if p50.get(k) is not None)
-        return f"unbounded ({p50['reason']}){extra}"
+        return f"unbounded ({p50['reason']})"
     unit = entry["unit"]  # months: the row title says so
     middle = metric_number(p50, unit, currency, months_word=False)
     low, high = (metric_number(entry[k], unit, currency, months_word=False) for k in ("p10", "p90"))
     return middle if low == high == middle else f"{middle} [{low} .. {high}]"
 
 
+def _ue_rows(data: dict, names: list[str], keys: tuple[str, ...], currency: str, settings: dict) -> list:
+    """Rows of one unit-economics table: label, one cell a year, the verdict (verdict rows)
+    or what a formula row is (the lifetime the uncapped LTV implies)."""
+    rows = []
+    for key in keys:
+        cells = [_e(_ue_cell(data[n][key], currency, key)) for n in names]
+        if key in VERDICT_ROWS:
+            verdicts = [{"verdict": data[n][key].get("verdict", "n/a"), "level": data[n][key].get("level", "none")}
+                        for n in names]
+            tail = "" if all(v["verdict"] == "n/a" for v in verdicts) else verdict_trend(verdicts)
+        else:
+            tail = _e(formula_note(key, data[names[-1]]))
+        rows.append([_e(row_label(key, settings))] + cells + [tail])
+    return rows
+
+
 def unit_economics_section(ue: dict | None, currency: str) -> str:
-    """Per scope, each key metric's P50 [P10 .. P90] in the first and last full year, with the verdict."""
+    """Per scope, the cohort LTV, LTV:CAC and payback and the other key metrics, P50 [P10 .. P90]
+    in the first and last full year with one verdict each; then the formula values for
+    comparison, without verdicts (the rows and rules of the terminal block)."""
     if ue is None:
         return ""
 
-    years = ue["years"]
+    years, settings = ue["years"], ue["settings"]
     names = ["first_year"] if years["first_year"] == years["last_year"] else ["first_year", "last_year"]
+    segments = [k for k in ue["scopes"] if k != "blended"]
     parts = ['<h2 id="unit-economics">Unit economics</h2>',
              f"<p class=\"meta\">P50 [P10 .. P90] across {ue['paths']:,} paths; the verdict is the P50's band "
              "(planner.analysis.benchmark_bands). CAC = fully loaded S&M / new customers; a segment's S&M is its own "
-             "(spend, commissions, its teams) plus a share of the shared S&M.</p>"]
-    for scope, data in ue["scopes"].items():
-        keys = [k for k in TEXT_ROWS["blended" if scope == "blended" else "segment"] if k in data[names[0]]]
-        rows = []
-        for key in keys:
-            cells = [_e(_ue_cell(data[n][key], currency)) for n in names]
-            verdicts = [data[n][key] for n in names if "verdict" in data[n][key]]
-            unit = ", months" if data[names[0]][key]["unit"] == "months" else ""
-            rows.append([_e(metric_title(key) + unit)] + cells + [verdict_trend(verdicts)])
+             "(spend, commissions, its teams) plus a share of the shared S&M. Cohort LTV: the gross margin a "
+             f"simulated cohort earns in {settings['ltv_horizon_months']} months. Formula rows are for comparison "
+             "and have no verdict.</p>"]
+    scopes = ["blended"] if len(segments) == 1 else ["blended", *segments]
+    for scope in scopes:
+        data = ue["scopes"][scope]
+        if len(segments) == 1:
+            data = {n: data[n] | ue["scopes"][segments[0]][n] for n in names}
+        main, formula = scope_keys(data, names, len(segments) > 1, segment=scope != "blended")
+        formula = tuple(k for k in formula if not repeats_cohort(data, names, k))
+        rows = _ue_rows(data, names, main, currency, settings)
+        if formula:
+            rows.append(FORMULA_HEADING)
+            rows += _ue_rows(data, names, formula, currency, settings)
         header = ["Metric"] + [years[n]["label"] for n in names] + ["Verdict"]
-        title = "Blended (company)" if scope == "blended" else f"Segment {scope}"
+        title = ("Blended (company)" if scope == "blended" and len(segments) > 1
+                 else f"Segment {scope if scope != 'blended' else segments[0]}")
         parts.append(f"<h3>{_e(title)}</h3>" + table(header, rows, set(range(1, len(names) + 1)), raw=True,
                                                       css_class="ue"))
     return "".join(parts)

@@ -26,9 +26,10 @@ LABELS = ("p10", "p50", "p90")
 
 #: rows of the terminal block and the report, board order: the simulated cohort's LTV,
 #: LTV:CAC and payback first (the figures with a verdict), the formula values after
-#: them, with the lifetime they imply
+#: them, for comparison, with no verdict: the LTV capped at the LTV horizon, the uncapped
+#: one (segments only, with the lifetime it implies), LTV:CAC on the capped LTV, payback
 COHORT_ROWS = ("ltv_cohort", "ltv_to_cac_cohort", "cac_payback_cohort")
-FORMULA_ROWS = ("ltv", "ltv_lifetime_years", "lifetime_years", "ltv_to_cac", "cac_payback")
+FORMULA_ROWS = ("ltv_capped", "ltv", "ltv_to_cac_capped", "cac_payback")
 TEXT_ROWS = {
     "segment": COHORT_ROWS + ("cac", "cac_programme", "commission_per_new_customer", "acv",
                               "magic_number", "nrr", "grr") + FORMULA_ROWS,
@@ -38,10 +39,21 @@ TEXT_ROWS = {
 }
 #: cost-structure rows, shown with ``detail``
 COST_ROWS = ("sm_share", "rnd_share", "cs_share", "ga_share")
-#: rows whose verdict the terminal shows (formula rows are shown for comparison only)
+#: formula metrics with bands that get no verdict: one verdict a question, the cohort's
+NO_VERDICT = frozenset(("ltv_to_cac", "cac_payback"))
+#: rows whose verdict the terminal and the report show
 VERDICT_ROWS = frozenset(("ltv_to_cac_cohort", "cac_payback_cohort", "magic_number", "nrr", "grr",
                           "ebitda_margin", "burn_multiple", "rule_of_40", "sm_share", "rnd_share",
                           "cs_share", "ga_share"))
+#: short row labels (the verdict then fits beside them in 100 columns)
+ROW_LABELS = {"ltv_cohort": "LTV, cohort {h} months", "ltv_to_cac_cohort": "LTV:CAC, cohort",
+              "cac_payback_cohort": "Payback months, cohort", "cac": "CAC (fully loaded)",
+              "cac_programme": "CAC (programme only)", "commission_per_new_customer": "Commission / new customer",
+              "acv": "ACV (new customers)", "nrr": "NRR (TTM)", "grr": "GRR (TTM)",
+              "ltv_capped": "LTV, capped {h} months", "ltv": "LTV, uncapped",
+              "ltv_to_cac_capped": "LTV:CAC, capped LTV", "cac_payback": "Payback months"}
+#: the heading of the formula rows
+FORMULA_HEADING = "Formula (ARPA x margin / churn), for comparison, no verdict"
 #: the one-line-a-segment table of the default terminal output (last year, P50)
 SEGMENT_LINE = (("acv", "ACV"), ("cac", "CAC"), ("ltv_cohort", "LTV cohort"),
                 ("ltv_to_cac_cohort", "LTV:CAC"), ("cac_payback_cohort", "payback"),
@@ -91,8 +103,8 @@ def _entry(key: str, data: dict[str, np.ndarray], j: int, settings: dict, tier: 
         entry["paths_defined"] = defined
     if defined == 0.0:
         entry["note"] = _why_undefined(key, data, j)
-    if has_benchmark(key):
-        entry["verdict"], entry["level"] = _verdict(key, q[1], companions, settings, tier)
+    if has_benchmark(key) and key not in NO_VERDICT:
+        entry["verdict"], entry["level"] = _verdict(key, q[1], tier)
     return entry
 
 
@@ -110,12 +122,11 @@ def _why_undefined(key: str, data: dict[str, np.ndarray], j: int) -> str:
     return METRIC_SPECS[key].undefined
 
 
-def _verdict(key: str, p50: float, companions: dict, settings: dict, tier: str | None = None
-             ) -> tuple[str, str]:
-    """The verdict of the P50 and its level (good ... bad, none), in the tier's bands."""
-    if key == "ltv_to_cac" and p50 == math.inf and np.isfinite(companions["capped"][1]):
-        capped = companions["capped"][1]
-        return f"{verdict(key, capped, tier)} (on capped LTV)", verdict_level(key, capped, tier)
+def _verdict(key: str, p50: float, tier: str | None = None) -> tuple[str, str]:
+    """The verdict of the P50 and its level (good ... bad, none), in the tier's bands; a
+    burn multiple of 0 (no burn) has none."""
+    if key == "burn_multiple" and p50 == 0:
+        return "n/a", "none"
     return verdict(key, p50, tier), verdict_level(key, p50, tier)
 
 
@@ -195,7 +206,10 @@ def unit_economics_summary(result: SimulationResult, *, fiscal_year_start: int |
         "settings": {"fiscal_year_start": fys, "cac_lag_months": int(cac_lag_months),
                      "allocation": allocation, "segment_spend": pm.settings["segment_spend"],
                      "ltv_horizon_months": int(ltv_horizon_months),
-                     "discount_rate_annual": float(discount_rate_annual)},
+                     "discount_rate_annual": float(discount_rate_annual),
+                     # what ``ltv`` (and ``ltv_to_cac``) means in each scope
+                     "ltv_basis": {"segment": "uncapped formula LTV",
+                                   "blended": "new-customer mix of the segments' capped LTVs"}},
         "years": years,
         "tiers": tiers,
         "scopes": scopes,
@@ -223,47 +237,57 @@ def metric_number(value, unit: str, currency: str, months_word: bool = False) ->
 
 
 def _cell(key: str, entry: dict, currency: str, spread: bool = True) -> list[str]:
-    """Lines of one cell: ``P50 [P10..P90]`` (the P50 alone without ``spread``); below an
-    unbounded value its capped and discounted ones."""
+    """Lines of one cell: ``P50 [P10..P90]`` (the P50 alone without ``spread``);
+    ``unbounded``, ``n/a (<why>)``, or ``n/a (no burn)`` for a burn multiple of 0."""
     unit, p50 = entry["unit"], entry["p50"]
     if p50 is None:
         return [f"n/a ({entry.get('note', 'not defined')})"]
-    if isinstance(p50, dict):
-        head = "unbounded"
-    elif key == "burn_multiple" and p50 == 0:
-        head = "0.00 (no burn)"
-    else:
-        head = metric_number(p50, unit, currency)
+    if key == "burn_multiple" and p50 == 0:
+        return ["n/a (no burn)"]
+    head = metric_number(p50, unit, currency)
     low, high = (metric_number(entry[k], unit, currency) for k in ("p10", "p90"))
-    middle = metric_number(p50, unit, currency)
-    if spread and not isinstance(p50, dict) and (low, high) != (middle, middle) and not key.endswith("years"):
+    if spread and not isinstance(p50, dict) and (low, high) != (head, head) and not key.endswith("years"):
         head += f" [{low}..{high}]"
-    lines = [head]
-    if isinstance(p50, dict) and key.endswith("years"):
-        lines.append(f"({p50['reason']})")
-    if isinstance(p50, dict) and "capped" in p50:
-        fmt = (lambda v: "unbounded" if v is None else metric_number(v, unit, currency))  # noqa: E731
-        lines += [f"capped {fmt(p50['capped'])}", f"discounted {fmt(p50['discounted'])}"]
-    return lines
+    return [head]
 
 
-def _label(key: str, settings: dict, one_segment: bool = True) -> str:
+def row_label(key: str, settings: dict) -> str:
+    """The short label of a row of the terminal block and the report."""
     spec = METRIC_SPECS[key]
-    horizon = settings["ltv_horizon_months"]
-    titles = {"ltv_cohort": f"LTV (cohort, {horizon} months)", "ltv_to_cac_cohort": "LTV:CAC (cohort)",
-              "cac_payback_cohort": "CAC payback (cohort)", "ltv_to_cac": "LTV:CAC (formula)",
-              "ltv_lifetime_years": "  lifetime it counts", "lifetime_years": "  1 / churn",
-              "nrr": "NRR (TTM)", "ltv": "LTV (formula)" if one_segment else f"LTV (formula, {horizon} mo cap)", "grr": "GRR (TTM)", "cac_programme": "CAC (programme only)",
-              "commission_per_new_customer": "Commission / new customer"}
-    title = titles.get(key, spec.title)
-    return title + (", months" if spec.unit == "months" else "")
+    title = ROW_LABELS.get(key, spec.title).format(h=settings["ltv_horizon_months"])
+    return title + (", months" if spec.unit == "months" and "months" not in title else "")
+
+
+def formula_note(key: str, year: dict) -> str:
+    """What a formula row is, in the verdict column: the lifetime the uncapped LTV implies."""
+    if key != "ltv":
+        return ""
+    life = year.get("ltv_lifetime_years", {}).get("p50")
+    if life is None:
+        return ""
+    if isinstance(life, dict):
+        return ""  # the cell says unbounded, and why
+    return f"implies a {life:.1f}-year customer lifetime"
+
+
+def scope_keys(data: dict, names: list[str], several_segments: bool, detail: bool = True,
+               segment: bool = False) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The rows of one table: (rows with verdicts and figures, formula rows). The blend of
+    several segments has no uncapped formula LTV (it blends capped ones) and no lifetime."""
+    keys = TEXT_ROWS["segment" if segment else "blended"]
+    if not detail:
+        keys = tuple(k for k in keys if k not in COST_ROWS)
+    if several_segments and not segment:
+        keys = tuple(k for k in keys if k != "ltv")
+    keys = tuple(k for k in keys if k in data[names[0]])
+    return (tuple(k for k in keys if k not in FORMULA_ROWS), tuple(k for k in keys if k in FORMULA_ROWS))
 
 
 def _table(rows: list[tuple[str, list[list[str]], str]], header: list[str], width: int) -> list[str]:
     """Lay out ``(label, cells, verdict)`` rows in at most ``width`` columns: the label
     column, one column per year sized to its longest line (wrapped past a fair share),
     the verdict in what is left (wrapped)."""
-    label_w = max([len(r[0]) for r in rows] + [len(header[0])]) + 2
+    label_w = max([len(r[0]) for r in rows if any(r[1])] + [len(header[0])]) + 2
     n = len(header) - 2
     fair = max(14, (width - 2 - label_w - 18) // n)
     col_w = [min(fair, max([len(line) for r in rows for line in r[1][i]] + [len(header[1 + i])])) + 2
@@ -272,6 +296,9 @@ def _table(rows: list[tuple[str, list[list[str]], str]], header: list[str], widt
     out = [("  " + header[0]).ljust(2 + label_w) + "".join(h.ljust(w) for h, w in zip(header[1:-1], col_w))
            + header[-1]]
     for label, cells, verdict_text in rows:
+        if not any(cells):  # a heading across the table
+            out.append(f"  {label}")
+            continue
         columns = [[piece for line in cell for piece in (textwrap.wrap(line, w - 2) or [""])]
                    for cell, w in zip(cells, col_w)]
         tail = textwrap.wrap(verdict_text, verdict_w) if verdict_text else []
@@ -282,22 +309,49 @@ def _table(rows: list[tuple[str, list[list[str]], str]], header: list[str], widt
     return out
 
 
-def _scope_rows(scope: str, data: dict, names: list[str], currency: str, settings: dict,
-                keys: tuple[str, ...], one_segment: bool = True) -> list[tuple[str, list[list[str]], str]]:
+def _scope_rows(data: dict, names: list[str], currency: str, settings: dict,
+                keys: tuple[str, ...]) -> list[tuple[str, list[list[str]], str]]:
     rows = []
     for key in keys:
-        if key not in data[names[0]]:
-            continue
         entries = [data[n][key] for n in names]
-        counted = data[names[-1]].get("ltv_lifetime_years")
-        if key == "lifetime_years" and counted and _cell(key, counted, currency) == _cell(key, entries[-1], currency):
-            continue  # no expansion: the formula counts 1 / churn, said once
         last = entries[-1]
-        verdict_text = last.get("verdict", "") if key in VERDICT_ROWS else ""
+        if key in VERDICT_ROWS:
+            note = last.get("verdict", "")
+        else:
+            note = formula_note(key, data[names[-1]]) if key in FORMULA_ROWS else ""
         # the last year with its range, earlier years' P50 for the trend
-        rows.append((_label(key, settings, one_segment), [_cell(key, e, currency, spread=e is last) for e in entries],
-                     "" if verdict_text == "n/a" else verdict_text))
+        rows.append((row_label(key, settings), [_cell(key, e, currency, spread=e is last) for e in entries],
+                     "" if note == "n/a" else note))
     return rows
+
+
+def _rows_with_formula(data: dict, names: list[str], currency: str, settings: dict,
+                       keys: tuple[tuple[str, ...], tuple[str, ...]]) -> list:
+    main, formula = keys
+    formula = tuple(k for k in formula if not repeats_cohort(data, names, k))
+    rows = _scope_rows(data, names, currency, settings, main)
+    if formula:
+        rows += [(FORMULA_HEADING, [[] for _ in names], "")]
+        rows += _scope_rows(data, names, currency, settings, formula)
+    return rows
+
+
+#: formula rows and the cohort rows they could repeat
+TWINS = {"ltv_capped": "ltv_cohort", "ltv_to_cac_capped": "ltv_to_cac_cohort", "cac_payback": "cac_payback_cohort"}
+
+
+def repeats_cohort(data: dict, names: list[str], key: str, rtol: float = 0.02) -> bool:
+    """Whether formula row ``key`` is within ``rtol`` of its cohort twin at every quantile
+    of every year (then it says nothing the cohort row does not)."""
+    twin = TWINS.get(key)
+    if twin is None or twin not in data[names[0]]:
+        return False
+    for n in names:
+        for q in LABELS:
+            a, b = data[n][key].get(q), data[n][twin].get(q)
+            if not (isinstance(a, float) and isinstance(b, float)) or abs(a - b) > rtol * abs(b):
+                return False
+    return True
 
 
 def _segment_lines(summary: dict, currency: str, width: int) -> list[str]:
@@ -327,8 +381,9 @@ def _segment_lines(summary: dict, currency: str, width: int) -> list[str]:
                     for k in ("ltv_to_cac_cohort", "cac_payback_cohort", "nrr", "grr")
                     if summary["scopes"][s][name].get(k, {}).get("verdict", "n/a") != "n/a"]
         if verdicts:
-            lines += textwrap.wrap("; ".join(verdicts), width, initial_indent=" " * (seg_w + 2),
-                                   subsequent_indent=" " * (seg_w + 4))
+            # indented under the name, not the tier column: the verdicts then fit on one line
+            lines += textwrap.wrap("; ".join(verdicts), width, initial_indent=" " * 4,
+                                   subsequent_indent=" " * 6)
     return lines
 
 
@@ -342,15 +397,18 @@ def unit_economics_text(summary: dict, currency: str = "USD", *, detail: bool = 
     """The terminal block of :func:`unit_economics_summary`, within ``width`` columns.
 
     The company (blended) first: the simulated cohort's LTV, LTV:CAC and payback, then
-    CAC, efficiency, retention and margins, then the formula values with the lifetime
-    they count; ``P50 [P10..P90]`` for the first and the last full fiscal year and the
-    verdict of the last year's P50 (one verdict a row; formula rows have none); the cost
-    structure (department shares of revenue) with ``detail``. An
-    unbounded value reads ``unbounded`` with its capped and discounted values below it;
-    an undefined one ``n/a (<why>)``. Then one line a segment (tier, ACV, CAC, cohort
-    LTV, LTV:CAC, payback, NRR, GRR, with their verdicts), or with ``detail`` each
-    segment's full table. A scenario with one segment prints one table (the segment's
-    and the company's are the same).
+    CAC, efficiency, retention and margins, each ``P50 [P10..P90]`` for the first and the
+    last full fiscal year with the verdict of the last year's P50 (one verdict a row);
+    then, under a heading, the formula values for comparison with no verdict: the LTV
+    capped at the LTV horizon, a segment's uncapped LTV with the customer lifetime it
+    implies (not for a blend, which mixes capped LTVs), LTV:CAC on the capped LTV and
+    payback (a formula row within 2% of its cohort row is left out). The cost structure
+    (department shares of revenue) with ``detail``. An unbounded value reads
+    ``unbounded``, an undefined one ``n/a (<why>)``, a burn multiple without burn ``n/a
+    (no burn)``. Then one line a segment (tier, ACV, CAC, cohort LTV, LTV:CAC, payback,
+    NRR, GRR, with their verdicts), or with ``detail`` each segment's full table. A
+    scenario with one segment prints one table (the segment's and the company's are the
+    same).
     """
     years, s = summary["years"], summary["settings"]
     names = ["first_year"] if years["first_year"] == years["last_year"] else ["first_year", "last_year"]
@@ -362,27 +420,23 @@ def unit_economics_text(summary: dict, currency: str = "USD", *, detail: bool = 
     last = years[names[-1]]["label"]
     intro = (f"Unit economics across {summary['paths']:,} paths; verdict of the "
              f"{last} P50. CAC = S&M / new customers ({lag}" + (f"; {spend}" if len(segments) > 1 else "")
-             + f"). LTV over {s['ltv_horizon_months']} months (the formula's also discounted, "
-               f"{percent(s['discount_rate_annual'])} a year).")
+             + f"). Cohort LTV: the margin a simulated cohort earns in {s['ltv_horizon_months']} months.")
     lines = textwrap.wrap(intro, width, subsequent_indent="  ")
     tiers = summary.get("tiers", {})
     one = len(segments) == 1
     title = (f"{segments[0]} ({TIER_NAMES[tiers.get(segments[0], {}).get('tier')]}, only segment)"
              if one else "company (blended)")
-    keys = TEXT_ROWS["blended"]
-    if not detail:  # the cost structure is in the files and behind detail
-        keys = tuple(k for k in keys if k not in COST_ROWS)
-    if not one:  # the blend of capped LTVs counts the cap, not a lifetime
-        keys = tuple(k for k in keys if k not in ("ltv_lifetime_years", "lifetime_years"))
     data = summary["scopes"]["blended"]
     if one:
         # the segment's own values (its tier's verdicts, its uncapped LTV), company-only rows
         data = {n: data[n] | summary["scopes"][segments[0]][n] for n in names}
+    main, formula = scope_keys(data, names, not one, detail)
+    if one:
         own = tuple(k for k in ("cac_programme", "commission_per_new_customer", "acv")
-                    if not (k == "cac_programme" and _same_as(data, names, k, "cac")))
-        keys = keys[:4] + own + keys[4:]  # the segment's own rows join the company's table
+                    if k in data[names[0]] and not (k == "cac_programme" and _same_as(data, names, k, "cac")))
+        main = main[:4] + own + main[4:]  # the segment's own rows join the company's table
     header = [title] + _year_heads(years, names) + [f"verdict ({last})"]
-    lines += [""] + _table(_scope_rows("blended", data, names, currency, s, keys, one), header, width)
+    lines += [""] + _table(_rows_with_formula(data, names, currency, s, (main, formula)), header, width)
     share = data[names[-1]].get("ltv_unbounded_share")
     if not one and share and share["p50"]:
         lines += textwrap.wrap(
@@ -396,8 +450,9 @@ def unit_economics_text(summary: dict, currency: str = "USD", *, detail: bool = 
     for scope in segments:
         tier = TIER_NAMES[tiers.get(scope, {}).get("tier")]
         header = [f"{scope} ({tier})"] + _year_heads(years, names) + [f"verdict ({last})"]
-        lines += [""] + _table(_scope_rows(scope, summary["scopes"][scope], names, currency, s,
-                                           TEXT_ROWS["segment"]), header, width)
+        keys = scope_keys(summary["scopes"][scope], names, True, segment=True)
+        lines += [""] + _table(_rows_with_formula(summary["scopes"][scope], names, currency, s, keys),
+                               header, width)
     return "\n".join(lines)
 
 
