@@ -378,3 +378,20 @@ def test_unit_economics_html_one_verdict_a_question():
     last = ue["scopes"]["blended"]["last_year"]["burn_multiple"]
     assert last["p50"] == 0 and last["verdict"] == "n/a" and last["level"] == "none"
     assert "n/a (no burn)" in burn and "amazing" not in burn
+
+
+def test_executive_unit_economics_names_the_formula_when_it_falls_back():
+    from planner.report.executive import unit_economics_answer
+
+    def scope(cohort: bool) -> dict:
+        ratio = {"p50": 4.2, "unit": "ratio", "verdict": "excellent", "level": "good"}
+        last = {"ltv_to_cac": {"p50": 3.0, "unit": "ratio"},
+                "cac_payback": {"p50": 14.0, "unit": "months"}}
+        if cohort:
+            last["ltv_to_cac_cohort"] = ratio
+        return {"last_year": last}
+
+    ue = {"years": {"last_year": {"label": "FY2031"}}, "scopes": {"blended": scope(True), "a": scope(False)}}
+    text = unit_economics_answer(ue, "USD")[0]
+    assert "LTV:CAC of a simulated cohort 4.20x, excellent" in text
+    assert "CAC payback by the formula (no cohort value) 14" in text

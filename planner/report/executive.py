@@ -15,10 +15,12 @@ from planner.report.unit_economics import metric_number
 
 #: the questions, in order
 QUESTIONS = ("Where the plan goes", "How much money, and when", "Whether the unit economics are sound")
-#: the unit-economics answer: (preferred key, fallback key, how the sentence names it)
-UNIT_ECONOMICS = (("ltv_to_cac_cohort", "ltv_to_cac", "LTV:CAC of a simulated cohort"),
-                  ("cac_payback_cohort", "cac_payback", "CAC payback"),
-                  ("nrr", None, "net revenue retention"))
+#: the unit-economics answer: (preferred key, fallback key, how the sentence names each)
+UNIT_ECONOMICS = (("ltv_to_cac_cohort", "ltv_to_cac", "LTV:CAC of a simulated cohort",
+                   "LTV:CAC by the formula (no cohort value)"),
+                  ("cac_payback_cohort", "cac_payback", "CAC payback of a simulated cohort",
+                   "CAC payback by the formula (no cohort value)"),
+                  ("nrr", None, "net revenue retention", None))
 #: verdict levels a segment is named for in the unit-economics answer
 WEAK = ("poor", "bad")
 
@@ -186,23 +188,29 @@ def unit_economics_answer(ue: dict | None, currency: str) -> list[str]:
 
 def _entry(scope: dict, keys: tuple) -> dict | None:
     """The scope's entry for the preferred key, else the fallback, when its P50 is a number."""
-    for key in keys[:2]:
+    return _chosen(scope, keys)[1]
+
+
+def _chosen(scope: dict, keys: tuple) -> tuple[str, dict | None]:
+    """(how the sentence names it, entry) of the preferred key, else of the fallback."""
+    for key, name in zip(keys[:2], keys[2:]):
         entry = scope.get(key) if key else None
         if entry is not None and isinstance(entry.get("p50"), (int, float)):
-            return entry
-    return None
+            return name, entry
+    return keys[2], None
 
 
 def _metric(scope: dict, keys: tuple, currency: str) -> str:
-    """``CAC payback 10.4 months, excellent``, or "" when the metric is not defined."""
-    entry = _entry(scope, keys)
+    """``CAC payback of a simulated cohort 10.4 months, excellent``, or "" when the metric
+    is not defined."""
+    name, entry = _chosen(scope, keys)
     if entry is None:
         return ""
     value = metric_number(entry["p50"], entry["unit"], currency, months_word=True)
     if entry["unit"] == "ratio":
         value += "x"
     verdict = entry.get("verdict")
-    return f"{keys[2]} {value}" + (f", {verdict}" if verdict and verdict != "n/a" else "")
+    return f"{name} {value}" + (f", {verdict}" if verdict and verdict != "n/a" else "")
 
 
 def _signed_percent(rate: float) -> str:
