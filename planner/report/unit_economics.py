@@ -438,7 +438,9 @@ def unit_economics_text(summary: dict, currency: str = "USD", *, detail: bool = 
     header = [title] + _year_heads(years, names) + [f"verdict ({last})"]
     lines += [""] + _table(_rows_with_formula(data, names, currency, s, (main, formula)), header, width)
     share = data[names[-1]].get("ltv_unbounded_share")
-    if not one and share and share["p50"]:
+    ltv_shown = any(k in formula and not repeats_cohort(data, names, k) and k in data[names[0]]
+                    for k in ("ltv_capped", "ltv"))
+    if not one and share and share["p50"] and ltv_shown:  # a note on a row that is shown
         lines += textwrap.wrap(
             f"  The formula LTV blends the segments' capped LTVs: {percent(share['p50'])} of new "
             f"customers are in segments whose uncapped formula LTV is unbounded (expansion >= churn).",
