@@ -73,12 +73,15 @@ def report_command(scenario, out_dir, overrides, sampling, with_comparison, no_w
     """Write the board report of SCENARIO: report.html and report.xlsx.
 
     report.html is one self-contained file (charts embedded, no network needed to view
-    it): warnings, headline numbers, charts, funding needs, unit economics with
-    benchmark verdicts, the go-to-market funnel (scenarios with one), the funding plans
-    compared (with --compare) and every assumption. report.xlsx holds the same as
-    tables: assumptions, monthly P10/P50/P90, segments, the funnel, unit economics,
-    cohorts and the plan comparison; with --actuals, the plan against the books. The
-    numbers are those ``planner run`` prints with the same options.
+    it; prints on A4 or Letter): an executive summary, warnings and notes, headline
+    numbers, the yearly P&L with growth and margins, the funding events and needs, the
+    funding plans compared (with --compare), charts, what drives the range, unit
+    economics with benchmark verdicts, the go-to-market funnel (scenarios with one) and
+    every assumption. report.xlsx holds the P&L and cash flow/balance sheet of the
+    P10/P50/P90 cases with live formulas, the funding events, each line's ranges by month
+    and year, the assumptions as typed, segments, the funnel, unit economics, cohorts and
+    the plan comparison; with --actuals, the plan against the books. The numbers are
+    those ``planner run`` prints with the same options.
     """
     sc = load(scenario, overrides, sampling)
     with progress_bar(True, _phases(with_comparison, "report"), paths=sc.paths, verbose=verbose) as progress:
