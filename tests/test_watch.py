@@ -12,26 +12,12 @@ import pytest
 
 from planner.io import read_manifest
 from planner.watch import HEADLINES, WatchState, change_text, headline_numbers, rerun, watch
+from tests.test_cli import SMALL as CLI_SMALL
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SMALL = """\
-name: tiny
-start: 2027-01
-horizon_months: 24
-simulation: {paths: 40, seed: 7}
-opening:
-  cash: 1000000
-segments:
-  smb:
-    price: {arpa: 100}
-    acquisition:
-      new_customers: {dist: uniform, low: 8, high: 12}
-    retention: {model: constant, monthly_churn: 0.02}
-costs:
-  headcount:
-    - {role: Engineer, department: rnd, salary: 150000, hires: {2027-03: 2}}
-"""
+#: the CLI tests' small scenario, with more paths
+SMALL = CLI_SMALL.replace("paths: 20", "paths: 40")
 
 
 @pytest.fixture
