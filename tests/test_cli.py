@@ -360,9 +360,11 @@ def test_run_prints_and_saves_unit_economics(runner):
                                   "--fiscal-year-start", "4", "--detail"])
     assert result.exit_code == 0, result.output
     # the enterprise segment's uncapped formula LTV (expansion >= churn), in its own table
-    assert "LTV:CAC" in result.stdout and "unbounded (expansion >= churn)" in result.stdout
+    assert "LTV:CAC" in result.stdout and "LTV, uncapped            unbounded" in result.stdout
     assert "inf" not in result.stdout.replace("infinite", "")
     data = json.loads((Path("outputs") / "series-a-midmarket" / "summary.json").read_text())
+    ltv = data["unit_economics"]["scopes"]["enterprise"]["last_year"]["ltv"]["p50"]
+    assert ltv["unbounded"] and ltv["reason"] == "expansion >= churn"
     assert data["unit_economics"]["paths"] == 200
     header = (Path("outputs") / "series-a-midmarket" / "unit_economics.csv").read_text().splitlines()[0]
     assert header.startswith("month,")
