@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from planner.scenario import closed_forms
+from planner.scenario import closed_forms, exact
 
 #: scipy.stats.norm.ppf(0.9) and (0.95), to the bit (tests/test_closed_forms.py checks
 #: them): lognormal widths depend on them, and statistics.NormalDist differs in the last digit
@@ -44,6 +44,20 @@ class Frozen:
 
     def __init__(self, name: str, *args, closed=None, **kwargs):
         self.name, self.args, self.kwargs, self.closed = name, args, kwargs, closed
+        self.exact = exact.make(name, args, kwargs)
+
+    def ppf(self, q):
+        """Inverse CDF of ``q``: SciPy's, bit for bit (from :mod:`planner.scenario.exact`
+        for the common families, so sampling them does not import scipy.stats)."""
+        return (self.exact or self.scipy()).ppf(q)
+
+    def cdf(self, x):
+        """Cumulative probability at ``x`` (SciPy's, as :meth:`ppf`)."""
+        return (self.exact or self.scipy()).cdf(x)
+
+    def sf(self, x):
+        """Survival probability at ``x`` (SciPy's, as :meth:`ppf`)."""
+        return (self.exact or self.scipy()).sf(x)
 
     def scipy(self):
         """The SciPy frozen distribution (imports scipy.stats the first time)."""
