@@ -3,7 +3,9 @@
 Every distribution is a frozen :mod:`scipy.stats` object and is sampled by its
 inverse CDF (``ppf``) from uniform numbers, so that plain Monte Carlo, Latin hypercube
 and quasi-random sampling all go through the same code. The SciPy object is made when
-first sampled (:class:`Frozen`): validation asks only for scalar quantiles and tail
+first needed (:class:`Frozen`): the common families are sampled with SciPy's
+arithmetic on :mod:`scipy.special` (:mod:`planner.scenario.exact`, bit for bit), so a
+run does not import scipy.stats; validation asks only for scalar quantiles and tail
 probabilities, which the common families answer in closed form
 (:mod:`planner.scenario.closed_forms`), so ``planner validate`` does not import SciPy.
 
