@@ -64,3 +64,24 @@ def test_gamma_cdf_matches_scipy_broadcast_and_bad_parameters():
     with np.errstate(all="ignore"):
         assert np.array_equal(exact.gamma_cdf(edges, shape, scale), stats.gamma.cdf(edges, shape, scale=scale),
                               equal_nan=True)
+
+
+@pytest.mark.parametrize("spec", [
+    {"dist": "normal", "mean": 0.02, "sd": 0.005}, {"dist": "lognormal", "median": 1200, "p90": 1800},
+    {"dist": "lognormal", "mean": 50, "sd": 20}, {"dist": "triangular", "low": 10, "mode": 14, "high": 25},
+    {"dist": "pert", "low": 10, "mode": 14, "high": 25}, {"dist": "uniform", "low": 0.01, "high": 0.03},
+    {"dist": "beta", "mean": 0.3, "sd": 0.1}, {"dist": "truncnorm", "mean": 1, "sd": 2, "low": 0, "high": 5},
+    {"dist": "poisson", "mean": 3.5},
+])
+def test_scenario_distributions_sample_as_scipy(spec):
+    from planner.scenario.distributions import parse_distribution
+
+    dist, problems = parse_distribution(spec)
+    assert not problems
+    frozen = dist.frozen
+    ref = getattr(stats, frozen.name)(*frozen.args, **frozen.kwargs)
+    u = _Q[1:-1]
+    assert np.array_equal(dist.ppf(u), ref.ppf(u))
+    x = ref.ppf(u[::7])
+    assert np.array_equal(frozen.cdf(x), ref.cdf(x)) and np.array_equal(frozen.sf(x), ref.sf(x))
+    assert frozen.cdf(-np.inf) == ref.cdf(-np.inf) and frozen.cdf(np.inf) == ref.cdf(np.inf)

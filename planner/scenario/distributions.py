@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from planner.scenario import closed_forms, exact
+from planner.scenario import closed_forms
 
 #: scipy.stats.norm.ppf(0.9) and (0.95), to the bit (tests/test_closed_forms.py checks
 #: them): lognormal widths depend on them, and statistics.NormalDist differs in the last digit
@@ -46,20 +46,29 @@ class Frozen:
 
     def __init__(self, name: str, *args, closed=None, **kwargs):
         self.name, self.args, self.kwargs, self.closed = name, args, kwargs, closed
-        self.exact = exact.make(name, args, kwargs)
+
+    def arrays(self):
+        """What answers ``ppf``/``cdf``/``sf`` on arrays: the family's stand-in from
+        :mod:`planner.scenario.exact` (SciPy's numbers to the bit, importing only
+        scipy.special, and only on first use: validation needs no SciPy), else SciPy's."""
+        made = self.__dict__.get("_exact")
+        if made is None:
+            from planner.scenario import exact
+
+            made = self.__dict__["_exact"] = exact.make(self.name, self.args, self.kwargs) or self.scipy()
+        return made
 
     def ppf(self, q):
-        """Inverse CDF of ``q``: SciPy's, bit for bit (from :mod:`planner.scenario.exact`
-        for the common families, so sampling them does not import scipy.stats)."""
-        return (self.exact or self.scipy()).ppf(q)
+        """Inverse CDF of ``q`` (SciPy's, bit for bit)."""
+        return self.arrays().ppf(q)
 
     def cdf(self, x):
-        """Cumulative probability at ``x`` (SciPy's, as :meth:`ppf`)."""
-        return (self.exact or self.scipy()).cdf(x)
+        """Cumulative probability at ``x`` (SciPy's, bit for bit)."""
+        return self.arrays().cdf(x)
 
     def sf(self, x):
-        """Survival probability at ``x`` (SciPy's, as :meth:`ppf`)."""
-        return (self.exact or self.scipy()).sf(x)
+        """Survival probability at ``x`` (SciPy's, bit for bit)."""
+        return self.arrays().sf(x)
 
     def scipy(self):
         """The SciPy frozen distribution (imports scipy.stats the first time)."""
@@ -76,7 +85,7 @@ class Frozen:
         return getattr(self.scipy(), attr)
 
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_made"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_made", "_exact")}
 
 
 @dataclass(frozen=True)
