@@ -13,7 +13,7 @@ group's draws do not change when an unrelated input or group is added.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy.special import ndtri
 
 
 def impose(u: np.ndarray, columns: tuple[int, ...], target: np.ndarray,
@@ -36,16 +36,30 @@ def impose(u: np.ndarray, columns: tuple[int, ...], target: np.ndarray,
     ndarray, shape (n, k)
     """
     n, m = u.shape[0], len(columns)
-    base = stats.norm.ppf(np.arange(1, n + 1) / (n + 1))
+    base = ndtri(np.arange(1, n + 1) / (n + 1))  # scipy.stats.norm.ppf to the bit
     scores = np.column_stack([rng.permutation(base) for _ in range(m)])
     current = np.corrcoef(scores, rowvar=False) if m > 1 else np.eye(1)
     transform = np.linalg.solve(np.linalg.cholesky(current), np.eye(m)).T @ np.linalg.cholesky(target).T
     correlated = scores @ transform
     out = u.copy()
     for j, column in enumerate(columns):
-        ranks = stats.rankdata(correlated[:, j], method="ordinal").astype(int) - 1
+        ranks = ordinal_ranks(correlated[:, j])
         out[:, column] = np.sort(u[:, column])[ranks]
     return out
+
+
+def ordinal_ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks 0..n-1 of a 1-d array, ties in order of position: ``scipy.stats.rankdata(x,
+    method="ordinal") - 1`` (a stable argsort inverted), without importing scipy.stats.
+
+    Returns
+    -------
+    ndarray of int, shape (n,)
+    """
+    order = np.argsort(x, kind="stable")
+    ranks = np.empty(order.size, dtype=int)
+    ranks[order] = np.arange(order.size)
+    return ranks
 
 
 def groups(columns: tuple[int, ...], target: np.ndarray) -> list[tuple[tuple[int, ...], np.ndarray]]:
@@ -84,6 +98,8 @@ def achieved(draws: np.ndarray, columns: tuple[int, ...]) -> np.ndarray:
     """Spearman rank correlation of the drawn inputs, shape (len(columns), len(columns))."""
     if len(columns) < 2:
         return np.eye(len(columns))
+    from scipy import stats  # only asked for by reports of correlated scenarios
+
     statistic = stats.spearmanr(draws[:, list(columns)]).statistic
     if np.ndim(statistic) == 0:  # two columns: scipy returns the one coefficient
         return np.array([[1.0, statistic], [statistic, 1.0]])

@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
-from scipy import stats
 
 from planner.engine.revenue import development_matrix
 from planner.engine.sampling import Inputs
+from planner.scenario.exact import gamma_cdf
 from planner.scenario.model import MAX_DELAY, Funnel, Lag, SalesCapacity, Segment, SpeedToLead
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def delay_weights(lag: Lag, inputs: Inputs) -> np.ndarray:
     edges = np.arange(out_len) + 0.5  # upper edge of month m
     with np.errstate(divide="ignore", invalid="ignore"):
         shape, scale = (mean / sd) ** 2, sd ** 2 / mean
-        cdf = stats.gamma.cdf(edges[None, :-1], shape, scale=scale)
+        cdf = gamma_cdf(edges[None, :-1], shape, scale)  # scipy.stats.gamma.cdf to the bit
     gamma = np.diff(np.concatenate([np.zeros((rows, 1)), cdf, np.ones((rows, 1))], axis=1), axis=1)
     return np.where((sd > 0) & (mean > 0), gamma, fixed)
 

@@ -46,7 +46,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy.stats import qmc
 
 from planner.engine.correlation import groups, impose
 from planner.engine.streams import CORRELATION, INPUT, stream
@@ -85,6 +84,8 @@ def _sobol_basis(n_dims: int) -> np.ndarray:
     The first ``BLOCK`` Sobol points are linear in the bits of their index over GF(2):
     point ``i`` is the XOR of the basis points of the bits set in ``i``.
     """
+    from scipy.stats import qmc  # imports scipy.stats (~0.7 s): only for Sobol sampling
+
     points = qmc.Sobol(n_dims, scramble=False, bits=_BITS).random(BLOCK)
     basis = np.rint(points[1 << np.arange(BLOCK.bit_length() - 1)] * 2.0 ** _BITS)
     out = np.ascontiguousarray(basis.astype(np.uint64).T)

@@ -7,8 +7,9 @@ families scenarios mostly use answer from here: the normal through
 :class:`statistics.NormalDist` and :func:`math.erfc`, the lognormal, uniform and
 triangular in closed form, the beta (and so the PERT) by a continued fraction of the
 incomplete beta function inverted by bisection. They agree with SciPy to about 1e-13
-relative (tests/test_closed_forms.py); sampling still goes through SciPy's ``ppf`` on
-arrays, so simulated numbers do not depend on this module.
+relative (tests/test_closed_forms.py); sampling goes through SciPy's ``ppf`` on arrays
+(bit for bit, :mod:`planner.scenario.exact`), so simulated numbers do not depend on this
+module.
 
 Every class takes SciPy's parameters (``loc``, ``scale`` and shapes) and offers
 ``ppf(q)``, ``cdf(x)`` and ``sf(x)`` of one float.

@@ -3,7 +3,9 @@
 Every distribution is a frozen :mod:`scipy.stats` object and is sampled by its
 inverse CDF (``ppf``) from uniform numbers, so that plain Monte Carlo, Latin hypercube
 and quasi-random sampling all go through the same code. The SciPy object is made when
-first sampled (:class:`Frozen`): validation asks only for scalar quantiles and tail
+first needed (:class:`Frozen`): the common families are sampled with SciPy's
+arithmetic on :mod:`scipy.special` (:mod:`planner.scenario.exact`, bit for bit), so a
+run does not import scipy.stats; validation asks only for scalar quantiles and tail
 probabilities, which the common families answer in closed form
 (:mod:`planner.scenario.closed_forms`), so ``planner validate`` does not import SciPy.
 
@@ -45,6 +47,29 @@ class Frozen:
     def __init__(self, name: str, *args, closed=None, **kwargs):
         self.name, self.args, self.kwargs, self.closed = name, args, kwargs, closed
 
+    def arrays(self):
+        """What answers ``ppf``/``cdf``/``sf`` on arrays: the family's stand-in from
+        :mod:`planner.scenario.exact` (SciPy's numbers to the bit, importing only
+        scipy.special, and only on first use: validation needs no SciPy), else SciPy's."""
+        made = self.__dict__.get("_exact")
+        if made is None:
+            from planner.scenario import exact
+
+            made = self.__dict__["_exact"] = exact.make(self.name, self.args, self.kwargs) or self.scipy()
+        return made
+
+    def ppf(self, q):
+        """Inverse CDF of ``q`` (SciPy's, bit for bit)."""
+        return self.arrays().ppf(q)
+
+    def cdf(self, x):
+        """Cumulative probability at ``x`` (SciPy's, bit for bit)."""
+        return self.arrays().cdf(x)
+
+    def sf(self, x):
+        """Survival probability at ``x`` (SciPy's, bit for bit)."""
+        return self.arrays().sf(x)
+
     def scipy(self):
         """The SciPy frozen distribution (imports scipy.stats the first time)."""
         made = self.__dict__.get("_made")
@@ -60,7 +85,7 @@ class Frozen:
         return getattr(self.scipy(), attr)
 
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_made"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_made", "_exact")}
 
 
 @dataclass(frozen=True)
