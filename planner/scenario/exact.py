@@ -16,6 +16,10 @@ import numpy as np
 import scipy.special as sc
 import scipy.special._ufuncs as scu
 
+#: the ufunc scipy.stats.beta.ppf calls (scipy >= 1.15 keeps it in scipy.special; older
+#: releases in scipy.stats._boost, which loads scipy.stats: used only then)
+_BETA_PPF = getattr(scu, "_beta_ppf", None)
+
 #: what scipy.stats returns for arguments outside the domain
 _BAD = np.nan
 
@@ -173,7 +177,11 @@ class Beta(Continuous):
 
     def _ppf(self, q):
         a, b = self.shapes
-        return scu._beta_ppf(q, a, b)
+        if _BETA_PPF is None:  # an older SciPy: its own private home of the same function
+            from scipy.stats._boost import _beta_ppf
+
+            return _beta_ppf(q, a, b)
+        return _BETA_PPF(q, a, b)
 
     def _cdf(self, x):
         a, b = self.shapes
