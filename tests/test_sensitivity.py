@@ -322,3 +322,21 @@ def test_planner_run_prints_the_top_drivers(tmp_path):
     text = summary_text(run.summary)
     assert "What drives the range" in text and "Spearman" in text and N_B in text
     json.dumps(run.summary, allow_nan=False)
+
+
+def test_drivers_text_is_one_table_of_inputs_within_the_width():
+    from planner.report.sensitivity import drivers_text
+
+    long = "segments.a_segment_with_a_very_long_name.acquisition.funnel.stages.qualified.conversion"
+    drivers = {"method": "squared Spearman rank correlation",
+               "arr_end": [{"input": "x.cac", "share": 0.7, "rank_correlation": -0.8},
+                           {"input": long, "share": 0.3, "rank_correlation": 0.5}],
+               "cash_trough": [{"input": "y.salary", "share": 0.9, "rank_correlation": -0.9}]}
+    lines = drivers_text(drivers, "USD", width=100).splitlines()
+    assert max(len(line) for line in lines) <= 100
+    rows = lines[2:]
+    assert [r.split()[0] for r in rows][:2] == ["y.salary", "x.cac"]   # by their largest share
+    assert rows[0].split()[1:] == ["-", "90.0%", "-0.90"]               # not among ARR's drivers
+    assert "..." in rows[2] and rows[2].split()[0].startswith("segments.a_segment")
+    empty = drivers | {"arr_end": [], "cash_trough": []}
+    assert "no input moves" in drivers_text(empty, "USD")

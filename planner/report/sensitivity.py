@@ -26,15 +26,42 @@ REPORT_PATHS = 512
 REPORT_BASE_SAMPLES = 512
 
 
-def drivers_text(drivers: dict, currency: str) -> str:
-    """The top drivers of ARR at the horizon and of the cash trough, one line each input:
-    share of the rank "contribution to variance", signed rank correlation, input."""
-    lines = ["  What drives the range (squared Spearman rank correlation; more: planner sensitivity):"]
-    for key, label in (("arr_end", "ARR at the horizon"), ("cash_trough", "Cash trough")):
-        lines.append(f"    {label}:" + ("" if drivers[key] else " no input moves it"))
-        lines += [f"      {percent(r['share']):>6}  {r['rank_correlation']:+.2f}  {r['input']}"
-                  for r in drivers[key]]
+#: the outcomes of the run's drivers estimate, in the order printed
+DRIVER_OUTCOMES = (("arr_end", "ARR at the horizon"), ("cash_trough", "Cash trough"))
+
+
+def drivers_text(drivers: dict, currency: str, width: int = 100) -> str:
+    """The top drivers of ARR at the horizon and of the cash trough as one table: an input
+    a row (those in either top list, by their largest share), per outcome its share of
+    the rank "contribution to variance" and its signed rank correlation; within
+    ``width`` columns (a long key path is shortened in the middle)."""
+    head = "  What drives the range (squared Spearman rank correlation; more: planner sensitivity):"
+    by_input: dict[str, dict[str, dict]] = {}
+    for key, _ in DRIVER_OUTCOMES:
+        for r in drivers[key]:
+            by_input.setdefault(r["input"], {})[key] = r
+    if not by_input:
+        return head + "\n    no input moves ARR at the horizon or the cash trough"
+    order = sorted(by_input, key=lambda name: -max(r["share"] for r in by_input[name].values()))
+    cell_w = max(len(label) for _, label in DRIVER_OUTCOMES) + 2
+    name_w = min(max(len(n) for n in order), width - 4 - cell_w * len(DRIVER_OUTCOMES))
+    lines = [head, "    " + " " * name_w + "".join(f"{label:>{cell_w}}" for _, label in DRIVER_OUTCOMES)]
+    for name in order:
+        cells = []
+        for key, _ in DRIVER_OUTCOMES:
+            r = by_input[name].get(key)
+            text = "-" if r is None else f"{percent(r['share'])} {r['rank_correlation']:+.2f}"
+            cells.append(f"{text:>{cell_w}}")
+        lines.append(f"    {_shorten(name, name_w):<{name_w}}" + "".join(cells))
     return "\n".join(lines)
+
+
+def _shorten(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, cut in the middle (``segments...cac``)."""
+    if len(text) <= width:
+        return text
+    keep = width - 3
+    return text[: keep - keep // 2] + "..." + text[len(text) - keep // 2:]
 
 
 def sensitivity_text(results: dict) -> str:
