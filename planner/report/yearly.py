@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.analysis.periods import Period, periods
+from planner.analysis.stats import bands
+from planner.arrays import ratio
 
 #: (series, label) of the flow lines, in P&L order; costs are positive amounts
 FLOWS = (("revenue", "Revenue"), ("cogs", "Cost of revenue"), ("gross_profit", "Gross profit"),
@@ -72,15 +74,8 @@ def _p50(values: np.ndarray) -> float | None:
 
 def _band(values: np.ndarray) -> tuple[float, float]:
     """(P10, P90) across paths of ``values`` (paths,)."""
-    low, high = np.quantile(values, (0.1, 0.9))
-    return float(low), float(high)
-
-
-def _share(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """``numerator / denominator`` per path, NaN where the denominator is not positive."""
-    out = np.full(numerator.shape, np.nan)
-    np.divide(numerator, denominator, out=out, where=denominator > 0)
-    return out
+    b = bands(values)
+    return b["p10"], b["p90"]
 
 
 def yearly_pnl(result, fiscal_year_start: int | None = None) -> YearlyPnl:
@@ -118,7 +113,7 @@ def yearly_pnl(result, fiscal_year_start: int | None = None) -> YearlyPnl:
             lines.append(YearlyLine("revenue_growth", "Growth on the year before", "fraction",
                                     _growth(sums["revenue"], years)))
         if name in ("gross_profit", "ebitda") and "revenue" in sums:
-            margin = _share(sums[name], sums["revenue"])
+            margin = ratio(sums[name], sums["revenue"])
             lines.append(YearlyLine(name.replace("gross_profit", "gross") + "_margin",
                                     "Gross margin" if name == "gross_profit" else "EBITDA margin", "fraction",
                                     [_p50(margin[:, i]) for i in range(len(years))]))
@@ -138,5 +133,5 @@ def _growth(revenue: np.ndarray, years: list[Period]) -> list[float | None]:
         if not (years[i].full and years[i - 1].full):
             out.append(None)
             continue
-        out.append(_p50(_share(revenue[:, i] - revenue[:, i - 1], revenue[:, i - 1])))
+        out.append(_p50(ratio(revenue[:, i] - revenue[:, i - 1], revenue[:, i - 1])))
     return out
