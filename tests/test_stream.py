@@ -5,6 +5,7 @@ import numpy as np
 
 import planner
 from planner.engine.sampling import BLOCK
+from planner.sweep.spill import SpilledSeries
 from planner.sweep.stream import simulate_stream
 from planner.report.summary import RUN_SERIES, summarise
 from planner.analysis.outcomes import path_outcomes
@@ -26,6 +27,7 @@ def test_streamed_outcomes_and_sample_equal_an_in_memory_run():
     for key, values in expected.items():
         np.testing.assert_array_equal(streamed.outcomes[key], values, err_msg=key)
     assert streamed.every == 6
+    assert isinstance(streamed.sample.company, SpilledSeries)  # on disk, read series by series
     np.testing.assert_array_equal(streamed.sample.total("cash"), full.total("cash")[::6])
     a = summarise(streamed.sample, raise_month=3, outcomes=streamed.outcomes, paths=paths)
     b = summarise(full, raise_month=3)

@@ -6,7 +6,10 @@ cash-out month, breakeven, minimum-raise shortfall, ownership, ...). The monthly
 are kept for an evenly spaced sample of paths (every k-th path), from which the monthly
 P10/P50/P90 tables and the yearly revenue and EBITDA ranges are computed. Their Monte
 Carlo error is that of the sample size: the median of 50,000 paths has a standard error
-of about 1.2533 sd / sqrt(50,000) = 0.0056 sd for a roughly normal series.
+of about 1.2533 sd / sqrt(50,000) = 0.0056 sd for a roughly normal series. The sample's
+monthly series are spilled to temporary files as they arrive
+(:class:`planner.sweep.spill.SpilledSeries`) and read back one series at a time, so they
+do not all sit in memory at once.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from planner.engine.blas import one_blas_thread
 from planner.engine.sampling import BLOCK
 from planner.results import SimulationResult
 from planner.simulation import simulate_plans
+from planner.sweep.spill import SpilledSeries
 from planner.analysis.outcomes import path_outcomes
 
 SAMPLE_PATHS = 50_000
@@ -37,7 +41,8 @@ class Streamed:
     Attributes
     ----------
     sample : SimulationResult
-        Every ``every``-th path, with the kept series.
+        Every ``every``-th path, with the kept series (its ``company`` series in
+        temporary files, read on access: :class:`~planner.sweep.spill.SpilledSeries`).
     outcomes : dict of str -> ndarray (paths,)
         Exact per-path outcomes of every path.
     paths, every : int
@@ -62,8 +67,8 @@ def simulate_stream(scenario, *, paths: int, seed: int | None = None, plan: str 
     independent (a path's numbers depend only on the seed and its index) and are
     gathered in order, so the result is bit-identical whatever the number of workers.
 
-    Memory is bounded by ``workers`` chunks in flight plus the sample plus ~100 bytes a
-    path of outcomes. The outcomes and the sampled paths are bit-identical to those of
+    Memory is bounded by ``workers`` chunks in flight plus the sample's per-path values
+    (its monthly series go to temporary files) plus ~100 bytes a path of outcomes. The outcomes and the sampled paths are bit-identical to those of
     an in-memory run.
     """
     if chunk_paths < BLOCK or chunk_paths % BLOCK:
@@ -132,18 +137,22 @@ def _take(result: SimulationResult, rows: np.ndarray) -> SimulationResult:
 
 
 def _empty_like(result: SimulationResult, paths: int) -> SimulationResult:
-    """A result with ``result``'s series for ``paths`` paths, to be filled (the sample is
-    written in place, so it is never held twice)."""
+    """A result with ``result``'s series for ``paths`` paths, to be filled: its per-path
+    values in place (so they are never held twice), its monthly series appended to
+    temporary files."""
     empty = {part: {k: np.empty((paths,) + v.shape[1:], dtype=v.dtype)
-                    for k, v in getattr(result, part).items()} for part in _PARTS}
-    return SimulationResult(result.scenario, result.seed, {}, empty["company"], empty["opening"],
+                    for k, v in getattr(result, part).items()} for part in _PARTS if part != "company"}
+    return SimulationResult(result.scenario, result.seed, {}, SpilledSeries(), empty["opening"],
                             empty["per_path"], result.plan,
                             draws=np.empty((paths,) + result.draws.shape[1:]))
 
 
 def _copy_rows(rows: SimulationResult, into: SimulationResult, at: int) -> None:
-    """Write the paths of ``rows`` into ``into`` from path ``at`` on."""
-    for part in _PARTS:
+    """Write the paths of ``rows`` into ``into`` from path ``at`` on (the rows come in
+    order: monthly series are appended)."""
+    for name, values in rows.company.items():
+        into.company.append(name, values)
+    for part in _PARTS[1:]:
         target = getattr(into, part)
         for k, v in getattr(rows, part).items():
             target[k][at:at + v.shape[0]] = v
