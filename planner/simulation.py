@@ -14,6 +14,7 @@ from planner.engine.core import (COMPANY_SERIES, FINANCING_SERIES, OPENING, ROLE
                                  SEGMENT_SERIES, run_chunk)
 from planner.engine.financing import ARRIVAL_RECORDS, instruments
 from planner.engine.sampling import BLOCK, Inputs, draw_inputs
+from planner.engine.totals import segment_total
 from planner.results import SERIES, WEIGHTED, SimulationResult, base_series, weighted_total
 from planner.scenario.model import Scenario
 
@@ -115,7 +116,8 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 ops, financing = run_chunk(scenario, inputs, seed, first, chosen,
                                            block_when_insolvent=block_when_insolvent, into=into,
-                                           keep=kept_segment, totals=totals)
+                                           keep=kept_segment, totals=totals,
+                                           keep_financing=wanted & _FINANCING)
             _check_finite(ops, financing, first)
             used[offset:end] = inputs.draws
             floor[offset:end] = np.broadcast_to(inputs.value(scenario.minimum_cash), (BLOCK, 1))[:, 0]
@@ -209,6 +211,6 @@ def _store(ops: dict, by_seg: dict, company: dict, opening: dict, start: int, st
         elif ops[name].ndim == 2:  # summed in the engine
             target[...] = ops[name]
         else:
-            np.sum(ops[name], axis=2, out=target)
+            segment_total(ops[name], out=target)
     for name, array in opening.items():
         array[start:stop] = ops[name]

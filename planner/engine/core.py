@@ -17,6 +17,7 @@ from planner.engine.financing import ARRIVAL_RECORDS, apply_plan
 from planner.engine.noise import Noise
 from planner.engine.revenue import new_price, segment_revenue
 from planner.engine.sampling import Inputs, draw_inputs
+from planner.engine.totals import company_total, segment_total
 from planner.scenario.model import Plan, Scenario
 from planner.series import names as series_names
 
@@ -82,15 +83,15 @@ def operations(scenario: Scenario, inputs: Inputs, noise: Noise | None = None,
             out[name] = sum(s[name] for s in per_segment)
         else:
             out[name] = np.stack([s[name] for s in per_segment], axis=2, out=into.get(name))
-    out["cogs"] = np.stack([
-        segment_cogs(inputs.value(seg.hosting_pct), inputs.value(seg.cost_per_customer),
-                     s["revenue"], s["customers"]) for seg, s in zip(scenario.segments, per_segment)],
-        axis=2, out=into.get("cogs"))
+    cogs = [segment_cogs(inputs.value(seg.hosting_pct), inputs.value(seg.cost_per_customer),
+                         s["revenue"], s["customers"]) for seg, s in zip(scenario.segments, per_segment)]
+    out["cogs"] = np.stack(cogs, axis=2, out=into.get("cogs"))
     counts = role_counts(scenario, inputs, partial(_metric, scenario, per_segment), teams)
     paid = [commissions(seg.commission, s["sales_new_mrr"], inputs,
                         seg.funnel is None or seg.funnel.warm_start)
             for seg, s in zip(scenario.segments, per_segment)]
-    revenue = out["revenue"].sum(axis=2)
+    # company totals from the segments' own (contiguous) arrays, as np.sum adds them
+    revenue = company_total([s["revenue"] for s in per_segment], out["revenue"])
     depts = department_costs(scenario, inputs, counts, revenue,
                              [s["programme_spend"] for s in per_segment], paid)
     out["commissions"] = np.stack(paid, axis=2, out=into.get("commissions"))
@@ -108,11 +109,11 @@ def operations(scenario: Scenario, inputs: Inputs, noise: Noise | None = None,
     out["opening_deferred_revenue"] = sum(s["opening_deferred"] for s in per_segment)
     out["opening_receivables"] = sum(s["opening_receivables"] for s in per_segment)
     out["opening_pipeline"] = sum(s["opening_open"] for s in per_segment)
-    collections = out["collections"].sum(axis=2)
+    collections = company_total([s["collections"] for s in per_segment], out["collections"])
     out["receivables"] = out["opening_receivables"][:, None] + np.cumsum(
-        out["billings"].sum(axis=2) - collections - out["bad_debt"], axis=1)
+        company_total([s["billings"] for s in per_segment], out["billings"]) - collections - out["bad_debt"], axis=1)
     cash_opex = depts["sales"] + depts["marketing"] + depts["rnd"] + depts["cs"] + depts["ga"]
-    out["operating_cash_flow"] = collections - out["cogs"].sum(axis=2) - cash_opex
+    out["operating_cash_flow"] = collections - company_total(cogs, out["cogs"]) - cash_opex
     return out
 
 
@@ -148,23 +149,29 @@ def _metric(scenario: Scenario, per_segment: list[dict], of: str, segment: str |
 
 
 def finance(scenario: Scenario, plan: Plan, inputs: Inputs, ops: dict, *,
-            block_when_insolvent: bool = True) -> dict[str, np.ndarray]:
+            block_when_insolvent: bool = True, keep=None) -> dict[str, np.ndarray]:
     """:data:`FINANCING_SERIES` (paths, months), ``ownership`` (paths,) and each
     instrument's ``funding_arrival`` / ``_amount`` / ``_pre_money`` / ``_kept`` (paths,
     instruments; :data:`~planner.engine.financing.ARRIVAL_RECORDS`) of one plan.
 
     ``cash_if_funded`` is the cash balance if every planned inflow arrived even on
     insolvent paths: adding money at a month shifts it exactly, which makes the minimum
-    raise a quantile of it.
+    raise a quantile of it. ``keep``: the financing series the caller reads (None: all);
+    ``cash_if_funded`` and ``equity_book``, which cost a pass of their own, are left out
+    unless kept.
     """
-    args = (scenario, plan, inputs, ops["operating_cash_flow"], 12.0 * ops["mrr"].sum(axis=2),
+    args = (scenario, plan, inputs, ops["operating_cash_flow"], 12.0 * segment_total(ops["mrr"]),
             ops["opening_cash"])
     fin = apply_plan(*args, block_when_insolvent=block_when_insolvent)
     out = {name: getattr(fin, name) for name in FINANCING_SERIES
            if name not in ("cash_if_funded", "equity_book")}
-    out["cash_if_funded"] = fin.cash if not block_when_insolvent else \
-        apply_plan(*args, block_when_insolvent=False).cash
-    out["equity_book"] = equity_book(ops, fin)
+    if keep is None or "cash_if_funded" in keep:
+        # with no money planned to come in, insolvency blocks nothing: the same cash
+        unblocked = not block_when_insolvent or not (scenario.rounds or plan.instruments)
+        out["cash_if_funded"] = fin.cash if unblocked else \
+            apply_plan(*args, block_when_insolvent=False).cash
+    if keep is None or "equity_book" in keep:
+        out["equity_book"] = equity_book(ops, fin)
     return out | {"ownership": fin.ownership} | {
         f"funding_{name}": getattr(fin, name) for name in ARRIVAL_RECORDS}
 
@@ -182,7 +189,7 @@ def equity_book(ops: dict, fin) -> np.ndarray:
     opening_debt = fin.debt_balance[:, 0] - fin.debt_drawn[:, 0] + fin.debt_repaid[:, 0]  # drawn before
     opening = ops["opening_cash"] + ops["opening_receivables"] - ops["opening_deferred_revenue"] - opening_debt
     expense = ops["sm_expense"] + ops["rnd_expense"] + ops["cs_expense"] + ops["ga_expense"]
-    income = (ops["revenue"].sum(axis=2) - ops["cogs"].sum(axis=2) - expense - fin.interest
+    income = (segment_total(ops["revenue"]) - segment_total(ops["cogs"]) - expense - fin.interest
               - fin.debt_fees)
     return opening[:, None] + np.cumsum(income + fin.equity_raised, axis=1)
 
@@ -205,15 +212,17 @@ def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int,
 
 def run_chunk(scenario: Scenario, inputs: Inputs, seed: int, start: int,
               plans: tuple[Plan, ...] | None = None, *, block_when_insolvent: bool = True,
-              into: dict[str, np.ndarray] | None = None, keep=None, totals=()
+              into: dict[str, np.ndarray] | None = None, keep=None, totals=(),
+              keep_financing=None
               ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
     """:func:`simulate_chunk` on inputs already drawn (``inputs.draws`` of paths from
     ``start``), so a caller can keep the draws without drawing them twice; ``into``,
-    ``keep`` and ``totals`` as in :func:`operations`."""
+    ``keep`` and ``totals`` as in :func:`operations`, ``keep_financing`` as ``keep`` in
+    :func:`finance`."""
     # process noise has streams of its own (keyed by segment), independent of the input
     # draws, so switching it on does not change the inputs
     ops = operations(scenario, inputs, Noise(seed, start) if scenario.process_noise else None,
                      into, keep, totals)
     plans = (scenario.plan(),) if plans is None else plans
-    return ops, {p.name: finance(scenario, p, inputs, ops, block_when_insolvent=block_when_insolvent)
-                 for p in plans}
+    return ops, {p.name: finance(scenario, p, inputs, ops, block_when_insolvent=block_when_insolvent,
+                                 keep=keep_financing) for p in plans}

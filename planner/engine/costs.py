@@ -11,6 +11,7 @@ import numpy as np
 
 from planner.engine.funnel import spread, warm_extend
 from planner.engine.sampling import Inputs
+from planner.engine.totals import segment_total
 from planner.scenario.model import Commission, Driver, Role, Scenario
 from planner.scenario.schema import DEPARTMENTS
 
@@ -143,8 +144,8 @@ def acquisition_cost(sm_expense: np.ndarray, direct: np.ndarray, new_mrr: np.nda
     ndarray, shape (paths, months, segments)
         Adds up over segments to ``sm_expense``; a month without new MRR shares equally.
     """
-    shared = sm_expense - direct.sum(axis=2)
-    total = new_mrr.sum(axis=2, keepdims=True)
+    shared = sm_expense - segment_total(direct)
+    total = segment_total(new_mrr)[:, :, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(total > 0, new_mrr / total, 1.0 / new_mrr.shape[2])
     return direct + shared[:, :, None] * share
