@@ -125,10 +125,17 @@ def department_costs(scenario: Scenario, inputs: Inputs, counts: dict[str, np.nd
             direct[names.index(line.segment)] = direct[names.index(line.segment)] + cost
     out["marketing"] = out["marketing"] + sum(programme_spend)
     out["sales"] = out["sales"] + sum(commission)
-    out = {key: inputs.full(value * np.ones((1, inputs.horizon))) for key, value in out.items()}
+    out = {key: inputs.full(_months(value, inputs)) for key, value in out.items()}
     out["headcount"] = inputs.full(sum(counts.values(), np.zeros((1, inputs.horizon))))
-    out["sm_direct"] = np.stack([inputs.full(d * np.ones((1, inputs.horizon))) for d in direct], axis=2)
+    out["sm_direct"] = np.stack([np.broadcast_to(_months(d, inputs), (inputs.paths, inputs.horizon))
+                                 for d in direct], axis=2)
     return out
+
+
+def _months(value: np.ndarray, inputs: Inputs) -> np.ndarray:
+    """``value`` (rows, 1 or months) as (rows, months): what ``value * np.ones((1, months))``
+    gives, without the multiplication (by 1: the same numbers)."""
+    return np.broadcast_to(value, (value.shape[0], inputs.horizon))
 
 
 def acquisition_cost(sm_expense: np.ndarray, direct: np.ndarray, new_mrr: np.ndarray) -> np.ndarray:

@@ -129,8 +129,9 @@ def trajectory(segment: Segment, ages: np.ndarray, inputs: Inputs, keys=None) ->
     exp_rate, con_rate = mrr_rates(segment, ages, inputs)
     growth = 1.0 + exp_rate - con_rate
     rows = max(surv.shape[0], growth.shape[0])
-    surv, growth = _rows(surv, rows), _rows(growth, rows)
+    # each row's product is the same computed once or on every row: broadcast after it
     per_customer = np.cumprod(growth, axis=1) / growth[:, :1]
+    surv, per_customer = _rows(surv, rows), _rows(per_customer, rows)
     out = {"customers": surv, "mrr": surv * per_customer,
            "deferred": _deferred(segment.billing_months, ages, surv, per_customer,
                                  segment.coterm_expansion)}

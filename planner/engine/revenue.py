@@ -211,8 +211,9 @@ def opening_slices(segment: Segment, inputs: Inputs) -> list[tuple[int, np.ndarr
 
 
 def opening_book(segment: Segment, inputs: Inputs, keys=None) -> dict[str, np.ndarray]:
-    """The existing customers' series over the horizon, shape (paths, months) each (of the
-    per-unit trajectory ``keys``, default all of them).
+    """The existing customers' series over the horizon, shape (paths or 1, months) each (of
+    the per-unit trajectory ``keys``, default all of them; one row when the same on every
+    path: they are added to the new cohorts' arrays).
 
     Also ``deferred_open`` (paths,) the unearned revenue at the start and
     ``prior_billings`` (paths, MAX_LAG) invoices of the ``MAX_LAG`` months before the
@@ -231,7 +232,11 @@ def opening_book(segment: Segment, inputs: Inputs, keys=None) -> dict[str, np.nd
         out["deferred_open"] = out["deferred_open"] + path["deferred"][:, :1] * mrr
         billed = _billed_before(segment, start_age)
         out["prior_billings"] = out["prior_billings"] + mrr * billing * billed[None, :]
-    return {key: inputs.full(value) for key, value in out.items()}
+    return {key: inputs.full(value) if key in _PER_PATH else value for key, value in out.items()}
+
+
+#: opening-book values read row by row, so made one per path
+_PER_PATH = ("deferred_open", "prior_billings")
 
 
 def collection_weights(segment: Segment, inputs: Inputs) -> np.ndarray:
