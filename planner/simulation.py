@@ -116,7 +116,7 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 ops, financing = run_chunk(scenario, inputs, seed, first, chosen,
                                            block_when_insolvent=block_when_insolvent, into=into,
-                                           keep=kept_segment, totals=totals,
+                                           keep=kept_segment | (wanted & _ROLE), totals=totals,
                                            keep_financing=wanted & _FINANCING)
             _check_finite(ops, financing, first)
             used[offset:end] = inputs.draws
@@ -146,6 +146,7 @@ def _arrival_records(scenario: Scenario, plan, paths: int) -> dict[str, np.ndarr
 
 
 _FINANCING = set(FINANCING_SERIES)
+_ROLE = set(ROLE_SERIES)
 
 
 def _block_draws(scenario: Scenario, seed: int, first: int, given, offset: int, stop: int) -> np.ndarray:

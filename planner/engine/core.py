@@ -45,7 +45,8 @@ def operations(scenario: Scenario, inputs: Inputs, noise: Noise | None = None,
     None for expected values. ``into``: arrays, shape (paths, months, segments), that
     segment series are written into (their final place, e.g. slices of a result) instead
     of new arrays; series not in it get new arrays. ``keep``: the segment series the
-    caller reads (None: all), others may be left out; ``totals``: those of them wanted
+    caller reads (None: all), others may be left out (and ``role_headcount`` unless it is
+    in ``keep``); ``totals``: those of them wanted
     only as company totals, returned summed over segments, shape (paths, months) (no
     (paths, months, segments) array is made for them).
 
@@ -98,13 +99,15 @@ def operations(scenario: Scenario, inputs: Inputs, noise: Noise | None = None,
     out["bad_debt"] = sum(s["bad_debt"] for s in per_segment)
     out["sm_expense"] = depts["sales"] + depts["marketing"]
     out["sm_direct"] = depts["sm_direct"]
-    out["acquisition_cost"] = acquisition_cost(out["sm_expense"], out["sm_direct"], out["new_mrr"])
+    if keep is None or "acquisition_cost" in keep:
+        out["acquisition_cost"] = acquisition_cost(out["sm_expense"], out["sm_direct"], out["new_mrr"])
     out["rnd_expense"], out["cs_expense"] = depts["rnd"], depts["cs"]
     out["ga_expense"] = depts["ga"] + out["bad_debt"]  # bad debt is reported in G&A
     out["headcount"] = depts["headcount"]
-    out["role_headcount"] = np.stack([inputs.full(counts[r.role] * np.ones((1, inputs.horizon)))
-                                      for r in scenario.roles], axis=2) \
-        if scenario.roles else np.zeros((inputs.paths, inputs.horizon, 0))
+    if keep is None or "role_headcount" in keep:
+        out["role_headcount"] = np.stack([inputs.full(counts[r.role] * np.ones((1, inputs.horizon)))
+                                          for r in scenario.roles], axis=2) \
+            if scenario.roles else np.zeros((inputs.paths, inputs.horizon, 0))
     out["opening_cash"] = inputs.full(inputs.value(scenario.opening_cash))[:, 0]
     out["opening_deferred_revenue"] = sum(s["opening_deferred"] for s in per_segment)
     out["opening_receivables"] = sum(s["opening_receivables"] for s in per_segment)
