@@ -6,6 +6,7 @@ check that drawing leaves matplotlib's global state alone.
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 import matplotlib
@@ -299,11 +300,33 @@ def test_charts_drawn_on_two_processes_are_the_same_files(midmarket, tmp_path):
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(serial, parallel))
 
 
-def test_balance_splits_tasks_by_cost():
-    from planner.charts.parallel import balance, chart_workers
-    assert balance([5, 1, 1, 1, 1, 1], 2) == [[0], [1, 2, 3, 4, 5]]
-    assert balance([1, 1], 3) == [[0], [1]]
+def test_drawing_shares_tasks_between_two_processes_and_keeps_their_order():
+    """Each task runs once, costliest first, on this process or the forked helper; results
+    come back in task order."""
+    import os
+    from planner.charts.parallel import Drawing, chart_workers
+
+    tasks = [lambda i=i: [(i, os.getpid())] for i in range(6)]
+    drawing = Drawing(tasks, [1, 1, 5, 1, 1, 1], workers=2)
+    for _ in range(2000):  # this process is busy elsewhere until the helper has begun
+        if drawing._next.value > 0:
+            break
+        time.sleep(0.005)
+    out = drawing.finish()
+    assert [i for i, _ in out] == list(range(6))
+    pids = dict(out)
+    assert pids[2] != os.getpid()  # the helper took the costliest at once
+    assert Drawing(tasks, [1] * 6, workers=1).finish() == [[(i, os.getpid())][0] for i in range(6)]
     assert chart_workers(1, 100.0) == 1 and chart_workers(None, 0.5) == 1 and chart_workers(3, 0.5) == 3
+
+
+def test_drawing_closed_early_stops_handing_out_tasks():
+    from planner.charts.parallel import Drawing
+
+    ran = []
+    drawing = Drawing([lambda i=i: ran.append(i) or [i] for i in range(4)], [1] * 4, workers=1)
+    drawing.close()
+    assert ran == []
 
 
 def test_every_chart_is_one_slide_size_and_drawn_once(midmarket, monkeypatch):

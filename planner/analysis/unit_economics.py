@@ -315,19 +315,28 @@ def _blend(parts: list[dict], base: dict) -> dict[str, np.ndarray]:
     return out
 
 
-def _lifetime_value(sc: _Scope, p: Period, base: dict, settings: dict) -> dict[str, np.ndarray]:
-    """LTV (formula unless in ``base``, cohort), LTV:CAC and CAC payback (formula, cohort)."""
+def _lifetime_value(sc: _Scope, p: Period, base: dict, settings: dict,
+                    margins: dict | None = None) -> dict[str, np.ndarray]:
+    """LTV (formula unless in ``base``, cohort), LTV:CAC and CAC payback (formula, cohort).
+
+    ``margins`` keeps each segment's cumulative cohort margin of the period (shape
+    (paths, ages)), so the blended scope adds the segments' instead of computing them again.
+    """
     horizon = settings["ltv_horizon_months"]
     out = {k: base[k] for k in ("ltv", "ltv_capped", "ltv_discounted") if k in base} or _formula_ltv(base, settings)
     out["lifetime_years"] = fm.lifetime(base["churn_rate"]) / 12.0
     out["ltv_lifetime_years"] = fm.lifetime(base["churn_rate"], base["expansion_rate"]) / 12.0
-    # built in place: (paths, ages) arrays, one per period of every scope
-    per_customer = None
+    margins = {} if margins is None else margins
     for m in sc.models:
-        part = m.cumulative_margin(_sum(m.new_mrr, p.first, p.last), _sum(m.new_customers, p.first, p.last))
-        per_customer = part if per_customer is None else np.add(per_customer, part, out=per_customer)
+        if m.segment not in margins:
+            margins[m.segment] = m.cumulative_margin(_sum(m.new_mrr, p.first, p.last),
+                                                     _sum(m.new_customers, p.first, p.last))
+    parts = [margins[m.segment] for m in sc.models]
+    total = parts[0]
+    for part in parts[1:]:  # a new array first: the parts are kept for the blend
+        total = total + part if total is parts[0] else np.add(total, part, out=total)
     has = base["new_customers"] > 0
-    per_customer /= np.where(has, base["new_customers"], 1.0)[:, None]
+    per_customer = total / np.where(has, base["new_customers"], 1.0)[:, None]
     per_customer[~has] = np.nan
     # a copy: a view would keep the whole (paths, ages) array alive with the row
     out["ltv_cohort"] = per_customer[:, horizon - 1].copy()
@@ -457,14 +466,8 @@ def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_
     PeriodMetrics
         See the module notes for the definitions.
     """
-    if cac_lag_months < 0 or ltv_horizon_months < 1:
-        raise ValueError(f"cac_lag_months must be >= 0 and ltv_horizon_months >= 1 "
-                         f"(got {cac_lag_months} and {ltv_horizon_months})")
-    if allocation not in ALLOCATIONS:
-        raise ValueError(f"allocation must be one of {', '.join(ALLOCATIONS)} (got {allocation!r})")
-    settings = {"freq": freq, "fiscal_year_start": fiscal_year_start, "cac_lag_months": int(cac_lag_months),
-                "allocation": allocation, "segment_spend": segment_spend(result),
-                "ltv_horizon_months": int(ltv_horizon_months), "discount_rate_annual": float(discount_rate_annual)}
+    settings = _settings(result, freq, fiscal_year_start, cac_lag_months, allocation, ltv_horizon_months,
+                         discount_rate_annual)
     key = tuple(sorted(settings.items())) + (only,)
     cache = result.__dict__.setdefault("_period_metrics", {}) if cache and models is None else {}
     if key in cache:
@@ -472,24 +475,61 @@ def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_
     spans = periods(result.months, freq, fiscal_year_start)
     if only is not None:
         spans = spans[only[0]:only[1]]
-    if models is None or next(iter(models.values())).max_age < ltv_horizon_months:
-        models = cohort_models(result, max(result.scenario.horizon, 120, ltv_horizon_months))
-    co = _company(result, int(cac_lag_months), allocation)
-    values: dict[str, dict[str, np.ndarray]] = {}
-    memo: dict = {}  # the segments' cohort flows, for the blended retention
-    # segments first: the blended LTV mixes theirs
-    for sc in _scopes(result, models, allocation, int(cac_lag_months)):
-        values[sc.name] = {}
-        for j, p in enumerate(spans):
-            row = _acquisition(sc, co, p, int(cac_lag_months)) | _rates(sc, p) | _retention(sc, p, memo)
-            if sc.alloc is None:
-                parts = [{k: v[:, j] for k, v in values[seg].items()} for seg in result.segments]
-                row |= _blend(parts, row) | _company_metrics(sc, co, p)
-            row |= _lifetime_value(sc, p, row, settings) | _magic(sc, co, p)
-            _fill(values[sc.name], row, j, len(spans))
-    order = ["blended", *result.segments]
-    cache[key] = PeriodMetrics(spans, {name: values[name] for name in order}, settings)
+    inputs = _Inputs.build(result, settings, models)
+    cache[key] = PeriodMetrics(spans, inputs.values(spans), settings)
     return cache[key]
+
+
+def _settings(result: SimulationResult, freq: str, fiscal_year_start: int | None = None,
+              cac_lag_months: int = 0, allocation: str = "new_mrr", ltv_horizon_months: int = 60,
+              discount_rate_annual: float = 0.10) -> dict:
+    """The options of :func:`period_metrics`, checked, with the result's S&M basis."""
+    if cac_lag_months < 0 or ltv_horizon_months < 1:
+        raise ValueError(f"cac_lag_months must be >= 0 and ltv_horizon_months >= 1 "
+                         f"(got {cac_lag_months} and {ltv_horizon_months})")
+    if allocation not in ALLOCATIONS:
+        raise ValueError(f"allocation must be one of {', '.join(ALLOCATIONS)} (got {allocation!r})")
+    return {"freq": freq, "fiscal_year_start": fiscal_year_start, "cac_lag_months": int(cac_lag_months),
+            "allocation": allocation, "segment_spend": segment_spend(result),
+            "ltv_horizon_months": int(ltv_horizon_months), "discount_rate_annual": float(discount_rate_annual)}
+
+
+@dataclass
+class _Inputs:
+    """What every period's metrics read: the scopes, the company and the blended
+    retention's memo, built once for all the periods of a table."""
+
+    result: SimulationResult
+    settings: dict
+    scopes: list[_Scope]
+    company: _Company
+    memo: dict = field(default_factory=dict)  # the segments' cohort flows, for the blended retention
+
+    @classmethod
+    def build(cls, result: SimulationResult, settings: dict,
+              models: dict[str, CohortModel] | None = None) -> _Inputs:
+        horizon, lag = settings["ltv_horizon_months"], settings["cac_lag_months"]
+        if models is None or next(iter(models.values())).max_age < horizon:
+            models = cohort_models(result, max(result.scenario.horizon, 120, horizon))
+        allocation = settings["allocation"]
+        return cls(result, settings, _scopes(result, models, allocation, lag), _company(result, lag, allocation))
+
+    def values(self, spans: list[Period]) -> dict[str, dict[str, np.ndarray]]:
+        """Every metric of every scope on every path for ``spans``: ``values[scope][metric]``,
+        shape (paths, len(spans))."""
+        lag, segments = self.settings["cac_lag_months"], self.result.segments
+        values: dict[str, dict[str, np.ndarray]] = {sc.name: {} for sc in self.scopes}
+        for j, p in enumerate(spans):
+            margins: dict = {}  # each segment's cohort margins of the period, for the blend
+            # segments first: the blended LTV mixes theirs
+            for sc in self.scopes:
+                row = _acquisition(sc, self.company, p, lag) | _rates(sc, p) | _retention(sc, p, self.memo)
+                if sc.alloc is None:
+                    parts = [{k: v[:, j] for k, v in values[seg].items()} for seg in segments]
+                    row |= _blend(parts, row) | _company_metrics(sc, self.company, p)
+                row |= _lifetime_value(sc, p, row, self.settings, margins) | _magic(sc, self.company, p)
+                _fill(values[sc.name], row, j, len(spans))
+        return {name: values[name] for name in ["blended", *segments]}
 
 
 def period_quantiles(result: SimulationResult, freq: str = "month", q=QUANTILES, *, chunk: int = 12,
@@ -508,13 +548,11 @@ def period_quantiles(result: SimulationResult, freq: str = "month", q=QUANTILES,
     values : dict of str -> dict of str -> ndarray, shape (len(q), periods)
         ``values[scope][metric]``, scopes and metrics in the order of :func:`period_metrics`.
     """
-    horizon = int(options.get("ltv_horizon_months", 60))
-    models = cohort_models(result, max(result.scenario.horizon, 120, horizon))
+    inputs = _Inputs.build(result, _settings(result, freq, **options))
     spans = periods(result.months, freq, options.get("fiscal_year_start"))
     parts: dict[str, dict[str, list[np.ndarray]]] = {}
     for first in range(0, len(spans), chunk):
-        pm = period_metrics(result, freq, models=models, cache=False, only=(first, first + chunk), **options)
-        for scope, data in pm.values.items():
+        for scope, data in inputs.values(spans[first:first + chunk]).items():
             if scopes is not None and scope not in scopes:
                 continue
             into = parts.setdefault(scope, {})
