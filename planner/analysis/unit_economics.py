@@ -83,7 +83,7 @@ from planner.analysis import metrics as fm
 from planner.analysis.periods import Period, periods
 from planner.analysis.stats import QUANTILES, quantiles_across_paths
 from planner.arrays import ratio
-from planner.analysis.cohorts import ALLOCATIONS, CohortModel, cohort_models, lagged, payback_age
+from planner.analysis.cohorts import ALLOCATIONS, CohortModel, cohort_models, lagged, payback_age_by_blocks
 from planner.results import SimulationResult
 
 NRR_MONTHS = 12
@@ -319,32 +319,39 @@ def _lifetime_value(sc: _Scope, p: Period, base: dict, settings: dict,
                     margins: dict | None = None) -> dict[str, np.ndarray]:
     """LTV (formula unless in ``base``, cohort), LTV:CAC and CAC payback (formula, cohort).
 
-    ``margins`` keeps each segment's cumulative cohort margin of the period (shape
-    (paths, ages)), so the blended scope adds the segments' instead of computing them again.
+    ``margins`` keeps each segment's cohorts of the period (their MRR and customers at
+    the start, shape (paths,)), so the blended scope does not sum them again.
     """
     horizon = settings["ltv_horizon_months"]
     out = {k: base[k] for k in ("ltv", "ltv_capped", "ltv_discounted") if k in base} or _formula_ltv(base, settings)
     out["lifetime_years"] = fm.lifetime(base["churn_rate"]) / 12.0
     out["ltv_lifetime_years"] = fm.lifetime(base["churn_rate"], base["expansion_rate"]) / 12.0
     margins = {} if margins is None else margins
-    for m in sc.models:
+    for m in sc.models:  # what each segment's cohorts of the period start with
         if m.segment not in margins:
-            margins[m.segment] = m.cumulative_margin(_sum(m.new_mrr, p.first, p.last),
-                                                     _sum(m.new_customers, p.first, p.last))
-    parts = [margins[m.segment] for m in sc.models]
-    total = parts[0]
-    for part in parts[1:]:  # a new array first: the parts are kept for the blend
-        total = total + part if total is parts[0] else np.add(total, part, out=total)
+            margins[m.segment] = (_sum(m.new_mrr, p.first, p.last), _sum(m.new_customers, p.first, p.last))
     has = base["new_customers"] > 0
-    per_customer = total / np.where(has, base["new_customers"], 1.0)[:, None]
-    per_customer[~has] = np.nan
-    # a copy: a view would keep the whole (paths, ages) array alive with the row
-    out["ltv_cohort"] = per_customer[:, horizon - 1].copy()
+    per = np.where(has, base["new_customers"], 1.0)
+
+    def per_customer(ages: slice, rows) -> np.ndarray:
+        """Cumulative gross margin per customer won in the period, by age, shape (rows, ages)."""
+        total = None
+        for m in sc.models:
+            part = m.cumulative_margin(*margins[m.segment], ages=ages, rows=rows)
+            total = part if total is None else np.add(total, part, out=total)
+        total /= per[rows][:, None]
+        return total
+
+    # the cohort LTV reads one age, the payback the ages until it is reached: the
+    # (paths, ages) array is built only where needed
+    out["ltv_cohort"] = np.where(has, per_customer(slice(horizon - 1, horizon), slice(None))[:, 0], np.nan)
     cac = base["cac"]
     for name in ("ltv", "ltv_capped", "ltv_discounted", "ltv_cohort"):
         out[name.replace("ltv", "ltv_to_cac")] = fm.ltv_to_cac(out[name], cac)
     out["cac_payback"] = fm.cac_payback_months(cac, base["new_arpa"], base["gross_margin"])
-    out["cac_payback_cohort"] = np.where(has, payback_age(per_customer, np.where(has, cac, 0.0)), np.nan)
+    ages = sc.models[0].max_age
+    out["cac_payback_cohort"] = np.where(has, payback_age_by_blocks(per_customer, np.where(has, cac, 0.0), ages),
+                                         np.nan)
     return out
 
 
@@ -520,7 +527,7 @@ class _Inputs:
         lag, segments = self.settings["cac_lag_months"], self.result.segments
         values: dict[str, dict[str, np.ndarray]] = {sc.name: {} for sc in self.scopes}
         for j, p in enumerate(spans):
-            margins: dict = {}  # each segment's cohort margins of the period, for the blend
+            margins: dict = {}  # each segment's cohorts of the period, for the blend
             # segments first: the blended LTV mixes theirs
             for sc in self.scopes:
                 row = _acquisition(sc, self.company, p, lag) | _rates(sc, p) | _retention(sc, p, self.memo)
