@@ -150,7 +150,8 @@ def _scopes(result: SimulationResult, models: dict[str, CohortModel], allocation
     paid = any(_segment(result, seg).commission is not None for seg in result.segments)
 
     def build(name, get, scope_models, alloc):
-        s = {k: get(k) for k in SEGMENT_INPUTS}
+        # contiguous: a segment is a strided view of (paths, months, segments), slow to sum over months
+        s = {k: np.ascontiguousarray(get(k)) for k in SEGMENT_INPUTS}
         s["gross_profit"] = s["revenue"] - s["cogs"]
         buying = [m for m in scope_models if _has_programme(result, m.segment)]
         programme = None
@@ -158,11 +159,12 @@ def _scopes(result: SimulationResult, models: dict[str, CohortModel], allocation
             programme = np.stack([sum(m.programme_spend for m in buying), sum(m.new_customers for m in buying)])
         sc = _Scope(name, s, _bridge_opening(s), scope_models, alloc, programme)
         if alloc is not None:
-            sc.direct = get("sm_direct") if "sm_direct" in result.by_segment else np.zeros_like(s["new_mrr"])
+            sc.direct = (np.ascontiguousarray(get("sm_direct")) if "sm_direct" in result.by_segment
+                         else np.zeros_like(s["new_mrr"]))
             sc.direct_lag = lagged(sc.direct, lag)
         pays = paid if alloc is None else _segment(result, name).commission is not None
         if pays and "commissions" in result.by_segment:
-            sc.commissions = get("commissions")
+            sc.commissions = np.ascontiguousarray(get("commissions"))
         return sc
 
     missing = [k for k in SEGMENT_INPUTS if k not in result.by_segment]
@@ -170,7 +172,8 @@ def _scopes(result: SimulationResult, models: dict[str, CohortModel], allocation
         raise KeyError(f"unit economics need segment series ({', '.join(missing)} not kept by segment); "
                        f"simulate with by_segment=True and keep=UNIT_ECONOMICS_SERIES (or all series)")
     key = "new_mrr" if allocation == "new_mrr" else "new_customers"
-    out = [build(seg, lambda k, seg=seg: result.segment(k, seg), [models[seg]], result.segment(key, seg))
+    out = [build(seg, lambda k, seg=seg: result.segment(k, seg), [models[seg]],
+                 np.ascontiguousarray(result.segment(key, seg)))
            for seg in result.segments]
     return out + [build("blended", result.total, list(models.values()), None)]
 
