@@ -310,14 +310,16 @@ class ChartsAhead:
     Pass it as ``run_scenario(..., on_simulated=ahead)``: once the simulations exist, the
     drawing starts (on a second core when one is free: :class:`planner.charts.parallel.Drawing`),
     and :func:`write_outputs` (``ahead=ahead``) finishes it. The charts and the table
-    read only the simulations, not the summary, so they are the same files either way.
+    read only the simulations (and a reforecast's ``closed`` months), not the summary, so
+    they are the same files either way.
     """
 
-    def __init__(self, out_dir: str | Path, fmt: str = "png", workers: int | None = None):
-        self.out_dir, self.fmt, self.workers = out_dir, fmt, workers
+    def __init__(self, out_dir: str | Path, fmt: str = "png", workers: int | None = None, closed=None):
+        self.out_dir, self.fmt, self.workers, self.closed = out_dir, fmt, workers, closed
         self.drawing = None
 
     def __call__(self, run: Run) -> None:
+        run.closed = self.closed  # a reforecast's closed months: its fans start with them
         self.drawing = chart_drawing(run, self.out_dir, self.fmt, extra=[metric_table(run, self.out_dir)],
                                      workers=self.workers)
 

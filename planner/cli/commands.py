@@ -68,8 +68,8 @@ def run(scenario, out_dir, overrides, sampling, charts, as_json, actuals, financ
 
         target = output_dir(name, out_dir)
         check_writable(target)  # before the simulation, not after
-        # the charts start with the simulations, beside the summary (a reforecast's need its closed months)
-        ahead = ChartsAhead(target) if charts and redone is None else None
+        # the charts start with the simulations, beside the summary
+        ahead = ChartsAhead(target, closed=None if redone is None else redone.closed) if charts else None
         try:
             outcome = run_scenario(sc, progress=progress, on_simulated=ahead, **question(options))
             if redone is not None:
