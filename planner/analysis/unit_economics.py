@@ -78,6 +78,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from planner.analysis import metrics as fm
 from planner.analysis.periods import Period, periods
@@ -114,6 +115,8 @@ class _Scope:
     commissions: np.ndarray | None = None
     #: S&M set against each month's wins (direct + shared by allocation), lagged
     attributed: np.ndarray | None = None
+    #: trailing twelve-month sums of the book's flows, by series (see :func:`_trailing`)
+    trailing: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -376,7 +379,7 @@ def _retention(sc: _Scope, p: Period, memo: dict) -> dict[str, np.ndarray]:
                              ("churned_mrr", "churned_mrr", "new_mrr"),
                              ("churned_customers", "churned_customers", "new_customers")):
         new = sum(_new_cohorts_flow(m, curve, size, last, cohorts, memo) for m in sc.models)
-        book[key] = _sum(s[key], w0, last) - new
+        book[key] = _trailing(sc, key)[:, w0] - new
     start = _at(s["mrr"], sc.opening["mrr"], last - NRR_MONTHS)
     out = {"book_mrr": start,
            "nrr": fm.nrr(start, book["expansion_mrr"], book["contraction_mrr"], book["churned_mrr"]),
@@ -389,6 +392,15 @@ def _retention(sc: _Scope, p: Period, memo: dict) -> dict[str, np.ndarray]:
         growth = np.where(kept > 0, out["nrr"] / np.where(kept > 0, kept, 1.0), 1.0)
         out["expansion_rate"] = np.sign(growth) * np.abs(growth) ** (1.0 / NRR_MONTHS) - 1.0
     return out
+
+
+def _trailing(sc: _Scope, key: str) -> np.ndarray:
+    """Sums of series ``key`` over every run of twelve months, shape (paths, months - 11):
+    column ``w`` is months ``w..w + 11``, the same numbers as summing that slice (each
+    window is reduced on its own, in the same order), in one call for all the windows."""
+    if key not in sc.trailing:
+        sc.trailing[key] = sliding_window_view(sc.s[key], NRR_MONTHS, axis=1).sum(axis=-1)
+    return sc.trailing[key]
 
 
 def _new_cohorts_flow(m: CohortModel, curve: str, size: str, last: int, cohorts: np.ndarray,
