@@ -329,6 +329,20 @@ def test_drawing_closed_early_stops_handing_out_tasks():
     assert ran == []
 
 
+def test_chart_png_has_the_pixels_matplotlib_saves(midmarket):
+    """figure_bytes encodes matplotlib's own rendering (planner.charts.png): the pixels of
+    savefig's PNG at the slide resolution, every one."""
+    from PIL import Image
+    from planner.charts.files import _laid_out
+    from planner.charts.style import SLIDE_DPI, chart_style
+    drawn = draw_chart("arr_fan", midmarket)
+    ours = np.asarray(Image.open(io.BytesIO(figure_bytes(drawn, "png"))))
+    fig, buf = drawn.figure, io.BytesIO()
+    with chart_style(), _laid_out(fig):
+        fig.savefig(buf, format="png", dpi=SLIDE_DPI, facecolor="white")
+    np.testing.assert_array_equal(ours, np.asarray(Image.open(buf)))
+
+
 def test_every_chart_is_one_slide_size_and_drawn_once(midmarket, monkeypatch):
     """2,000 x 1,125 px for every chart, multi-panel ones too; each figure drawn once."""
     from PIL import Image
