@@ -21,15 +21,25 @@ COSTS = {"unit_economics": 5.0, "retention": 2.5, "headcount": 2.0, "funnel": 1.
 MIN_PARALLEL_COST = 4.0
 
 def free_cores() -> int:
-    """Cores this process may use that the machine's 1-minute load leaves idle (at least 1)."""
+    """Cores this process may use that other work leaves idle now (at least 1).
+
+    On Linux, from the runnable tasks of ``/proc/loadavg`` at this instant (this
+    process is one of them), so that planner's own previous run, still in the 1-minute
+    load average, does not keep the next from a second core; elsewhere, from the
+    1-minute load average.
+    """
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cores = os.cpu_count() or 1
     try:
-        busy = os.getloadavg()[0]
-    except OSError:
-        busy = 0.0
+        with open("/proc/loadavg") as f:
+            busy = max(int(f.read().split()[3].split("/")[0]) - 1, 0)  # "0.71 0.89 1.19 2/345 123"
+    except (OSError, ValueError, IndexError):
+        try:
+            busy = os.getloadavg()[0]
+        except OSError:
+            busy = 0.0
     return max(1, int(cores - busy + 0.5))
 
 
