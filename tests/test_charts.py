@@ -428,3 +428,13 @@ def test_unit_economics_chart_says_what_it_draws(midmarket):
     no_burn = q["burn_multiple"][1] == 0
     assert no_burn.any() and np.isnan(np.asarray(p50, float)[no_burn]).all()
     assert any("no burn" in text for text in _legend(axes[2]))
+
+
+def test_free_cores_reads_the_tasks_runnable_now(monkeypatch):
+    """/proc/loadavg's runnable count (this process among them), not the 1-minute load."""
+    import io as _io
+    from planner.charts import parallel
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    for line, free in (("1.90 1.2 1.0 1/80 9", 2), ("0.10 0.1 0.1 2/80 9", 1), ("0.1 0.1 0.1 5/80 9", 1)):
+        monkeypatch.setattr(parallel, "open", lambda *a, line=line: _io.StringIO(line), raising=False)
+        assert parallel.free_cores() == free, line
