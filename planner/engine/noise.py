@@ -20,7 +20,8 @@ from typing import Callable
 
 import numpy as np
 
-from planner.engine.retention import trajectory
+from planner.engine.binomial import binomial
+from planner.engine.retention import stepped_survival, trajectory
 from planner.engine.sampling import BLOCK, Inputs
 from planner.engine.streams import NOISE, stream
 from planner.scenario.model import Segment
@@ -91,10 +92,11 @@ def noisy_new_cohorts(segment: Segment, inputs: Inputs, rng: np.random.Generator
                       new_customers: np.ndarray, price: np.ndarray) -> dict[str, np.ndarray]:
     """Series of the cohorts won during the horizon, with binomial churn.
 
-    Each month, only the cells that can move are drawn: cohorts at an age where they can
-    churn (on annual contracts only at renewal) and that still have customers. Each
-    draws its lost customers, ``Binomial(alive, 1 - keep)``: the same distribution as
-    drawing the survivors, and cheaper where churn is rare.
+    Each month, only the cohorts that can move are drawn: those at an age where they can
+    churn (on annual contracts only at renewal). Each draws its lost customers,
+    ``Binomial(alive, 1 - keep)`` (:func:`planner.engine.binomial.binomial`): the same
+    distribution as drawing the survivors, and cheaper where churn is rare. Cohorts are
+    kept cohort-major, (cohorts, paths), so the cohorts drawn in a month are one block.
 
     Parameters
     ----------
@@ -109,49 +111,59 @@ def noisy_new_cohorts(segment: Segment, inputs: Inputs, rng: np.random.Generator
     """
     paths, months = new_customers.shape
     ps = per_survivor(trajectory(segment, np.arange(months), inputs))
-    churn = 1.0 - ps["keep"]  # (rows, age)
-    movable = (churn > 0).any(axis=0)
-    # what one customer of cohort c carries at month t, per unit of price, oldest cohort first
-    money = np.stack([ps[key] for key, _ in _MONEY], axis=-1)  # (rows, age, keys)
-    oldest_first = np.ascontiguousarray(money[:, ::-1])  # ages descending, as cohorts ascend
-    n = np.zeros((paths, months), dtype=np.int64)
-    out = {name: np.zeros((paths, months)) for name in SERIES}
-    carried = np.zeros((paths, months, len(_MONEY)))
+    churn = (1.0 - keep_probability(segment, np.arange(months), inputs)).T  # (age, 1 or paths)
+    movable = (churn > 0).any(axis=1)
+    # per survivor, oldest first: row months-1-a is age a, so month t's cohorts 0..t are
+    # the last t+1 rows; (ages, keys, rows)
+    money = np.ascontiguousarray(np.stack([ps[key] for key, _ in _MONEY], axis=1)[:, :, ::-1].transpose(2, 1, 0))
+    mrr_by_age = np.ascontiguousarray(ps["mrr"].T)  # (age, rows)
+    alive = np.zeros((months, paths))
+    cost = np.ascontiguousarray(price.T)  # (cohorts, paths)
+    wins = np.ascontiguousarray(new_customers.T, dtype=float)
+    worth = np.empty((months, paths))
+    churned, churned_mrr = np.zeros((months, paths)), np.zeros((months, paths))
+    carried = np.empty((months, len(_MONEY), paths))
     for t in range(months):
-        cohorts = np.arange(t)
-        cohorts = cohorts[movable[t - cohorts]]
-        if cohorts.size:
-            lost = _lose(rng, n[:, cohorts], churn[:, t - cohorts])
-            n[:, cohorts] -= lost
-            out["churned_customers"][:, t] = lost.sum(axis=1)
-            out["churned_mrr"][:, t] = (lost * price[:, cohorts] * ps["mrr"][:, t - 1 - cohorts]).sum(axis=1)
-        n[:, t] = new_customers[:, t]
-        out["customers"][:, t] = n[:, :t + 1].sum(axis=1)
-        worth = n[:, :t + 1] * price[:, :t + 1]
-        ages = oldest_first[:, months - 1 - t:]  # (rows, cohort, keys): cohort c at age t - c
-        carried[:, t] = worth @ ages[0] if ages.shape[0] == 1 else np.matmul(worth[:, None, :], ages)[:, 0]
-    for i, (_, name) in enumerate(_MONEY):
-        out[name] = carried[:, :, i]
-    return out
+        cohorts = _movable(movable, t)
+        if cohorts is not None:
+            ages = t - np.arange(t)[cohorts]
+            lost = binomial(rng, alive[cohorts], churn[ages])
+            alive[cohorts] -= lost
+            np.sum(lost, axis=0, out=churned[t])
+            lost *= cost[cohorts]
+            mrr = mrr_by_age[ages - 1]  # what a leaver carried last month, per unit of price
+            churned_mrr[t] = mrr[:, 0] @ lost if mrr.shape[1] == 1 else np.einsum("cp,cp->p", mrr, lost)
+        alive[t] = wins[t]
+        np.multiply(alive[:t + 1], cost[:t + 1], out=worth[:t + 1])
+        unit = money[months - 1 - t:]  # (cohort, keys, rows): cohort c at age t - c
+        if unit.shape[2] == 1:
+            np.matmul(unit[:, :, 0].T, worth[:t + 1], out=carried[t])
+        else:
+            np.einsum("cp,ckp->kp", worth[:t + 1], unit, out=carried[t])
+    out = {"customers": np.cumsum(wins - churned, axis=0).T, "churned_customers": churned.T,
+           "churned_mrr": churned_mrr.T}
+    out |= {name: carried[:, i].T for i, (_, name) in enumerate(_MONEY)}
+    return {name: np.ascontiguousarray(a) for name, a in out.items()}
 
 
-def _lose(rng: np.random.Generator, alive: np.ndarray, churn: np.ndarray) -> np.ndarray:
-    """Customers lost, ``Binomial(alive, churn)``, drawn only where someone can leave.
-
-    Parameters
-    ----------
-    alive : ndarray of int, shape (paths, cells)
-    churn : ndarray, shape (paths or 1, cells)
-
-    Returns
-    -------
-    ndarray of int, shape (paths, cells)
+def keep_probability(segment: Segment, ages: np.ndarray, inputs: Inputs) -> np.ndarray:
+    """The probability of surviving from age ``a - 1`` to ``a`` (1 at index 0), shape
+    (1, n) when retention is certain, else (paths, n): :func:`per_survivor`'s ``keep``
+    without broadcasting it to the rows of uncertain money.
     """
-    churn = np.broadcast_to(churn, alive.shape)
-    live = (alive > 0) & (churn > 0)
-    lost = np.zeros_like(alive)
-    lost[live] = rng.binomial(alive[live], churn[live])
-    return lost
+    surv = stepped_survival(segment, ages, inputs)
+    surv = np.divide(surv, surv[:, :1], out=np.zeros_like(surv), where=surv[:, :1] > 0)
+    before = np.concatenate([surv[:, :1], surv[:, :-1]], axis=1)
+    return np.divide(surv, before, out=np.zeros_like(surv), where=before > 0)
+
+
+def _movable(movable: np.ndarray, t: int):
+    """The cohorts (won in months 0..t-1) that can churn in month ``t``: a slice when they
+    are all of them, an index array when only some are, None when none are."""
+    can = movable[t - np.arange(t)]
+    if can.all():
+        return slice(0, t) if t else None
+    return np.flatnonzero(can) if can.any() else None
 
 
 def whole_slices(customers: np.ndarray, term: int) -> np.ndarray:
@@ -220,7 +232,7 @@ def noisy_opening(segment: Segment, inputs: Inputs, rng: np.random.Generator,
     for t in range(months):
         slices = np.flatnonzero(movable[:, t + 1])
         if slices.size:
-            lost = _lose(rng, n[:, slices], churn[:, slices, t + 1])
+            lost = binomial(rng, n[:, slices], churn[:, slices, t + 1]).astype(np.int64)
             n[:, slices] -= lost
             out["churned_customers"][:, t] = lost.sum(axis=1)
             out["churned_mrr"][:, t] = (lost * each[:, slices] * ps["mrr"][:, slices, t]).sum(axis=1)
