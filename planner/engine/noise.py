@@ -157,6 +157,34 @@ def keep_probability(segment: Segment, ages: np.ndarray, inputs: Inputs) -> np.n
     return np.divide(surv, before, out=np.zeros_like(surv), where=before > 0)
 
 
+def _exits(rng: np.random.Generator, customers: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Customers of one slice lost in each month, drawn at once: the months a customer
+    leaves in (or that it stays) are ``Multinomial(customers, S(t-1) - S(t), ..., S(last))``
+    over the months it can leave in, the same distribution as a binomial draw each month
+    with probability ``1 - keep`` of the survivors.
+
+    Parameters
+    ----------
+    customers : ndarray of int, shape (paths,)
+    keep : ndarray, shape (rows, months)
+        Probability of surviving each month, rows 1 or paths.
+
+    Returns
+    -------
+    ndarray, shape (months, paths)
+    """
+    if keep.shape[0] > 1 and (keep == keep[:1]).all():
+        keep = keep[:1]  # the same for every path (money, not retention, is uncertain)
+    lost = np.zeros((keep.shape[1], customers.size))
+    move = np.flatnonzero((keep < 1).any(axis=0))
+    if move.size:
+        surv = np.cumprod(keep, axis=1)
+        before = np.concatenate([np.ones((keep.shape[0], 1)), surv[:, :-1]], axis=1)
+        pvals = np.concatenate([(before - surv)[:, move], surv[:, move[-1]:move[-1] + 1]], axis=1)
+        lost[move] = rng.multinomial(customers, pvals)[:, :-1].T
+    return lost
+
+
 def _movable(movable: np.ndarray, t: int):
     """The cohorts (won in months 0..t-1) that can churn in month ``t``: a slice when they
     are all of them, an index array when only some are, None when none are."""
@@ -225,24 +253,18 @@ def noisy_opening(segment: Segment, inputs: Inputs, rng: np.random.Generator,
     deferred_open = (value * ps["deferred"][:, :, 0]).sum(axis=1)
     billed = np.stack([prior_ages_billed(age) for _, _, age in sized]).astype(float)  # (slices, MAX_LAG)
     prior = (value * segment.billing_months) @ billed
-    churn = 1.0 - ps["keep"]
-    movable = (churn > 0).any(axis=0)  # (slices, months + 1)
-    alive = np.empty((months,) + n.shape, dtype=np.int64)
-    out = {name: np.zeros((paths, months)) for name in SERIES}
-    for t in range(months):
-        slices = np.flatnonzero(movable[:, t + 1])
-        if slices.size:
-            lost = binomial(rng, n[:, slices], churn[:, slices, t + 1]).astype(np.int64)
-            n[:, slices] -= lost
-            out["churned_customers"][:, t] = lost.sum(axis=1)
-            out["churned_mrr"][:, t] = (lost * each[:, slices] * ps["mrr"][:, slices, t]).sum(axis=1)
-        alive[t] = n
-    out["customers"] = alive.sum(axis=2).T.astype(float)
-    worth = alive * each  # (months, paths, slices)
-    for key, name in _MONEY:
-        unit = ps[key][:, :, 1:]  # (rows, slices, months)
-        out[name] = (np.einsum("tps,st->pt", worth, unit[0]) if rows == 1 else
-                     np.einsum("tps,pst->pt", worth, unit))
+    lost = np.zeros((months, paths, n.shape[1]))
+    for i in range(n.shape[1]):
+        lost[:, :, i] = _exits(rng, n[:, i], ps["keep"][:, i, 1:])
+    alive = n - np.cumsum(lost, axis=0)  # (months, paths, slices)
+    out = {"customers": alive.sum(axis=2).T, "churned_customers": lost.sum(axis=2).T}
+    worth = alive * each
+    lost *= each
+    for key, name in _MONEY + (("mrr", "churned_mrr"),):
+        # a leaver's MRR is the month before's: index t of the track, the month before t + 1
+        unit, flows = (ps[key][:, :, 1:], worth) if name != "churned_mrr" else (ps[key][:, :, :-1], lost)
+        out[name] = (np.einsum("tps,st->pt", flows, unit[0]) if rows == 1 else
+                     np.einsum("tps,pst->pt", flows, unit))
     out["deferred_open"] = deferred_open[:, None]
     out["prior_billings"] = prior
     return out
