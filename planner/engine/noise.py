@@ -171,17 +171,17 @@ def _exits(rng: np.random.Generator, customers: np.ndarray, keep: np.ndarray) ->
 
     Returns
     -------
-    ndarray, shape (months, paths)
+    ndarray, shape (paths, months)
     """
     if keep.shape[0] > 1 and (keep == keep[:1]).all():
         keep = keep[:1]  # the same for every path (money, not retention, is uncertain)
-    lost = np.zeros((keep.shape[1], customers.size))
+    lost = np.zeros((customers.size, keep.shape[1]))
     move = np.flatnonzero((keep < 1).any(axis=0))
     if move.size:
         surv = np.cumprod(keep, axis=1)
         before = np.concatenate([np.ones((keep.shape[0], 1)), surv[:, :-1]], axis=1)
         pvals = np.concatenate([(before - surv)[:, move], surv[:, move[-1]:move[-1] + 1]], axis=1)
-        lost[move] = rng.multinomial(customers, pvals)[:, :-1].T
+        lost[:, move] = rng.multinomial(customers, pvals)[:, :-1]
     return lost
 
 
@@ -253,18 +253,17 @@ def noisy_opening(segment: Segment, inputs: Inputs, rng: np.random.Generator,
     deferred_open = (value * ps["deferred"][:, :, 0]).sum(axis=1)
     billed = np.stack([prior_ages_billed(age) for _, _, age in sized]).astype(float)  # (slices, MAX_LAG)
     prior = (value * segment.billing_months) @ billed
-    lost = np.zeros((months, paths, n.shape[1]))
-    for i in range(n.shape[1]):
-        lost[:, :, i] = _exits(rng, n[:, i], ps["keep"][:, i, 1:])
-    alive = n - np.cumsum(lost, axis=0)  # (months, paths, slices)
-    out = {"customers": alive.sum(axis=2).T, "churned_customers": lost.sum(axis=2).T}
-    worth = alive * each
-    lost *= each
+    # months last: each slice's paths are contiguous runs of months
+    lost = np.stack([_exits(rng, n[:, i], ps["keep"][:, i, 1:]) for i in range(n.shape[1])])
+    alive = n.T[:, :, None] - np.cumsum(lost, axis=2)  # (slices, paths, months)
+    out = {"customers": alive.sum(axis=0), "churned_customers": lost.sum(axis=0)}
+    alive *= each.T[:, :, None]
+    lost *= each.T[:, :, None]
     for key, name in _MONEY + (("mrr", "churned_mrr"),):
         # a leaver's MRR is the month before's: index t of the track, the month before t + 1
-        unit, flows = (ps[key][:, :, 1:], worth) if name != "churned_mrr" else (ps[key][:, :, :-1], lost)
-        out[name] = (np.einsum("tps,st->pt", flows, unit[0]) if rows == 1 else
-                     np.einsum("tps,pst->pt", flows, unit))
+        unit, flows = (ps[key][:, :, 1:], alive) if name != "churned_mrr" else (ps[key][:, :, :-1], lost)
+        out[name] = (np.einsum("spt,st->pt", flows, unit[0]) if rows == 1 else
+                     np.einsum("spt,pst->pt", flows, unit))
     out["deferred_open"] = deferred_open[:, None]
     out["prior_billings"] = prior
     return out
