@@ -25,7 +25,8 @@ MIN_CELLS = 4096
 _WHOLE_STEPS = 4
 
 
-def binomial(rng: np.random.Generator, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+def binomial(rng: np.random.Generator, n: np.ndarray, p: np.ndarray, *,
+             whole: bool = False) -> np.ndarray:
     """``Binomial(n, p)`` in every cell: exact, from ``rng`` only.
 
     Parameters
@@ -37,6 +38,9 @@ def binomial(rng: np.random.Generator, n: np.ndarray, p: np.ndarray) -> np.ndarr
     p : ndarray, broadcastable to ``n``'s shape
         Success probability in [0, 1]; cheapest when it varies along few axes (say one
         probability per row, shape (rows, 1)): the set-up is done in ``p``'s own shape.
+    whole : bool
+        The caller knows ``n`` is whole and non-negative (the engine's customers): it is
+        not checked again.
 
     Returns
     -------
@@ -45,7 +49,7 @@ def binomial(rng: np.random.Generator, n: np.ndarray, p: np.ndarray) -> np.ndarr
     """
     n = np.asarray(n, dtype=float)
     p = np.asarray(p, dtype=float)
-    if np.any(n < 0) or np.any(n != np.floor(n)):
+    if not whole and (np.any(n < 0) or np.any(n != np.floor(n))):
         raise ValueError("binomial trials must be whole and non-negative")
     if np.any((p < 0) | (p > 1)) or np.isnan(p).any():
         raise ValueError("binomial probabilities must be in [0, 1]")
@@ -81,17 +85,23 @@ def _invert(u: np.ndarray, n: np.ndarray, p: np.ndarray, k: np.ndarray) -> None:
     ``u``, ``n``, ``k`` share one shape; ``p`` (all <= 1/2) broadcasts to it.
     """
     ratio = p / (1.0 - p)
-    pmf = np.exp(n * np.log1p(-p))
+    pmf = np.multiply(n, np.log1p(-p))
+    np.exp(pmf, out=pmf)
     cdf = pmf.copy()
     np.greater(u, cdf, out=k, casting="unsafe")
+    factor, above = np.empty(n.shape), np.empty(n.shape, dtype=bool)  # buffers: no temporaries
     for x in range(1, _WHOLE_STEPS):
-        pmf *= (n - (x - 1)) * (ratio / x)
+        np.subtract(n, x - 1, out=factor)
+        factor *= ratio / x
+        pmf *= factor
         cdf += pmf
-        k += u > cdf
-    open_ = np.flatnonzero(u > cdf)
+        np.greater(u, cdf, out=above)
+        k += above
+    open_ = np.flatnonzero(above)
     if open_.size:
         where = np.unravel_index(open_, n.shape)
-        left = u.ravel()[open_] - cdf.ravel()[open_]
+        u -= cdf
+        left = u.ravel()[open_]
         pmf_open, trials = pmf.ravel()[open_], n.ravel()[open_]
         step = np.broadcast_to(ratio, n.shape)[where]
         flat, x = k.reshape(-1), _WHOLE_STEPS

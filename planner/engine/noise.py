@@ -121,26 +121,27 @@ def noisy_new_cohorts(segment: Segment, inputs: Inputs, rng: np.random.Generator
     cost = np.ascontiguousarray(price.T)  # (cohorts, paths)
     wins = np.ascontiguousarray(new_customers.T, dtype=float)
     worth = np.empty((months, paths))
-    churned, churned_mrr = np.zeros((months, paths)), np.zeros((months, paths))
+    customers, churned, churned_mrr = (np.zeros((months, paths)) for _ in range(3))
     carried = np.empty((months, len(_MONEY), paths))
     for t in range(months):
         cohorts = _movable(movable, t)
         if cohorts is not None:
             ages = t - np.arange(t)[cohorts]
-            lost = binomial(rng, alive[cohorts], churn[ages])
+            lost = binomial(rng, alive[cohorts], churn[ages], whole=True)
             alive[cohorts] -= lost
             np.sum(lost, axis=0, out=churned[t])
             lost *= cost[cohorts]
             mrr = mrr_by_age[ages - 1]  # what a leaver carried last month, per unit of price
             churned_mrr[t] = mrr[:, 0] @ lost if mrr.shape[1] == 1 else np.einsum("cp,cp->p", mrr, lost)
         alive[t] = wins[t]
+        customers[t] = (customers[t - 1] if t else 0.0) + (wins[t] - churned[t])
         np.multiply(alive[:t + 1], cost[:t + 1], out=worth[:t + 1])
         unit = money[months - 1 - t:]  # (cohort, keys, rows): cohort c at age t - c
         if unit.shape[2] == 1:
             np.matmul(unit[:, :, 0].T, worth[:t + 1], out=carried[t])
         else:
             np.einsum("cp,ckp->kp", worth[:t + 1], unit, out=carried[t])
-    out = {"customers": np.cumsum(wins - churned, axis=0).T, "churned_customers": churned.T,
+    out = {"customers": customers.T, "churned_customers": churned.T,
            "churned_mrr": churned_mrr.T}
     out |= {name: carried[:, i].T for i, (_, name) in enumerate(_MONEY)}
     return {name: np.ascontiguousarray(a) for name, a in out.items()}
@@ -171,17 +172,17 @@ def _exits(rng: np.random.Generator, customers: np.ndarray, keep: np.ndarray) ->
 
     Returns
     -------
-    ndarray, shape (paths, months)
+    ndarray, shape (months, paths)
     """
     if keep.shape[0] > 1 and (keep == keep[:1]).all():
         keep = keep[:1]  # the same for every path (money, not retention, is uncertain)
-    lost = np.zeros((customers.size, keep.shape[1]))
+    lost = np.zeros((keep.shape[1], customers.size))
     move = np.flatnonzero((keep < 1).any(axis=0))
     if move.size:
         surv = np.cumprod(keep, axis=1)
         before = np.concatenate([np.ones((keep.shape[0], 1)), surv[:, :-1]], axis=1)
         pvals = np.concatenate([(before - surv)[:, move], surv[:, move[-1]:move[-1] + 1]], axis=1)
-        lost[:, move] = rng.multinomial(customers, pvals)[:, :-1]
+        lost[move] = rng.multinomial(customers, pvals)[:, :-1].T
     return lost
 
 
@@ -253,17 +254,20 @@ def noisy_opening(segment: Segment, inputs: Inputs, rng: np.random.Generator,
     deferred_open = (value * ps["deferred"][:, :, 0]).sum(axis=1)
     billed = np.stack([prior_ages_billed(age) for _, _, age in sized]).astype(float)  # (slices, MAX_LAG)
     prior = (value * segment.billing_months) @ billed
-    # months last: each slice's paths are contiguous runs of months
-    lost = np.stack([_exits(rng, n[:, i], ps["keep"][:, i, 1:]) for i in range(n.shape[1])])
-    alive = n.T[:, :, None] - np.cumsum(lost, axis=2)  # (slices, paths, months)
-    out = {"customers": alive.sum(axis=0), "churned_customers": lost.sum(axis=0)}
-    alive *= each.T[:, :, None]
-    lost *= each.T[:, :, None]
+    # months first, (months, slices, paths): a month of every slice is one contiguous block
+    lost = np.stack([_exits(rng, n[:, i], ps["keep"][:, i, 1:]) for i in range(n.shape[1])], axis=1)
+    alive = np.empty_like(lost)
+    np.subtract(n.T, lost[0], out=alive[0])
+    for t in range(1, months):  # a running sum by month: cumsum along a strided axis is slower
+        np.subtract(alive[t - 1], lost[t], out=alive[t])
+    out = {"customers": np.einsum("tsp->pt", alive), "churned_customers": np.einsum("tsp->pt", lost)}
+    alive *= each.T
+    lost *= each.T
     for key, name in _MONEY + (("mrr", "churned_mrr"),):
         # a leaver's MRR is the month before's: index t of the track, the month before t + 1
         unit, flows = (ps[key][:, :, 1:], alive) if name != "churned_mrr" else (ps[key][:, :, :-1], lost)
-        out[name] = (np.einsum("spt,st->pt", flows, unit[0]) if rows == 1 else
-                     np.einsum("spt,pst->pt", flows, unit))
+        out[name] = (np.einsum("tsp,st->pt", flows, unit[0]) if rows == 1 else
+                     np.einsum("tsp,pst->pt", flows, unit))
     out["deferred_open"] = deferred_open[:, None]
     out["prior_billings"] = prior
     return out
