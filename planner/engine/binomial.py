@@ -20,7 +20,7 @@ import numpy as np
 #: cells with a larger mean ``n min(p, 1-p)`` are drawn by ``Generator.binomial``
 INVERSION_MEAN = 12.0
 #: smaller arrays are drawn by ``Generator.binomial``
-MIN_CELLS = 4096
+MIN_CELLS = 2048
 #: search steps taken over the whole array before only the open cells are followed
 _WHOLE_STEPS = 4
 
