@@ -51,7 +51,7 @@ def binomial(rng: np.random.Generator, n: np.ndarray, p: np.ndarray, *,
     p = np.asarray(p, dtype=float)
     if not whole and (np.any(n < 0) or np.any(n != np.floor(n))):
         raise ValueError("binomial trials must be whole and non-negative")
-    if np.any((p < 0) | (p > 1)) or np.isnan(p).any():
+    if not (p.min(initial=0.0) >= 0 and p.max(initial=1.0) <= 1):  # NaN fails both
         raise ValueError("binomial probabilities must be in [0, 1]")
     flip = p > 0.5
     small = np.where(flip, 1.0 - p, p)  # draw the rarer outcome: short searches, no (1-p)^n underflow

@@ -126,12 +126,14 @@ def noisy_new_cohorts(segment: Segment, inputs: Inputs, rng: np.random.Generator
     for t in range(months):
         cohorts = _movable(movable, t)
         if cohorts is not None:
-            ages = t - np.arange(t)[cohorts]
+            # cohorts 0..t-1 are at ages t..1: all of them a reversed slice, not a gather
+            ages = slice(t, 0, -1) if isinstance(cohorts, slice) else t - cohorts
             lost = binomial(rng, alive[cohorts], churn[ages], whole=True)
             alive[cohorts] -= lost
             np.sum(lost, axis=0, out=churned[t])
             lost *= cost[cohorts]
-            mrr = mrr_by_age[ages - 1]  # what a leaver carried last month, per unit of price
+            # what a leaver carried last month, per unit of price: ages t-1..0
+            mrr = mrr_by_age[t - 1::-1] if isinstance(cohorts, slice) else mrr_by_age[ages - 1]
             churned_mrr[t] = mrr[:, 0] @ lost if mrr.shape[1] == 1 else np.einsum("cp,cp->p", mrr, lost)
         alive[t] = wins[t]
         customers[t] = (customers[t - 1] if t else 0.0) + (wins[t] - churned[t])
@@ -189,9 +191,9 @@ def _exits(rng: np.random.Generator, customers: np.ndarray, keep: np.ndarray) ->
 def _movable(movable: np.ndarray, t: int):
     """The cohorts (won in months 0..t-1) that can churn in month ``t``: a slice when they
     are all of them, an index array when only some are, None when none are."""
-    can = movable[t - np.arange(t)]
-    if can.all():
-        return slice(0, t) if t else None
+    can = movable[t:0:-1]  # cohorts 0..t-1 are at ages t..1
+    if t and can.all():
+        return slice(0, t)
     return np.flatnonzero(can) if can.any() else None
 
 
