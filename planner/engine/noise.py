@@ -6,8 +6,10 @@ survivors a binomial draw with the cohort's monthly keep-probability ``S(a) / S(
 MRR per surviving customer, expansion, contraction and deferred revenue per customer
 follow the same per-unit trajectory as without noise, so the two modes agree on average.
 
-Cohorts are stepped month by month, vectorised over paths and cohorts (no loop over
-paths). The draws are keyed (:class:`Noise`): each segment's each stage has its own
+New cohorts are stepped month by month, vectorised over paths and cohorts (no loop over
+paths), their churn drawn by the exact vectorised binomial of
+:mod:`planner.engine.binomial`; each opening slice's exits over the horizon are one
+multinomial draw (the same distribution as a binomial each month). The draws are keyed (:class:`Noise`): each segment's each stage has its own
 stream per block of paths, ``SeedSequence(seed, spawn_key=(block, NOISE, *words(segment),
 *words(stage)))``, so a path's numbers still depend only on the seed and its index, and
 adding, removing or reordering segments leaves every other segment's noise unchanged.
@@ -216,7 +218,8 @@ def whole_slices(customers: np.ndarray, term: int) -> np.ndarray:
 
 def noisy_opening(segment: Segment, inputs: Inputs, rng: np.random.Generator,
                   slices: list, prior_ages_billed) -> dict[str, np.ndarray]:
-    """The opening book with binomial churn (opening customers rounded to whole customers).
+    """The opening book with binomial churn (opening customers rounded to whole customers):
+    each slice's exits over the horizon in one multinomial draw (:func:`_exits`).
 
     Parameters
     ----------
