@@ -105,7 +105,7 @@ def run_scenario(scenario: Scenario, *, paths: int | str | None = None, seed: in
                  fiscal_year_start: int | None = None, cac_lag_months: int = 0,
                  with_comparison: bool = False, stream_above: int = STREAM_ABOVE,
                  sample_paths: int = SAMPLE_PATHS, detail_paths: int = DETAIL_PATHS,
-                 progress=None, targets=()) -> Run:
+                 progress=None, targets=(), on_simulated=None) -> Run:
     """Simulate a scenario once and derive everything its outputs show.
 
     Parameters
@@ -137,6 +137,10 @@ def run_scenario(scenario: Scenario, *, paths: int | str | None = None, seed: in
         ``P50(arr@2031-12) >= 50M`` ... (:mod:`planner.analysis.targets`), evaluated into
         ``summary["targets"]``: on every path when the outcome is company-level, else on
         the detail paths.
+    on_simulated : callable, optional
+        Called with a :class:`Run` of the simulations alone (empty summary, no comparison)
+        as soon as they exist, before the summary is computed: :class:`ChartsAhead` starts
+        the charts there.
     """
     targets = parse_targets(targets, scenario) if targets else []
     plan = resolve_plan(scenario, plan)
@@ -164,6 +168,8 @@ def run_scenario(scenario: Scenario, *, paths: int | str | None = None, seed: in
     stage(progress, "unit economics")
     if total > detail_paths:
         detail = simulate(scenario, paths=detail_paths, seed=result.seed, plan=plan, keep=detail_keep)
+    if on_simulated is not None:
+        on_simulated(Run(result, detail, {}, None))
     summary |= _detail_summary(detail, fiscal_year_start, cac_lag_months)
     if targets:
         summary["targets"] = evaluate_targets(targets, result, detail)
@@ -258,32 +264,69 @@ def _detail_summary(detail: SimulationResult, fiscal_year_start, cac_lag_months)
 
 
 def write_outputs(run: Run, out_dir: str | Path, *, charts: bool = True, fmt: str = "png",
-                  progress=None) -> list[Path]:
+                  progress=None, ahead: ChartsAhead | None = None) -> list[Path]:
     """Write a run's tables (projection.csv, unit_economics.csv, summary.json), with
     ``charts`` its standard charts (:func:`write_charts`), and last ``manifest.json`` (the
     seed, the scenario and a content hash of each file: :func:`planner.io.write_manifest`).
     A ``progress`` hook is told the phases ``"tables"``, ``"charts"`` and ``"files"``
-    (:func:`stage`).
+    (:func:`stage`). ``ahead``: the charts (and the monthly unit-economics table) were
+    started as the run's simulations finished (:class:`ChartsAhead`); they are finished here.
 
     Returns
     -------
     list of Path
         The files written.
     """
-    stage(progress, "tables")
-    files = write_run_outputs(run.result, out_dir, run.summary)
-    table = (lambda: [write_metric_series(run.detail, out_dir)]), METRIC_SERIES_COST
+    drawing = ahead.drawing if ahead is not None and charts else None
+    try:
+        stage(progress, "tables")
+        files = write_run_outputs(run.result, out_dir, run.summary)
+    except BaseException:
+        if drawing is not None:
+            drawing.close()
+        raise
     if charts:
         stage(progress, "charts")
         # the monthly unit-economics table is drawn with the charts: on a free core, beside them
-        drawn = write_charts(run, out_dir, fmt, extra=[table])
+        drawn = (drawing or chart_drawing(run, out_dir, fmt, extra=[metric_table(run, out_dir)])).finish()
         files = files[:1] + drawn[:1] + files[1:] + drawn[1:]
     else:
-        files = files[:1] + table[0]() + files[1:]
+        files = files[:1] + metric_table(run, out_dir)[0]() + files[1:]
     stage(progress, "files")
     # written last: which run each file belongs to, should a later run be interrupted
     files.append(write_manifest(out_dir, run.result.seed, run.scenario.source, files))
     return files
+
+
+def metric_table(run: Run, out_dir: str | Path):
+    """Writing unit_economics.csv as a ``(task, cost)`` pair for :func:`chart_drawing`."""
+    return (lambda: [write_metric_series(run.detail, out_dir)]), METRIC_SERIES_COST
+
+
+class ChartsAhead:
+    """Draw a run's charts, and write its monthly unit-economics table, while the run is
+    still being summarised.
+
+    Pass it as ``run_scenario(..., on_simulated=ahead)``: once the simulations exist, the
+    drawing starts (on a second core when one is free: :class:`planner.charts.parallel.Drawing`),
+    and :func:`write_outputs` (``ahead=ahead``) finishes it. The charts and the table
+    read only the simulations (and a reforecast's ``closed`` months), not the summary, so
+    they are the same files either way.
+    """
+
+    def __init__(self, out_dir: str | Path, fmt: str = "png", workers: int | None = None, closed=None):
+        self.out_dir, self.fmt, self.workers, self.closed = out_dir, fmt, workers, closed
+        self.drawing = None
+
+    def __call__(self, run: Run) -> None:
+        run.closed = self.closed  # a reforecast's closed months: its fans start with them
+        self.drawing = chart_drawing(run, self.out_dir, self.fmt, extra=[metric_table(run, self.out_dir)],
+                                     workers=self.workers)
+
+    def close(self) -> None:
+        """Stop the drawing (the run failed): the helper finishes the chart it is on."""
+        if self.drawing is not None:
+            self.drawing.close()
 
 
 def default_charts(run: Run) -> list[str]:
@@ -311,29 +354,34 @@ def write_charts(run: Run, out_dir: str | Path, fmt: str = "png", kinds=None,
         For a chart the run cannot draw (``plan_comparison`` without a comparison, or a
         chart whose series it lacks), naming what is missing.
     """
+    return chart_drawing(run, out_dir, fmt, kinds, workers, extra).finish()
+
+
+def chart_drawing(run: Run, out_dir: str | Path, fmt: str = "png", kinds=None,
+                  workers: int | None = None, extra=()):
+    """:func:`write_charts`' work, started: a :class:`planner.charts.parallel.Drawing`
+    whose ``finish()`` returns the files."""
     from planner.charts.files import standard_chart_tasks, task_cost, write_comparison_chart  # matplotlib
-    from planner.charts.parallel import run_tasks
+    from planner.charts.parallel import Drawing
 
     kinds = default_charts(run) if kinds is None else list(dict.fromkeys(kinds))
     plain = [k for k in kinds if k != "plan_comparison"]
     if "plan_comparison" in kinds and run.comparison is None:
         raise PlannerError("the plan comparison chart needs a run with its plans compared "
                            "(run_scenario(..., with_comparison=True))")
+    work = [task for task, _ in extra]
+    costs = [cost for _, cost in extra]
     if run.closed is not None:  # a reforecast: its fans start with the actual months
         from planner.actuals.chart import REFORECAST_CHARTS, write_reforecast_charts
 
         drawn = [k for k in plain if k in REFORECAST_CHARTS]
-        files = write_reforecast_charts(run.result, run.closed, out_dir, fmt, drawn, run.detail)
+        work.append(lambda: write_reforecast_charts(run.result, run.closed, out_dir, fmt, drawn, run.detail))
+        costs.append(task_cost(drawn))
         plain = [k for k in plain if k not in drawn]
-    else:
-        files = []
     tasks = standard_chart_tasks(run.result, out_dir, fmt, kinds=plain, detail=run.detail)
     if "plan_comparison" in kinds:
         tasks.append((["plan_comparison"], lambda: [write_comparison_chart(run.comparison, out_dir, fmt)]))
-    work = [task for task, _ in extra] + [task for _, task in tasks]
-    costs = [cost for _, cost in extra] + [task_cost(k) for k, _ in tasks]
-    done = run_tasks(work, costs, workers)
-    return done[:len(extra)] + files + done[len(extra):]
+    return Drawing(work + [task for _, task in tasks], costs + [task_cost(k) for k, _ in tasks], workers)
 
 
 def _ordinal(n: int) -> str:

@@ -204,16 +204,25 @@ def rerun(path: str | Path, previous: WatchState | None, *, out_dir: str | Path 
         The change in the headline numbers, or the file's problems.
     """
     from planner.report.tables import output_dir
-    from planner.run import run_scenario, stage, write_outputs
+    from planner.run import ChartsAhead, run_scenario, stage, write_outputs
     from planner.scenario.loader import load_scenario
 
     try:
         scenario = load_scenario(str(path), tuple(overrides))
-        run = run_scenario(scenario, paths=paths, seed=seed, progress=progress, **question)
     except ScenarioError as err:
         return previous, problems_text(err, previous)
     target = output_dir(scenario.name, out_dir)
-    files = write_outputs(run, target, charts=charts, progress=progress)
+    # the charts start with the simulations (run_scenario's own checks come before them)
+    ahead = ChartsAhead(target) if charts else None
+    try:
+        try:
+            run = run_scenario(scenario, paths=paths, seed=seed, progress=progress, on_simulated=ahead, **question)
+        except ScenarioError as err:
+            return previous, problems_text(err, previous)
+        files = write_outputs(run, target, charts=charts, progress=progress, ahead=ahead)
+    finally:
+        if ahead is not None:
+            ahead.close()
     if report:
         from planner.io import write_manifest
         from planner.report import write_report

@@ -6,6 +6,7 @@ check that drawing leaves matplotlib's global state alone.
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 import matplotlib
@@ -299,11 +300,47 @@ def test_charts_drawn_on_two_processes_are_the_same_files(midmarket, tmp_path):
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(serial, parallel))
 
 
-def test_balance_splits_tasks_by_cost():
-    from planner.charts.parallel import balance, chart_workers
-    assert balance([5, 1, 1, 1, 1, 1], 2) == [[0], [1, 2, 3, 4, 5]]
-    assert balance([1, 1], 3) == [[0], [1]]
+def test_drawing_shares_tasks_between_two_processes_and_keeps_their_order():
+    """Each task runs once, costliest first, on this process or the forked helper; results
+    come back in task order."""
+    import os
+    from planner.charts.parallel import Drawing, chart_workers
+
+    tasks = [lambda i=i: [(i, os.getpid())] for i in range(6)]
+    drawing = Drawing(tasks, [1, 1, 5, 1, 1, 1], workers=2)
+    for _ in range(2000):  # this process is busy elsewhere until the helper has begun
+        if drawing._next.value > 0:
+            break
+        time.sleep(0.005)
+    out = drawing.finish()
+    assert [i for i, _ in out] == list(range(6))
+    pids = dict(out)
+    assert pids[2] != os.getpid()  # the helper took the costliest at once
+    assert Drawing(tasks, [1] * 6, workers=1).finish() == [[(i, os.getpid())][0] for i in range(6)]
     assert chart_workers(1, 100.0) == 1 and chart_workers(None, 0.5) == 1 and chart_workers(3, 0.5) == 3
+
+
+def test_drawing_closed_early_stops_handing_out_tasks():
+    from planner.charts.parallel import Drawing
+
+    ran = []
+    drawing = Drawing([lambda i=i: ran.append(i) or [i] for i in range(4)], [1] * 4, workers=1)
+    drawing.close()
+    assert ran == []
+
+
+def test_chart_png_has_the_pixels_matplotlib_saves(midmarket):
+    """figure_bytes encodes matplotlib's own rendering (planner.charts.png): the pixels of
+    savefig's PNG at the slide resolution, every one."""
+    from PIL import Image
+    from planner.charts.files import _laid_out
+    from planner.charts.style import SLIDE_DPI, chart_style
+    drawn = draw_chart("arr_fan", midmarket)
+    ours = np.asarray(Image.open(io.BytesIO(figure_bytes(drawn, "png"))))
+    fig, buf = drawn.figure, io.BytesIO()
+    with chart_style(), _laid_out(fig):
+        fig.savefig(buf, format="png", dpi=SLIDE_DPI, facecolor="white")
+    np.testing.assert_array_equal(ours, np.asarray(Image.open(buf)))
 
 
 def test_every_chart_is_one_slide_size_and_drawn_once(midmarket, monkeypatch):
@@ -391,3 +428,13 @@ def test_unit_economics_chart_says_what_it_draws(midmarket):
     no_burn = q["burn_multiple"][1] == 0
     assert no_burn.any() and np.isnan(np.asarray(p50, float)[no_burn]).all()
     assert any("no burn" in text for text in _legend(axes[2]))
+
+
+def test_free_cores_reads_the_tasks_runnable_now(monkeypatch):
+    """/proc/loadavg's runnable count (this process among them), not the 1-minute load."""
+    import io as _io
+    from planner.charts import parallel
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    for line, free in (("1.90 1.2 1.0 1/80 9", 2), ("0.10 0.1 0.1 2/80 9", 1), ("0.1 0.1 0.1 5/80 9", 1)):
+        monkeypatch.setattr(parallel, "open", lambda *a, line=line: _io.StringIO(line), raising=False)
+        assert parallel.free_cores() == free, line

@@ -161,6 +161,36 @@ def test_payback_age():
     assert payback_age(cumulative[:1], np.array([50.0]))[0] == pytest.approx(0.5)
 
 
+def test_payback_by_blocks_is_payback_on_the_whole_array():
+    """Block by block (later blocks only on the paths not yet paid back) = on every age."""
+    from planner.analysis.cohorts import payback_age_by_blocks
+    rng = np.random.default_rng(4)
+    margin = rng.normal(10.0, 8.0, (300, 120))
+    margin[:50] = -1.0  # never pays back
+    cumulative = np.cumsum(margin, axis=1)
+    cost = rng.uniform(-20.0, 1500.0, 300)
+    cost[::37] = np.nan
+    cost[5] = 0.0
+    whole = payback_age(cumulative, cost)
+    for block in (1, 7, 24, 120, 200):
+        got = payback_age_by_blocks(lambda ages, rows: cumulative[rows, ages], cost, 120, first_block=block)
+        np.testing.assert_array_equal(got, whole)
+    assert np.isinf(whole[:50][cost[:50] > 0]).all() and (whole[100:] > 24).any()
+
+
+def test_quantiles_without_nan_are_those_of_the_full_sort():
+    """Columns without nan take a partition at the ranks read: the same numbers to the bit."""
+    rng = np.random.default_rng(2)
+    for shape in [(2000, 12), (7, 3), (1, 4), (2, 5), (2001,)]:
+        values = rng.standard_normal(shape)
+        values.flat[::17] = np.inf
+        values.flat[::23] = -np.inf
+        with_nan = np.concatenate([values.reshape(shape[0], -1), np.full((shape[0], 1), np.nan)], axis=1)
+        q = (0.0, 0.1, 0.25, 0.5, 0.9, 1.0)
+        np.testing.assert_array_equal(quantiles_across_paths(values, q),
+                                      quantiles_across_paths(with_nan, q)[:, :-1].reshape((6,) + shape[1:]))
+
+
 def test_quantiles_handle_inf_and_nan():
     values = np.array([[1.0, np.nan], [2.0, np.nan], [np.inf, np.nan], [np.inf, np.nan]])
     q = quantiles_across_paths(values, (0.0, 0.5, 0.9))

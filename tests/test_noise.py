@@ -117,3 +117,81 @@ segments:
         values = customers[:, t]
         assert values.mean() == pytest.approx(expected, abs=4 * np.sqrt(expected / values.size))
         assert values.var() == pytest.approx(expected, rel=0.1)
+
+
+def test_the_opening_book_on_annual_terms_churns_binomially_at_renewals(tmp_path):
+    """120 customers on 12-month terms, 10 renewing each month, 20% lost at each renewal:
+    every slice renews once in any 12 months, so the book is Binomial(120, 0.8) after 12
+    months and Binomial(120, 0.64) after 24 (drawn per slice in one multinomial)."""
+    sc = scenario_from_text("""
+name: a
+start: 2027-01
+horizon_months: 24
+simulation: {process_noise: true}
+opening: {cash: 0}
+segments:
+  s:
+    opening: {customers: 120, mrr: 240000, age_months: 5}
+    price: {arpa: 2000}
+    contract: {term_months: 12, billing: annual}
+    acquisition: {new_customers: 0}
+    retention: {model: constant, annual_churn: 0.2}
+""", tmp_path)
+    customers = planner.simulate(sc, paths=4 * BLOCK).total("customers")
+    for t, q in ((11, 0.8), (23, 0.64)):
+        values = customers[:, t]
+        assert values.mean() == pytest.approx(120 * q, abs=4 * np.sqrt(120 * q * (1 - q) / values.size))
+        assert values.var() == pytest.approx(120 * q * (1 - q), rel=0.1)
+    churned = planner.simulate(sc, paths=BLOCK).total("churned_customers")
+    assert (churned.sum(axis=0) > 0).all()  # a slice renews every month
+
+
+UNCERTAIN = """
+name: u
+start: 2027-01
+horizon_months: 36
+simulation: {process_noise: true}
+opening: {cash: 1000000}
+segments:
+  monthly:
+    opening: {customers: 200, mrr: 20000, age_months: 3}
+    price: {arpa: 100, annual_increase: 0.04}
+    acquisition: {new_customers: {dist: uniform, low: 8, high: 14}}
+    retention: {model: constant, monthly_churn: {dist: uniform, low: 0.01, high: 0.05}}
+    expansion: {monthly_rate: {dist: uniform, low: 0.0, high: 0.01}, contraction_monthly_rate: 0.002}
+  annual:
+    opening: {customers: 40, mrr: 60000, age_months: 7}
+    price: {arpa: 1500}
+    contract: {term_months: 12, billing: annual}
+    acquisition: {new_customers: 1.5}
+    retention: {model: sbg, alpha: {dist: uniform, low: 0.6, high: 1.2}, beta: 6.0, period: year}
+    expansion: {monthly_rate: 0.005}
+"""
+
+
+@pytest.mark.parametrize("series", ["customers", "churned_customers", "mrr", "churned_mrr",
+                                    "expansion_mrr", "contraction_mrr", "deferred_revenue"])
+def test_uncertain_retention_and_money_agree_with_expected_values_on_average(tmp_path, series):
+    """Keep-probabilities and per-survivor money that differ by path (the sampler's
+    per-cell probabilities, the per-path money products): on average the noise is zero."""
+    noisy = scenario_from_text(UNCERTAIN, tmp_path)
+    smooth = dataclasses.replace(noisy, process_noise=False)
+    with_noise, without = planner.simulate(noisy, paths=4 * BLOCK), planner.simulate(smooth, paths=4 * BLOCK)
+    for segment in ("monthly", "annual"):
+        a, b = with_noise.segment(series, segment), without.segment(series, segment)
+        diff = a.sum(axis=1) - b.sum(axis=1)
+        assert abs(diff.mean()) <= 4 * diff.std() / np.sqrt(diff.size) + 1e-9 * abs(b.sum(axis=1).mean()), segment
+
+
+def test_uncertain_retention_and_money_keep_the_mrr_bridge_on_every_path(tmp_path):
+    """MRR moves by exactly new + expansion - contraction - churned MRR, customers by new -
+    churned, when keep-probabilities and money differ by path (the oracle-free check of
+    the per-path products)."""
+    r = planner.simulate(scenario_from_text(UNCERTAIN, tmp_path), paths=300)
+    for segment in r.segments:
+        get = lambda name: r.segment(name, segment)  # noqa: E731
+        mrr, customers = get("mrr"), get("customers")
+        flows = get("new_mrr") + get("expansion_mrr") - get("contraction_mrr") - get("churned_mrr")
+        np.testing.assert_allclose(np.diff(mrr, axis=1), flows[:, 1:], rtol=0, atol=1e-9 * mrr.max())
+        np.testing.assert_array_equal(np.diff(customers, axis=1),
+                                      (get("new_customers") - get("churned_customers"))[:, 1:])

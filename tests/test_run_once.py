@@ -54,3 +54,22 @@ def test_rankdata_is_scipys_to_the_bit():
     for values in (rng.normal(size=500), rng.integers(0, 7, size=300).astype(float),
                    np.r_[rng.normal(size=50), np.inf, np.inf, -np.inf], np.array([2.0]), np.zeros(5)):
         assert rankdata(values).tobytes() == stats.rankdata(values).tobytes()
+
+
+def test_charts_started_with_the_simulations_are_the_files_drawn_after(tmp_path):
+    """ChartsAhead draws from the simulations while the run is summarised, on two
+    processes: every file (charts, unit_economics.csv) is the one the plain order writes."""
+    from planner.run import ChartsAhead, write_outputs
+
+    sc = planner.load_scenario(SCENARIOS[0])
+    plain = run_scenario(sc, paths=200, seed=5)
+    first = write_outputs(plain, tmp_path / "plain")
+    ahead = ChartsAhead(tmp_path / "ahead", workers=2)
+    early = run_scenario(sc, paths=200, seed=5, on_simulated=ahead)
+    assert ahead.drawing is not None
+    second = write_outputs(early, tmp_path / "ahead", ahead=ahead)
+    assert [f.name for f in first] == [f.name for f in second]
+    assert "unit_economics.csv" in [f.name for f in first] and "arr_fan.png" in [f.name for f in first]
+    for a, b in zip(first, second):
+        if a.name != "manifest.json":
+            assert a.read_bytes() == b.read_bytes(), a.name

@@ -381,3 +381,17 @@ def test_one_period_rule_for_every_output():
     years = [(p.title, p.first, p.last) for p in periods(months, "year")]
     assert years == [("FY2028", 0, 11), ("FY2029", 12, 23), ("FY2030 (6 months)", 24, 29)]
     assert period_slices(months, "year") == plan_years(months) == years
+
+
+def test_trailing_twelve_month_sums_are_the_slice_sums_to_the_bit():
+    """NRR/GRR read every window of twelve months from one sliding-window reduction: each
+    window must be the number summing its slice gives (the order numpy reduces in)."""
+    from planner.analysis.unit_economics import NRR_MONTHS, _Scope, _trailing
+    rng = np.random.default_rng(8)
+    for shape in [(2000, 60), (37, 120), (1, 12)]:
+        flows = rng.lognormal(8.0, 2.0, shape) * rng.choice([1.0, 1e-9, 1e6], shape)
+        scope = _Scope("x", {"churned_mrr": flows}, {}, [], None)
+        windows = _trailing(scope, "churned_mrr")
+        assert windows.shape == (shape[0], shape[1] - NRR_MONTHS + 1)
+        for w in range(windows.shape[1]):
+            np.testing.assert_array_equal(windows[:, w], flows[:, w:w + NRR_MONTHS].sum(axis=1))

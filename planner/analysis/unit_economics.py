@@ -78,12 +78,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from planner.analysis import metrics as fm
 from planner.analysis.periods import Period, periods
 from planner.analysis.stats import QUANTILES, quantiles_across_paths
 from planner.arrays import ratio
-from planner.analysis.cohorts import ALLOCATIONS, CohortModel, cohort_models, lagged, payback_age
+from planner.analysis.cohorts import ALLOCATIONS, CohortModel, cohort_models, lagged, payback_age_by_blocks
 from planner.results import SimulationResult
 
 NRR_MONTHS = 12
@@ -114,6 +115,8 @@ class _Scope:
     commissions: np.ndarray | None = None
     #: S&M set against each month's wins (direct + shared by allocation), lagged
     attributed: np.ndarray | None = None
+    #: trailing twelve-month sums of the book's flows, by series (see :func:`_trailing`)
+    trailing: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -150,7 +153,8 @@ def _scopes(result: SimulationResult, models: dict[str, CohortModel], allocation
     paid = any(_segment(result, seg).commission is not None for seg in result.segments)
 
     def build(name, get, scope_models, alloc):
-        s = {k: get(k) for k in SEGMENT_INPUTS}
+        # contiguous: a segment is a strided view of (paths, months, segments), slow to sum over months
+        s = {k: np.ascontiguousarray(get(k)) for k in SEGMENT_INPUTS}
         s["gross_profit"] = s["revenue"] - s["cogs"]
         buying = [m for m in scope_models if _has_programme(result, m.segment)]
         programme = None
@@ -158,11 +162,12 @@ def _scopes(result: SimulationResult, models: dict[str, CohortModel], allocation
             programme = np.stack([sum(m.programme_spend for m in buying), sum(m.new_customers for m in buying)])
         sc = _Scope(name, s, _bridge_opening(s), scope_models, alloc, programme)
         if alloc is not None:
-            sc.direct = get("sm_direct") if "sm_direct" in result.by_segment else np.zeros_like(s["new_mrr"])
+            sc.direct = (np.ascontiguousarray(get("sm_direct")) if "sm_direct" in result.by_segment
+                         else np.zeros_like(s["new_mrr"]))
             sc.direct_lag = lagged(sc.direct, lag)
         pays = paid if alloc is None else _segment(result, name).commission is not None
         if pays and "commissions" in result.by_segment:
-            sc.commissions = get("commissions")
+            sc.commissions = np.ascontiguousarray(get("commissions"))
         return sc
 
     missing = [k for k in SEGMENT_INPUTS if k not in result.by_segment]
@@ -170,7 +175,8 @@ def _scopes(result: SimulationResult, models: dict[str, CohortModel], allocation
         raise KeyError(f"unit economics need segment series ({', '.join(missing)} not kept by segment); "
                        f"simulate with by_segment=True and keep=UNIT_ECONOMICS_SERIES (or all series)")
     key = "new_mrr" if allocation == "new_mrr" else "new_customers"
-    out = [build(seg, lambda k, seg=seg: result.segment(k, seg), [models[seg]], result.segment(key, seg))
+    out = [build(seg, lambda k, seg=seg: result.segment(k, seg), [models[seg]],
+                 np.ascontiguousarray(result.segment(key, seg)))
            for seg in result.segments]
     return out + [build("blended", result.total, list(models.values()), None)]
 
@@ -315,27 +321,43 @@ def _blend(parts: list[dict], base: dict) -> dict[str, np.ndarray]:
     return out
 
 
-def _lifetime_value(sc: _Scope, p: Period, base: dict, settings: dict) -> dict[str, np.ndarray]:
-    """LTV (formula unless in ``base``, cohort), LTV:CAC and CAC payback (formula, cohort)."""
+def _lifetime_value(sc: _Scope, p: Period, base: dict, settings: dict,
+                    margins: dict | None = None) -> dict[str, np.ndarray]:
+    """LTV (formula unless in ``base``, cohort), LTV:CAC and CAC payback (formula, cohort).
+
+    ``margins`` keeps each segment's cohorts of the period (their MRR and customers at
+    the start, shape (paths,)), so the blended scope does not sum them again.
+    """
     horizon = settings["ltv_horizon_months"]
     out = {k: base[k] for k in ("ltv", "ltv_capped", "ltv_discounted") if k in base} or _formula_ltv(base, settings)
     out["lifetime_years"] = fm.lifetime(base["churn_rate"]) / 12.0
     out["ltv_lifetime_years"] = fm.lifetime(base["churn_rate"], base["expansion_rate"]) / 12.0
-    # built in place: (paths, ages) arrays, one per period of every scope
-    per_customer = None
-    for m in sc.models:
-        part = m.cumulative_margin(_sum(m.new_mrr, p.first, p.last), _sum(m.new_customers, p.first, p.last))
-        per_customer = part if per_customer is None else np.add(per_customer, part, out=per_customer)
+    margins = {} if margins is None else margins
+    for m in sc.models:  # what each segment's cohorts of the period start with
+        if m.segment not in margins:
+            margins[m.segment] = (_sum(m.new_mrr, p.first, p.last), _sum(m.new_customers, p.first, p.last))
     has = base["new_customers"] > 0
-    per_customer /= np.where(has, base["new_customers"], 1.0)[:, None]
-    per_customer[~has] = np.nan
-    # a copy: a view would keep the whole (paths, ages) array alive with the row
-    out["ltv_cohort"] = per_customer[:, horizon - 1].copy()
+    per = np.where(has, base["new_customers"], 1.0)
+
+    def per_customer(ages: slice, rows) -> np.ndarray:
+        """Cumulative gross margin per customer won in the period, by age, shape (rows, ages)."""
+        total = None
+        for m in sc.models:
+            part = m.cumulative_margin(*margins[m.segment], ages=ages, rows=rows)
+            total = part if total is None else np.add(total, part, out=total)
+        total /= per[rows][:, None]
+        return total
+
+    # the cohort LTV reads one age, the payback the ages until it is reached: the
+    # (paths, ages) array is built only where needed
+    out["ltv_cohort"] = np.where(has, per_customer(slice(horizon - 1, horizon), slice(None))[:, 0], np.nan)
     cac = base["cac"]
     for name in ("ltv", "ltv_capped", "ltv_discounted", "ltv_cohort"):
         out[name.replace("ltv", "ltv_to_cac")] = fm.ltv_to_cac(out[name], cac)
     out["cac_payback"] = fm.cac_payback_months(cac, base["new_arpa"], base["gross_margin"])
-    out["cac_payback_cohort"] = np.where(has, payback_age(per_customer, np.where(has, cac, 0.0)), np.nan)
+    ages = sc.models[0].max_age
+    out["cac_payback_cohort"] = np.where(has, payback_age_by_blocks(per_customer, np.where(has, cac, 0.0), ages),
+                                         np.nan)
     return out
 
 
@@ -357,7 +379,7 @@ def _retention(sc: _Scope, p: Period, memo: dict) -> dict[str, np.ndarray]:
                              ("churned_mrr", "churned_mrr", "new_mrr"),
                              ("churned_customers", "churned_customers", "new_customers")):
         new = sum(_new_cohorts_flow(m, curve, size, last, cohorts, memo) for m in sc.models)
-        book[key] = _sum(s[key], w0, last) - new
+        book[key] = _trailing(sc, key)[:, w0] - new
     start = _at(s["mrr"], sc.opening["mrr"], last - NRR_MONTHS)
     out = {"book_mrr": start,
            "nrr": fm.nrr(start, book["expansion_mrr"], book["contraction_mrr"], book["churned_mrr"]),
@@ -370,6 +392,15 @@ def _retention(sc: _Scope, p: Period, memo: dict) -> dict[str, np.ndarray]:
         growth = np.where(kept > 0, out["nrr"] / np.where(kept > 0, kept, 1.0), 1.0)
         out["expansion_rate"] = np.sign(growth) * np.abs(growth) ** (1.0 / NRR_MONTHS) - 1.0
     return out
+
+
+def _trailing(sc: _Scope, key: str) -> np.ndarray:
+    """Sums of series ``key`` over every run of twelve months, shape (paths, months - 11):
+    column ``w`` is months ``w..w + 11``, the same numbers as summing that slice (each
+    window is reduced on its own, in the same order), in one call for all the windows."""
+    if key not in sc.trailing:
+        sc.trailing[key] = sliding_window_view(sc.s[key], NRR_MONTHS, axis=1).sum(axis=-1)
+    return sc.trailing[key]
 
 
 def _new_cohorts_flow(m: CohortModel, curve: str, size: str, last: int, cohorts: np.ndarray,
@@ -457,14 +488,8 @@ def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_
     PeriodMetrics
         See the module notes for the definitions.
     """
-    if cac_lag_months < 0 or ltv_horizon_months < 1:
-        raise ValueError(f"cac_lag_months must be >= 0 and ltv_horizon_months >= 1 "
-                         f"(got {cac_lag_months} and {ltv_horizon_months})")
-    if allocation not in ALLOCATIONS:
-        raise ValueError(f"allocation must be one of {', '.join(ALLOCATIONS)} (got {allocation!r})")
-    settings = {"freq": freq, "fiscal_year_start": fiscal_year_start, "cac_lag_months": int(cac_lag_months),
-                "allocation": allocation, "segment_spend": segment_spend(result),
-                "ltv_horizon_months": int(ltv_horizon_months), "discount_rate_annual": float(discount_rate_annual)}
+    settings = _settings(result, freq, fiscal_year_start, cac_lag_months, allocation, ltv_horizon_months,
+                         discount_rate_annual)
     key = tuple(sorted(settings.items())) + (only,)
     cache = result.__dict__.setdefault("_period_metrics", {}) if cache and models is None else {}
     if key in cache:
@@ -472,24 +497,61 @@ def period_metrics(result: SimulationResult, freq: str = "year", *, fiscal_year_
     spans = periods(result.months, freq, fiscal_year_start)
     if only is not None:
         spans = spans[only[0]:only[1]]
-    if models is None or next(iter(models.values())).max_age < ltv_horizon_months:
-        models = cohort_models(result, max(result.scenario.horizon, 120, ltv_horizon_months))
-    co = _company(result, int(cac_lag_months), allocation)
-    values: dict[str, dict[str, np.ndarray]] = {}
-    memo: dict = {}  # the segments' cohort flows, for the blended retention
-    # segments first: the blended LTV mixes theirs
-    for sc in _scopes(result, models, allocation, int(cac_lag_months)):
-        values[sc.name] = {}
-        for j, p in enumerate(spans):
-            row = _acquisition(sc, co, p, int(cac_lag_months)) | _rates(sc, p) | _retention(sc, p, memo)
-            if sc.alloc is None:
-                parts = [{k: v[:, j] for k, v in values[seg].items()} for seg in result.segments]
-                row |= _blend(parts, row) | _company_metrics(sc, co, p)
-            row |= _lifetime_value(sc, p, row, settings) | _magic(sc, co, p)
-            _fill(values[sc.name], row, j, len(spans))
-    order = ["blended", *result.segments]
-    cache[key] = PeriodMetrics(spans, {name: values[name] for name in order}, settings)
+    inputs = _Inputs.build(result, settings, models)
+    cache[key] = PeriodMetrics(spans, inputs.values(spans), settings)
     return cache[key]
+
+
+def _settings(result: SimulationResult, freq: str, fiscal_year_start: int | None = None,
+              cac_lag_months: int = 0, allocation: str = "new_mrr", ltv_horizon_months: int = 60,
+              discount_rate_annual: float = 0.10) -> dict:
+    """The options of :func:`period_metrics`, checked, with the result's S&M basis."""
+    if cac_lag_months < 0 or ltv_horizon_months < 1:
+        raise ValueError(f"cac_lag_months must be >= 0 and ltv_horizon_months >= 1 "
+                         f"(got {cac_lag_months} and {ltv_horizon_months})")
+    if allocation not in ALLOCATIONS:
+        raise ValueError(f"allocation must be one of {', '.join(ALLOCATIONS)} (got {allocation!r})")
+    return {"freq": freq, "fiscal_year_start": fiscal_year_start, "cac_lag_months": int(cac_lag_months),
+            "allocation": allocation, "segment_spend": segment_spend(result),
+            "ltv_horizon_months": int(ltv_horizon_months), "discount_rate_annual": float(discount_rate_annual)}
+
+
+@dataclass
+class _Inputs:
+    """What every period's metrics read: the scopes, the company and the blended
+    retention's memo, built once for all the periods of a table."""
+
+    result: SimulationResult
+    settings: dict
+    scopes: list[_Scope]
+    company: _Company
+    memo: dict = field(default_factory=dict)  # the segments' cohort flows, for the blended retention
+
+    @classmethod
+    def build(cls, result: SimulationResult, settings: dict,
+              models: dict[str, CohortModel] | None = None) -> _Inputs:
+        horizon, lag = settings["ltv_horizon_months"], settings["cac_lag_months"]
+        if models is None or next(iter(models.values())).max_age < horizon:
+            models = cohort_models(result, max(result.scenario.horizon, 120, horizon))
+        allocation = settings["allocation"]
+        return cls(result, settings, _scopes(result, models, allocation, lag), _company(result, lag, allocation))
+
+    def values(self, spans: list[Period]) -> dict[str, dict[str, np.ndarray]]:
+        """Every metric of every scope on every path for ``spans``: ``values[scope][metric]``,
+        shape (paths, len(spans))."""
+        lag, segments = self.settings["cac_lag_months"], self.result.segments
+        values: dict[str, dict[str, np.ndarray]] = {sc.name: {} for sc in self.scopes}
+        for j, p in enumerate(spans):
+            margins: dict = {}  # each segment's cohorts of the period, for the blend
+            # segments first: the blended LTV mixes theirs
+            for sc in self.scopes:
+                row = _acquisition(sc, self.company, p, lag) | _rates(sc, p) | _retention(sc, p, self.memo)
+                if sc.alloc is None:
+                    parts = [{k: v[:, j] for k, v in values[seg].items()} for seg in segments]
+                    row |= _blend(parts, row) | _company_metrics(sc, self.company, p)
+                row |= _lifetime_value(sc, p, row, self.settings, margins) | _magic(sc, self.company, p)
+                _fill(values[sc.name], row, j, len(spans))
+        return {name: values[name] for name in ["blended", *segments]}
 
 
 def period_quantiles(result: SimulationResult, freq: str = "month", q=QUANTILES, *, chunk: int = 12,
@@ -508,13 +570,11 @@ def period_quantiles(result: SimulationResult, freq: str = "month", q=QUANTILES,
     values : dict of str -> dict of str -> ndarray, shape (len(q), periods)
         ``values[scope][metric]``, scopes and metrics in the order of :func:`period_metrics`.
     """
-    horizon = int(options.get("ltv_horizon_months", 60))
-    models = cohort_models(result, max(result.scenario.horizon, 120, horizon))
+    inputs = _Inputs.build(result, _settings(result, freq, **options))
     spans = periods(result.months, freq, options.get("fiscal_year_start"))
     parts: dict[str, dict[str, list[np.ndarray]]] = {}
     for first in range(0, len(spans), chunk):
-        pm = period_metrics(result, freq, models=models, cache=False, only=(first, first + chunk), **options)
-        for scope, data in pm.values.items():
+        for scope, data in inputs.values(spans[first:first + chunk]).items():
             if scopes is not None and scope not in scopes:
                 continue
             into = parts.setdefault(scope, {})

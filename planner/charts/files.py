@@ -6,12 +6,14 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
 from planner.charts.fans import plot_plan_comparison
-from planner.slides import PNG_COMPRESSION, SlideLayout
+from planner.charts.png import png_bytes
+from planner.slides import SlideLayout
 from planner.charts.parallel import COSTS, run_tasks
 from planner.charts.registry import CHARTS, chart_sources, draw_charts
 from planner.charts.style import SLIDE_DPI, chart_style
@@ -53,13 +55,19 @@ def figure_bytes(drawn, fmt: str = "png", dpi: int = SLIDE_DPI) -> bytes:
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)} (got {fmt!r})")
     fig = _figure(drawn)
-    canvas = (FigureCanvasAgg if fmt == "png" else FigureCanvasSVG)(fig)
     buf = io.BytesIO()
-    metadata = {"Software": "planner"} if fmt == "png" else {"Date": None, "Creator": "planner"}
-    extra = {"pil_kwargs": {"compress_level": PNG_COMPRESSION}} if fmt == "png" else {}
+    if fmt == "svg":
+        with chart_style(), _laid_out(fig):
+            FigureCanvasSVG(fig).print_figure(buf, format="svg", dpi=dpi, facecolor="white",
+                                              metadata={"Date": None, "Creator": "planner"})
+        return buf.getvalue()
+    canvas = FigureCanvasAgg(fig)
     with chart_style(), _laid_out(fig):
-        canvas.print_figure(buf, format=fmt, dpi=dpi, facecolor="white", metadata=metadata, **extra)
-    return buf.getvalue()
+        # the pixels as matplotlib renders them for a PNG, encoded by planner.charts.png
+        canvas.print_figure(buf, format="rgba", dpi=dpi, facecolor="white")
+    renderer = canvas.renderer  # the one it drew with, at ``dpi``
+    rgba = np.frombuffer(buf.getbuffer(), dtype=np.uint8).reshape(int(renderer.height), int(renderer.width), 4)
+    return png_bytes(rgba, dpi, {"Software": "planner"})
 
 
 @contextmanager

@@ -64,15 +64,21 @@ def run(scenario, out_dir, overrides, sampling, charts, as_json, actuals, financ
         stage(progress, "load")  # the library's imports take a while: show them
         from planner.io import check_writable
         from planner.report.tables import output_dir
-        from planner.run import run_scenario, write_outputs
+        from planner.run import ChartsAhead, run_scenario, write_outputs
 
         target = output_dir(name, out_dir)
         check_writable(target)  # before the simulation, not after
-        outcome = run_scenario(sc, progress=progress, **question(options))
-        if redone is not None:
-            outcome.summary["reforecast"] = redone.summary()
-            outcome.closed = redone.closed
-        files = write_outputs(outcome, target, charts=charts, progress=progress)
+        # the charts start with the simulations, beside the summary
+        ahead = ChartsAhead(target, closed=None if redone is None else redone.closed) if charts else None
+        try:
+            outcome = run_scenario(sc, progress=progress, on_simulated=ahead, **question(options))
+            if redone is not None:
+                outcome.summary["reforecast"] = redone.summary()
+                outcome.closed = redone.closed
+            files = write_outputs(outcome, target, charts=charts, progress=progress, ahead=ahead)
+        finally:
+            if ahead is not None:
+                ahead.close()
     from planner.report.text import headline_text, run_text
 
     if as_json:

@@ -23,8 +23,8 @@ import click
 
 #: seconds each phase typically takes on the default scenario (2,000 paths, 2 cores, some
 #: load); "simulate" is per 2,000 paths, the others do not grow with the paths
-TYPICAL_SECONDS = {"load": 0.1, "simulate": 0.4, "unit economics": 1.2, "comparison": 1.0,
-                   "tables": 1.0, "charts": 3.5, "report": 6.0, "files": 0.1}
+TYPICAL_SECONDS = {"load": 0.3, "simulate": 0.25, "unit economics": 0.5, "comparison": 1.0,
+                   "tables": 0.1, "charts": 1.6, "report": 6.0, "files": 0.05}
 #: how often the terminal line is redrawn (s)
 TICK = 0.25
 

@@ -6,8 +6,10 @@ survivors a binomial draw with the cohort's monthly keep-probability ``S(a) / S(
 MRR per surviving customer, expansion, contraction and deferred revenue per customer
 follow the same per-unit trajectory as without noise, so the two modes agree on average.
 
-Cohorts are stepped month by month, vectorised over paths and cohorts (no loop over
-paths). The draws are keyed (:class:`Noise`): each segment's each stage has its own
+New cohorts are stepped month by month, vectorised over paths and cohorts (no loop over
+paths), their churn drawn by the exact vectorised binomial of
+:mod:`planner.engine.binomial`; each opening slice's exits over the horizon are one
+multinomial draw (the same distribution as a binomial each month). The draws are keyed (:class:`Noise`): each segment's each stage has its own
 stream per block of paths, ``SeedSequence(seed, spawn_key=(block, NOISE, *words(segment),
 *words(stage)))``, so a path's numbers still depend only on the seed and its index, and
 adding, removing or reordering segments leaves every other segment's noise unchanged.
@@ -20,7 +22,8 @@ from typing import Callable
 
 import numpy as np
 
-from planner.engine.retention import trajectory
+from planner.engine.binomial import binomial
+from planner.engine.retention import stepped_survival, trajectory
 from planner.engine.sampling import BLOCK, Inputs
 from planner.engine.streams import NOISE, stream
 from planner.scenario.model import Segment
@@ -91,10 +94,11 @@ def noisy_new_cohorts(segment: Segment, inputs: Inputs, rng: np.random.Generator
                       new_customers: np.ndarray, price: np.ndarray) -> dict[str, np.ndarray]:
     """Series of the cohorts won during the horizon, with binomial churn.
 
-    Each month, only the cells that can move are drawn: cohorts at an age where they can
-    churn (on annual contracts only at renewal) and that still have customers. Each
-    draws its lost customers, ``Binomial(alive, 1 - keep)``: the same distribution as
-    drawing the survivors, and cheaper where churn is rare.
+    Each month, only the cohorts that can move are drawn: those at an age where they can
+    churn (on annual contracts only at renewal). Each draws its lost customers,
+    ``Binomial(alive, 1 - keep)`` (:func:`planner.engine.binomial.binomial`): the same
+    distribution as drawing the survivors, and cheaper where churn is rare. Cohorts are
+    kept cohort-major, (cohorts, paths), so the cohorts drawn in a month are one block.
 
     Parameters
     ----------
@@ -109,49 +113,90 @@ def noisy_new_cohorts(segment: Segment, inputs: Inputs, rng: np.random.Generator
     """
     paths, months = new_customers.shape
     ps = per_survivor(trajectory(segment, np.arange(months), inputs))
-    churn = 1.0 - ps["keep"]  # (rows, age)
-    movable = (churn > 0).any(axis=0)
-    # what one customer of cohort c carries at month t, per unit of price, oldest cohort first
-    money = np.stack([ps[key] for key, _ in _MONEY], axis=-1)  # (rows, age, keys)
-    oldest_first = np.ascontiguousarray(money[:, ::-1])  # ages descending, as cohorts ascend
-    n = np.zeros((paths, months), dtype=np.int64)
-    out = {name: np.zeros((paths, months)) for name in SERIES}
-    carried = np.zeros((paths, months, len(_MONEY)))
+    churn = (1.0 - keep_probability(segment, np.arange(months), inputs)).T  # (age, 1 or paths)
+    movable = (churn > 0).any(axis=1)
+    # per survivor, oldest first: row months-1-a is age a, so month t's cohorts 0..t are
+    # the last t+1 rows; (ages, keys, rows)
+    money = np.ascontiguousarray(np.stack([ps[key] for key, _ in _MONEY], axis=1)[:, :, ::-1].transpose(2, 1, 0))
+    mrr_by_age = np.ascontiguousarray(ps["mrr"].T)  # (age, rows)
+    alive = np.zeros((months, paths))
+    cost = np.ascontiguousarray(price.T)  # (cohorts, paths)
+    wins = np.ascontiguousarray(new_customers.T, dtype=float)
+    worth = np.empty((months, paths))
+    customers, churned, churned_mrr = (np.zeros((months, paths)) for _ in range(3))
+    carried = np.empty((months, len(_MONEY), paths))
     for t in range(months):
-        cohorts = np.arange(t)
-        cohorts = cohorts[movable[t - cohorts]]
-        if cohorts.size:
-            lost = _lose(rng, n[:, cohorts], churn[:, t - cohorts])
-            n[:, cohorts] -= lost
-            out["churned_customers"][:, t] = lost.sum(axis=1)
-            out["churned_mrr"][:, t] = (lost * price[:, cohorts] * ps["mrr"][:, t - 1 - cohorts]).sum(axis=1)
-        n[:, t] = new_customers[:, t]
-        out["customers"][:, t] = n[:, :t + 1].sum(axis=1)
-        worth = n[:, :t + 1] * price[:, :t + 1]
-        ages = oldest_first[:, months - 1 - t:]  # (rows, cohort, keys): cohort c at age t - c
-        carried[:, t] = worth @ ages[0] if ages.shape[0] == 1 else np.matmul(worth[:, None, :], ages)[:, 0]
-    for i, (_, name) in enumerate(_MONEY):
-        out[name] = carried[:, :, i]
-    return out
+        cohorts = _movable(movable, t)
+        if cohorts is not None:
+            # cohorts 0..t-1 are at ages t..1: all of them a reversed slice, not a gather
+            ages = slice(t, 0, -1) if isinstance(cohorts, slice) else t - cohorts
+            lost = binomial(rng, alive[cohorts], churn[ages], whole=True)
+            alive[cohorts] -= lost
+            np.sum(lost, axis=0, out=churned[t])
+            lost *= cost[cohorts]
+            # what a leaver carried last month, per unit of price: ages t-1..0
+            mrr = mrr_by_age[t - 1::-1] if isinstance(cohorts, slice) else mrr_by_age[ages - 1]
+            churned_mrr[t] = mrr[:, 0] @ lost if mrr.shape[1] == 1 else np.einsum("cp,cp->p", mrr, lost)
+        alive[t] = wins[t]
+        customers[t] = (customers[t - 1] if t else 0.0) + (wins[t] - churned[t])
+        np.multiply(alive[:t + 1], cost[:t + 1], out=worth[:t + 1])
+        unit = money[months - 1 - t:]  # (cohort, keys, rows): cohort c at age t - c
+        if unit.shape[2] == 1:
+            np.matmul(unit[:, :, 0].T, worth[:t + 1], out=carried[t])
+        else:
+            np.einsum("cp,ckp->kp", worth[:t + 1], unit, out=carried[t])
+    out = {"customers": customers.T, "churned_customers": churned.T,
+           "churned_mrr": churned_mrr.T}
+    out |= {name: carried[:, i].T for i, (_, name) in enumerate(_MONEY)}
+    return {name: np.ascontiguousarray(a) for name, a in out.items()}
 
 
-def _lose(rng: np.random.Generator, alive: np.ndarray, churn: np.ndarray) -> np.ndarray:
-    """Customers lost, ``Binomial(alive, churn)``, drawn only where someone can leave.
+def keep_probability(segment: Segment, ages: np.ndarray, inputs: Inputs) -> np.ndarray:
+    """The probability of surviving from age ``a - 1`` to ``a`` (1 at index 0), shape
+    (1, n) when retention is certain, else (paths, n): :func:`per_survivor`'s ``keep``
+    without broadcasting it to the rows of uncertain money.
+    """
+    surv = stepped_survival(segment, ages, inputs)
+    surv = np.divide(surv, surv[:, :1], out=np.zeros_like(surv), where=surv[:, :1] > 0)
+    before = np.concatenate([surv[:, :1], surv[:, :-1]], axis=1)
+    return np.divide(surv, before, out=np.zeros_like(surv), where=before > 0)
+
+
+def _exits(rng: np.random.Generator, customers: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Customers of one slice lost in each month, drawn at once: the months a customer
+    leaves in (or that it stays) are ``Multinomial(customers, S(t-1) - S(t), ..., S(last))``
+    over the months it can leave in, the same distribution as a binomial draw each month
+    with probability ``1 - keep`` of the survivors.
 
     Parameters
     ----------
-    alive : ndarray of int, shape (paths, cells)
-    churn : ndarray, shape (paths or 1, cells)
+    customers : ndarray of int, shape (paths,)
+    keep : ndarray, shape (rows, months)
+        Probability of surviving each month, rows 1 or paths.
 
     Returns
     -------
-    ndarray of int, shape (paths, cells)
+    ndarray, shape (months, paths)
     """
-    churn = np.broadcast_to(churn, alive.shape)
-    live = (alive > 0) & (churn > 0)
-    lost = np.zeros_like(alive)
-    lost[live] = rng.binomial(alive[live], churn[live])
+    if keep.shape[0] > 1 and (keep == keep[:1]).all():
+        keep = keep[:1]  # the same for every path (money, not retention, is uncertain)
+    lost = np.zeros((keep.shape[1], customers.size))
+    move = np.flatnonzero((keep < 1).any(axis=0))
+    if move.size:
+        surv = np.cumprod(keep, axis=1)
+        before = np.concatenate([np.ones((keep.shape[0], 1)), surv[:, :-1]], axis=1)
+        pvals = np.concatenate([(before - surv)[:, move], surv[:, move[-1]:move[-1] + 1]], axis=1)
+        lost[move] = rng.multinomial(customers, pvals)[:, :-1].T
     return lost
+
+
+def _movable(movable: np.ndarray, t: int):
+    """The cohorts (won in months 0..t-1) that can churn in month ``t``: a slice when they
+    are all of them, an index array when only some are, None when none are."""
+    can = movable[t:0:-1]  # cohorts 0..t-1 are at ages t..1
+    if t and can.all():
+        return slice(0, t)
+    return np.flatnonzero(can) if can.any() else None
 
 
 def whole_slices(customers: np.ndarray, term: int) -> np.ndarray:
@@ -173,7 +218,8 @@ def whole_slices(customers: np.ndarray, term: int) -> np.ndarray:
 
 def noisy_opening(segment: Segment, inputs: Inputs, rng: np.random.Generator,
                   slices: list, prior_ages_billed) -> dict[str, np.ndarray]:
-    """The opening book with binomial churn (opening customers rounded to whole customers).
+    """The opening book with binomial churn (opening customers rounded to whole customers):
+    each slice's exits over the horizon in one multinomial draw (:func:`_exits`).
 
     Parameters
     ----------
@@ -213,24 +259,20 @@ def noisy_opening(segment: Segment, inputs: Inputs, rng: np.random.Generator,
     deferred_open = (value * ps["deferred"][:, :, 0]).sum(axis=1)
     billed = np.stack([prior_ages_billed(age) for _, _, age in sized]).astype(float)  # (slices, MAX_LAG)
     prior = (value * segment.billing_months) @ billed
-    churn = 1.0 - ps["keep"]
-    movable = (churn > 0).any(axis=0)  # (slices, months + 1)
-    alive = np.empty((months,) + n.shape, dtype=np.int64)
-    out = {name: np.zeros((paths, months)) for name in SERIES}
-    for t in range(months):
-        slices = np.flatnonzero(movable[:, t + 1])
-        if slices.size:
-            lost = _lose(rng, n[:, slices], churn[:, slices, t + 1])
-            n[:, slices] -= lost
-            out["churned_customers"][:, t] = lost.sum(axis=1)
-            out["churned_mrr"][:, t] = (lost * each[:, slices] * ps["mrr"][:, slices, t]).sum(axis=1)
-        alive[t] = n
-    out["customers"] = alive.sum(axis=2).T.astype(float)
-    worth = alive * each  # (months, paths, slices)
-    for key, name in _MONEY:
-        unit = ps[key][:, :, 1:]  # (rows, slices, months)
-        out[name] = (np.einsum("tps,st->pt", worth, unit[0]) if rows == 1 else
-                     np.einsum("tps,pst->pt", worth, unit))
+    # months first, (months, slices, paths): a month of every slice is one contiguous block
+    lost = np.stack([_exits(rng, n[:, i], ps["keep"][:, i, 1:]) for i in range(n.shape[1])], axis=1)
+    alive = np.empty_like(lost)
+    np.subtract(n.T, lost[0], out=alive[0])
+    for t in range(1, months):  # a running sum by month: cumsum along a strided axis is slower
+        np.subtract(alive[t - 1], lost[t], out=alive[t])
+    out = {"customers": np.einsum("tsp->pt", alive), "churned_customers": np.einsum("tsp->pt", lost)}
+    alive *= each.T
+    lost *= each.T
+    for key, name in _MONEY + (("mrr", "churned_mrr"),):
+        # a leaver's MRR is the month before's: index t of the track, the month before t + 1
+        unit, flows = (ps[key][:, :, 1:], alive) if name != "churned_mrr" else (ps[key][:, :, :-1], lost)
+        out[name] = (np.einsum("tsp,st->pt", flows, unit[0]) if rows == 1 else
+                     np.einsum("tsp,pst->pt", flows, unit))
     out["deferred_open"] = deferred_open[:, None]
     out["prior_billings"] = prior
     return out

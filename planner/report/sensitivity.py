@@ -15,8 +15,6 @@ import json
 import math
 from pathlib import Path
 
-from planner.charts.files import save_chart
-from planner.charts.sensitivity import plot_sobol, plot_spider, plot_tornado
 from planner.format import percent, value_text
 from planner.io import write_text
 from planner.sweep.sensitivity import make_statistic, sensitivity, uncertain_inputs
@@ -131,6 +129,9 @@ def write_sensitivity(results: dict, out_dir, fmt: str = "png", charts: bool = T
     files = [out_dir / "sensitivity.json"]
     write_text(files[0], json.dumps(to_json(results), indent=2, allow_nan=False) + "\n")
     if charts:
+        from planner.charts.files import save_chart  # matplotlib: only when drawing
+        from planner.charts.sensitivity import plot_sobol, plot_spider, plot_tornado
+
         for key, plot in (("tornado", plot_tornado), ("spider", plot_spider), ("sobol", plot_sobol)):
             if key in results:
                 files.append(save_chart(plot(results[key]), out_dir / f"{key}.{fmt}"))
