@@ -115,3 +115,20 @@ def test_set_reaches_keys_of_an_omitted_block(tmp_path):
     scenario = planner.load_scenario(path, ["simulation.seed=7", "segments.s.contract.billing=quarterly",
                                             "segments.s.contract.term_months=12"])
     assert scenario.seed == 7 and scenario.segments[0].billing_months == 3
+
+
+def test_projection_quantiles_are_nanquantiles_to_the_bit():
+    """The projection table reads complete series with np.quantile (vectorised) and
+    series with undefined months with np.nanquantile: the numbers nanquantile gives."""
+    import warnings
+    from planner.report.summary import projection_table
+    from conftest import ROOT
+    result = planner.simulate(planner.load_scenario(ROOT / "scenarios" / "series_a_midmarket.yaml"),
+                              paths=300, seed=2, keep=("arr", "cash"), by_segment=False)
+    header, rows = projection_table(result, names=("arr", "cash"))
+    table = np.array([row[1:] for row in rows])
+    for j, name in enumerate(("arr", "cash")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            expected = np.nanquantile(result.total(name), (0.1, 0.5, 0.9), axis=0)
+        np.testing.assert_array_equal(table[:, 3 * j:3 * j + 3], expected.T)

@@ -127,9 +127,12 @@ def projection_table(result: SimulationResult, names=None) -> tuple[list[str], l
     columns = []
     for name in table_series(result.scenario) if names is None else names:
         data = result.total(name)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-nan months stay nan
-            q = np.nanquantile(data, QUANTILES, axis=0)
+        if not np.isnan(data).any():  # nanquantile's own numbers, without its column-by-column loop
+            q = np.quantile(data, QUANTILES, axis=0)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-nan months stay nan
+                q = np.nanquantile(data, QUANTILES, axis=0)
         for label, row in zip(("p10", "p50", "p90"), q):
             header.append(f"{name}_{label}")
             columns.append(row)
