@@ -421,3 +421,21 @@ def test_run_detail_prints_each_segment_in_full(runner):
     assert full.stdout.startswith(short.stdout.split("\nUnit economics")[0])
     assert len(full.stdout.splitlines()) > len(short.stdout.splitlines())
     assert max(len(line) for line in full.stdout.splitlines()) <= 100
+
+
+def test_the_command_exits_with_its_code_and_flushed_output(tmp_path):
+    """planner.cli.entry skips the interpreter's teardown: the exit code and everything
+    printed (to a pipe, block-buffered) must still come out."""
+    import subprocess
+    import sys
+    ok = subprocess.run([sys.executable, "-m", "planner", "init", str(tmp_path / "s.yaml")],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0 and (tmp_path / "s.yaml").is_file()
+    shown = subprocess.run([sys.executable, "-m", "planner", "validate", str(tmp_path / "s.yaml")],
+                           capture_output=True, text=True)
+    assert shown.returncode == 0 and shown.stdout.strip(), shown
+    bad = subprocess.run([sys.executable, "-m", "planner", "validate", str(tmp_path / "missing.yaml")],
+                         capture_output=True, text=True)
+    assert bad.returncode == 1 and "file not found" in bad.stderr + bad.stdout
+    usage = subprocess.run([sys.executable, "-m", "planner", "no-such-command"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "No such command" in usage.stderr
