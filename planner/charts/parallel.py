@@ -81,11 +81,15 @@ class Drawing:
             self._next = None
             return
         context = multiprocessing.get_context("fork")
-        self._next = context.Value("i", 0)
         _DRAWING = self  # the helper, forked at the submit, finds the tasks here
         try:
+            self._next = context.Value("i", 0)
             self._pool = ProcessPoolExecutor(1, mp_context=context)
             self._future = self._pool.submit(_drain)
+        except OSError:  # no shared memory or no process to spare: draw alone
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._future = self._next = None
         finally:
             _DRAWING = None
 
