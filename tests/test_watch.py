@@ -114,15 +114,19 @@ def test_a_real_watcher_reruns_after_a_save(scenario, tmp_path):
     while not runs and time.monotonic() < deadline:
         time.sleep(0.05)
     assert runs, "the first run did not finish"
-    time.sleep(0.3)  # the watcher is up
-    scenario.write_text(SMALL.replace("cash: 1000000", "cash: 2000000"))
+    # saved again until the watcher, which starts after the first run, has seen a save
+    # (on a busy machine it may not be watching yet when the first save lands)
     while len(runs) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
+        scenario.write_text(SMALL.replace("cash: 1000000", "cash: 2000000"))
+        for _ in range(20):
+            if len(runs) >= 2:
+                break
+            time.sleep(0.05)
     stop.set()
     thread.join(timeout=10)
     assert not thread.is_alive()
-    assert len(runs) == 2, [t for _, t, _ in runs]
-    (first, _, wrote_first), (second, text, wrote_second) = runs
+    assert len(runs) >= 2, [t for _, t, _ in runs]
+    (first, _, wrote_first), (second, text, wrote_second) = runs[:2]
     assert wrote_first and wrote_second and second.runs == 2
     assert second.headline["cash_trough"] - first.headline["cash_trough"] == pytest.approx(1_000_000)
     assert "+$1.0M" in text
