@@ -322,20 +322,20 @@ def _blend(parts: list[dict], base: dict) -> dict[str, np.ndarray]:
 
 
 def _lifetime_value(sc: _Scope, p: Period, base: dict, settings: dict,
-                    margins: dict | None = None) -> dict[str, np.ndarray]:
+                    starts: dict | None = None) -> dict[str, np.ndarray]:
     """LTV (formula unless in ``base``, cohort), LTV:CAC and CAC payback (formula, cohort).
 
-    ``margins`` keeps each segment's cohorts of the period (their MRR and customers at
+    ``starts`` keeps each segment's cohorts of the period (their MRR and customers at
     the start, shape (paths,)), so the blended scope does not sum them again.
     """
     horizon = settings["ltv_horizon_months"]
     out = {k: base[k] for k in ("ltv", "ltv_capped", "ltv_discounted") if k in base} or _formula_ltv(base, settings)
     out["lifetime_years"] = fm.lifetime(base["churn_rate"]) / 12.0
     out["ltv_lifetime_years"] = fm.lifetime(base["churn_rate"], base["expansion_rate"]) / 12.0
-    margins = {} if margins is None else margins
+    starts = {} if starts is None else starts
     for m in sc.models:  # what each segment's cohorts of the period start with
-        if m.segment not in margins:
-            margins[m.segment] = (_sum(m.new_mrr, p.first, p.last), _sum(m.new_customers, p.first, p.last))
+        if m.segment not in starts:
+            starts[m.segment] = (_sum(m.new_mrr, p.first, p.last), _sum(m.new_customers, p.first, p.last))
     has = base["new_customers"] > 0
     per = np.where(has, base["new_customers"], 1.0)
 
@@ -343,7 +343,7 @@ def _lifetime_value(sc: _Scope, p: Period, base: dict, settings: dict,
         """Cumulative gross margin per customer won in the period, by age, shape (rows, ages)."""
         total = None
         for m in sc.models:
-            part = m.cumulative_margin(*margins[m.segment], ages=ages, rows=rows)
+            part = m.cumulative_margin(*starts[m.segment], ages=ages, rows=rows)
             total = part if total is None else np.add(total, part, out=total)
         total /= per[rows][:, None]
         return total
@@ -542,14 +542,14 @@ class _Inputs:
         lag, segments = self.settings["cac_lag_months"], self.result.segments
         values: dict[str, dict[str, np.ndarray]] = {sc.name: {} for sc in self.scopes}
         for j, p in enumerate(spans):
-            margins: dict = {}  # each segment's cohorts of the period, for the blend
+            starts: dict = {}  # each segment's cohorts of the period, for the blend
             # segments first: the blended LTV mixes theirs
             for sc in self.scopes:
                 row = _acquisition(sc, self.company, p, lag) | _rates(sc, p) | _retention(sc, p, self.memo)
                 if sc.alloc is None:
                     parts = [{k: v[:, j] for k, v in values[seg].items()} for seg in segments]
                     row |= _blend(parts, row) | _company_metrics(sc, self.company, p)
-                row |= _lifetime_value(sc, p, row, self.settings, margins) | _magic(sc, self.company, p)
+                row |= _lifetime_value(sc, p, row, self.settings, starts) | _magic(sc, self.company, p)
                 _fill(values[sc.name], row, j, len(spans))
         return {name: values[name] for name in ["blended", *segments]}
 
