@@ -10,8 +10,9 @@ import numpy as np
 from planner.errors import PlannerError
 
 from planner.engine.blas import one_blas_thread
+from planner.engine import lean as lean_engine
 from planner.engine.core import (COMPANY_SERIES, FINANCING_SERIES, OPENING, ROLE_SERIES,
-                                 SEGMENT_SERIES, run_chunk)
+                                 SEGMENT_SERIES, finance, run_chunk)
 from planner.engine.financing import ARRIVAL_RECORDS, instruments
 from planner.engine.sampling import BLOCK, Inputs, draw_inputs
 from planner.engine.totals import segment_total
@@ -106,6 +107,7 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
     fin = {p.name: {n: np.empty((rows, months), dtype=bool if n == "insolvent" else float)
                     for n in wanted if n in _FINANCING} | {"ownership": np.empty(rows)}
            | _arrival_records(scenario, p, rows) for p in chosen}
+    lean = lean_engine.applies(scenario, wanted)  # a geometric scenario: the same numbers, faster
     with one_blas_thread():  # the engine's products are tiny: threads only spin-wait
         for offset in range(0, paths, BLOCK):
             stop = min(paths, offset + BLOCK)
@@ -114,10 +116,16 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
             inputs = Inputs(scenario, _block_draws(scenario, seed, first, draws, offset, stop))
             into = {name: array[offset:end] for name, array in by_seg.items()}
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                ops, financing = run_chunk(scenario, inputs, seed, first, chosen,
-                                           block_when_insolvent=block_when_insolvent, into=into,
-                                           keep=kept_segment | (wanted & _ROLE), totals=totals,
-                                           keep_financing=wanted & _FINANCING)
+                if lean:
+                    ops = lean_engine.operations(scenario, inputs, wanted, into)
+                    financing = {p.name: finance(scenario, p, inputs, ops,
+                                                 block_when_insolvent=block_when_insolvent,
+                                                 keep=wanted & _FINANCING) for p in chosen}
+                else:
+                    ops, financing = run_chunk(scenario, inputs, seed, first, chosen,
+                                               block_when_insolvent=block_when_insolvent, into=into,
+                                               keep=kept_segment | (wanted & _ROLE), totals=totals,
+                                               keep_financing=wanted & _FINANCING)
             _check_finite(ops, financing, first)
             used[offset:end] = inputs.draws
             floor[offset:end] = np.broadcast_to(inputs.value(scenario.minimum_cash), (BLOCK, 1))[:, 0]

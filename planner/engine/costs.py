@@ -90,6 +90,36 @@ def commissions(commission: Commission | None, sales_new_mrr: np.ndarray, inputs
     return spread(warm_extend(earned, before), np.full((1, n), 1.0 / n))[:, before:]
 
 
+def department_rows(scenario: Scenario, inputs: Inputs, counts: dict[str, np.ndarray],
+                    revenue: np.ndarray, programme_spend: list[np.ndarray],
+                    commission: list[np.ndarray]) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
+    """:func:`department_costs` before it is broadcast to every path: one row where an
+    expense is the same on every path.
+
+    Returns
+    -------
+    departments : dict of department -> ndarray, shape (paths or 1, months or 1)
+    direct : list of ndarray, shape (paths or 1, months or 1)
+        Each segment's direct S&M.
+    """
+    names = scenario.segment_names
+    out = {dept: np.zeros((1, inputs.horizon)) for dept in DEPARTMENTS}
+    direct = [spend + paid for spend, paid in zip(programme_spend, commission)]
+    for role in scenario.roles:
+        cost = counts[role.role] * pay(role, inputs)
+        out[role.department] = out[role.department] + cost
+        if role.segment is not None and role.department in SM_DEPARTMENTS:
+            direct[names.index(role.segment)] = direct[names.index(role.segment)] + cost
+    for line in scenario.opex:
+        cost = inputs.series(line.monthly) + inputs.value(line.pct_of_revenue) * revenue
+        out[line.department] = out[line.department] + cost
+        if line.segment is not None and line.department in SM_DEPARTMENTS:
+            direct[names.index(line.segment)] = direct[names.index(line.segment)] + cost
+    out["marketing"] = out["marketing"] + sum(programme_spend)
+    out["sales"] = out["sales"] + sum(commission)
+    return out, direct
+
+
 def department_costs(scenario: Scenario, inputs: Inputs, counts: dict[str, np.ndarray],
                      revenue: np.ndarray, programme_spend: list[np.ndarray],
                      commission: list[np.ndarray]) -> dict[str, np.ndarray]:
@@ -110,26 +140,17 @@ def department_costs(scenario: Scenario, inputs: Inputs, counts: dict[str, np.nd
         ``<department>`` -> ndarray (paths, months) for each of sales, marketing, rnd, cs,
         ga; ``headcount`` -> (paths, months); ``sm_direct`` -> (paths, months, segments).
     """
-    names = scenario.segment_names
-    out = {dept: np.zeros((1, inputs.horizon)) for dept in DEPARTMENTS}
-    direct = [spend + paid for spend, paid in zip(programme_spend, commission)]
-    for role in scenario.roles:
-        cost = counts[role.role] * pay(role, inputs)
-        out[role.department] = out[role.department] + cost
-        if role.segment is not None and role.department in SM_DEPARTMENTS:
-            direct[names.index(role.segment)] = direct[names.index(role.segment)] + cost
-    for line in scenario.opex:
-        cost = inputs.series(line.monthly) + inputs.value(line.pct_of_revenue) * revenue
-        out[line.department] = out[line.department] + cost
-        if line.segment is not None and line.department in SM_DEPARTMENTS:
-            direct[names.index(line.segment)] = direct[names.index(line.segment)] + cost
-    out["marketing"] = out["marketing"] + sum(programme_spend)
-    out["sales"] = out["sales"] + sum(commission)
-    out = {key: inputs.full(_months(value, inputs)) for key, value in out.items()}
-    out["headcount"] = inputs.full(sum(counts.values(), np.zeros((1, inputs.horizon))))
+    depts, direct = department_rows(scenario, inputs, counts, revenue, programme_spend, commission)
+    out = {key: inputs.full(_months(value, inputs)) for key, value in depts.items()}
+    out["headcount"] = inputs.full(headcount(counts, inputs))
     out["sm_direct"] = np.stack([np.broadcast_to(_months(d, inputs), (inputs.paths, inputs.horizon))
                                  for d in direct], axis=2)
     return out
+
+
+def headcount(counts: dict[str, np.ndarray], inputs: Inputs) -> np.ndarray:
+    """People in all roles at month end, shape (paths or 1, months)."""
+    return sum(counts.values(), np.zeros((1, inputs.horizon)))
 
 
 def _months(value: np.ndarray, inputs: Inputs) -> np.ndarray:

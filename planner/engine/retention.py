@@ -132,9 +132,10 @@ def trajectory(segment: Segment, ages: np.ndarray, inputs: Inputs, keys=None) ->
     # each row's product is the same computed once or on every row: broadcast after it
     per_customer = np.cumprod(growth, axis=1) / growth[:, :1]
     surv, per_customer = _rows(surv, rows), _rows(per_customer, rows)
-    out = {"customers": surv, "mrr": surv * per_customer,
-           "deferred": _deferred(segment.billing_months, ages, surv, per_customer,
-                                 segment.coterm_expansion)}
+    out = {"customers": surv, "mrr": surv * per_customer}
+    if keys is None or "deferred" in keys:
+        out["deferred"] = _deferred(segment.billing_months, ages, surv, per_customer,
+                                    segment.coterm_expansion)
     if keys is not None and not set(keys) - set(out):
         return {key: out[key] for key in keys}
     exp_rate, con_rate = _rows(exp_rate, rows), _rows(con_rate, rows)

@@ -1,0 +1,136 @@
+"""The lean engine of geometric scenarios gives the full engine's numbers, to the bit."""
+import numpy as np
+import pytest
+
+import planner
+from planner.engine import lean
+from planner.engine.sampling import BLOCK
+from planner.results import base_series
+
+from conftest import ROOT, scenario_from_text
+
+SIMPLE = (ROOT / "benchmarks" / "simple_model.yaml").read_text()
+
+#: edits of the simple model that keep it geometric: (old text, new text)
+VARIANTS = {
+    "simple": [],
+    "uncertain_rates_costs_and_opex": [
+        ("monthly_rate: 0.01", "monthly_rate: {dist: triangular, low: 0.0, mode: 0.01, high: 0.03}"),
+        ("contraction_monthly_rate: 0.003", "contraction_monthly_rate: {dist: uniform, low: 0, high: 0.01}"),
+        ("payment_terms_days: 0}", "payment_terms_days: 0, bad_debt_rate: {dist: uniform, low: 0, high: 0.05}}"),
+        ("hosting_pct_of_revenue: 0.15", "hosting_pct_of_revenue: {dist: uniform, low: 0.1, high: 0.2}\n"
+         "    per_customer_monthly: {smb: {dist: uniform, low: 1, high: 4}}"),
+        ("salary: 150000", "salary: {dist: triangular, low: 140000, mode: 150000, high: 180000}, annual_raise: 0.04"),
+        ("funding:", "  opex:\n"
+         "    - {name: Ads, department: marketing, monthly: {start: 5000, annual_growth: {dist: uniform, low: 0, high: 0.5}}}\n"
+         "    - {name: Fees, department: ga, pct_of_revenue: {dist: uniform, low: 0.01, high: 0.03}}\n"
+         "funding:"),
+        ("age_months: 12}", "age_months: 7}"),
+        ("marketing_budget: 60000", "marketing_budget: {start: {dist: uniform, low: 40000, high: 80000}, annual_growth: 0.2}"),
+    ],
+    "two_segments_and_a_funding_plan": [
+        ("costs:", """  mid:
+    opening: {customers: {dist: uniform, low: 40, high: 60}, mrr: 90000, age_months: 30}
+    price: {arpa: 2000, annual_increase: 0.05}
+    contract: {term_months: 1, billing: monthly, payment_terms_days: 0, bad_debt_rate: 0.01}
+    acquisition:
+      new_customers: {start: {dist: pert, low: 2, mode: 4, high: 7}, annual_growth: 0.3}
+    retention: {model: constant, annual_churn: 0.2}
+    expansion: {monthly_rate: 0.02}
+
+costs:"""),
+        ("plan: none", "minimum_cash: 250000\n  rounds:\n"
+         "    - {name: Bridge, month: 2027-03, amount: {dist: uniform, low: 500000, high: 1500000}}\n"
+         "  plan: staged"),
+        ("    none: []", """    none: []
+    staged:
+      - {type: venture_debt, name: Loan, month: 2027-06, amount: 1000000,
+         annual_rate: 0.12, interest_only_months: 6, amortisation_months: 18, fee: 0.01}
+      - {type: milestone_equity, name: A, amount: 6000000, arr_at_least: 900000,
+         not_before: 2027-06, deadline: 2029-06, pre_money_arr_multiple: {dist: triangular, low: 5, mode: 8, high: 12}}
+      - {type: runway_equity, name: Rescue, amount: 2000000, runway_below_months: 4, not_before: 2027-01,
+         pre_money: 8000000}"""),
+    ],
+    "steep_churn_short_horizon": [
+        ("horizon_months: 60", "horizon_months: 3"),
+        ("{dist: uniform, low: 0.02, high: 0.04}", "{dist: uniform, low: 0.3, high: 0.95}"),
+        ("hires: {2027-07: 2, 2028-01: 2}", "hires: {2027-02: 2}"),
+        ("hires: {2028-01: 1}", "hires: {2027-03: 1}"),
+    ],
+    "long_horizon_fast_growth": [
+        ("horizon_months: 60", "horizon_months: 120"),
+        ("monthly_rate: 0.01", "monthly_rate: 0.08"),
+        ("{dist: uniform, low: 0.02, high: 0.04}", "0.0"),
+    ],
+}
+
+
+def variant(name: str, tmp_path) -> planner.Scenario:
+    text = SIMPLE
+    for old, new in VARIANTS[name]:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    return scenario_from_text(text, tmp_path)
+
+
+#: every series the lean engine gives, and the derived series made of them only
+LEAN = sorted(lean.SEGMENT | lean.COMPANY | lean.FINANCING) + [
+    "arr", "gross_profit", "opex", "ebitda", "funding", "net_cash_flow", "net_burn", "net_income"]
+
+
+def full_run(scenario, monkeypatch, **kw):
+    with monkeypatch.context() as patch:
+        patch.setattr(lean, "applies", lambda *args: False)
+        return planner.simulate(scenario, **kw)
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+@pytest.mark.parametrize("by_segment", [True, False])
+def test_the_lean_engine_gives_the_full_engines_numbers(name, by_segment, tmp_path, monkeypatch):
+    scenario = variant(name, tmp_path)
+    assert lean.applies(scenario, base_series(LEAN))
+    paths = BLOCK + 300  # a whole block and a part of one
+    full = full_run(scenario, monkeypatch, paths=paths, seed=5)
+    quick = planner.simulate(scenario, paths=paths, seed=5, keep=LEAN, by_segment=by_segment)
+    for series in LEAN:
+        np.testing.assert_array_equal(quick.total(series), full.total(series), err_msg=series)
+        if by_segment and series in quick.by_segment:
+            np.testing.assert_array_equal(quick.by_segment[series], full.by_segment[series], err_msg=series)
+    for key, value in full.opening.items():
+        np.testing.assert_array_equal(quick.opening[key], value, err_msg=key)
+    for key, value in full.per_path.items():
+        np.testing.assert_array_equal(quick.per_path[key], value, err_msg=key)
+    np.testing.assert_array_equal(quick.draws, full.draws)
+
+
+def test_arr_and_cash_alone_and_given_draws(tmp_path, monkeypatch):
+    scenario = variant("uncertain_rates_costs_and_opex", tmp_path)
+    draws = planner.simulate(scenario, paths=700, seed=3, keep=("arr",)).draws[::-1].copy()
+    full = full_run(scenario, monkeypatch, paths=700, seed=3, draws=draws)
+    quick = planner.simulate(scenario, paths=700, seed=3, keep=("arr", "cash"), by_segment=False,
+                             draws=draws)
+    for series in ("arr", "cash"):
+        np.testing.assert_array_equal(quick.total(series), full.total(series), err_msg=series)
+
+
+@pytest.mark.parametrize("edit", [
+    ("term_months: 1, billing: monthly", "term_months: 12, billing: monthly"),
+    ("term_months: 1, billing: monthly", "term_months: 12, billing: annual"),
+    ("payment_terms_days: 0", "payment_terms_days: 30"),
+    ("model: constant\n      monthly_churn: {dist: uniform, low: 0.02, high: 0.04}", "model: sbg\n      alpha: 1\n      beta: 10"),
+    ("simulation:\n", "simulation:\n  process_noise: true\n"),
+], ids=["annual_term", "annual_billing", "payment_terms", "sbg", "process_noise"])
+def test_what_is_not_geometric_runs_on_the_full_engine(edit, tmp_path):
+    old, new = edit
+    assert old in SIMPLE
+    scenario = scenario_from_text(SIMPLE.replace(old, new), tmp_path)
+    assert not lean.applies(scenario, base_series(("arr", "cash")))
+
+
+def test_series_the_lean_engine_does_not_make_need_the_full_engine(tmp_path):
+    scenario = variant("simple", tmp_path)
+    assert lean.applies(scenario, base_series(("arr", "cash")))
+    for name in ("churned_mrr", "deferred_revenue", "receivables", "acquisition_cost", "billings"):
+        assert not lean.applies(scenario, base_series((name,)))
+    result = planner.simulate(scenario, paths=50, seed=1, keep=("arr", "churned_mrr"))
+    assert result.total("churned_mrr").shape == (50, 60)
