@@ -205,8 +205,8 @@ def _no_financing(operating_cash_flow: np.ndarray, opening_cash: np.ndarray) -> 
     paths, months = operating_cash_flow.shape
     cash = np.cumsum(np.concatenate([opening_cash.astype(float)[:, None], operating_cash_flow], axis=1),
                      axis=1)[:, 1:]
-    def zero():
-        return np.zeros((paths, months))
+    def zero():  # read-only: nothing adds to the flows of a plan without money in
+        return np.broadcast_to(np.zeros(1), (paths, months))
 
     none = (np.full((paths, 0), -1), np.zeros((paths, 0)), np.zeros((paths, 0)), np.ones((paths, 0)))
     return Financing(zero(), zero(), zero(), zero(), zero(), zero(), cash,
