@@ -140,10 +140,10 @@ def layer_geometric(new: np.ndarray, head: np.ndarray, scale: np.ndarray,
     """
     months = new.shape[-1]
     steps = np.ascontiguousarray(np.moveaxis(new, -1, 0))  # (months, paths, k)
-    out = np.empty(steps.shape)
-    stock = np.zeros(steps.shape[1:])
-    for t in range(months):
-        out[t] = head * steps[t] + scale * stock
+    out = np.multiply(head, steps, out=np.empty(steps.shape))  # the cohort of the month
+    stock, carried = np.zeros(steps.shape[1:]), np.empty(steps.shape[1:])
+    for t in range(months):  # four operations a month, in place
+        out[t] += np.multiply(scale, stock, out=carried)
         stock *= ratio
         stock += steps[t]
     return np.moveaxis(out, 0, -1)
