@@ -338,8 +338,11 @@ def bench_engine(scenarios, paths: int = 10_000, repeat: int = 3) -> None:
 
 MILLION_CASE = """
 import json, resource, time, planner
+from planner.cli.allocator import keep_freed_pages
 from planner.report.summary import run_series
 from planner.sweep.stream import simulate_stream
+if {keep_pages}:
+    keep_freed_pages()  # as the planner command does for its process
 sc = planner.load_scenario({scenario!r})
 simulate_stream(sc, paths=2048, keep=run_series(sc), workers={workers})
 seconds = cpu = float("inf")
@@ -378,15 +381,16 @@ def bench_million(scenarios, paths: int = 1_000_000, repeat: int = 2) -> None:
     time), then `planner run --paths 1000000 --no-charts` as a whole process."""
     print(f"\nstreamed: simulate_stream(), {paths:,} paths, the series `planner run` keeps "
           f"(min of {repeat})\n")
-    print("| scenario | workers | seconds | CPU seconds | sampled paths | sample on disk (MB) "
-          "| peak RSS (MB) | load |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    print("| scenario | workers | freed pages kept | seconds | CPU seconds | sampled paths "
+          "| sample on disk (MB) | peak RSS (MB) | load |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---|")
     for scenario in scenarios:
-        for workers in (1, 2):
+        for workers, keep_pages in ((1, True), (2, False), (2, True)):
             r = python_case(MILLION_CASE.format(scenario=str(scenario), paths=paths, workers=workers,
-                                                repeat=repeat))
-            print(f"| {Path(scenario).name} | {workers} | {r['seconds']:.1f} | {r['cpu']:.1f} | "
-                  f"{r['sample']:,} | {r['spilled_mb']:.0f} | {r['rss_mb']:.0f} | {load()} |")
+                                                repeat=repeat, keep_pages=keep_pages))
+            print(f"| {Path(scenario).name} | {workers} | {'yes' if keep_pages else 'no'} | "
+                  f"{r['seconds']:.1f} | {r['cpu']:.1f} | {r['sample']:,} | "
+                  f"{r['spilled_mb']:.0f} | {r['rss_mb']:.0f} | {load()} |")
     print(f"\n`planner run --paths {paths:,} --no-charts`, whole process (one run each)\n")
     print("| scenario | seconds | CPU seconds | peak RSS (MB) | load |")
     print("|---|---:|---:|---:|---|")

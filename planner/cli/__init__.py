@@ -41,12 +41,16 @@ def entry() -> None:
     about 0.2 s of a 3 s ``planner run`` and does nothing a user can see: every file is
     written and closed by then. So, once a command has finished, the exit handlers run,
     the terminal streams are flushed and the process ends with the command's exit code.
-    An unexpected error still ends as Python ends it.
+    An unexpected error still ends as Python ends it. Freed memory is kept for reuse by
+    the C allocator (:func:`planner.cli.allocator.keep_freed_pages`).
     """
     import atexit
     import os
     import sys
 
+    from planner.cli.allocator import keep_freed_pages
+
+    keep_freed_pages()
     try:
         main(standalone_mode=True)  # always ends by raising SystemExit
         code = 0
