@@ -348,13 +348,20 @@ simulate_stream(sc, paths=2048, keep=run_series(sc), workers={workers})
 seconds = cpu = float("inf")
 for _ in range({repeat}):
     t, c = time.perf_counter(), time.process_time()
-    s = simulate_stream(sc, paths={paths}, keep=run_series(sc), workers={workers})
-    seconds, cpu = min(seconds, time.perf_counter() - t), min(cpu, time.process_time() - c)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    s = simulate_stream(sc, paths={paths}, keep=run_series(sc), workers={workers},
+                        processes={processes})
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = (time.process_time() - c + after.ru_utime + after.ru_stime
+            - before.ru_utime - before.ru_stime)  # worker processes' CPU too
+    seconds, cpu = min(seconds, time.perf_counter() - t), min(cpu, used)
     spilled = s.sample.company.nbytes()
     del s
+worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps({{"seconds": seconds, "cpu": cpu, "sample": {paths} // -(-{paths} // 50_000),
                   "spilled_mb": spilled / 2**20,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "worker_rss_mb": worker}}))
 """
 
 
@@ -376,21 +383,26 @@ def million_cli(scenario: Path, paths: int, out_dir: Path) -> dict:
 
 
 def bench_million(scenarios, paths: int = 1_000_000, repeat: int = 2) -> None:
-    """`simulate_stream` of a million paths (issue 17.5), one and two worker threads (min of
-    ``repeat`` runs; CPU seconds too: on a shared machine they move much less than wall
-    time), then `planner run --paths 1000000 --no-charts` as a whole process."""
+    """`simulate_stream` of a million paths (issue 17.5): one worker, two threads, two
+    processes, with and without freed pages kept (min of ``repeat`` runs; CPU seconds of
+    the workers too: on a shared machine they move much less than wall time), then
+    `planner run --paths 1000000 --no-charts` as a whole process."""
     print(f"\nstreamed: simulate_stream(), {paths:,} paths, the series `planner run` keeps "
           f"(min of {repeat})\n")
     print("| scenario | workers | freed pages kept | seconds | CPU seconds | sampled paths "
-          "| sample on disk (MB) | peak RSS (MB) | load |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---|")
+          "| sample on disk (MB) | peak RSS (MB): this process + each worker | load |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---|")
+    cases = ((1, False, True), (2, False, True), (2, True, False), (2, True, True))
     for scenario in scenarios:
-        for workers, keep_pages in ((1, True), (2, False), (2, True)):
+        for workers, processes, keep_pages in cases:
             r = python_case(MILLION_CASE.format(scenario=str(scenario), paths=paths, workers=workers,
-                                                repeat=repeat, keep_pages=keep_pages))
-            print(f"| {Path(scenario).name} | {workers} | {'yes' if keep_pages else 'no'} | "
+                                                repeat=repeat, keep_pages=keep_pages,
+                                                processes=processes))
+            kind = "1" if workers == 1 else f"{workers} {'processes' if processes else 'threads'}"
+            memory = f"{r['rss_mb']:.0f}" + (f" + {r['worker_rss_mb']:.0f}" if processes else "")
+            print(f"| {Path(scenario).name} | {kind} | {'yes' if keep_pages else 'no'} | "
                   f"{r['seconds']:.1f} | {r['cpu']:.1f} | {r['sample']:,} | "
-                  f"{r['spilled_mb']:.0f} | {r['rss_mb']:.0f} | {load()} |")
+                  f"{r['spilled_mb']:.0f} | {memory} | {load()} |")
     print(f"\n`planner run --paths {paths:,} --no-charts`, whole process (one run each)\n")
     print("| scenario | seconds | CPU seconds | peak RSS (MB) | load |")
     print("|---|---:|---:|---:|---|")

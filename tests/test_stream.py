@@ -1,10 +1,14 @@
 """Streamed runs: exact per-path outcomes, monthly series from an evenly spaced sample."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+import pytest
 
 import planner
 from planner.engine.sampling import BLOCK
+from planner.errors import PlannerError
 from planner.sweep.spill import SpilledSeries
 from planner.sweep.stream import simulate_stream
 from planner.report.summary import RUN_SERIES, summarise
@@ -55,13 +59,15 @@ def test_a_streamed_sample_carries_its_own_draws():
     np.testing.assert_array_equal(streamed.sample.minimum_cash, full.minimum_cash[::streamed.every])
 
 
-def test_two_workers_stream_exactly_what_one_does():
-    """Chunks on two threads are independent and gathered in order: bit-identical."""
+@pytest.mark.parametrize("processes", [False, True], ids=["threads", "processes"])
+def test_two_workers_stream_exactly_what_one_does(processes):
+    """Chunks on two threads or two worker processes are independent and gathered in
+    order: bit-identical."""
     scenario = planner.load_scenario(CASH_TIGHT)
     kwargs = dict(paths=5 * BLOCK + 77, seed=9, plan="late_round", keep=RUN_SERIES, raise_month=3,
                   sample_paths=700, chunk_paths=BLOCK)
     one = simulate_stream(scenario, workers=1, **kwargs)
-    two = simulate_stream(scenario, workers=2, **kwargs)
+    two = simulate_stream(scenario, workers=2, processes=processes, **kwargs)
     assert one.every == two.every and one.outcomes.keys() == two.outcomes.keys()
     for key, values in one.outcomes.items():
         np.testing.assert_array_equal(two.outcomes[key], values, err_msg=key)
@@ -71,3 +77,13 @@ def test_two_workers_stream_exactly_what_one_does():
     full = planner.simulate(scenario, paths=kwargs["paths"], seed=9, plan="late_round",
                             keep=RUN_SERIES, by_segment=False)
     np.testing.assert_array_equal(two.outcomes["cash_trough"], full.cash_trough())
+
+
+def test_an_error_in_a_worker_process_reaches_the_caller():
+    """The engine's overflow guard in a forked worker: the same PlannerError, not a broken
+    pool or a hang."""
+    scenario = planner.load_scenario(CASH_TIGHT)
+    segment = dataclasses.replace(scenario.segments[0], cac=1.0e-307)
+    scenario = dataclasses.replace(scenario, segments=(segment,) + scenario.segments[1:])
+    with pytest.raises(PlannerError, match="overflowed"):
+        simulate_stream(scenario, paths=4 * BLOCK, keep=RUN_SERIES, workers=2, processes=True)
