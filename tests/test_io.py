@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import json
-import tempfile
 
 import pytest
 from click.testing import CliRunner

@@ -1,7 +1,6 @@
 """Closed forms the engine must reproduce with no randomness."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pytest

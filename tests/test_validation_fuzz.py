@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 import planner
-from planner.errors import PlannerError, ScenarioError
+from planner.errors import ScenarioError
 
 ROOT = Path(__file__).resolve().parent.parent
 BASES = sorted((ROOT / "scenarios").glob("*.yaml")) + [ROOT / "planner" / "templates" / "starter.yaml"]
