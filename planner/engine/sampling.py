@@ -239,8 +239,7 @@ def sample_params(params: tuple[Param, ...], seed: int, start: int, stop: int,
         high = np.inf if param.high is None else param.high
         # the distribution truncated to the input's valid range: uniforms mapped into
         # [F(low), F(high)], so no draw lands outside and none piles up on a bound
-        f_low = param.dist.frozen.cdf(np.nextafter(low, -np.inf))  # P(X < low)
-        f_high = param.dist.frozen.cdf(high)
+        f_low, f_high = param.valid_mass
         column = param.dist.ppf(f_low + u[:, param.index] * (f_high - f_low))
         out[:, param.index] = np.clip(column, low, high)
     return out

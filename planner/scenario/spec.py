@@ -12,6 +12,7 @@ import difflib
 import math
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -74,6 +75,15 @@ class Param:
     def draw_key(self) -> str:
         """The name of this input's random stream: ``key``, or ``path`` when it has none."""
         return self.path if self.key is None else self.key
+
+    @cached_property
+    def valid_mass(self) -> tuple[float, float]:
+        """``(P(X < low), P(X <= high))`` of the distribution: the range its uniforms are
+        mapped into so that no draw falls outside the valid range (computed once, not per
+        block of paths)."""
+        low = -np.inf if self.low is None else self.low
+        high = np.inf if self.high is None else self.high
+        return self.dist.frozen.cdf(np.nextafter(low, -np.inf)), self.dist.frozen.cdf(high)
 
 
 class Context:
