@@ -65,6 +65,21 @@ costs:"""),
 }
 
 
+#: eight more geometric segments before ``smb``: from 8 terms np.sum adds pairwise, so
+#: totals must add up in its order whichever engine and ``by_segment``
+EIGHT_MORE = "".join(f"""  s{i}:
+    opening: {{customers: {100 + 37 * i}, mrr: {10000 + 3711 * i}, age_months: {3 + i}}}
+    price: {{arpa: {97 + i}, annual_increase: 0.03}}
+    contract: {{term_months: 1, billing: monthly, payment_terms_days: 0}}
+    acquisition:
+      marketing_budget: {20000 + 1234 * i}
+      cac: {{dist: lognormal, median: {900 + 13 * i}, p90: {1400 + 29 * i}}}
+    retention: {{model: constant, monthly_churn: {{dist: uniform, low: 0.02, high: 0.0{3 + i % 6}}}}}
+    expansion: {{monthly_rate: 0.01}}
+""" for i in range(8))
+VARIANTS["nine_segments"] = [("segments:\n  smb:", "segments:\n" + EIGHT_MORE + "  smb:")]
+
+
 def variant(name: str, tmp_path) -> planner.Scenario:
     text = SIMPLE
     for old, new in VARIANTS[name]:

@@ -81,7 +81,9 @@ def operations(scenario: Scenario, inputs: Inputs, noise: Noise | None = None,
         if name in _COSTED or (keep is not None and name not in keep and name not in _USED):
             continue
         if name in totals and name not in _USED and name not in into:
-            out[name] = sum(s[name] for s in per_segment)
+            # as the kept segments would add up (np.sum's order), so by_segment=False
+            # changes no bit of a total, however many segments
+            out[name] = company_total([s[name] for s in per_segment])
         else:
             out[name] = np.stack([s[name] for s in per_segment], axis=2, out=into.get(name))
     cogs = [segment_cogs(inputs.value(seg.hosting_pct), inputs.value(seg.cost_per_customer),
