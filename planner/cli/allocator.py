@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import sys
 
 # mallopt parameters, from glibc's <malloc.h>
 _M_TRIM_THRESHOLD = -1
@@ -28,22 +29,28 @@ TRIM_THRESHOLD = 128 * 2**20  #: bytes of free memory at the heap's top kept, no
 def keep_freed_pages() -> bool:
     """Ask glibc to reuse freed blocks of up to 32 MiB instead of unmapping them.
 
-    Does nothing where the C library is not glibc, or where the user has set either
-    threshold in the environment (their choice stands).
+    Does nothing off Linux, where the C library has no ``mallopt`` (musl's ignores it),
+    or where the user has set either threshold or any malloc tunable in the environment
+    (their choice stands).
 
     Returns
     -------
     bool
         True if both settings were made.
     """
-    if "MALLOC_MMAP_THRESHOLD_" in os.environ or "MALLOC_TRIM_THRESHOLD_" in os.environ:
+    if not sys.platform.startswith("linux") or _users_own_settings(os.environ):
         return False
     try:
-        libc = ctypes.CDLL(None)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl without mallopt)
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError, TypeError):  # no C library to open, or no mallopt in it
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int
     return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
         mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+
+
+def _users_own_settings(environ) -> bool:
+    """Whether the environment already sets glibc's malloc thresholds or tunables."""
+    return ("MALLOC_MMAP_THRESHOLD_" in environ or "MALLOC_TRIM_THRESHOLD_" in environ
+            or "glibc.malloc." in environ.get("GLIBC_TUNABLES", ""))
