@@ -51,3 +51,7 @@ class ScenarioError(PlannerError):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    def __reduce__(self):
+        # rebuilt from its problems, not its message (as it comes back from a worker process)
+        return type(self), (self.problems,)

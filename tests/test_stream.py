@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
+import subprocess
+import sys
 
 import numpy as np
 import pytest
+from concurrent.futures import ProcessPoolExecutor
 
 import planner
 from planner.engine.sampling import BLOCK
@@ -87,3 +92,55 @@ def test_an_error_in_a_worker_process_reaches_the_caller():
     scenario = dataclasses.replace(scenario, segments=(segment,) + scenario.segments[1:])
     with pytest.raises(PlannerError, match="overflowed"):
         simulate_stream(scenario, paths=4 * BLOCK, keep=RUN_SERIES, workers=2, processes=True)
+
+
+HELD_STDERR = """
+import io, os, sys, threading, time
+import planner
+from planner.engine.sampling import BLOCK
+from planner.report.summary import RUN_SERIES
+from planner.sweep.stream import simulate_stream
+read, write = os.pipe()
+sys.stderr = io.TextIOWrapper(io.BufferedWriter(io.FileIO(write, "w", closefd=False), 1 << 16))
+scenario = planner.load_scenario({scenario!r})
+def writer():  # as the progress display: in a flush of stderr, its lock held, when the pool forks
+    sys.stderr.write("x" * (1 << 20))
+    sys.stderr.flush()
+def reader():
+    time.sleep(1.0)
+    while os.read(read, 1 << 16):
+        pass
+threading.Thread(target=writer, daemon=True).start()
+time.sleep(0.3)
+threading.Thread(target=reader, daemon=True).start()
+simulate_stream(scenario, paths=4 * BLOCK, workers=2, processes=True, keep=RUN_SERIES)
+print("finished", file=sys.__stdout__, flush=True)
+os._exit(0)
+"""
+
+
+def test_workers_forked_while_another_thread_writes_to_stderr_still_finish():
+    """A forked worker inherits stderr's lock as the writing thread held it; it must not
+    wait on it (every process flushes its streams on exit)."""
+    code = HELD_STDERR.format(scenario=str(CASH_TIGHT))
+    run = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = run.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(run.pid, signal.SIGKILL)  # the hung workers too
+        run.communicate()
+        pytest.fail("the stream hung: a worker waited on a lock held when it was forked")
+    assert run.returncode == 0 and "finished" in out, err
+
+
+def test_processes_are_used_where_the_platform_forks():
+    from planner.sweep.stream import _pool
+
+    pool, run, ahead = _pool(2, abs, processes=True)
+    with pool:
+        assert isinstance(pool, ProcessPoolExecutor) and ahead == 6
+        assert pool.submit(run, -3).result(timeout=60) == 3
+    pool, run, ahead = _pool(2, abs, processes=False)
+    with pool:
+        assert not isinstance(pool, ProcessPoolExecutor) and run is abs and ahead == 2

@@ -741,3 +741,16 @@ def test_an_override_that_moves_the_start_reports_the_dates_it_strands():
     assert got[0] == (f"s.yaml:{line_of(text, ('enterprise:', '2027-04'))}: segments.enterprise.acquisition."
                       "new_customers.schedule.2027-04: month 2027-04 is outside the horizon 2028-01 to 2032-12")
     assert all("is outside the horizon 2028-01 to 2032-12" in line for line in got)
+
+
+def test_a_scenario_error_survives_pickling():
+    """As it comes back from a worker process: the same problems, the same message."""
+    import pickle
+
+    from planner.errors import Problem
+
+    error = ScenarioError([Problem("a.yaml", 3, "segments.smb.price.arpa", "must be positive (got -1)"),
+                           Problem("a.yaml", None, "name", "is required")])
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is ScenarioError and again.problems == error.problems
+    assert str(again) == str(error)

@@ -65,17 +65,19 @@ def simulate_stream(scenario, *, paths: int, seed: int | None = None, plan: str 
 
     ``sample_paths`` (about how many paths keep their monthly series) and ``chunk_paths``
     (paths simulated at once, a multiple of ``BLOCK``) trade memory for precision and speed;
-    neither changes any path's numbers. ``workers`` threads simulate chunks side by side
-    None uses up to two cores. ``processes`` (None: where the platform forks, Linux) runs
-    them in forked worker processes rather than threads: the engine's many small NumPy
-    calls hold the GIL often enough that two threads ran only 1.1-1.8x as fast as one,
-    two processes ~1.7-1.9x. Chunks are independent (a path's numbers depend only on the
-    seed and its index) and are gathered in order, so the result is bit-identical
-    whatever the number or kind of workers.
+    neither changes any path's numbers. ``workers`` simulate chunks side by side (None:
+    up to two cores). ``processes`` (None: where the platform forks, Linux) makes them
+    forked worker processes rather than threads: the engine's many small NumPy calls hold
+    the GIL often enough that two threads ran 1.1-1.4x as fast as one, two processes
+    1.3-1.8x. Chunks are independent (a path's numbers depend only on the seed and its
+    index) and are gathered in order, so the result is bit-identical whatever the number
+    or kind of workers. An error in a worker is raised here.
 
-    Memory is bounded by ``workers`` chunks in flight plus the sample's per-path values
-    (its monthly series go to temporary files) plus ~100 bytes a path of outcomes. The outcomes and the sampled paths are bit-identical to those of
-    an in-memory run.
+    Memory is bounded by the chunks in flight (``workers`` on threads; on processes each
+    worker's own chunk, and here up to ``3 * workers`` finished chunks' outcomes and
+    sampled rows), the sample's per-path values (its monthly series go to temporary
+    files) and ~100 bytes a path of outcomes. The outcomes and the sampled paths are
+    bit-identical to those of an in-memory run.
     """
     if chunk_paths < BLOCK or chunk_paths % BLOCK:
         raise ValueError(f"chunk_paths must be a multiple of {BLOCK} (got {chunk_paths})")
@@ -134,7 +136,24 @@ _HANDED: list = []
 
 
 def _hand_over(chunk) -> None:
+    """A worker process's initializer: keep ``chunk``; standard streams of its own."""
+    _own_std_streams()
     _HANDED[:] = [chunk]
+
+
+def _own_std_streams() -> None:
+    """New ``sys.stdout`` and ``sys.stderr`` objects on file descriptors 1 and 2.
+
+    The fork copied the parent's stream objects with their locks as other threads held
+    them at that instant (the progress display writes four times a second); a worker
+    flushing one that was held, as every process does on exit, would wait forever.
+    """
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        try:
+            stream = open(fd, "w", closefd=False)
+        except OSError:  # no such descriptor: nothing a worker writes is lost
+            stream = open(os.devnull, "w")
+        setattr(sys, name, stream)
 
 
 def _handed_chunk(start: int):
