@@ -63,8 +63,7 @@ def input_quantile(param: Param, q) -> np.ndarray:
     """
     low = -np.inf if param.low is None else param.low
     high = np.inf if param.high is None else param.high
-    f_low = param.dist.frozen.cdf(np.nextafter(low, -np.inf))
-    f_high = param.dist.frozen.cdf(high)
+    f_low, f_high = param.valid_mass
     value = param.dist.ppf(f_low + np.asarray(q, dtype=float) * (f_high - f_low))
     return np.clip(value, low, high)
 
