@@ -127,6 +127,9 @@ class SimulationResult:
         The value each uncertain input took on each path, columns in the order of
         :attr:`input_names` (``scenario.params``); analysis reads them instead of drawing
         the inputs again.
+    sampled_from : int
+        For the sample of a streamed run (:func:`planner.simulate_stream`), how many paths
+        were simulated, of which these are every k-th; 0 otherwise.
     """
 
     scenario: Scenario
@@ -139,6 +142,7 @@ class SimulationResult:
     first_path: int = 0
     by_role: dict[str, np.ndarray] = field(default_factory=dict)
     draws: np.ndarray | None = None
+    sampled_from: int = 0
 
     def __post_init__(self) -> None:
         if self.draws is None:

@@ -144,3 +144,16 @@ def test_processes_are_used_where_the_platform_forks():
     pool, run, ahead = _pool(2, abs, processes=False)
     with pool:
         assert not isinstance(pool, ProcessPoolExecutor) and run is abs and ahead == 2
+
+
+def test_a_streamed_samples_charts_say_how_many_paths_were_simulated():
+    from planner.charts.style import context_line
+
+    scenario = planner.load_scenario(CASH_TIGHT)
+    sampled = simulate_stream(scenario, paths=3 * BLOCK, seed=4, keep=RUN_SERIES, sample_paths=1000)
+    assert sampled.sample.sampled_from == 3 * BLOCK
+    assert f"3,072 paths, seed 4 (monthly ranges from {sampled.sample.paths:,} of them)" in \
+        context_line(sampled.sample)
+    whole = simulate_stream(scenario, paths=BLOCK, seed=4, keep=RUN_SERIES, sample_paths=5000)
+    assert whole.every == 1 and whole.sample.sampled_from == 0
+    assert "1,024 paths, seed 4" in context_line(whole.sample) and "ranges from" not in context_line(whole.sample)

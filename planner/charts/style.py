@@ -64,12 +64,18 @@ def new_axes_row(axes, n: int, figsize=FIGSIZE, **kwargs) -> np.ndarray:
 
 
 def context_line(result, *, plan: bool = True, extra: str = "") -> str:
-    """The subtitle: ``scenario · plan NAME · 2,000 paths`` (and ``extra``)."""
+    """The subtitle: ``scenario · plan NAME · 2,000 paths`` (and ``extra``); of a streamed
+    run's sample, the paths simulated and how many of them the monthly ranges are from."""
     sc = result.scenario
     parts = [sc.name]
     if plan and getattr(result, "plan", ""):
         parts.append(f"plan {result.plan}")
-    parts.append(f"{result.paths:,} paths, seed {result.seed}")
+    sampled_from = getattr(result, "sampled_from", 0)
+    if sampled_from > result.paths:
+        parts.append(f"{sampled_from:,} paths, seed {result.seed} (monthly ranges from "
+                     f"{result.paths:,} of them)")
+    else:
+        parts.append(f"{result.paths:,} paths, seed {result.seed}")
     if extra:
         parts.append(extra)
     return " · ".join(parts)

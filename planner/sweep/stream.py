@@ -105,6 +105,7 @@ def simulate_stream(scenario, *, paths: int, seed: int | None = None, plan: str 
                     outcomes[key][start:start + n] = values
                 if sample is None:
                     sample = _empty_like(rows, rows_total)
+                    sample.sampled_from = paths if every > 1 else 0
                 _copy_rows(rows, sample, filled)
                 filled += rows.paths
                 if progress is not None:
