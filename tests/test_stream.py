@@ -103,15 +103,22 @@ from planner.sweep.stream import simulate_stream
 read, write = os.pipe()
 sys.stderr = io.TextIOWrapper(io.BufferedWriter(io.FileIO(write, "w", closefd=False), 1 << 16))
 scenario = planner.load_scenario({scenario!r})
-def writer():  # as the progress display: in a flush of stderr, its lock held, when the pool forks
+go = threading.Event()
+def writer():  # as the progress display: blocked in a write to stderr, its lock held
+    go.wait()
     sys.stderr.write("x" * (1 << 20))
     sys.stderr.flush()
 def reader():
-    time.sleep(1.0)
+    go.wait()
+    time.sleep(1.5)
     while os.read(read, 1 << 16):
         pass
+def hold_stderr_over_the_fork():  # inside os.fork, after multiprocessing flushed the streams
+    if not go.is_set():
+        go.set()
+        time.sleep(0.3)
+os.register_at_fork(before=hold_stderr_over_the_fork)
 threading.Thread(target=writer, daemon=True).start()
-time.sleep(0.3)
 threading.Thread(target=reader, daemon=True).start()
 simulate_stream(scenario, paths=4 * BLOCK, workers=2, processes=True, keep=RUN_SERIES)
 print("finished", file=sys.__stdout__, flush=True)
@@ -157,3 +164,23 @@ def test_a_streamed_samples_charts_say_how_many_paths_were_simulated():
     whole = simulate_stream(scenario, paths=BLOCK, seed=4, keep=RUN_SERIES, sample_paths=5000)
     assert whole.every == 1 and whole.sample.sampled_from == 0
     assert "1,024 paths, seed 4" in context_line(whole.sample) and "ranges from" not in context_line(whole.sample)
+
+
+def test_a_streamed_runs_report_and_cash_chart_name_all_paths_and_the_sample(tmp_path):
+    """The report's header gives the paths simulated; the cash chart says its cash-out share
+    is of the sampled paths, and no precision warning is made from the sample alone."""
+    import re
+
+    from planner.charts.fans import plot_cash_fan
+    from planner.report import render_html
+
+    scenario = planner.load_scenario(CASH_TIGHT)
+    run = run_scenario(scenario, paths=3 * BLOCK, seed=2, stream_above=2 * BLOCK, sample_paths=1000)
+    assert run.result.sampled_from == 3 * BLOCK > run.result.paths
+    html = render_html(run, charts=[])
+    assert re.search(r'class="meta">Plan \w+ · 3,072 paths, seed 2 ', html)
+    assert f"{run.result.paths:,} paths do not pin" not in html
+    ax = plot_cash_fan(run.result)
+    subtitle = ax.texts[-1].get_text() if ax.texts else ""
+    titles = " ".join(t.get_text() for t in ax.figure.texts) + subtitle
+    assert "sampled path" in titles and "3,072 paths, seed 2 (monthly ranges from" in titles

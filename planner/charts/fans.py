@@ -224,6 +224,13 @@ def plot_cash_fan(result, *, events=None, ax: Axes | None = None) -> Axes:
         legend_below(ax, handles, labels, ncols=3)
         final = float(out[-1])
         titles(ax, "Cash balance: P50 by month, ranges, and the risk of running out",
-               context_line(result) + (f" · cash runs out by {result.months[-1]} on {final:.0%} of paths"
-                                       if final > 0 else " · cash runs out on no path"))
+               context_line(result) + _cash_out_words(result, final))
         return finish(ax)
+
+
+def _cash_out_words(result, final: float) -> str:
+    """The subtitle's cash-out share: ``final`` of the paths (of a streamed run's sample)."""
+    which = "sampled paths" if getattr(result, "sampled_from", 0) else "paths"
+    if final > 0:
+        return f" · cash runs out by {result.months[-1]} on {final:.0%} of {which}"
+    return f" · cash runs out on no {which[:-1]}"

@@ -190,6 +190,8 @@ def _verdict_warnings(unit_economics: dict | None, currency: str) -> list[Notice
 
 
 def _precision_warning(result) -> list[str]:
+    if getattr(result, "sampled_from", 0):  # a streamed run: its Monte Carlo error, in the summary, is of every path
+        return []
     if precise_enough(result.total("arr")[:, -1], result.cash_out_month() >= 0):
         return []
     return [f"{result.paths:,} paths do not pin the ARR P50 to 1% or the cash-out probability to 0.5 "

@@ -540,7 +540,8 @@ def document(parts, charts, warnings, assumptions, generated: str) -> str:
            ("unit-economics", "Unit economics") if ue else None, ("funnel", "Funnel") if funnel else None,
            ("assumptions", "Assumptions")]
     links = "".join(f'<a href="#{a}">{_e(t)}</a>' for a, t in filter(None, nav))
-    meta = (f"Plan {result.plan} · {result.paths:,} paths, seed {result.seed} · {summary['start']} to "
+    # summary["paths"]: all the paths simulated, also when ``result`` is a streamed run's sample
+    meta = (f"Plan {result.plan} · {summary.get('paths', result.paths):,} paths, seed {result.seed} · {summary['start']} to "
             f"{summary['end']} · {sc.currency}")
     body = "".join([
         f"<header><h1>{_e(sc.name)}</h1><p class=\"lede\">{_e(sc.description)}</p>"

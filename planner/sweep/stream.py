@@ -151,7 +151,7 @@ def _own_std_streams() -> None:
     """
     for name, fd in (("stdout", 1), ("stderr", 2)):
         try:
-            stream = open(fd, "w", closefd=False)
+            stream = open(fd, "w", buffering=1, closefd=False, errors="backslashreplace")
         except OSError:  # no such descriptor: nothing a worker writes is lost
             stream = open(os.devnull, "w")
         setattr(sys, name, stream)
