@@ -120,16 +120,24 @@ def hold_stderr_over_the_fork():  # inside os.fork, after multiprocessing flushe
 os.register_at_fork(before=hold_stderr_over_the_fork)
 threading.Thread(target=writer, daemon=True).start()
 threading.Thread(target=reader, daemon=True).start()
-simulate_stream(scenario, paths=4 * BLOCK, workers=2, processes=True, keep=RUN_SERIES)
+{work}
 print("finished", file=sys.__stdout__, flush=True)
 os._exit(0)
 """
 
 
-def test_workers_forked_while_another_thread_writes_to_stderr_still_finish():
-    """A forked worker inherits stderr's lock as the writing thread held it; it must not
-    wait on it (every process flushes its streams on exit)."""
-    code = HELD_STDERR.format(scenario=str(CASH_TIGHT))
+FORKING_WORK = {
+    "stream": "simulate_stream(scenario, paths=4 * BLOCK, workers=2, processes=True, keep=RUN_SERIES)",
+    "chart_helper": "from planner.charts.parallel import Drawing\n"
+                    "Drawing([lambda: [1], lambda: [2], lambda: [3]], [3, 2, 1], workers=2).finish()",
+}
+
+
+@pytest.mark.parametrize("work", sorted(FORKING_WORK))
+def test_processes_forked_while_another_thread_writes_to_stderr_still_finish(work):
+    """A forked worker (of a stream, the chart helper) inherits stderr's lock as the writing
+    thread held it; it must not wait on it (every process flushes its streams on exit)."""
+    code = HELD_STDERR.format(scenario=str(CASH_TIGHT), work=FORKING_WORK[work])
     run = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:

@@ -12,6 +12,8 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Sequence
 
+from planner.forked import own_std_streams
+
 #: relative CPU cost of drawing and encoding each chart kind (measured on the bundled
 #: scenarios); anything else costs 1
 COSTS = {"unit_economics": 5.0, "retention": 2.5, "headcount": 2.0, "funnel": 1.7, "plan_comparison": 2.0,
@@ -84,7 +86,7 @@ class Drawing:
         _DRAWING = self  # the helper, forked at the submit, finds the tasks here
         try:
             self._next = context.Value("i", 0)
-            self._pool = ProcessPoolExecutor(1, mp_context=context)
+            self._pool = ProcessPoolExecutor(1, mp_context=context, initializer=own_std_streams)
             self._future = self._pool.submit(_drain)
         except OSError:  # no shared memory or no process to spare: draw alone
             if self._pool is not None:

@@ -26,6 +26,7 @@ import numpy as np
 
 from planner.engine.blas import one_blas_thread
 from planner.engine.sampling import BLOCK
+from planner.forked import own_std_streams
 from planner.results import SimulationResult
 from planner.simulation import simulate_plans
 from planner.sweep.spill import SpilledSeries
@@ -138,23 +139,8 @@ _HANDED: list = []
 
 def _hand_over(chunk) -> None:
     """A worker process's initializer: keep ``chunk``; standard streams of its own."""
-    _own_std_streams()
+    own_std_streams()
     _HANDED[:] = [chunk]
-
-
-def _own_std_streams() -> None:
-    """New ``sys.stdout`` and ``sys.stderr`` objects on file descriptors 1 and 2.
-
-    The fork copied the parent's stream objects with their locks as other threads held
-    them at that instant (the progress display writes four times a second); a worker
-    flushing one that was held, as every process does on exit, would wait forever.
-    """
-    for name, fd in (("stdout", 1), ("stderr", 2)):
-        try:
-            stream = open(fd, "w", buffering=1, closefd=False, errors="backslashreplace")
-        except OSError:  # no such descriptor: nothing a worker writes is lost
-            stream = open(os.devnull, "w")
-        setattr(sys, name, stream)
 
 
 def _handed_chunk(start: int):
