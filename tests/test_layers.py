@@ -13,7 +13,7 @@ LAYERS = [
     (("planner.actuals.cohorts",), 4),    # reads like the fit: a cohort history for it
     (("planner.actuals.chart",), 6),
     (("planner.errors", "planner.io", "planner.format", "planner.arrays", "planner.series",
-      "planner.lazy", "planner.slides"), 0),
+      "planner.lazy", "planner.slides", "planner.forked"), 0),
     # reading the books: CSV -> checked tables, MRR, movements, the opening book, tracking
     # (they depend only on the modules above; the loader reads from_actuals through them)
     (("planner.actuals.parsing", "planner.actuals.ledger", "planner.actuals.ledger_rows",
