@@ -71,7 +71,7 @@ def context_line(result, *, plan: bool = True, extra: str = "") -> str:
     if plan and getattr(result, "plan", ""):
         parts.append(f"plan {result.plan}")
     sampled_from = getattr(result, "sampled_from", 0)
-    if sampled_from > result.paths:
+    if sampled_from:  # a streamed run's sample (0 when every path was kept)
         parts.append(f"{sampled_from:,} paths, seed {result.seed} (monthly ranges from "
                      f"{result.paths:,} of them)")
     else:

@@ -235,13 +235,7 @@ def sample_params(params: tuple[Param, ...], seed: int, start: int, stop: int,
     u = uniforms(seed, tuple(keys), start, stop, method, correlation)
     out = np.empty_like(u)
     for param in params:
-        low = -np.inf if param.low is None else param.low
-        high = np.inf if param.high is None else param.high
-        # the distribution truncated to the input's valid range: uniforms mapped into
-        # [F(low), F(high)], so no draw lands outside and none piles up on a bound
-        f_low, f_high = param.valid_mass
-        column = param.dist.ppf(f_low + u[:, param.index] * (f_high - f_low))
-        out[:, param.index] = np.clip(column, low, high)
+        out[:, param.index] = param.at(u[:, param.index])
     return out
 
 

@@ -77,13 +77,24 @@ class Param:
         return self.path if self.key is None else self.key
 
     @cached_property
+    def valid_range(self) -> tuple[float, float]:
+        """``(low, high)``, infinite where the input has no bound."""
+        return (-np.inf if self.low is None else self.low, np.inf if self.high is None else self.high)
+
+    @cached_property
     def valid_mass(self) -> tuple[float, float]:
         """``(P(X < low), P(X <= high))`` of the distribution: the range its uniforms are
         mapped into so that no draw falls outside the valid range (computed once, not per
         block of paths)."""
-        low = -np.inf if self.low is None else self.low
-        high = np.inf if self.high is None else self.high
+        low, high = self.valid_range
         return self.dist.frozen.cdf(np.nextafter(low, -np.inf)), self.dist.frozen.cdf(high)
+
+    def at(self, u: np.ndarray) -> np.ndarray:
+        """The input's values at uniforms ``u`` in (0, 1) (any shape): its distribution
+        truncated to the valid range, so no value lands outside it and none piles up on a
+        bound."""
+        f_low, f_high = self.valid_mass
+        return np.clip(self.dist.ppf(f_low + u * (f_high - f_low)), *self.valid_range)
 
 
 class Context:

@@ -61,11 +61,7 @@ def input_quantile(param: Param, q) -> np.ndarray:
     -------
     ndarray, shape of ``q``
     """
-    low = -np.inf if param.low is None else param.low
-    high = np.inf if param.high is None else param.high
-    f_low, f_high = param.valid_mass
-    value = param.dist.ppf(f_low + np.asarray(q, dtype=float) * (f_high - f_low))
-    return np.clip(value, low, high)
+    return param.at(np.asarray(q, dtype=float))
 
 
 def pin_columns(block: np.ndarray, first: int, *, columns: tuple[int, ...],
