@@ -32,7 +32,11 @@ def base_survival(retention: Retention, ages: np.ndarray, inputs: Inputs) -> np.
     if retention.model == "constant":
         churn = inputs.value(retention.monthly_churn)
         with np.errstate(divide="ignore"):
-            return np.where(churn >= 1.0, (ages == 0).astype(float), (1.0 - churn) ** ages)
+            survival = (1.0 - churn) ** ages
+        gone = churn[:, 0] >= 1.0  # everyone churns in their first month: only age 0 is alive
+        if gone.any():  # rare: set those rows instead of a np.where over every cell
+            survival[gone] = (ages[0] == 0)
+        return survival
     if retention.model == "curve":
         return _curve_survival(retention.curve, ages[0])[None, :]
     alpha, beta = sbg_parameters(retention, inputs)
@@ -124,15 +128,18 @@ def trajectory(segment: Segment, ages: np.ndarray, inputs: Inputs, keys=None) ->
         ``mrr``, ``expansion``, ``contraction``, ``churned_mrr`` (per 1 of starting MRR),
         ``deferred`` (billed but unearned revenue at the end of the month, per 1 of MRR).
     """
-    surv = stepped_survival(segment, ages, inputs)
-    surv = np.divide(surv, surv[:, :1], out=np.zeros_like(surv), where=surv[:, :1] > 0)
+    surv = _per_starter(stepped_survival(segment, ages, inputs))
     exp_rate, con_rate = mrr_rates(segment, ages, inputs)
     growth = 1.0 + exp_rate - con_rate
     rows = max(surv.shape[0], growth.shape[0])
     # each row's product is the same computed once or on every row: broadcast after it
     per_customer = np.cumprod(growth, axis=1) / growth[:, :1]
-    surv, per_customer = _rows(surv, rows), _rows(per_customer, rows)
-    out = {"customers": surv, "mrr": surv * per_customer}
+    mrr = surv * per_customer  # broadcasting the rows gives the same numbers as copying them
+    surv = _rows(surv, rows)
+    if keys is not None and set(keys) <= {"customers", "mrr"}:
+        return {key: {"customers": surv, "mrr": mrr}[key] for key in keys}
+    per_customer = _rows(per_customer, rows)
+    out = {"customers": surv, "mrr": mrr}
     if keys is None or "deferred" in keys:
         out["deferred"] = _deferred(segment.billing_months, ages, surv, per_customer,
                                     segment.coterm_expansion)
@@ -150,6 +157,14 @@ def trajectory(segment: Segment, ages: np.ndarray, inputs: Inputs, keys=None) ->
     for key in ("expansion", "contraction", "churned_mrr", "churned_customers"):
         out[key][:, 0] = 0.0
     return out
+
+
+def _per_starter(surv: np.ndarray) -> np.ndarray:
+    """Survival relative to the first age, ``surv / surv[:, :1]`` (0 where nobody starts)."""
+    first = surv[:, :1]
+    if np.all(first > 0):  # the usual case: a plain division, the same numbers
+        return surv / first
+    return np.divide(surv, first, out=np.zeros_like(surv), where=first > 0)
 
 
 def _rows(array: np.ndarray, rows: int) -> np.ndarray:
