@@ -14,6 +14,7 @@ from planner.arrays import ratio
 from planner.engine.core import COMPANY_SERIES, ROLE_SERIES, SEGMENT_SERIES
 from planner.engine.financing import net_burn
 from planner.engine.sampling import Inputs
+from planner.engine.totals import segment_total
 from planner.scenario.model import Scenario
 from planner.series import SERIES_SPECS
 
@@ -44,9 +45,9 @@ def weighted_total(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     the weighted average over the segments where it is modelled (non-zero), 0 where it is
     modelled nowhere; (paths, months)."""
     weights = weights * (values != 0)
-    total = weights.sum(axis=2)
+    total = segment_total(weights)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(total > 0, (values * weights).sum(axis=2) / np.where(total > 0, total, 1.0), 0.0)
+        return np.where(total > 0, segment_total(values * weights) / np.where(total > 0, total, 1.0), 0.0)
 
 
 def runway_months_from(cash_out_month: np.ndarray, horizon: int) -> np.ndarray:
@@ -198,7 +199,7 @@ class SimulationResult:
         if name in self.by_segment and name in WEIGHTED:
             return weighted_total(self.by_segment[name], self.by_segment[WEIGHTED[name]])
         if name in self.by_segment:
-            return self.by_segment[name].sum(axis=2)
+            return segment_total(self.by_segment[name])  # np.sum's bits in any layout
         if name in self.by_role:
             return self.by_role[name].sum(axis=2)
         if name in DERIVED:

@@ -165,11 +165,12 @@ def finance(scenario: Scenario, plan: Plan, inputs: Inputs, ops: dict, *,
     ``cash_if_funded`` and ``equity_book``, which cost a pass of their own, are left out
     unless kept.
     """
-    args = (scenario, plan, inputs, ops["operating_cash_flow"], 12.0 * segment_total(ops["mrr"]),
-            ops["opening_cash"])
-    fin = apply_plan(*args, block_when_insolvent=block_when_insolvent)
+    args = (scenario, plan, inputs, ops["operating_cash_flow"],
+            lambda: 12.0 * segment_total(ops["mrr"]), ops["opening_cash"])
+    fin = apply_plan(*args, block_when_insolvent=block_when_insolvent,
+                     insolvency=keep is None or "insolvent" in keep)
     out = {name: getattr(fin, name) for name in FINANCING_SERIES
-           if name not in ("cash_if_funded", "equity_book")}
+           if name not in ("cash_if_funded", "equity_book") and getattr(fin, name) is not None}
     if keep is None or "cash_if_funded" in keep:
         # with no money planned to come in, insolvency blocks nothing: the same cash
         unblocked = not block_when_insolvent or not (scenario.rounds or plan.instruments)

@@ -121,20 +121,23 @@ def dilution_factor(valuation: Valuation, amount: np.ndarray, arr_at_close: np.n
 
 
 def apply_plan(scenario: Scenario, plan: Plan, inputs: Inputs, operating_cash_flow: np.ndarray,
-               arr: np.ndarray, opening_cash: np.ndarray, *, block_when_insolvent: bool = True
-               ) -> Financing:
+               arr, opening_cash: np.ndarray, *, block_when_insolvent: bool = True,
+               insolvency: bool = True) -> Financing:
     """Cash, debt and ownership of one funding plan over the operating paths.
 
     Parameters
     ----------
     operating_cash_flow : ndarray, shape (paths, months)
         Collections minus cash COGS and opex, before financing.
-    arr : ndarray, shape (paths, months)
-        ARR at the end of each month (milestones, ARR-multiple valuations).
+    arr : ndarray, shape (paths, months), or a callable that returns it
+        ARR at the end of each month (milestones, ARR-multiple valuations); a callable is
+        called only if the plan has money coming in.
     opening_cash : ndarray, shape (paths,)
     block_when_insolvent : bool
         If False, every planned inflow arrives even on insolvent paths (used to compute
         the minimum raise exactly).
+    insolvency : bool
+        False: a plan with no money coming in leaves ``insolvent`` None (not asked for).
     """
     paths, months = operating_cash_flow.shape
     dated = [(x, np.broadcast_to(inputs.value(x.amount)[:, 0], paths))
@@ -144,7 +147,8 @@ def apply_plan(scenario: Scenario, plan: Plan, inputs: Inputs, operating_cash_fl
     debts = [(x, debt_schedule(x, np.broadcast_to(inputs.value(x.amount), (paths, 1)), months,
                                inputs)) for x in plan.instruments if isinstance(x, VentureDebt)]
     if not (dated or triggered or debts):
-        return _no_financing(operating_cash_flow, opening_cash)
+        return _no_financing(operating_cash_flow, opening_cash, insolvency)
+    arr = arr() if callable(arr) else arr
     state = _State(paths, months, opening_cash, len(triggered), len(debts), len(dated))
     for t in range(months):
         _month(state, t, plan, inputs, operating_cash_flow, arr, dated, triggered, debts,
@@ -197,20 +201,36 @@ def _arrivals(st: "_State", scenario: Scenario, plan: Plan, inputs: Inputs, arr:
     return tuple(np.stack([c[i] for c in columns], axis=1) for i in range(4))
 
 
-def _no_financing(operating_cash_flow: np.ndarray, opening_cash: np.ndarray) -> Financing:
+def _no_financing(operating_cash_flow: np.ndarray, opening_cash: np.ndarray,
+                  insolvency: bool = True) -> Financing:
     """:func:`apply_plan` of a plan with no money coming in: cash is the opening balance
     plus the operating cash flow, accumulated month by month in the same order as the
     monthly pass (so the same numbers), and a path is insolvent from its first month
-    below zero; no instrument, so the :data:`ARRIVAL_RECORDS` have no column."""
+    below zero (None unless ``insolvency``); no instrument, so the
+    :data:`ARRIVAL_RECORDS` have no column."""
     paths, months = operating_cash_flow.shape
-    cash = np.cumsum(np.concatenate([opening_cash.astype(float)[:, None], operating_cash_flow], axis=1),
-                     axis=1)[:, 1:]
+    cash = np.empty_like(operating_cash_flow, dtype=float)  # the flows' layout: columns may be contiguous
+    if months:
+        np.add(opening_cash.astype(float), operating_cash_flow[:, 0], out=cash[:, 0])
+    # month by month (np.cumsum adds in this order too, but along a row per path, slower)
+    for t in range(1, months):
+        np.add(cash[:, t - 1], operating_cash_flow[:, t], out=cash[:, t])
+    insolvent = _insolvent(cash) if insolvency else None
+
     def zero():  # read-only: nothing adds to the flows of a plan without money in
         return np.broadcast_to(np.zeros(1), (paths, months))
 
     none = (np.full((paths, 0), -1), np.zeros((paths, 0)), np.zeros((paths, 0)), np.ones((paths, 0)))
-    return Financing(zero(), zero(), zero(), zero(), zero(), zero(), cash,
-                     np.logical_or.accumulate(cash < 0, axis=1), np.ones(paths), *none)
+    return Financing(zero(), zero(), zero(), zero(), zero(), zero(), cash, insolvent,
+                     np.ones(paths), *none)
+
+
+def _insolvent(cash: np.ndarray) -> np.ndarray:
+    """From each path's first month below zero on, (paths, months) bool (``cash``'s layout)."""
+    insolvent = np.less(cash, 0)
+    for t in range(1, cash.shape[1]):
+        np.logical_or(insolvent[:, t - 1], insolvent[:, t], out=insolvent[:, t])
+    return insolvent
 
 
 class _State:

@@ -1,4 +1,4 @@
-"""The lean engine: the operations of a geometric scenario, computing only what is kept.
+"""The lean engine: the operations of a geometric scenario, months-major, computing only what is kept.
 
 A scenario is *geometric* when every segment is one the month loop a modeller would
 write by hand: monthly contracts billed monthly and paid on invoice, constant churn and
@@ -9,23 +9,34 @@ scenario the full engine's deferred revenue is exactly zero, its billings equal 
 revenue and everything invoiced is due in the month billed; its cohorts are layered by
 the recursion :func:`~planner.engine.revenue.layer_geometric`.
 
-The lean engine calls the same functions in the same order for the series it computes,
-and leaves out what is exactly zero or not asked for (churn and expansion flows,
-deferred revenue, the go-to-market series, receivables). The numbers are the full
-engine's to the bit (``tests/test_lean_engine.py``), only fewer of them: on the simple
-model of ``benchmarks/simple_model.py`` a block costs a third of the full engine's.
+The lean engine computes the series it is asked for with the full engine's formulas,
+each cell from the same operands by the same operations, and leaves out what is exactly
+zero or not asked for (churn and expansion flows, deferred revenue, the go-to-market
+series, receivables). So its numbers are the full engine's to the bit
+(``tests/test_lean_engine.py``), only fewer of them, and sooner:
+
+- its arrays are *months-major*, (months, paths): the month recursions (cohorts, cash,
+  insolvency) step a contiguous row of every path per NumPy call, and it hands out its
+  series as (paths, months) views of them (Fortran-ordered), which
+  :func:`planner.simulation.simulate_plans` stores into result arrays of that layout;
+- it runs on :data:`CHUNK` paths at a time (several blocks of draws), so that a month's
+  step is one call over thousands of paths rather than one per block.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from planner.engine.costs import commissions, department_rows, headcount, role_counts, segment_cogs
-from planner.engine.revenue import layer_geometric, new_business, opening_slices
-from planner.engine.retention import trajectory
-from planner.engine.sampling import Inputs
+from planner.engine.revenue import new_price, opening_slices
+from planner.engine.retention import constant_survival, mrr_rates, per_starter, trajectory
+from planner.engine.sampling import BLOCK, Inputs
 from planner.engine.totals import company_total
 from planner.scenario.model import Scenario, Segment
 from planner.scenario.spec import Param
+
+#: paths the lean engine runs at once (whole blocks of draws); about 1 MB per (months x
+#: paths) array of a 5-year plan, a dozen of them alive at a time
+CHUNK = 16 * BLOCK
 
 #: segment series the lean engine computes, shape (paths, months, segments)
 SEGMENT = frozenset(("customers", "new_customers", "mrr", "new_mrr", "revenue", "cogs",
@@ -54,25 +65,22 @@ def _geometric(segment: Segment) -> bool:
             and _certain(segment.payment_terms_days, 0.0))
 
 
-def _certain(value, number: float) -> bool:
-    return not isinstance(value, Param) and float(value) == number
-
-
 def operations(scenario: Scenario, inputs: Inputs, wanted: set[str],
                into: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """:func:`planner.engine.core.operations` of a geometric scenario (see :func:`applies`):
     the series in ``wanted`` and those cash and the funding plans are made of.
 
     ``into``: arrays, shape (paths, months, segments), that segment series are written
-    into instead of new arrays.
+    into instead of new arrays (best laid out months-major, paths contiguous).
 
     Returns
     -------
     dict of ndarray
         ``mrr``, ``revenue`` and ``cogs`` (paths, months, segments) and the other
         segment series in ``wanted``; :data:`COMPANY` (paths or 1, months: one row when
-        the same on every path); the openings ``opening_cash``,
-        ``opening_deferred_revenue``, ``opening_receivables``, ``opening_pipeline`` (paths,).
+        the same on every path; ``bad_debt`` and ``ga_expense`` only when wanted); the openings ``opening_cash``,
+        ``opening_deferred_revenue``, ``opening_receivables``, ``opening_pipeline``
+        (paths,). The series are transposed views of months-major arrays.
     """
     into = {} if into is None else into
     horizon = inputs.horizon
@@ -81,22 +89,27 @@ def operations(scenario: Scenario, inputs: Inputs, wanted: set[str],
            for name in SEGMENT if name in wanted or name in ("mrr", "revenue", "cogs")}
     counts = role_counts(scenario, inputs, _no_driver, {})
     paid = [np.zeros((1, horizon)) if seg.commission is None else
-            commissions(seg.commission, s["new_mrr"], inputs)
+            _commissions(seg, s["new_mrr"], inputs)
             for seg, s in zip(scenario.segments, per_segment)]
-    depts, _ = department_rows(scenario, inputs, counts, _total([s["revenue"] for s in per_segment]),
+    # department_rows works on (paths, months): give it views, take its rows back months-major
+    revenue = _total([s["revenue"] for s in per_segment])
+    depts, _ = department_rows(scenario, inputs, counts, revenue.T,
                                [s["programme_spend"] for s in per_segment], paid)
-    out["bad_debt"] = sum(s["bad_debt"] for s in per_segment)
-    out["sm_expense"] = depts["sales"] + depts["marketing"]
-    out["rnd_expense"], out["cs_expense"] = depts["rnd"], depts["cs"]
-    out["ga_expense"] = depts["ga"] + out["bad_debt"]
+    depts = {name: _months_major(row) for name, row in depts.items()}
+    company = {"sm_expense": depts["sales"] + depts["marketing"], "rnd_expense": depts["rnd"],
+               "cs_expense": depts["cs"]}
+    if wanted & {"bad_debt", "ga_expense"}:  # a pass over every cell each: only when kept
+        company["bad_debt"] = sum(s["revenue"] * s["bad_debt_rate"] for s in per_segment)
+        company["ga_expense"] = depts["ga"] + company["bad_debt"]
+    cash_opex = depts["sales"] + depts["marketing"] + depts["rnd"] + depts["cs"] + depts["ga"]
+    company["operating_cash_flow"] = (_total([s["collections"] for s in per_segment])
+                                      - _total([s["cogs"] for s in per_segment]) - cash_opex)
+    out |= {name: value.T for name, value in company.items()}
     out["headcount"] = headcount(counts, inputs)
     out["opening_cash"] = inputs.full(inputs.value(scenario.opening_cash))[:, 0]
     # nothing unearned or unpaid at the start: billed monthly, paid when billed
     for name in ("opening_deferred_revenue", "opening_receivables", "opening_pipeline"):
         out[name] = np.zeros(inputs.paths)
-    cash_opex = depts["sales"] + depts["marketing"] + depts["rnd"] + depts["cs"] + depts["ga"]
-    out["operating_cash_flow"] = (_total([s["collections"] for s in per_segment])
-                                  - _total([s["cogs"] for s in per_segment]) - cash_opex)
     return out
 
 
@@ -104,11 +117,33 @@ def _no_driver(of: str, segment: str | None) -> np.ndarray:  # pragma: no cover 
     raise AssertionError("the lean engine has no role sized by a driver")
 
 
+def _months_major(array: np.ndarray) -> np.ndarray:
+    """``array`` (rows, months) as (months, rows), contiguous when it has several of each."""
+    out = array.T
+    return out if min(out.shape) == 1 or out.flags.c_contiguous else np.ascontiguousarray(out)
+
+
+def _full(array: np.ndarray, paths: int) -> np.ndarray:
+    """A months-major ``array`` (months, paths or 1) with a column per path."""
+    return array if array.shape[1] == paths else np.repeat(array, paths, axis=1)
+
+
+def _row(value: np.ndarray) -> np.ndarray:
+    """An input's value, (paths or 1, 1), as a months-major row (1, paths or 1)."""
+    return value.T
+
+
 def _stack(arrays: list[np.ndarray], out: np.ndarray | None) -> np.ndarray:
-    """``np.stack(arrays, axis=2, out=out)``; of one array without ``out``, a view."""
+    """The segments' months-major arrays (months, paths) as one (paths, months, segments):
+    written into ``out``; without it, of one segment a view, of several a months-major stack."""
     if out is None and len(arrays) == 1:
-        return arrays[0][:, :, None]
-    return np.stack(arrays, axis=2, out=out)
+        return arrays[0].T[:, :, None]
+    if out is None:
+        paths, months = arrays[0].shape[1], arrays[0].shape[0]
+        out = np.empty((len(arrays), months, paths)).transpose(2, 1, 0)
+    for k, array in enumerate(arrays):
+        out[:, :, k] = array.T
+    return out
 
 
 def _total(terms: list[np.ndarray]) -> np.ndarray:
@@ -117,45 +152,91 @@ def _total(terms: list[np.ndarray]) -> np.ndarray:
     return terms[0] if len(terms) == 1 else company_total(terms)
 
 
+def _commissions(segment: Segment, new_mrr: np.ndarray, inputs: Inputs) -> np.ndarray:
+    """:func:`~planner.engine.costs.commissions` of a segment, (paths, months), block by
+    block as the full engine computes it (its spread may be a BLAS product, whose last bits
+    could depend on how many rows it is given)."""
+    by_path = np.ascontiguousarray(new_mrr.T)
+    return np.concatenate([
+        commissions(segment.commission, by_path[first:first + BLOCK],
+                    Inputs(inputs.scenario, inputs.draws[first:first + BLOCK]))
+        for first in range(0, inputs.paths, BLOCK)])
+
+
 def _segment(segment: Segment, inputs: Inputs, customers_kept: bool) -> dict[str, np.ndarray]:
-    """One geometric segment's series, shape (paths, months) each (programme spend: paths
-    or 1 rows).
+    """One geometric segment's series, months-major: shape (months, paths) each
+    (programme spend: (paths or 1, months), as department_rows takes it).
 
     As :func:`planner.engine.revenue.segment_revenue` computes them: deferred revenue is
     zero, so billings are the revenue, all collected in the month billed (the full
     engine's additions of 0.0 to these non-negative numbers change no bit). Customers
     are layered only when kept or costed per customer.
     """
-    new_customers, new_mrr, spend = new_business(segment, inputs)
-    new_customers, new_mrr = _paths(new_customers, inputs), _paths(new_mrr, inputs)
+    paths = inputs.paths
+    new_customers, new_mrr, spend = _new_business(segment, inputs)
+    new_customers, new_mrr = _full(new_customers, paths), _full(new_mrr, paths)
     per_customer = not _certain(segment.cost_per_customer, 0.0)
     keys = ["customers", "mrr"] if customers_kept or per_customer else ["mrr"]
     # a geometric profile is layered from its first three ages
     unit = trajectory(segment, np.arange(3), inputs, keys)
     (start_age, customers, mrr), = opening_slices(segment, inputs)  # one slice: monthly terms
-    book = trajectory(segment, np.arange(start_age, start_age + inputs.horizon + 1), inputs, keys)
+    book = _book(segment, np.arange(start_age, start_age + inputs.horizon + 1), inputs, keys)
     out = {"new_customers": new_customers, "new_mrr": new_mrr, "programme_spend": spend}
     for key, new, opening in (("customers", new_customers, customers), ("mrr", new_mrr, mrr)):
         if key in keys:
-            out[key] = _layered(new, unit[key]) + book[key][:, 1:] * opening
+            layered = _layered(new, unit[key])
+            layered += book[key][1:] * _row(opening)
+            out[key] = layered
     out["revenue"] = revenue = out["mrr"]
-    bad_debt = inputs.value(segment.bad_debt_rate)
-    out["collections"], out["bad_debt"] = revenue * (1.0 - bad_debt), revenue * bad_debt
-    hosting = inputs.value(segment.hosting_pct)
+    out["bad_debt_rate"] = bad_debt = _row(inputs.value(segment.bad_debt_rate))
+    out["collections"] = revenue * (1.0 - bad_debt)
+    hosting = _row(inputs.value(segment.hosting_pct))
     # no cost per customer: the full engine adds 0.0 * customers, which changes no bit
-    out["cogs"] = segment_cogs(hosting, inputs.value(segment.cost_per_customer), revenue,
+    out["cogs"] = segment_cogs(hosting, _row(inputs.value(segment.cost_per_customer)), revenue,
                                out["customers"]) if per_customer else hosting * revenue
     return out
 
 
-def _paths(array: np.ndarray, inputs: Inputs) -> np.ndarray:
-    """``array`` with one row per path (a copy only if it has one row)."""
-    return array if array.shape[0] == inputs.paths else inputs.full(array)
+def _new_business(segment: Segment, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`~planner.engine.revenue.new_business` of a segment without a funnel:
+    new customers and their MRR months-major (months, paths or 1), and the programme
+    spend (paths or 1, months)."""
+    if segment.marketing_budget is not None:
+        spend = inputs.series(segment.marketing_budget)
+        customers = _months_major(spend) / _row(inputs.value(segment.cac))
+    else:
+        spend = np.zeros((1, inputs.horizon))
+        customers = _months_major(inputs.series(segment.new_customers))
+    return customers, customers * _months_major(new_price(segment, inputs)), spend
+
+
+def _book(segment: Segment, ages: np.ndarray, inputs: Inputs, keys: list[str]) -> dict[str, np.ndarray]:
+    """:func:`~planner.engine.retention.trajectory` of constant churn on monthly terms,
+    months-major: ``customers`` and ``mrr`` per unit at ``ages``, (ages, paths or 1)."""
+    surv = constant_survival(_row(inputs.value(segment.retention.monthly_churn)),
+                             np.asarray(ages, dtype=float)[:, None])
+    surv = per_starter(surv, surv[:1])
+    exp_rate, con_rate = mrr_rates(segment, ages, inputs)
+    growth = 1.0 + exp_rate - con_rate
+    per_customer = np.cumprod(growth, axis=1) / growth[:, :1]
+    out = {"customers": surv, "mrr": surv * _months_major(per_customer)}
+    return {key: out[key] for key in keys}
 
 
 def _layered(new: np.ndarray, profile: np.ndarray) -> np.ndarray:
-    """The cohorts of ``new`` (paths, months) on the geometric ``profile`` (rows, >= 3 ages):
-    :func:`~planner.engine.revenue.layer` as it runs on a geometric profile."""
-    scale, second = profile[:, 1], profile[:, 2]
+    """The cohorts of ``new`` (months, paths) on the geometric ``profile`` (rows, >= 3
+    ages), months-major: :func:`~planner.engine.revenue.layer_geometric`'s recursion."""
+    head, scale, second = (np.ascontiguousarray(profile[:, k]) for k in range(3))
     ratio = np.divide(second, scale, out=np.zeros_like(scale), where=scale != 0)
-    return layer_geometric(new[:, None, :], profile[:, None, 0], scale[:, None], ratio[:, None])[:, 0]
+    # the cohort of the month; a unit profile starts at 1 (x / x), and 1.0 * x is x
+    out = new.copy() if np.all(head == 1.0) else np.multiply(head, new)
+    stock, carried = np.zeros(new.shape[1]), np.empty(new.shape[1])
+    for t in range(new.shape[0]):  # four operations a month, in place
+        out[t] += np.multiply(scale, stock, out=carried)
+        stock *= ratio
+        stock += new[t]
+    return out
+
+
+def _certain(value, number: float) -> bool:
+    return not isinstance(value, Param) and float(value) == number

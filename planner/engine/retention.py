@@ -30,17 +30,44 @@ def base_survival(retention: Retention, ages: np.ndarray, inputs: Inputs) -> np.
     """
     ages = np.asarray(ages, dtype=float)[None, :]
     if retention.model == "constant":
-        churn = inputs.value(retention.monthly_churn)
-        with np.errstate(divide="ignore"):
-            survival = (1.0 - churn) ** ages
-        gone = churn[:, 0] >= 1.0  # everyone churns in their first month: only age 0 is alive
-        if gone.any():  # rare: set those rows instead of a np.where over every cell
-            survival[gone] = (ages[0] == 0)
-        return survival
+        return constant_survival(inputs.value(retention.monthly_churn), ages)
     if retention.model == "curve":
         return _curve_survival(retention.curve, ages[0])[None, :]
     alpha, beta = sbg_parameters(retention, inputs)
     return np.exp(betaln(alpha, beta + ages / retention.period_months) - betaln(alpha, beta))
+
+
+def constant_survival(churn: np.ndarray, ages: np.ndarray) -> np.ndarray:
+    """``(1 - churn) ** ages``, and where ``churn >= 1`` (everyone leaves in their first
+    month) 1 at age 0 and 0 after.
+
+    Parameters
+    ----------
+    churn, ages : ndarray
+        Monthly churn and ages (float) that broadcast together: (paths, 1) and (1, n),
+        or (1, paths) and (n, 1) for months-major arrays (the same numbers either way).
+
+    Returns
+    -------
+    ndarray, their broadcast shape
+    """
+    with np.errstate(divide="ignore"):
+        survival = (1.0 - churn) ** ages
+    gone = churn >= 1.0
+    if gone.any():  # rare: a np.where over every cell only then
+        survival = np.where(gone, (ages == 0).astype(float), survival)
+    return survival
+
+
+def per_starter(surv: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Survival relative to the first age, ``surv / first`` (0 where nobody starts).
+
+    ``first`` is ``surv`` at the first age: ``surv[:, :1]`` (ages along axis 1) or
+    ``surv[:1]`` (months-major).
+    """
+    if np.all(first > 0):  # the usual case: a plain division, the same numbers
+        return surv / first
+    return np.divide(surv, first, out=np.zeros_like(surv), where=first > 0)
 
 
 def sbg_parameters(retention: Retention, inputs: Inputs) -> tuple[np.ndarray, np.ndarray]:
@@ -128,7 +155,8 @@ def trajectory(segment: Segment, ages: np.ndarray, inputs: Inputs, keys=None) ->
         ``mrr``, ``expansion``, ``contraction``, ``churned_mrr`` (per 1 of starting MRR),
         ``deferred`` (billed but unearned revenue at the end of the month, per 1 of MRR).
     """
-    surv = _per_starter(stepped_survival(segment, ages, inputs))
+    surv = stepped_survival(segment, ages, inputs)
+    surv = per_starter(surv, surv[:, :1])
     exp_rate, con_rate = mrr_rates(segment, ages, inputs)
     growth = 1.0 + exp_rate - con_rate
     rows = max(surv.shape[0], growth.shape[0])
@@ -157,14 +185,6 @@ def trajectory(segment: Segment, ages: np.ndarray, inputs: Inputs, keys=None) ->
     for key in ("expansion", "contraction", "churned_mrr", "churned_customers"):
         out[key][:, 0] = 0.0
     return out
-
-
-def _per_starter(surv: np.ndarray) -> np.ndarray:
-    """Survival relative to the first age, ``surv / surv[:, :1]`` (0 where nobody starts)."""
-    first = surv[:, :1]
-    if np.all(first > 0):  # the usual case: a plain division, the same numbers
-        return surv / first
-    return np.divide(surv, first, out=np.zeros_like(surv), where=first > 0)
 
 
 def _rows(array: np.ndarray, rows: int) -> np.ndarray:

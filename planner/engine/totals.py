@@ -26,7 +26,7 @@ def segment_total(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarr
     ndarray, shape (...)
     """
     if values.shape[-1] >= PAIRWISE_FROM or values.shape[-1] == 0:
-        return np.sum(values, axis=-1, out=out)
+        return np.sum(_segments_inner(values), axis=-1, out=out)
     return add_in_order([values[..., k] for k in range(values.shape[-1])], out)
 
 
@@ -35,7 +35,13 @@ def company_total(terms, stacked: np.ndarray | None = None) -> np.ndarray:
     arrays ``terms`` (all of one shape); ``stacked``, that stack if it exists already."""
     if len(terms) < PAIRWISE_FROM:
         return add_in_order(terms)
-    return np.sum(np.stack(terms, axis=-1) if stacked is None else stacked, axis=-1)
+    return np.sum(np.stack(terms, axis=-1) if stacked is None else _segments_inner(stacked), axis=-1)
+
+
+def _segments_inner(values: np.ndarray) -> np.ndarray:
+    """``values`` with its last axis contiguous (a copy only if it is not): ``np.sum`` adds
+    pairwise only along a contiguous axis, so this gives the same bits in any layout."""
+    return values if values.strides[-1] == values.itemsize else np.ascontiguousarray(values)
 
 
 def add_in_order(terms, out: np.ndarray | None = None) -> np.ndarray:

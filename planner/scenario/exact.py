@@ -46,6 +46,9 @@ class Continuous:
         a, b = self.support
         cond0 = self._argok() & (self.scale > 0) & (self.loc == self.loc)
         cond1 = (0 < q) & (q < 1)
+        if np.ndim(cond0) == 0 and cond0 and q.ndim and np.all(cond1):
+            # every q inside (0, 1), as sampling gives them: what np.place below would write
+            return self._ppf(q) * self.scale + self.loc
         cond = cond0 & cond1
         output = np.full(np.shape(cond), fill_value=_BAD)
         np.place(output, cond0 & (q == 0), a * self.scale + self.loc)
