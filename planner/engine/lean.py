@@ -84,7 +84,7 @@ def operations(scenario: Scenario, inputs: Inputs, wanted: set[str],
     """
     into = {} if into is None else into
     horizon = inputs.horizon
-    per_segment = [_segment(segment, inputs, "customers" in wanted) for segment in scenario.segments]
+    per_segment = [_segment(segment, inputs, wanted) for segment in scenario.segments]
     out = {name: _stack([s[name] for s in per_segment], into.get(name))
            for name in SEGMENT if name in wanted or name in ("mrr", "revenue", "cogs")}
     counts = role_counts(scenario, inputs, _no_driver, {})
@@ -102,8 +102,11 @@ def operations(scenario: Scenario, inputs: Inputs, wanted: set[str],
         company["bad_debt"] = sum(s["revenue"] * s["bad_debt_rate"] for s in per_segment)
         company["ga_expense"] = depts["ga"] + company["bad_debt"]
     cash_opex = depts["sales"] + depts["marketing"] + depts["rnd"] + depts["cs"] + depts["ga"]
-    company["operating_cash_flow"] = (_total([s["collections"] for s in per_segment])
-                                      - _total([s["cogs"] for s in per_segment]) - cash_opex)
+    collections = _total([s["collections"] for s in per_segment])
+    # in place unless that is a kept series (one segment's own collections)
+    flow = np.subtract(collections, _total([s["cogs"] for s in per_segment]),
+                       out=None if "collections" in wanted else collections)
+    company["operating_cash_flow"] = np.subtract(flow, cash_opex, out=flow)
     out |= {name: value.T for name, value in company.items()}
     out["headcount"] = headcount(counts, inputs)
     out["opening_cash"] = inputs.full(inputs.value(scenario.opening_cash))[:, 0]
@@ -163,7 +166,7 @@ def _commissions(segment: Segment, new_mrr: np.ndarray, inputs: Inputs) -> np.nd
         for first in range(0, inputs.paths, BLOCK)])
 
 
-def _segment(segment: Segment, inputs: Inputs, customers_kept: bool) -> dict[str, np.ndarray]:
+def _segment(segment: Segment, inputs: Inputs, wanted: set[str]) -> dict[str, np.ndarray]:
     """One geometric segment's series, months-major: shape (months, paths) each
     (programme spend: (paths or 1, months), as department_rows takes it).
 
@@ -176,7 +179,7 @@ def _segment(segment: Segment, inputs: Inputs, customers_kept: bool) -> dict[str
     new_customers, new_mrr, spend = _new_business(segment, inputs)
     new_customers, new_mrr = _full(new_customers, paths), _full(new_mrr, paths)
     per_customer = not _certain(segment.cost_per_customer, 0.0)
-    keys = ["customers", "mrr"] if customers_kept or per_customer else ["mrr"]
+    keys = ["customers", "mrr"] if "customers" in wanted or per_customer else ["mrr"]
     # a geometric profile is layered from its first three ages
     unit = trajectory(segment, np.arange(3), inputs, keys)
     (start_age, customers, mrr), = opening_slices(segment, inputs)  # one slice: monthly terms
@@ -184,8 +187,10 @@ def _segment(segment: Segment, inputs: Inputs, customers_kept: bool) -> dict[str
     out = {"new_customers": new_customers, "new_mrr": new_mrr, "programme_spend": spend}
     for key, new, opening in (("customers", new_customers, customers), ("mrr", new_mrr, mrr)):
         if key in keys:
-            layered = _layered(new, unit[key])
-            layered += book[key][1:] * _row(opening)
+            # new business is layered in its own array when nothing else reads it
+            spare = f"new_{key}" not in wanted and (key == "customers" or segment.commission is None)
+            layered = _layered(new, unit[key], in_place=spare)
+            layered += _scaled(book[key][1:], _row(opening))
             out[key] = layered
     out["revenue"] = revenue = out["mrr"]
     out["bad_debt_rate"] = bad_debt = _row(inputs.value(segment.bad_debt_rate))
@@ -195,6 +200,13 @@ def _segment(segment: Segment, inputs: Inputs, customers_kept: bool) -> dict[str
     out["cogs"] = segment_cogs(hosting, _row(inputs.value(segment.cost_per_customer)), revenue,
                                out["customers"]) if per_customer else hosting * revenue
     return out
+
+
+def _scaled(array: np.ndarray, by: np.ndarray) -> np.ndarray:
+    """``array * by``, written over ``array`` when it has the product's shape (``array``
+    is not read again)."""
+    fits = np.broadcast_shapes(array.shape, by.shape) == array.shape
+    return np.multiply(array, by, out=array if fits else None)
 
 
 def _new_business(segment: Segment, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -215,26 +227,33 @@ def _book(segment: Segment, ages: np.ndarray, inputs: Inputs, keys: list[str]) -
     months-major: ``customers`` and ``mrr`` per unit at ``ages``, (ages, paths or 1)."""
     surv = constant_survival(_row(inputs.value(segment.retention.monthly_churn)),
                              np.asarray(ages, dtype=float)[:, None])
-    surv = per_starter(surv, surv[:1])
+    surv = per_starter(surv, surv[:1].copy(), out=surv)
     exp_rate, con_rate = mrr_rates(segment, ages, inputs)
     growth = 1.0 + exp_rate - con_rate
-    per_customer = np.cumprod(growth, axis=1) / growth[:, :1]
-    out = {"customers": surv, "mrr": surv * _months_major(per_customer)}
+    per_customer = _months_major(np.cumprod(growth, axis=1) / growth[:, :1])
+    if "customers" not in keys and surv.shape[1] >= per_customer.shape[1]:
+        return {"mrr": np.multiply(surv, per_customer, out=surv)}  # survival is not read again
+    out = {"customers": surv, "mrr": surv * per_customer}
     return {key: out[key] for key in keys}
 
 
-def _layered(new: np.ndarray, profile: np.ndarray) -> np.ndarray:
+def _layered(new: np.ndarray, profile: np.ndarray, in_place: bool = False) -> np.ndarray:
     """The cohorts of ``new`` (months, paths) on the geometric ``profile`` (rows, >= 3
-    ages), months-major: :func:`~planner.engine.revenue.layer_geometric`'s recursion."""
+    ages), months-major: :func:`~planner.engine.revenue.layer_geometric`'s recursion
+    (written over ``new`` if ``in_place``)."""
     head, scale, second = (np.ascontiguousarray(profile[:, k]) for k in range(3))
     ratio = np.divide(second, scale, out=np.zeros_like(scale), where=scale != 0)
     # the cohort of the month; a unit profile starts at 1 (x / x), and 1.0 * x is x
-    out = new.copy() if np.all(head == 1.0) else np.multiply(head, new)
+    if np.all(head == 1.0):
+        out = new if in_place else new.copy()
+    else:
+        out = np.multiply(head, new, out=new if in_place else None)
     stock, carried = np.zeros(new.shape[1]), np.empty(new.shape[1])
     for t in range(new.shape[0]):  # four operations a month, in place
-        out[t] += np.multiply(scale, stock, out=carried)
+        np.multiply(scale, stock, out=carried)  # the earlier cohorts' units this month
         stock *= ratio
-        stock += new[t]
+        stock += new[t]  # before out[t] changes: it may be the same row
+        out[t] += carried
     return out
 
 

@@ -59,15 +59,21 @@ def constant_survival(churn: np.ndarray, ages: np.ndarray) -> np.ndarray:
     return survival
 
 
-def per_starter(surv: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """Survival relative to the first age, ``surv / first`` (0 where nobody starts).
+def per_starter(surv: np.ndarray, first: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Survival relative to the first age, ``surv / first`` (0 where nobody starts), into
+    ``out`` if given (``surv`` itself, say: then ``first`` must be a copy).
 
     ``first`` is ``surv`` at the first age: ``surv[:, :1]`` (ages along axis 1) or
     ``surv[:1]`` (months-major).
     """
     if np.all(first > 0):  # the usual case: a plain division, the same numbers
-        return surv / first
-    return np.divide(surv, first, out=np.zeros_like(surv), where=first > 0)
+        return np.divide(surv, first, out=out)
+    starts = first > 0
+    if out is None:
+        out = np.zeros_like(surv)
+    else:  # nobody starts: 0 (the cells divided below are left as they are until then)
+        np.copyto(out, 0.0, where=~starts)
+    return np.divide(surv, first, out=out, where=starts)
 
 
 def sbg_parameters(retention: Retention, inputs: Inputs) -> tuple[np.ndarray, np.ndarray]:
