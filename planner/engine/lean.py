@@ -176,15 +176,18 @@ def _segment(segment: Segment, inputs: Inputs, wanted: set[str]) -> dict[str, np
     are layered only when kept or costed per customer.
     """
     paths = inputs.paths
-    new_customers, new_mrr, spend = _new_business(segment, inputs)
-    new_customers, new_mrr = _full(new_customers, paths), _full(new_mrr, paths)
     per_customer = not _certain(segment.cost_per_customer, 0.0)
     keys = ["customers", "mrr"] if "customers" in wanted or per_customer else ["mrr"]
+    reuse = "customers" not in keys and "new_customers" not in wanted
+    new_customers, new_mrr, spend = _new_business(segment, inputs, reuse)
+    new_customers, new_mrr = _full(new_customers, paths), _full(new_mrr, paths)
     # a geometric profile is layered from its first three ages
     unit = trajectory(segment, np.arange(3), inputs, keys)
     (start_age, customers, mrr), = opening_slices(segment, inputs)  # one slice: monthly terms
     book = _book(segment, np.arange(start_age, start_age + inputs.horizon + 1), inputs, keys)
-    out = {"new_customers": new_customers, "new_mrr": new_mrr, "programme_spend": spend}
+    out = {"new_mrr": new_mrr, "programme_spend": spend}
+    if not reuse:  # else the same array as new_mrr
+        out["new_customers"] = new_customers
     for key, new, opening in (("customers", new_customers, customers), ("mrr", new_mrr, mrr)):
         if key in keys:
             # new business is layered in its own array when nothing else reads it
@@ -192,6 +195,7 @@ def _segment(segment: Segment, inputs: Inputs, wanted: set[str]) -> dict[str, np
             layered = _layered(new, unit[key], in_place=spare)
             layered += _scaled(book[key][1:], _row(opening))
             out[key] = layered
+    del book, new_customers  # fewer arrays alive at once: each is fresh memory
     out["revenue"] = revenue = out["mrr"]
     out["bad_debt_rate"] = bad_debt = _row(inputs.value(segment.bad_debt_rate))
     out["collections"] = revenue * (1.0 - bad_debt)
@@ -209,17 +213,20 @@ def _scaled(array: np.ndarray, by: np.ndarray) -> np.ndarray:
     return np.multiply(array, by, out=array if fits else None)
 
 
-def _new_business(segment: Segment, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _new_business(segment: Segment, inputs: Inputs, reuse: bool = False
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`~planner.engine.revenue.new_business` of a segment without a funnel:
     new customers and their MRR months-major (months, paths or 1), and the programme
-    spend (paths or 1, months)."""
+    spend (paths or 1, months). ``reuse``: the MRR may be written over the customers
+    (nobody reads them)."""
     if segment.marketing_budget is not None:
         spend = inputs.series(segment.marketing_budget)
         customers = _months_major(spend) / _row(inputs.value(segment.cac))
     else:
         spend = np.zeros((1, inputs.horizon))
         customers = _months_major(inputs.series(segment.new_customers))
-    return customers, customers * _months_major(new_price(segment, inputs)), spend
+    price = _months_major(new_price(segment, inputs))
+    return customers, (_scaled(customers, price) if reuse else customers * price), spend
 
 
 def _book(segment: Segment, ages: np.ndarray, inputs: Inputs, keys: list[str]) -> dict[str, np.ndarray]:
