@@ -125,7 +125,9 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
                     ops = lean_engine.operations(scenario, inputs, wanted, into)
                     financing = {p.name: finance(scenario, p, inputs, ops,
                                                  block_when_insolvent=block_when_insolvent,
-                                                 keep=wanted & _FINANCING) for p in chosen}
+                                                 keep=wanted & _FINANCING,
+                                                 cash_into=_rows_of(fin[p.name], "cash", offset, end))
+                                 for p in chosen}
                 else:
                     ops, financing = run_chunk(scenario, inputs, seed, first, chosen,
                                                block_when_insolvent=block_when_insolvent, into=into,
@@ -139,7 +141,8 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
             _store(ops, by_seg | by_role, ops_company, opening, offset, end)
             for name, arrays in fin.items():
                 for key, array in arrays.items():
-                    array[offset:end] = financing[name][key]
+                    if not np.may_share_memory(array[offset:end], financing[name][key]):
+                        array[offset:end] = financing[name][key]
     # views of the whole-block arrays: at most BLOCK - 1 padding rows stay allocated
     by_seg, by_role, ops_company, opening, fin = (
         _first(d, paths) for d in (by_seg, by_role, ops_company, opening, fin))
@@ -149,6 +152,11 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
         {k.removeprefix("opening_"): v for k, v in opening.items()},
         {k: v for k, v in fin[p.name].items() if k not in _FINANCING} | {"minimum_cash": floor},
         p.name, start, by_role, used) for p in chosen}
+
+
+def _rows_of(arrays: dict, name: str, start: int, stop: int) -> np.ndarray | None:
+    """Rows ``start:stop`` of ``arrays[name]``, None if it is not kept."""
+    return arrays[name][start:stop] if name in arrays else None
 
 
 def _months_major(shape: tuple[int, ...], dtype=float) -> np.ndarray:

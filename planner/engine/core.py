@@ -154,7 +154,8 @@ def _metric(scenario: Scenario, per_segment: list[dict], of: str, segment: str |
 
 
 def finance(scenario: Scenario, plan: Plan, inputs: Inputs, ops: dict, *,
-            block_when_insolvent: bool = True, keep=None) -> dict[str, np.ndarray]:
+            block_when_insolvent: bool = True, keep=None,
+            cash_into: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """:data:`FINANCING_SERIES` (paths, months), ``ownership`` (paths,) and each
     instrument's ``funding_arrival`` / ``_amount`` / ``_pre_money`` / ``_kept`` (paths,
     instruments; :data:`~planner.engine.financing.ARRIVAL_RECORDS`) of one plan.
@@ -163,12 +164,13 @@ def finance(scenario: Scenario, plan: Plan, inputs: Inputs, ops: dict, *,
     insolvent paths: adding money at a month shifts it exactly, which makes the minimum
     raise a quantile of it. ``keep``: the financing series the caller reads (None: all);
     ``cash_if_funded`` and ``equity_book``, which cost a pass of their own, are left out
-    unless kept.
+    unless kept. ``cash_into``: (paths, months) where the cash of a plan with no money
+    coming in is written (the result array, say).
     """
     args = (scenario, plan, inputs, ops["operating_cash_flow"],
             lambda: 12.0 * segment_total(ops["mrr"]), ops["opening_cash"])
     fin = apply_plan(*args, block_when_insolvent=block_when_insolvent,
-                     insolvency=keep is None or "insolvent" in keep)
+                     insolvency=keep is None or "insolvent" in keep, cash_into=cash_into)
     out = {name: getattr(fin, name) for name in FINANCING_SERIES
            if name not in ("cash_if_funded", "equity_book") and getattr(fin, name) is not None}
     if keep is None or "cash_if_funded" in keep:

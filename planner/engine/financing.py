@@ -122,7 +122,7 @@ def dilution_factor(valuation: Valuation, amount: np.ndarray, arr_at_close: np.n
 
 def apply_plan(scenario: Scenario, plan: Plan, inputs: Inputs, operating_cash_flow: np.ndarray,
                arr, opening_cash: np.ndarray, *, block_when_insolvent: bool = True,
-               insolvency: bool = True) -> Financing:
+               insolvency: bool = True, cash_into: np.ndarray | None = None) -> Financing:
     """Cash, debt and ownership of one funding plan over the operating paths.
 
     Parameters
@@ -138,6 +138,8 @@ def apply_plan(scenario: Scenario, plan: Plan, inputs: Inputs, operating_cash_fl
         the minimum raise exactly).
     insolvency : bool
         False: a plan with no money coming in leaves ``insolvent`` None (not asked for).
+    cash_into : ndarray, shape (paths, months), optional
+        Where the cash of a plan with no money coming in is written.
     """
     paths, months = operating_cash_flow.shape
     dated = [(x, np.broadcast_to(inputs.value(x.amount)[:, 0], paths))
@@ -147,7 +149,7 @@ def apply_plan(scenario: Scenario, plan: Plan, inputs: Inputs, operating_cash_fl
     debts = [(x, debt_schedule(x, np.broadcast_to(inputs.value(x.amount), (paths, 1)), months,
                                inputs)) for x in plan.instruments if isinstance(x, VentureDebt)]
     if not (dated or triggered or debts):
-        return _no_financing(operating_cash_flow, opening_cash, insolvency)
+        return _no_financing(operating_cash_flow, opening_cash, insolvency, cash_into)
     arr = arr() if callable(arr) else arr
     state = _State(paths, months, opening_cash, len(triggered), len(debts), len(dated))
     for t in range(months):
@@ -202,14 +204,15 @@ def _arrivals(st: "_State", scenario: Scenario, plan: Plan, inputs: Inputs, arr:
 
 
 def _no_financing(operating_cash_flow: np.ndarray, opening_cash: np.ndarray,
-                  insolvency: bool = True) -> Financing:
+                  insolvency: bool = True, out: np.ndarray | None = None) -> Financing:
     """:func:`apply_plan` of a plan with no money coming in: cash is the opening balance
     plus the operating cash flow, accumulated month by month in the same order as the
     monthly pass (so the same numbers), and a path is insolvent from its first month
     below zero (None unless ``insolvency``); no instrument, so the
-    :data:`ARRIVAL_RECORDS` have no column."""
+    :data:`ARRIVAL_RECORDS` have no column. ``out``: the array cash is written into."""
     paths, months = operating_cash_flow.shape
-    cash = np.empty_like(operating_cash_flow, dtype=float)  # the flows' layout: columns may be contiguous
+    # the flows' layout: their columns may be contiguous
+    cash = np.empty_like(operating_cash_flow, dtype=float) if out is None else out
     if months:
         np.add(opening_cash.astype(float), operating_cash_flow[:, 0], out=cash[:, 0])
     # month by month (np.cumsum adds in this order too, but along a row per path, slower)
