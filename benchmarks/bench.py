@@ -330,10 +330,11 @@ def bench_engine(scenarios, paths: int = 10_000, repeat: int = 3) -> None:
         r = python_case(NOISE_RATIO_CASE.format(scenario=str(scenario), paths=paths, repeat=repeat))
         print(f"| {Path(scenario).name} | {r['expected']:.2f} | {r['noise']:.2f} | "
               f"x{r['noise'] / r['expected']:.1f} | x{r['noise_cpu'] / r['expected_cpu']:.1f} |")
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from simple_model import comparison
-
-    print(f"\n{comparison(paths, 11, 5)}\n(load {load()})")
+    for setting in ([], ["--planner-allocator"]):  # a process each: the setting is for good
+        table = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "simple_model.py"),
+                                "--paths", str(paths), "--repeat", "7", *setting],
+                               check=True, capture_output=True, text=True).stdout
+        print(f"\n{table.strip()}\n(load {load()})")
 
 
 MILLION_CASE = """

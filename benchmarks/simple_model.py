@@ -5,7 +5,7 @@ contracts, constant churn (uncertain, uniform 2%-4% a month), expansion and cont
 new customers bought with a $60K monthly budget at an uncertain CAC (lognormal, median
 $900, P90 $1,400), COGS a share of revenue, dated hires, cash from an opening balance.
 
-Usage: python benchmarks/simple_model.py [--paths N] [--repeat R]
+Usage: python benchmarks/simple_model.py [--paths N] [--repeat R] [--planner-allocator]
 
 Prints the time of each way (min of R runs), the ratio to the numpy loop, and checks:
 the loop on planner's own draws equals `simulate()` path by path; each way's mean and
@@ -75,11 +75,12 @@ def own_draws(paths: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return cac, rng.uniform(CHURN_LOW, CHURN_HIGH, paths)
 
 
-def planner_way(paths: int, seed: int):
-    """`simulate()` keeping ARR and cash: (arr, cash) at every month, the result."""
+def planner_way(paths: int, seed: int, scenario=None):
+    """`simulate()` keeping ARR and cash: (arr, cash) at every month, the result.
+    ``scenario``: the model loaded already (None: loaded here)."""
     import planner
 
-    scenario = planner.load_scenario(MODEL)
+    scenario = planner.load_scenario(MODEL) if scenario is None else scenario
     result = planner.simulate(scenario, paths=paths, seed=seed, keep=("arr", "cash"), by_segment=False)
     return result.total("arr"), result.total("cash"), result
 
@@ -159,22 +160,34 @@ def main() -> None:
     parser.add_argument("--paths", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--planner-allocator", action="store_true",
+                        help="set this process's allocator as the planner command sets its own "
+                             "(planner.cli.allocator), for every way alike")
     args = parser.parse_args()
+    if args.planner_allocator:
+        from planner.cli.allocator import keep_freed_pages
+
+        keep_freed_pages()
     paths, seed = args.paths, args.seed
-    print(comparison(paths, seed, args.repeat))
+    print(comparison(paths, seed, args.repeat, "planner's allocator setting" if args.planner_allocator
+                     else "the default allocator"))
 
 
-def comparison(paths: int, seed: int, repeat: int) -> str:
-    """The Markdown table of the four ways and the checks."""
-    planner_way(200, seed)  # warm-up: imports, first-use caches
+def comparison(paths: int, seed: int, repeat: int, allocator: str = "the default allocator") -> str:
+    """The Markdown table of the four ways and the checks (``allocator``: how this
+    process's allocator is set, for the heading)."""
+    import planner
+
+    loading, scenario = timed(lambda: planner.load_scenario(MODEL), repeat)
+    planner_way(200, seed, scenario)  # warm-up: imports, first-use caches
     numpy_loop(*own_draws(200, seed))
-    base, (arr, cash, result) = timed(lambda: planner_way(paths, seed), repeat)
+    base, (arr, cash, result) = timed(lambda: planner_way(paths, seed, scenario), repeat)
     draws = dict(zip(result.input_names, result.draws.T))
     same = numpy_loop(draws["segments.smb.acquisition.cac"], draws["segments.smb.retention.monthly_churn"])
     exact = max(float(np.max(np.abs(same[0] - arr) / np.abs(arr).max())),
                 float(np.max(np.abs(same[1] - cash) / np.abs(cash).max())))
     loop, _ = timed(lambda: numpy_loop(*own_draws(paths, seed + 1)), repeat)
-    lines = [f"simple model, {paths:,} paths x {MONTHS} months (min of {repeat} runs)", "",
+    lines = [f"simple model, {paths:,} paths x {MONTHS} months (min of {repeat} runs; {allocator})", "",
              "| way | seconds | x numpy loop | ARR and cash at the horizon agree with simulate() |",
              "|---|---:|---:|---|",
              f"| numpy month loop, vectorised over paths | {loop:.4f} | x1.0 | "
@@ -188,7 +201,8 @@ def comparison(paths: int, seed: int, repeat: int) -> str:
             continue
         lines.append(f"| {name} | {seconds:.4f} | x{seconds / loop:.1f} | {_verdict(out, arr, cash)} |")
     lines += ["", f"numpy loop on simulate()'s own draws vs simulate(): largest difference "
-                  f"{exact:.1e} of the series' scale"]
+                  f"{exact:.1e} of the series' scale; loading the scenario file (once, not in "
+                  f"the times above): {loading:.4f} s"]
     return "\n".join(lines)
 
 
