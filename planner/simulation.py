@@ -111,7 +111,7 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
     fin = {p.name: {n: series((rows, months), dtype=bool if n == "insolvent" else float)
                     for n in wanted if n in _FINANCING} | {"ownership": np.empty(rows)}
            | _arrival_records(scenario, p, rows) for p in chosen}
-    step = lean_engine.CHUNK if lean else BLOCK
+    step = lean_engine.chunk_paths(scenario) if lean else BLOCK
     with one_blas_thread():  # the engine's products are tiny: threads only spin-wait
         for offset in range(0, paths, step):
             stop = min(paths, offset + step)

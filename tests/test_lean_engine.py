@@ -135,7 +135,8 @@ def test_fewer_series_over_several_chunks(name, keep, tmp_path, monkeypatch):
     scenario = variant(name, tmp_path)
     paths = 5 * BLOCK + 300
     full = full_run(scenario, monkeypatch, paths=paths, seed=8)
-    monkeypatch.setattr(lean, "CHUNK", 2 * BLOCK)
+    monkeypatch.setattr(lean, "CHUNK_CELLS", 2 * BLOCK * scenario.horizon * len(scenario.segments))
+    assert lean.chunk_paths(scenario) == 2 * BLOCK
     quick = planner.simulate(scenario, paths=paths, seed=8, keep=keep, by_segment=False)
     for series in keep:
         np.testing.assert_array_equal(quick.total(series), full.total(series), err_msg=series)

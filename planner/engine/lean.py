@@ -19,8 +19,9 @@ series, receivables). So its numbers are the full engine's to the bit
   insolvency) step a contiguous row of every path per NumPy call, and it hands out its
   series as (paths, months) views of them (Fortran-ordered), which
   :func:`planner.simulation.simulate_plans` stores into result arrays of that layout;
-- it runs on :data:`CHUNK` paths at a time (several blocks of draws), so that a month's
-  step is one call over thousands of paths rather than one per block.
+- it runs on :func:`chunk_paths` paths at a time (several blocks of draws), so that a
+  month's step is one call over thousands of paths rather than one per block;
+- the temporaries of a chunk are slots of one allocation (:class:`Scratch`).
 """
 from __future__ import annotations
 
@@ -34,9 +35,15 @@ from planner.engine.totals import company_total
 from planner.scenario.model import Scenario, Segment
 from planner.scenario.spec import Param
 
-#: paths the lean engine runs at once (whole blocks of draws); about 1 MB per (months x
-#: paths) array of a 5-year plan, a dozen of them alive at a time
-CHUNK = 16 * BLOCK
+#: cells (paths x months x segments) the lean engine works on at once: 16 blocks of a
+#: one-segment five-year plan, arrays of 8 MB, a few of them per segment alive at a time
+CHUNK_CELLS = 16 * BLOCK * 60
+
+
+def chunk_paths(scenario: Scenario) -> int:
+    """Paths the lean engine runs at once: whole blocks of draws, at least one."""
+    cells = BLOCK * scenario.horizon * len(scenario.segments)
+    return BLOCK * max(1, CHUNK_CELLS // cells)
 
 #: segment series the lean engine computes, shape (paths, months, segments)
 SEGMENT = frozenset(("customers", "new_customers", "mrr", "new_mrr", "revenue", "cogs",
@@ -84,7 +91,8 @@ def operations(scenario: Scenario, inputs: Inputs, wanted: set[str],
     """
     into = {} if into is None else into
     horizon = inputs.horizon
-    per_segment = [_segment(segment, inputs, wanted) for segment in scenario.segments]
+    scratch = Scratch(horizon + 1, inputs.paths, 4 * len(scenario.segments))
+    per_segment = [_segment(segment, inputs, wanted, scratch) for segment in scenario.segments]
     out = {name: _stack([s[name] for s in per_segment], into.get(name))
            for name in SEGMENT if name in wanted or name in ("mrr", "revenue", "cogs")}
     counts = role_counts(scenario, inputs, _no_driver, {})
@@ -166,7 +174,7 @@ def _commissions(segment: Segment, new_mrr: np.ndarray, inputs: Inputs) -> np.nd
         for first in range(0, inputs.paths, BLOCK)])
 
 
-def _segment(segment: Segment, inputs: Inputs, wanted: set[str]) -> dict[str, np.ndarray]:
+def _segment(segment: Segment, inputs: Inputs, wanted: set[str], scratch: "Scratch") -> dict[str, np.ndarray]:
     """One geometric segment's series, months-major: shape (months, paths) each
     (programme spend: (paths or 1, months), as department_rows takes it).
 
@@ -179,12 +187,12 @@ def _segment(segment: Segment, inputs: Inputs, wanted: set[str]) -> dict[str, np
     per_customer = not _certain(segment.cost_per_customer, 0.0)
     keys = ["customers", "mrr"] if "customers" in wanted or per_customer else ["mrr"]
     reuse = "customers" not in keys and "new_customers" not in wanted
-    new_customers, new_mrr, spend = _new_business(segment, inputs, reuse)
+    new_customers, new_mrr, spend = _new_business(segment, inputs, reuse, scratch)
     new_customers, new_mrr = _full(new_customers, paths), _full(new_mrr, paths)
     # a geometric profile is layered from its first three ages
     unit = trajectory(segment, np.arange(3), inputs, keys)
     (start_age, customers, mrr), = opening_slices(segment, inputs)  # one slice: monthly terms
-    book = _book(segment, np.arange(start_age, start_age + inputs.horizon + 1), inputs, keys)
+    book = _book(segment, np.arange(start_age, start_age + inputs.horizon + 1), inputs, keys, scratch)
     out = {"new_mrr": new_mrr, "programme_spend": spend}
     if not reuse:  # else the same array as new_mrr
         out["new_customers"] = new_customers
@@ -198,12 +206,48 @@ def _segment(segment: Segment, inputs: Inputs, wanted: set[str]) -> dict[str, np
     del book, new_customers  # fewer arrays alive at once: each is fresh memory
     out["revenue"] = revenue = out["mrr"]
     out["bad_debt_rate"] = bad_debt = _row(inputs.value(segment.bad_debt_rate))
-    out["collections"] = revenue * (1.0 - bad_debt)
+    out["collections"] = scratch.multiply(revenue, 1.0 - bad_debt)
     hosting = _row(inputs.value(segment.hosting_pct))
     # no cost per customer: the full engine adds 0.0 * customers, which changes no bit
     out["cogs"] = segment_cogs(hosting, _row(inputs.value(segment.cost_per_customer)), revenue,
-                               out["customers"]) if per_customer else hosting * revenue
+                               out["customers"]) if per_customer else scratch.multiply(hosting, revenue)
     return out
+
+
+class Scratch:
+    """Months-major arrays of one chunk carved out of one allocation.
+
+    Fresh memory costs its page faults on every call, and the C allocator gives big
+    freed blocks back to the system when several are freed together; one block of all
+    the chunk's temporaries is kept by it and reused by the next chunk and call.
+
+    Parameters
+    ----------
+    rows, paths : int
+        The largest array: (rows, paths).
+    slots : int
+        How many arrays the block holds (past them, new arrays).
+    """
+
+    def __init__(self, rows: int, paths: int, slots: int):
+        self._block = np.empty((slots, rows, paths))
+        self._taken = 0
+
+    def empty(self, shape: tuple[int, ...]) -> np.ndarray:
+        """An uninitialised array of ``shape``: a slot of the block if it fits one."""
+        _, rows, paths = self._block.shape
+        if len(shape) != 2 or shape[1] != paths or shape[0] > rows or self._taken == len(self._block):
+            return np.empty(shape)
+        self._taken += 1
+        return self._block[self._taken - 1, :shape[0]]
+
+    def multiply(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``a * b`` in a slot."""
+        return np.multiply(a, b, out=self.empty(np.broadcast_shapes(a.shape, b.shape)))
+
+    def divide(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``a / b`` in a slot."""
+        return np.divide(a, b, out=self.empty(np.broadcast_shapes(a.shape, b.shape)))
 
 
 def _scaled(array: np.ndarray, by: np.ndarray) -> np.ndarray:
@@ -213,7 +257,7 @@ def _scaled(array: np.ndarray, by: np.ndarray) -> np.ndarray:
     return np.multiply(array, by, out=array if fits else None)
 
 
-def _new_business(segment: Segment, inputs: Inputs, reuse: bool = False
+def _new_business(segment: Segment, inputs: Inputs, reuse: bool, scratch: "Scratch"
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`~planner.engine.revenue.new_business` of a segment without a funnel:
     new customers and their MRR months-major (months, paths or 1), and the programme
@@ -221,7 +265,7 @@ def _new_business(segment: Segment, inputs: Inputs, reuse: bool = False
     (nobody reads them)."""
     if segment.marketing_budget is not None:
         spend = inputs.series(segment.marketing_budget)
-        customers = _months_major(spend) / _row(inputs.value(segment.cac))
+        customers = scratch.divide(_months_major(spend), _row(inputs.value(segment.cac)))
     else:
         spend = np.zeros((1, inputs.horizon))
         customers = _months_major(inputs.series(segment.new_customers))
@@ -229,11 +273,12 @@ def _new_business(segment: Segment, inputs: Inputs, reuse: bool = False
     return customers, (_scaled(customers, price) if reuse else customers * price), spend
 
 
-def _book(segment: Segment, ages: np.ndarray, inputs: Inputs, keys: list[str]) -> dict[str, np.ndarray]:
+def _book(segment: Segment, ages: np.ndarray, inputs: Inputs, keys: list[str],
+          scratch: "Scratch") -> dict[str, np.ndarray]:
     """:func:`~planner.engine.retention.trajectory` of constant churn on monthly terms,
     months-major: ``customers`` and ``mrr`` per unit at ``ages``, (ages, paths or 1)."""
-    surv = constant_survival(_row(inputs.value(segment.retention.monthly_churn)),
-                             np.asarray(ages, dtype=float)[:, None])
+    churn, column = _row(inputs.value(segment.retention.monthly_churn)), np.asarray(ages, dtype=float)[:, None]
+    surv = constant_survival(churn, column, out=scratch.empty(np.broadcast_shapes(churn.shape, column.shape)))
     surv = per_starter(surv, surv[:1].copy(), out=surv)
     exp_rate, con_rate = mrr_rates(segment, ages, inputs)
     growth = 1.0 + exp_rate - con_rate

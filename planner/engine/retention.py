@@ -37,7 +37,7 @@ def base_survival(retention: Retention, ages: np.ndarray, inputs: Inputs) -> np.
     return np.exp(betaln(alpha, beta + ages / retention.period_months) - betaln(alpha, beta))
 
 
-def constant_survival(churn: np.ndarray, ages: np.ndarray) -> np.ndarray:
+def constant_survival(churn: np.ndarray, ages: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``(1 - churn) ** ages``, and where ``churn >= 1`` (everyone leaves in their first
     month) 1 at age 0 and 0 after.
 
@@ -47,12 +47,15 @@ def constant_survival(churn: np.ndarray, ages: np.ndarray) -> np.ndarray:
         Monthly churn and ages (float) that broadcast together: (paths, 1) and (1, n),
         or (1, paths) and (n, 1) for months-major arrays (the same numbers either way).
 
+    out : ndarray, optional
+        Where to write it (their broadcast shape).
+
     Returns
     -------
     ndarray, their broadcast shape
     """
     with np.errstate(divide="ignore"):
-        survival = (1.0 - churn) ** ages
+        survival = np.power(1.0 - churn, ages, out=out)
     gone = churn >= 1.0
     if gone.any():  # rare: a np.where over every cell only then
         survival = np.where(gone, (ages == 0).astype(float), survival)
