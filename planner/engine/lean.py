@@ -29,7 +29,7 @@ import numpy as np
 
 from planner.engine.costs import commissions, department_rows, headcount, role_counts, segment_cogs
 from planner.engine.revenue import new_price, opening_slices
-from planner.engine.retention import constant_survival, mrr_rates, per_starter, trajectory
+from planner.engine.retention import mrr_rates, trajectory
 from planner.engine.sampling import BLOCK, Inputs
 from planner.engine.totals import company_total
 from planner.scenario.model import Scenario, Segment
@@ -192,7 +192,7 @@ def _segment(segment: Segment, inputs: Inputs, wanted: set[str], scratch: "Scrat
     # a geometric profile is layered from its first three ages
     unit = trajectory(segment, np.arange(3), inputs, keys)
     (start_age, customers, mrr), = opening_slices(segment, inputs)  # one slice: monthly terms
-    book = _book(segment, np.arange(start_age, start_age + inputs.horizon + 1), inputs, keys, scratch)
+    book = OpeningBook(segment, start_age, inputs)
     out = {"new_mrr": new_mrr, "programme_spend": spend}
     if not reuse:  # else the same array as new_mrr
         out["new_customers"] = new_customers
@@ -200,10 +200,8 @@ def _segment(segment: Segment, inputs: Inputs, wanted: set[str], scratch: "Scrat
         if key in keys:
             # new business is layered in its own array when nothing else reads it
             spare = f"new_{key}" not in wanted and (key == "customers" or segment.commission is None)
-            layered = _layered(new, unit[key], in_place=spare)
-            layered += _scaled(book[key][1:], _row(opening))
-            out[key] = layered
-    del book, new_customers  # fewer arrays alive at once: each is fresh memory
+            out[key] = _layered(new, unit[key], book.adder(key, _row(opening)[0]), in_place=spare)
+    del new_customers  # fewer arrays alive at once: each is fresh memory
     out["revenue"] = revenue = out["mrr"]
     out["bad_debt_rate"] = bad_debt = _row(inputs.value(segment.bad_debt_rate))
     out["collections"] = scratch.multiply(revenue, 1.0 - bad_debt)
@@ -273,26 +271,64 @@ def _new_business(segment: Segment, inputs: Inputs, reuse: bool, scratch: "Scrat
     return customers, (_scaled(customers, price) if reuse else customers * price), spend
 
 
-def _book(segment: Segment, ages: np.ndarray, inputs: Inputs, keys: list[str],
-          scratch: "Scratch") -> dict[str, np.ndarray]:
-    """:func:`~planner.engine.retention.trajectory` of constant churn on monthly terms,
-    months-major: ``customers`` and ``mrr`` per unit at ``ages``, (ages, paths or 1)."""
-    churn, column = _row(inputs.value(segment.retention.monthly_churn)), np.asarray(ages, dtype=float)[:, None]
-    surv = constant_survival(churn, column, out=scratch.empty(np.broadcast_shapes(churn.shape, column.shape)))
-    surv = per_starter(surv, surv[:1].copy(), out=surv)
-    exp_rate, con_rate = mrr_rates(segment, ages, inputs)
-    growth = 1.0 + exp_rate - con_rate
-    per_customer = _months_major(np.cumprod(growth, axis=1) / growth[:, :1])
-    if "customers" not in keys and surv.shape[1] >= per_customer.shape[1]:
-        return {"mrr": np.multiply(surv, per_customer, out=surv)}  # survival is not read again
-    out = {"customers": surv, "mrr": surv * per_customer}
-    return {key: out[key] for key in keys}
+class OpeningBook:
+    """The opening book of a geometric segment month by month: what
+    :func:`~planner.engine.retention.trajectory` gives it at its ages (survival
+    ``(1 - churn) ** age`` relative to the first age, times the MRR per customer), one row
+    of every path at a time, so that no (months, paths) array of it is made.
+
+    Parameters
+    ----------
+    segment : Segment
+    start_age : int
+        Its age the month before the start.
+    inputs : Inputs
+    """
+
+    def __init__(self, segment: Segment, start_age: int, inputs: Inputs):
+        churn = _row(inputs.value(segment.retention.monthly_churn))[0]  # (paths or 1,)
+        self._paths = inputs.paths
+        self._base, self._gone = 1.0 - churn, churn >= 1.0
+        ages = np.arange(start_age, start_age + inputs.horizon + 1)
+        self._ages = ages.astype(float)[:, None]  # one row each: np.power, never a scalar power
+        self._first = self._survival(0)
+        self._starts = self._first > 0
+        exp_rate, con_rate = mrr_rates(segment, ages, inputs)
+        growth = 1.0 + exp_rate - con_rate
+        self._per_customer = _months_major(np.cumprod(growth, axis=1) / growth[:, :1])
+
+    def _survival(self, i: int) -> np.ndarray:
+        """:func:`~planner.engine.retention.constant_survival` at age index ``i``, (paths,)."""
+        out = np.empty(self._paths)
+        with np.errstate(divide="ignore"):
+            np.power(self._base, self._ages[i], out=out)
+        if self._gone.any():  # everyone leaves in their first month: alive only at age 0
+            out[np.broadcast_to(self._gone, out.shape)] = float(self._ages[i, 0] == 0)
+        return out
+
+    def adder(self, key: str, opening: np.ndarray):
+        """``add(t, row)``: adds to ``row`` (paths,) the book's ``key`` (``customers`` or
+        ``mrr``) at month ``t``, for ``opening`` of it at the start (paths or 1,)."""
+        def add(t: int, row: np.ndarray) -> None:
+            term = self._survival(t + 1)
+            # retention.per_starter, row by row
+            if self._starts.all():
+                term /= self._first
+            else:
+                np.divide(term, self._first, out=term, where=self._starts)
+                term[~np.broadcast_to(self._starts, term.shape)] = 0.0
+            if key == "mrr":
+                term *= self._per_customer[t + 1]
+            term *= opening
+            row += term
+        return add
 
 
-def _layered(new: np.ndarray, profile: np.ndarray, in_place: bool = False) -> np.ndarray:
+def _layered(new: np.ndarray, profile: np.ndarray, add_book, in_place: bool = False) -> np.ndarray:
     """The cohorts of ``new`` (months, paths) on the geometric ``profile`` (rows, >= 3
     ages), months-major: :func:`~planner.engine.revenue.layer_geometric`'s recursion
-    (written over ``new`` if ``in_place``)."""
+    (written over ``new`` if ``in_place``), plus the opening book (``add_book(t, row)``,
+    :meth:`OpeningBook.adder`) added to each month after its cohorts."""
     head, scale, second = (np.ascontiguousarray(profile[:, k]) for k in range(3))
     ratio = np.divide(second, scale, out=np.zeros_like(scale), where=scale != 0)
     # the cohort of the month; a unit profile starts at 1 (x / x), and 1.0 * x is x
@@ -306,6 +342,7 @@ def _layered(new: np.ndarray, profile: np.ndarray, in_place: bool = False) -> np
         stock *= ratio
         stock += new[t]  # before out[t] changes: it may be the same row
         out[t] += carried
+        add_book(t, out[t])
     return out
 
 

@@ -37,46 +37,35 @@ def base_survival(retention: Retention, ages: np.ndarray, inputs: Inputs) -> np.
     return np.exp(betaln(alpha, beta + ages / retention.period_months) - betaln(alpha, beta))
 
 
-def constant_survival(churn: np.ndarray, ages: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def constant_survival(churn: np.ndarray, ages: np.ndarray) -> np.ndarray:
     """``(1 - churn) ** ages``, and where ``churn >= 1`` (everyone leaves in their first
     month) 1 at age 0 and 0 after.
 
     Parameters
     ----------
     churn, ages : ndarray
-        Monthly churn and ages (float) that broadcast together: (paths, 1) and (1, n),
-        or (1, paths) and (n, 1) for months-major arrays (the same numbers either way).
-
-    out : ndarray, optional
-        Where to write it (their broadcast shape).
+        Monthly churn (paths or 1, 1) and ages (float, (1, n)).
 
     Returns
     -------
     ndarray, their broadcast shape
     """
     with np.errstate(divide="ignore"):
-        survival = np.power(1.0 - churn, ages, out=out)
+        survival = (1.0 - churn) ** ages
     gone = churn >= 1.0
     if gone.any():  # rare: a np.where over every cell only then
         survival = np.where(gone, (ages == 0).astype(float), survival)
     return survival
 
 
-def per_starter(surv: np.ndarray, first: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Survival relative to the first age, ``surv / first`` (0 where nobody starts), into
-    ``out`` if given (``surv`` itself, say: then ``first`` must be a copy).
+def per_starter(surv: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Survival relative to the first age, ``surv / first`` (0 where nobody starts).
 
-    ``first`` is ``surv`` at the first age: ``surv[:, :1]`` (ages along axis 1) or
-    ``surv[:1]`` (months-major).
+    ``first`` is ``surv`` at the first age, ``surv[:, :1]``.
     """
     if np.all(first > 0):  # the usual case: a plain division, the same numbers
-        return np.divide(surv, first, out=out)
-    starts = first > 0
-    if out is None:
-        out = np.zeros_like(surv)
-    else:  # nobody starts: 0 (the cells divided below are left as they are until then)
-        np.copyto(out, 0.0, where=~starts)
-    return np.divide(surv, first, out=out, where=starts)
+        return surv / first
+    return np.divide(surv, first, out=np.zeros_like(surv), where=first > 0)
 
 
 def sbg_parameters(retention: Retention, inputs: Inputs) -> tuple[np.ndarray, np.ndarray]:
