@@ -287,36 +287,37 @@ class OpeningBook:
 
     def __init__(self, segment: Segment, start_age: int, inputs: Inputs):
         churn = _row(inputs.value(segment.retention.monthly_churn))[0]  # (paths or 1,)
-        self._paths = inputs.paths
-        self._base, self._gone = 1.0 - churn, churn >= 1.0
+        self._base, self._gone = 1.0 - churn, np.broadcast_to(churn >= 1.0, (inputs.paths,))
+        self._any_gone = bool(self._gone.any())
         ages = np.arange(start_age, start_age + inputs.horizon + 1)
         self._ages = ages.astype(float)[:, None]  # one row each: np.power, never a scalar power
-        self._first = self._survival(0)
+        self._first = self._survival(0, np.empty(inputs.paths))
         self._starts = self._first > 0
+        self._all_start = bool(self._starts.all())
+        self._term = np.empty(inputs.paths)
         exp_rate, con_rate = mrr_rates(segment, ages, inputs)
         growth = 1.0 + exp_rate - con_rate
         self._per_customer = _months_major(np.cumprod(growth, axis=1) / growth[:, :1])
 
-    def _survival(self, i: int) -> np.ndarray:
-        """:func:`~planner.engine.retention.constant_survival` at age index ``i``, (paths,)."""
-        out = np.empty(self._paths)
-        with np.errstate(divide="ignore"):
-            np.power(self._base, self._ages[i], out=out)
-        if self._gone.any():  # everyone leaves in their first month: alive only at age 0
-            out[np.broadcast_to(self._gone, out.shape)] = float(self._ages[i, 0] == 0)
+    def _survival(self, i: int, out: np.ndarray) -> np.ndarray:
+        """:func:`~planner.engine.retention.constant_survival` at age index ``i``, into
+        ``out`` (paths,)."""
+        np.power(self._base, self._ages[i], out=out)
+        if self._any_gone:  # everyone leaves in their first month: alive only at age 0
+            out[self._gone] = float(self._ages[i, 0] == 0)
         return out
 
     def adder(self, key: str, opening: np.ndarray):
         """``add(t, row)``: adds to ``row`` (paths,) the book's ``key`` (``customers`` or
         ``mrr``) at month ``t``, for ``opening`` of it at the start (paths or 1,)."""
         def add(t: int, row: np.ndarray) -> None:
-            term = self._survival(t + 1)
+            term = self._survival(t + 1, self._term)
             # retention.per_starter, row by row
-            if self._starts.all():
+            if self._all_start:
                 term /= self._first
             else:
                 np.divide(term, self._first, out=term, where=self._starts)
-                term[~np.broadcast_to(self._starts, term.shape)] = 0.0
+                term[~self._starts] = 0.0
             if key == "mrr":
                 term *= self._per_customer[t + 1]
             term *= opening
