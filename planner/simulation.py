@@ -97,18 +97,16 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
     kept_segment = {n for n in wanted if n in SEGMENT_SERIES}
     totals = set() if by_segment else kept_segment - set(WEIGHTED) - set(WEIGHTED.values())
     rows = -(-paths // BLOCK) * BLOCK  # whole blocks, so each block writes its slice in place
-    # a geometric scenario: the same numbers, faster, several blocks at a time and
-    # months-major (its results are laid out so, paths contiguous within a month)
+    # a geometric scenario: the same numbers, faster, several blocks at a time
     lean = lean_engine.applies(scenario, wanted)
-    series = _months_major if lean else np.empty
-    by_seg = {n: series((rows, months, n_seg)) for n in SEGMENT_SERIES if n in wanted and by_segment}
+    by_seg = {n: np.empty((rows, months, n_seg)) for n in SEGMENT_SERIES if n in wanted and by_segment}
     by_role = {n: np.empty((rows, months, len(scenario.roles))) for n in ROLE_SERIES if n in wanted}
-    ops_company = {n: series((rows, months)) for n in wanted
+    ops_company = {n: np.empty((rows, months)) for n in wanted
                    if n not in by_seg and n not in by_role and n not in _FINANCING}
     opening = {n: np.empty(rows) for n in OPENING}
     used = np.empty((rows, len(scenario.params)))  # the input values of every path
     floor = np.empty(rows)
-    fin = {p.name: {n: series((rows, months), dtype=bool if n == "insolvent" else float)
+    fin = {p.name: {n: np.empty((rows, months), dtype=bool if n == "insolvent" else float)
                     for n in wanted if n in _FINANCING} | {"ownership": np.empty(rows)}
            | _arrival_records(scenario, p, rows) for p in chosen}
     step = lean_engine.chunk_paths(scenario) if lean else BLOCK
@@ -142,7 +140,7 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
             for name, arrays in fin.items():
                 for key, array in arrays.items():
                     if not np.may_share_memory(array[offset:end], financing[name][key]):
-                        array[offset:end] = financing[name][key]
+                        assign(array[offset:end], financing[name][key])
     # views of the whole-block arrays: at most BLOCK - 1 padding rows stay allocated
     by_seg, by_role, ops_company, opening, fin = (
         _first(d, paths) for d in (by_seg, by_role, ops_company, opening, fin))
@@ -157,12 +155,6 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
 def _rows_of(arrays: dict, name: str, start: int, stop: int) -> np.ndarray | None:
     """Rows ``start:stop`` of ``arrays[name]``, None if it is not kept."""
     return arrays[name][start:stop] if name in arrays else None
-
-
-def _months_major(shape: tuple[int, ...], dtype=float) -> np.ndarray:
-    """An empty array of ``shape`` (paths, months[, segments]) laid out with the axes in
-    reverse, paths contiguous: what the lean engine's months-major series copy into fast."""
-    return np.empty(shape[::-1], dtype=dtype).T
 
 
 def _arrival_records(scenario: Scenario, plan, paths: int) -> dict[str, np.ndarray]:
@@ -234,21 +226,53 @@ def _first(arrays: dict, paths: int) -> dict:
     return {k: _first(v, paths) if isinstance(v, dict) else v[:paths] for k, v in arrays.items()}
 
 
+def by_month(value: np.ndarray) -> bool:
+    """Whether ``value`` (paths, months, ...) has each month's paths contiguous (a
+    transposed view of the lean engine's months-major arrays)."""
+    return value.ndim >= 2 and value.shape[0] > 1 and value.strides[0] == value.itemsize
+
+
+def assign(target: np.ndarray, value: np.ndarray) -> None:
+    """``target[...] = value`` into a result array (paths, months, ...), laid out by path;
+    a months-major ``value`` month by month (each a contiguous row copied into a column),
+    which is three times faster than NumPy's transposing copy. The result arrays stay
+    laid out by path, so that what is computed from them has the same bits whichever
+    engine filled them (NumPy's sums add in an order that depends on the layout)."""
+    if by_month(value):
+        for t in range(value.shape[1]):
+            target[:, t] = value[:, t]
+    else:
+        target[...] = value
+
+
+def _total_by_month(values: np.ndarray, target: np.ndarray) -> None:
+    """``segment_total(values, out=target)`` of months-major ``values`` (paths, months,
+    segments), month by month; of one segment ``0.0 + x`` as segment_total adds it."""
+    if values.shape[2] == 1:
+        for t in range(values.shape[1]):
+            np.add(values[:, t, 0], 0.0, out=target[:, t])
+        return
+    for t in range(values.shape[1]):
+        segment_total(values[:, t], out=target[:, t])
+
+
 def _store(ops: dict, by_seg: dict, company: dict, opening: dict, start: int, stop: int) -> None:
     """Write one whole block's operating series into rows ``start:stop`` of the result
     arrays (segment series the engine stacked there already are left as they are)."""
     for name, array in by_seg.items():
         target = array[start:stop]
         if not np.may_share_memory(ops[name], target):
-            target[...] = ops[name]
+            assign(target, ops[name])
     for name, array in company.items():
         target = array[start:stop]
         if name in COMPANY_SERIES:
-            target[...] = ops[name]
+            assign(target, ops[name])
         elif name in WEIGHTED:
-            target[...] = weighted_total(ops[name], ops[WEIGHTED[name]])
+            assign(target, weighted_total(ops[name], ops[WEIGHTED[name]]))
         elif ops[name].ndim == 2:  # summed in the engine
-            target[...] = ops[name]
+            assign(target, ops[name])
+        elif by_month(ops[name]):  # the lean engine's months-major series
+            _total_by_month(ops[name], target)
         else:
             segment_total(ops[name], out=target)
     for name, array in opening.items():

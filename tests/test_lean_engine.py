@@ -142,6 +142,37 @@ def test_fewer_series_over_several_chunks(name, keep, tmp_path, monkeypatch):
         np.testing.assert_array_equal(quick.total(series), full.total(series), err_msg=series)
 
 
+def test_a_young_book_over_many_paths_at_once(tmp_path, monkeypatch):
+    """Books aged 0-2 months over chunks of 4 blocks: a power with one number as exponent
+    would square at age 2 where the full engine calls the power function."""
+    for age in (0, 1, 2):
+        scenario = scenario_from_text(SIMPLE.replace("age_months: 12}", f"age_months: {age}}}"), tmp_path)
+        assert lean.chunk_paths(scenario) >= 4 * BLOCK
+        keep = ("customers", "mrr", "cash")
+        full = full_run(scenario, monkeypatch, paths=4 * BLOCK, seed=2)
+        quick = planner.simulate(scenario, paths=4 * BLOCK, seed=2, keep=keep, by_segment=False)
+        for series in keep:
+            np.testing.assert_array_equal(quick.total(series), full.total(series), err_msg=f"{series} {age}")
+
+
+def test_what_is_computed_from_the_results_is_the_same(tmp_path, monkeypatch):
+    """Sums over months and paths of a lean run (a yearly P&L, means, book equity kept
+    alone) equal those of the full engine's: the result arrays are laid out alike."""
+    from planner.report.yearly import yearly_pnl
+
+    scenario = variant("two_segments_and_a_funding_plan", tmp_path)
+    keep = ("revenue", "cogs", "sm_expense", "rnd_expense", "cs_expense", "ga_expense", "mrr",
+            "operating_cash_flow", "cash", "equity_book")
+    full = full_run(scenario, monkeypatch, paths=3 * BLOCK, seed=4, keep=keep)
+    quick = planner.simulate(scenario, paths=3 * BLOCK, seed=4, keep=keep)
+    assert yearly_pnl(quick) == yearly_pnl(full)
+    for series in keep:
+        np.testing.assert_array_equal(quick.total(series).sum(axis=1), full.total(series).sum(axis=1))
+        np.testing.assert_array_equal(quick.total(series).mean(axis=0), full.total(series).mean(axis=0))
+    alone = planner.simulate(scenario, paths=3 * BLOCK, seed=4, keep=("equity_book",))
+    np.testing.assert_array_equal(alone.total("equity_book"), full.total("equity_book"))
+
+
 def test_arr_and_cash_alone_and_given_draws(tmp_path, monkeypatch):
     scenario = variant("uncertain_rates_costs_and_opex", tmp_path)
     draws = planner.simulate(scenario, paths=700, seed=3, keep=("arr",)).draws[::-1].copy()

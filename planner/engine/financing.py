@@ -213,11 +213,11 @@ def _no_financing(operating_cash_flow: np.ndarray, opening_cash: np.ndarray,
     paths, months = operating_cash_flow.shape
     # the flows' layout: their columns may be contiguous
     cash = np.empty_like(operating_cash_flow, dtype=float) if out is None else out
-    if months:
-        np.add(opening_cash.astype(float), operating_cash_flow[:, 0], out=cash[:, 0])
+    balance = opening_cash.astype(float)  # a copy
     # month by month (np.cumsum adds in this order too, but along a row per path, slower)
-    for t in range(1, months):
-        np.add(cash[:, t - 1], operating_cash_flow[:, t], out=cash[:, t])
+    for t in range(months):
+        balance += operating_cash_flow[:, t]
+        cash[:, t] = balance
     insolvent = _insolvent(cash) if insolvency else None
 
     def zero():  # read-only: nothing adds to the flows of a plan without money in

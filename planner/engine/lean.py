@@ -10,15 +10,17 @@ revenue and everything invoiced is due in the month billed; its cohorts are laye
 the recursion :func:`~planner.engine.revenue.layer_geometric`.
 
 The lean engine computes the series it is asked for with the full engine's formulas,
-each cell from the same operands by the same operations, and leaves out what is exactly
-zero or not asked for (churn and expansion flows, deferred revenue, the go-to-market
-series, receivables). So its numbers are the full engine's to the bit
-(``tests/test_lean_engine.py``), only fewer of them, and sooner:
+each cell from the same operands by the same operations (and the same NumPy kernels: a
+power's exponent is an array, never one number, which NumPy would square at 2), and
+leaves out what is exactly zero or not asked for (churn and expansion flows, deferred
+revenue, the go-to-market series, receivables). So its numbers are the full engine's to
+the bit (``tests/test_lean_engine.py``), only fewer of them, and sooner:
 
-- its arrays are *months-major*, (months, paths): the month recursions (cohorts, cash,
-  insolvency) step a contiguous row of every path per NumPy call, and it hands out its
-  series as (paths, months) views of them (Fortran-ordered), which
-  :func:`planner.simulation.simulate_plans` stores into result arrays of that layout;
+- its arrays are *months-major*, (months, paths): the month recursions (cohorts, the
+  opening book, cash) step a contiguous row of every path per NumPy call; it hands out
+  its series as (paths, months) views of them, which
+  :func:`planner.simulation.simulate_plans` copies month by month into result arrays
+  laid out by path, like the full engine's (sums over them then add in the same order);
 - it runs on :func:`chunk_paths` paths at a time (several blocks of draws), so that a
   month's step is one call over thousands of paths rather than one per block;
 - the temporaries of a chunk are slots of one allocation (:class:`Scratch`).
@@ -85,7 +87,8 @@ def operations(scenario: Scenario, inputs: Inputs, wanted: set[str],
     dict of ndarray
         ``mrr``, ``revenue`` and ``cogs`` (paths, months, segments) and the other
         segment series in ``wanted``; :data:`COMPANY` (paths or 1, months: one row when
-        the same on every path; ``bad_debt`` and ``ga_expense`` only when wanted); the openings ``opening_cash``,
+        the same on every path; ``bad_debt`` and ``ga_expense`` only when they or
+        ``equity_book`` are wanted); the openings ``opening_cash``,
         ``opening_deferred_revenue``, ``opening_receivables``, ``opening_pipeline``
         (paths,). The series are transposed views of months-major arrays.
     """
@@ -106,7 +109,7 @@ def operations(scenario: Scenario, inputs: Inputs, wanted: set[str],
     depts = {name: _months_major(row) for name, row in depts.items()}
     company = {"sm_expense": depts["sales"] + depts["marketing"], "rnd_expense": depts["rnd"],
                "cs_expense": depts["cs"]}
-    if wanted & {"bad_debt", "ga_expense"}:  # a pass over every cell each: only when kept
+    if wanted & {"bad_debt", "ga_expense", "equity_book"}:  # a pass over every cell each: when read
         company["bad_debt"] = sum(s["revenue"] * s["bad_debt_rate"] for s in per_segment)
         company["ga_expense"] = depts["ga"] + company["bad_debt"]
     cash_opex = depts["sales"] + depts["marketing"] + depts["rnd"] + depts["cs"] + depts["ga"]
@@ -153,7 +156,8 @@ def _stack(arrays: list[np.ndarray], out: np.ndarray | None) -> np.ndarray:
         paths, months = arrays[0].shape[1], arrays[0].shape[0]
         out = np.empty((len(arrays), months, paths)).transpose(2, 1, 0)
     for k, array in enumerate(arrays):
-        out[:, :, k] = array.T
+        for t, row in enumerate(array):  # a row into a column: faster than a transposing copy
+            out[:, t, k] = row
     return out
 
 
@@ -290,7 +294,10 @@ class OpeningBook:
         self._base, self._gone = 1.0 - churn, np.broadcast_to(churn >= 1.0, (inputs.paths,))
         self._any_gone = bool(self._gone.any())
         ages = np.arange(start_age, start_age + inputs.horizon + 1)
-        self._ages = ages.astype(float)[:, None]  # one row each: np.power, never a scalar power
+        self._ages = ages.astype(float)
+        # the age as an array of every path: with one number as exponent NumPy squares
+        # where age is 2 instead of calling its power function, as the full engine does
+        self._exponent = np.empty(inputs.paths)
         self._first = self._survival(0, np.empty(inputs.paths))
         self._starts = self._first > 0
         self._all_start = bool(self._starts.all())
@@ -302,9 +309,10 @@ class OpeningBook:
     def _survival(self, i: int, out: np.ndarray) -> np.ndarray:
         """:func:`~planner.engine.retention.constant_survival` at age index ``i``, into
         ``out`` (paths,)."""
-        np.power(self._base, self._ages[i], out=out)
+        self._exponent.fill(self._ages[i])
+        np.power(self._base, self._exponent, out=out)
         if self._any_gone:  # everyone leaves in their first month: alive only at age 0
-            out[self._gone] = float(self._ages[i, 0] == 0)
+            out[self._gone] = float(self._ages[i] == 0)
         return out
 
     def adder(self, key: str, opening: np.ndarray):
@@ -328,15 +336,15 @@ class OpeningBook:
 def _layered(new: np.ndarray, profile: np.ndarray, add_book, in_place: bool = False) -> np.ndarray:
     """The cohorts of ``new`` (months, paths) on the geometric ``profile`` (rows, >= 3
     ages), months-major: :func:`~planner.engine.revenue.layer_geometric`'s recursion
-    (written over ``new`` if ``in_place``), plus the opening book (``add_book(t, row)``,
+    (written over ``new`` if ``in_place`` and the profile starts at 1), plus the opening book (``add_book(t, row)``,
     :meth:`OpeningBook.adder`) added to each month after its cohorts."""
     head, scale, second = (np.ascontiguousarray(profile[:, k]) for k in range(3))
     ratio = np.divide(second, scale, out=np.zeros_like(scale), where=scale != 0)
     # the cohort of the month; a unit profile starts at 1 (x / x), and 1.0 * x is x
     if np.all(head == 1.0):
         out = new if in_place else new.copy()
-    else:
-        out = np.multiply(head, new, out=new if in_place else None)
+    else:  # not over new: the recursion reads the cohorts as won
+        out = np.multiply(head, new)
     stock, carried = np.zeros(new.shape[1]), np.empty(new.shape[1])
     for t in range(new.shape[0]):  # four operations a month, in place
         np.multiply(scale, stock, out=carried)  # the earlier cohorts' units this month
