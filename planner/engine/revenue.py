@@ -68,6 +68,18 @@ def layer(new: np.ndarray, profile: np.ndarray) -> np.ndarray:
     tail = geometric_tail(profile)
     if tail is not None:
         return layer_geometric(new, profile[..., 0], *tail)
+    if new.shape[1] > 1:
+        # each of the k series by its own method, so that what is stacked with it (what
+        # else is kept) never changes how it is layered: a near-cancelling flow that fails
+        # the geometric test must not send the customers with it through the product
+        geometric = [geometric_tail(profile[:, j:j + 1]) is not None for j in range(new.shape[1])]
+        if any(geometric):
+            out = np.empty(np.broadcast_shapes(new.shape, (profile.shape[0],) + new.shape[1:]))
+            for chosen in (True, False):
+                keys = [j for j, g in enumerate(geometric) if g == chosen]
+                if keys:
+                    out[:, keys] = layer(new[:, keys], profile[:, keys])
+            return out
     if profile.shape[0] == 1:
         # same trajectory on every path: a matrix product with its (upper-triangular
         # Toeplitz) development matrix, exact and BLAS-fast
