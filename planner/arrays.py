@@ -1,4 +1,5 @@
-"""Element-wise division that says where it is undefined, shared by every layer."""
+"""Element-wise division that says where it is undefined, and copies between array
+layouts, shared by every layer."""
 from __future__ import annotations
 
 import numpy as np
@@ -16,3 +17,22 @@ def ratio(num, den) -> np.ndarray:
     """``num / den``, ``nan`` where ``den <= 0`` (a CAC without wins, a margin without revenue)."""
     den = np.asarray(den, dtype=float)
     return divide(num, den, den > 0, np.nan)
+
+
+def by_month(value: np.ndarray) -> bool:
+    """Whether ``value`` (paths, months, ...) has each month's paths contiguous (a
+    transposed view of the lean engine's months-major arrays)."""
+    return value.ndim >= 2 and value.shape[0] > 1 and value.strides[0] == value.itemsize
+
+
+def assign(target: np.ndarray, value: np.ndarray) -> None:
+    """``target[...] = value`` into a result array (paths, months, ...), laid out by path;
+    a months-major ``value`` month by month (each a contiguous row copied into a column),
+    which is three times faster than NumPy's transposing copy. The result arrays stay
+    laid out by path, so that what is computed from them has the same bits whichever
+    engine filled them (NumPy's sums add in an order that depends on the layout)."""
+    if by_month(value):
+        for t in range(value.shape[1]):
+            target[:, t] = value[:, t]
+    else:
+        target[...] = value

@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 
+from planner.arrays import assign, by_month
 from planner.errors import PlannerError
 
 from planner.engine.blas import one_blas_thread
@@ -116,7 +117,7 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
             end = offset + -(-(stop - offset) // BLOCK) * BLOCK
             first = start + offset
             # overflow is checked on the results below, with a message that says what to do
-            inputs = Inputs(scenario, _chunk_draws(scenario, seed, start, draws, offset, stop))
+            inputs = Inputs(scenario, _chunk_draws(scenario, seed, start, draws, offset, stop, end))
             into = {name: array[offset:end] for name, array in by_seg.items()}
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 if lean:
@@ -168,11 +169,11 @@ _FINANCING = set(FINANCING_SERIES)
 _ROLE = set(ROLE_SERIES)
 
 
-def _chunk_draws(scenario: Scenario, seed: int, start: int, given, offset: int, stop: int) -> np.ndarray:
+def _chunk_draws(scenario: Scenario, seed: int, start: int, given, offset: int, stop: int,
+                 end: int) -> np.ndarray:
     """The input values of paths ``offset..stop-1`` of the run (path ``start + offset`` on
-    of the seed's), whole blocks, shape (blocks * BLOCK, inputs): the same numbers as
-    :func:`_block_draws` block by block."""
-    end = offset + -(-(stop - offset) // BLOCK) * BLOCK
+    of the seed's) padded to whole blocks (``end``), shape (end - offset, inputs): the same
+    numbers as :func:`_block_draws` block by block."""
     if given is None:
         return draw_inputs(scenario, seed, start + offset, start + end)
     return np.concatenate([_block_draws(scenario, seed, start + b, given, b, min(stop, b + BLOCK))
@@ -224,25 +225,6 @@ def _check_finite(ops: dict, financing: dict, start: int) -> None:
 def _first(arrays: dict, paths: int) -> dict:
     """The first ``paths`` rows of each array (nested one level for the plans)."""
     return {k: _first(v, paths) if isinstance(v, dict) else v[:paths] for k, v in arrays.items()}
-
-
-def by_month(value: np.ndarray) -> bool:
-    """Whether ``value`` (paths, months, ...) has each month's paths contiguous (a
-    transposed view of the lean engine's months-major arrays)."""
-    return value.ndim >= 2 and value.shape[0] > 1 and value.strides[0] == value.itemsize
-
-
-def assign(target: np.ndarray, value: np.ndarray) -> None:
-    """``target[...] = value`` into a result array (paths, months, ...), laid out by path;
-    a months-major ``value`` month by month (each a contiguous row copied into a column),
-    which is three times faster than NumPy's transposing copy. The result arrays stay
-    laid out by path, so that what is computed from them has the same bits whichever
-    engine filled them (NumPy's sums add in an order that depends on the layout)."""
-    if by_month(value):
-        for t in range(value.shape[1]):
-            target[:, t] = value[:, t]
-    else:
-        target[...] = value
 
 
 def _total_by_month(values: np.ndarray, target: np.ndarray) -> None:

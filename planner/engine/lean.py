@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from planner.arrays import assign
 from planner.engine.costs import commissions, department_rows, headcount, role_counts, segment_cogs
 from planner.engine.revenue import new_price, opening_slices
 from planner.engine.retention import mrr_rates, trajectory
@@ -80,7 +81,7 @@ def operations(scenario: Scenario, inputs: Inputs, wanted: set[str],
     the series in ``wanted`` and those cash and the funding plans are made of.
 
     ``into``: arrays, shape (paths, months, segments), that segment series are written
-    into instead of new arrays (best laid out months-major, paths contiguous).
+    into instead of new arrays.
 
     Returns
     -------
@@ -94,7 +95,8 @@ def operations(scenario: Scenario, inputs: Inputs, wanted: set[str],
     """
     into = {} if into is None else into
     horizon = inputs.horizon
-    scratch = Scratch(horizon + 1, inputs.paths, 4 * len(scenario.segments))
+    # a segment's new customers, collections and COGS
+    scratch = Scratch(horizon + 1, inputs.paths, 3 * len(scenario.segments))
     per_segment = [_segment(segment, inputs, wanted, scratch) for segment in scenario.segments]
     out = {name: _stack([s[name] for s in per_segment], into.get(name))
            for name in SEGMENT if name in wanted or name in ("mrr", "revenue", "cogs")}
@@ -156,8 +158,7 @@ def _stack(arrays: list[np.ndarray], out: np.ndarray | None) -> np.ndarray:
         paths, months = arrays[0].shape[1], arrays[0].shape[0]
         out = np.empty((len(arrays), months, paths)).transpose(2, 1, 0)
     for k, array in enumerate(arrays):
-        for t, row in enumerate(array):  # a row into a column: faster than a transposing copy
-            out[:, t, k] = row
+        assign(out[:, :, k], array.T)
     return out
 
 
