@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-from planner.arrays import assign, by_month
+from planner.arrays import TILE_MONTHS, assign, by_month, month_tiles
 from planner.errors import PlannerError
 
 from planner.engine.blas import one_blas_thread
@@ -111,6 +111,7 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
                     for n in wanted if n in _FINANCING} | {"ownership": np.empty(rows)}
            | _arrival_records(scenario, p, rows) for p in chosen}
     step = lean_engine.chunk_paths(scenario) if lean else BLOCK
+    money_in = bool(scenario.rounds) or any(p.instruments for p in chosen)
     with one_blas_thread():  # the engine's products are tiny: threads only spin-wait
         for offset in range(0, paths, step):
             stop = min(paths, offset + step)
@@ -132,7 +133,7 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
                                                block_when_insolvent=block_when_insolvent, into=into,
                                                keep=kept_segment | (wanted & _ROLE), totals=totals,
                                                keep_financing=wanted & _FINANCING)
-            _check_finite(ops, financing, first)
+            _check_finite(ops, financing, first, lean=lean, money_in=money_in)
             used[offset:end] = inputs.draws
             floor[offset:end] = np.broadcast_to(inputs.value(scenario.minimum_cash), (end - offset, 1))[:, 0]
             if progress is not None:
@@ -213,9 +214,21 @@ def _check_memory(paths, months, segments, wanted, by_segment, plans, roles) -> 
                            f"is free; run fewer paths (or keep fewer series in the library)")
 
 
-def _check_finite(ops: dict, financing: dict, start: int) -> None:
-    """Stop with a clear message instead of letting inf or NaN reach the outputs."""
-    arrays = [ops["mrr"], ops["operating_cash_flow"]] + [f["cash"] for f in financing.values()]
+def _check_finite(ops: dict, financing: dict, start: int, *, lean: bool = False,
+                  money_in: bool = True) -> None:
+    """Stop with a clear message instead of letting inf or NaN reach the outputs: MRR,
+    the operating cash flow and every plan's cash are checked, or what they are made of.
+
+    With no money coming in (``money_in`` False) cash is the opening balance plus the
+    running sum of the flows, so it is finite only where every flow before it is; the
+    lean engine's (``lean``) flows are made of the same month's MRR by products and
+    differences, which keep an inf or NaN one (``inf - inf`` and ``0 * inf`` are NaN).
+    So a check of cash alone is the same check there, at a third of the cost."""
+    arrays = [f["cash"] for f in financing.values()]
+    if money_in:
+        arrays.append(ops["operating_cash_flow"])
+    if not lean:
+        arrays.append(ops["mrr"])
     if not all(np.isfinite(a).all() for a in arrays):
         raise PlannerError("the simulation overflowed (a result became infinite or not a number) "
                            f"on a path from {start:,} on: check inputs that can explode, such as a "
@@ -229,13 +242,17 @@ def _first(arrays: dict, paths: int) -> dict:
 
 def _total_by_month(values: np.ndarray, target: np.ndarray) -> None:
     """``segment_total(values, out=target)`` of months-major ``values`` (paths, months,
-    segments), month by month; of one segment ``0.0 + x`` as segment_total adds it."""
-    if values.shape[2] == 1:
-        for t in range(values.shape[1]):
-            np.add(values[:, t, 0], 0.0, out=target[:, t])
-        return
-    for t in range(values.shape[1]):
-        segment_total(values[:, t], out=target[:, t])
+    segments): a tile of months at a time summed months-major, then copied (of one
+    segment ``0.0 + x``, as segment_total adds it)."""
+    paths, months = target.shape
+    tile = np.empty((TILE_MONTHS, paths))
+    for first, stop in month_tiles(months):
+        rows = tile[:stop - first].T  # (paths, months of the tile), months-major
+        if values.shape[2] == 1:
+            np.add(values[:, first:stop, 0], 0.0, out=rows)
+        else:
+            segment_total(values[:, first:stop], out=rows)
+        target[:, first:stop] = rows
 
 
 def _store(ops: dict, by_seg: dict, company: dict, opening: dict, start: int, stop: int) -> None:

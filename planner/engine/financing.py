@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planner.arrays import TILE_MONTHS, by_month, month_tiles
 from planner.engine.sampling import Inputs
 from planner.scenario.model import (EquityRound, MilestoneRound, Plan, Round, RunwayRound,
                                     Scenario, Valuation, VentureDebt)
@@ -215,9 +216,17 @@ def _no_financing(operating_cash_flow: np.ndarray, opening_cash: np.ndarray,
     cash = np.empty_like(operating_cash_flow, dtype=float) if out is None else out
     balance = opening_cash.astype(float)  # a copy
     # month by month (np.cumsum adds in this order too, but along a row per path, slower)
-    for t in range(months):
-        balance += operating_cash_flow[:, t]
-        cash[:, t] = balance
+    if by_month(operating_cash_flow) and not by_month(cash):
+        # the flows months-major, cash by path: a tile of months made months-major, then copied
+        tile = np.empty((TILE_MONTHS, paths))
+        for first, stop in month_tiles(months):
+            for t in range(first, stop):
+                balance = np.add(balance, operating_cash_flow[:, t], out=tile[t - first])
+            cash[:, first:stop] = tile[:stop - first].T
+    else:
+        for t in range(months):
+            balance += operating_cash_flow[:, t]
+            cash[:, t] = balance
     insolvent = _insolvent(cash) if insolvency else None
 
     def zero():  # read-only: nothing adds to the flows of a plan without money in
