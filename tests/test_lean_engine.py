@@ -87,6 +87,17 @@ VARIANTS["commission_and_certain_churn"] = [
     ("monthly_rate: 0.01", "monthly_rate: {dist: uniform, low: 0.0, high: 0.02}"),
 ]
 
+#: new customers bought month by month from budgets that repeat for runs of months
+#: (computed once a run) or change every month, at a price raised every year
+VARIANTS["dated_budget_and_price_rises"] = [
+    ("marketing_budget: 60000",
+     "marketing_budget: {schedule: {2027-01: 60000, 2027-04: 0, 2027-05: 45000, 2028-02: 80000}}"),
+    ("annual_increase: 0", "annual_increase: 0.07"),
+]
+VARIANTS["budget_growing_every_month"] = [
+    ("marketing_budget: 60000", "marketing_budget: {start: 60000, monthly_growth: 0.013}"),
+]
+
 
 def variant(name: str, tmp_path) -> planner.Scenario:
     text = SIMPLE
@@ -204,3 +215,23 @@ def test_series_the_lean_engine_does_not_make_need_the_full_engine(tmp_path):
         assert not lean.applies(scenario, base_series((name,)))
     result = planner.simulate(scenario, paths=50, seed=1, keep=("arr", "churned_mrr"))
     assert result.total("churned_mrr").shape == (50, 60)
+
+
+@pytest.mark.parametrize("name", ["simple", "two_segments_and_a_funding_plan"])
+@pytest.mark.parametrize("costs", [{}, {"bad_debt_rate": 1.0, "hosting_pct": 0.0}], ids=["costs", "no_costs"])
+@pytest.mark.parametrize("keep", [("arr", "cash"), ("mrr",), None], ids=str)
+def test_an_overflow_is_an_error_on_the_lean_engine(name, costs, keep, tmp_path):
+    """MRR become infinite (customers bought at a CAC of 1e-307, past validation) is
+    caught whatever is kept and whether or not money comes in: it reaches cash through
+    the flows even when everything billed goes bad and nothing costs (a NaN then)."""
+    import dataclasses
+
+    from planner.errors import PlannerError
+
+    scenario = variant(name, tmp_path)
+    segments = tuple(dataclasses.replace(s, cac=1e-307, **costs) if s.name == "smb" else s
+                     for s in scenario.segments)
+    scenario = dataclasses.replace(scenario, segments=segments)
+    assert lean.applies(scenario, base_series(keep or LEAN)) or keep is None
+    with pytest.raises(PlannerError, match="overflowed"):
+        planner.simulate(scenario, paths=300, seed=1, keep=keep)

@@ -29,10 +29,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner.arrays import assign
+from planner.arrays import assign, month_tiles
 from planner.engine.costs import commissions, department_rows, headcount, role_counts, segment_cogs
 from planner.engine.revenue import new_price, opening_slices
-from planner.engine.retention import mrr_rates, trajectory
+from planner.engine.retention import constant_survival, mrr_rates, per_starter
 from planner.engine.sampling import BLOCK, Inputs
 from planner.engine.totals import company_total
 from planner.scenario.model import Scenario, Segment
@@ -96,10 +96,17 @@ def operations(scenario: Scenario, inputs: Inputs, wanted: set[str],
     into = {} if into is None else into
     horizon = inputs.horizon
     # a segment's new customers, collections and COGS
-    scratch = Scratch(horizon + 1, inputs.paths, 3 * len(scenario.segments))
+    scratch = Scratch(horizon + 1, inputs.paths, 3 * len(scenario.segments) + 1)
     per_segment = [_segment(segment, inputs, wanted, scratch) for segment in scenario.segments]
+    # collections and COGS as whole arrays only when read: else a tile of months at a time
+    for s in per_segment:
+        if "collections" in wanted:
+            s["collections"] = _collections(s, out=scratch.empty(s["revenue"].shape))
+        if wanted & {"cogs", "equity_book"}:
+            s["cogs"] = _cogs(s, out=scratch.empty(s["revenue"].shape))
     out = {name: _stack([s[name] for s in per_segment], into.get(name))
-           for name in SEGMENT if name in wanted or name in ("mrr", "revenue", "cogs")}
+           for name in SEGMENT if name in wanted or name in ("mrr", "revenue")
+           or (name == "cogs" and "equity_book" in wanted)}
     counts = role_counts(scenario, inputs, _no_driver, {})
     paid = [np.zeros((1, horizon)) if seg.commission is None else
             _commissions(seg, s["new_mrr"], inputs)
@@ -115,11 +122,8 @@ def operations(scenario: Scenario, inputs: Inputs, wanted: set[str],
         company["bad_debt"] = sum(s["revenue"] * s["bad_debt_rate"] for s in per_segment)
         company["ga_expense"] = depts["ga"] + company["bad_debt"]
     cash_opex = depts["sales"] + depts["marketing"] + depts["rnd"] + depts["cs"] + depts["ga"]
-    collections = _total([s["collections"] for s in per_segment])
-    # in place unless that is a kept series (one segment's own collections)
-    flow = np.subtract(collections, _total([s["cogs"] for s in per_segment]),
-                       out=None if "collections" in wanted else collections)
-    company["operating_cash_flow"] = np.subtract(flow, cash_opex, out=flow)
+    company["operating_cash_flow"] = _operating_cash_flow(per_segment, cash_opex,
+                                                          scratch.empty((horizon, inputs.paths)))
     out |= {name: value.T for name, value in company.items()}
     out["headcount"] = headcount(counts, inputs)
     out["opening_cash"] = inputs.full(inputs.value(scenario.opening_cash))[:, 0]
@@ -194,8 +198,7 @@ def _segment(segment: Segment, inputs: Inputs, wanted: set[str], scratch: "Scrat
     reuse = "customers" not in keys and "new_customers" not in wanted
     new_customers, new_mrr, spend = _new_business(segment, inputs, reuse, scratch)
     new_customers, new_mrr = _full(new_customers, paths), _full(new_mrr, paths)
-    # a geometric profile is layered from its first three ages
-    unit = trajectory(segment, np.arange(3), inputs, keys)
+    unit = _unit_profile(segment, inputs, keys)
     (start_age, customers, mrr), = opening_slices(segment, inputs)  # one slice: monthly terms
     book = OpeningBook(segment, start_age, inputs)
     out = {"new_mrr": new_mrr, "programme_spend": spend}
@@ -205,15 +208,62 @@ def _segment(segment: Segment, inputs: Inputs, wanted: set[str], scratch: "Scrat
         if key in keys:
             # new business is layered in its own array when nothing else reads it
             spare = f"new_{key}" not in wanted and (key == "customers" or segment.commission is None)
-            out[key] = _layered(new, unit[key], book.adder(key, _row(opening)[0]), in_place=spare)
+            out[key] = _layered(new, unit[key], book.adder(key, _row(opening)[0]), book.months,
+                                in_place=spare)
     del new_customers  # fewer arrays alive at once: each is fresh memory
-    out["revenue"] = revenue = out["mrr"]
+    out["revenue"] = out["mrr"]
     out["bad_debt_rate"] = bad_debt = _row(inputs.value(segment.bad_debt_rate))
-    out["collections"] = scratch.multiply(revenue, 1.0 - bad_debt)
-    hosting = _row(inputs.value(segment.hosting_pct))
+    out["collected"] = 1.0 - bad_debt
+    out["hosting"] = _row(inputs.value(segment.hosting_pct))
     # no cost per customer: the full engine adds 0.0 * customers, which changes no bit
-    out["cogs"] = segment_cogs(hosting, _row(inputs.value(segment.cost_per_customer)), revenue,
-                               out["customers"]) if per_customer else scratch.multiply(hosting, revenue)
+    out["cost_per_customer"] = _row(inputs.value(segment.cost_per_customer)) if per_customer else None
+    return out
+
+
+def _unit_profile(segment: Segment, inputs: Inputs, keys: list[str]) -> dict[str, np.ndarray]:
+    """:func:`~planner.engine.retention.trajectory` of a new cohort at ages 0, 1 and 2
+    (a geometric profile is layered from them), months-major: (3, paths or 1) per key.
+
+    The same functions on the same operands: survival is computed an age at a time on a
+    row of every path (the power's exponent an array, as the full engine's is) rather
+    than on (paths, 3), whose rows of three cost NumPy a loop each."""
+    churn = _row(inputs.value(segment.retention.monthly_churn))  # (1, paths or 1)
+    surv = np.concatenate([constant_survival(churn, np.full(churn.shape, float(age)))
+                           for age in range(3)])
+    surv = per_starter(surv, surv[:1])
+    exp_rate, con_rate = mrr_rates(segment, np.arange(3), inputs)
+    growth = 1.0 + exp_rate - con_rate
+    per_customer = _months_major(np.cumprod(growth, axis=1) / growth[:, :1])
+    return {"customers": surv, "mrr": surv * per_customer} if "customers" in keys else \
+        {"mrr": surv * per_customer}
+
+
+def _collections(s: dict, rows: slice = slice(None), out: np.ndarray | None = None) -> np.ndarray:
+    """A segment's collections (``s``: :func:`_segment`'s series) in months ``rows``:
+    what is billed less bad debt, paid when billed."""
+    return np.multiply(s["revenue"][rows], s["collected"], out=out)
+
+
+def _cogs(s: dict, rows: slice = slice(None), out: np.ndarray | None = None) -> np.ndarray:
+    """A segment's COGS in months ``rows`` (``out`` used without a cost per customer)."""
+    if s["cost_per_customer"] is None:
+        return np.multiply(s["hosting"], s["revenue"][rows], out=out)
+    return segment_cogs(s["hosting"], s["cost_per_customer"], s["revenue"][rows], s["customers"][rows])
+
+
+def _operating_cash_flow(per_segment: list[dict], cash_opex: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Collections less COGS less the cash operating expense ``cash_opex`` (months,
+    paths or 1), into ``out`` (months, paths), as the full engine subtracts them; of
+    segments whose collections or COGS were not made whole, a tile of months at a time
+    (:func:`~planner.arrays.month_tiles`), so that each is made, read and dropped while
+    in cache."""
+    for first, stop in month_tiles(out.shape[0]):
+        rows = slice(first, stop)
+        collections = _total([s["collections"][rows] if "collections" in s else _collections(s, rows)
+                              for s in per_segment])
+        cogs = _total([s["cogs"][rows] if "cogs" in s else _cogs(s, rows) for s in per_segment])
+        flow = np.subtract(collections, cogs, out=out[rows])
+        np.subtract(flow, cash_opex[rows], out=flow)
     return out
 
 
@@ -266,21 +316,65 @@ def _new_business(segment: Segment, inputs: Inputs, reuse: bool, scratch: "Scrat
     new customers and their MRR months-major (months, paths or 1), and the programme
     spend (paths or 1, months). ``reuse``: the MRR may be written over the customers
     (nobody reads them)."""
+    price = new_price(segment, inputs)
     if segment.marketing_budget is not None:
-        spend = inputs.series(segment.marketing_budget)
-        customers = scratch.divide(_months_major(spend), _row(inputs.value(segment.cac)))
+        spend, cac = inputs.series(segment.marketing_budget), _row(inputs.value(segment.cac))
+        if spend.shape[0] == 1 and price.shape[0] == 1 and cac.shape[1] > 1:
+            return (*_bought_by_runs(spend[0], price[0], cac[0], reuse, scratch), spend)
+        customers = scratch.divide(_months_major(spend), cac)
     else:
         spend = np.zeros((1, inputs.horizon))
         customers = _months_major(inputs.series(segment.new_customers))
-    price = _months_major(new_price(segment, inputs))
+    price = _months_major(price)
     return customers, (_scaled(customers, price) if reuse else customers * price), spend
 
 
+def _bought_by_runs(spend: np.ndarray, price: np.ndarray, cac: np.ndarray, reuse: bool,
+                    scratch: "Scratch") -> tuple[np.ndarray, np.ndarray]:
+    """New customers ``spend / cac`` and their MRR ``customers * price``, months-major
+    (months, paths), of a budget and a price the same on every path (months,) and a CAC
+    per path (paths,): computed for the first month of each run of months in which the
+    budget and the price keep the same bits, and copied to the run's other months (the
+    same operands give the same quotient and product, so the same numbers as every cell
+    computed; a division costs several multiplications). ``reuse``: the MRR written
+    over the customers."""
+    months = spend.shape[0]
+    customers = scratch.empty((months, cac.shape[0]))
+    mrr = customers if reuse else np.empty_like(customers)
+    for first, stop in _runs(spend, price):
+        np.divide(spend[first], cac, out=customers[first])
+        np.multiply(customers[first], price[first], out=mrr[first])
+        if reuse:
+            mrr[first + 1:stop] = mrr[first]
+        else:
+            customers[first + 1:stop] = customers[first]
+            mrr[first + 1:stop] = mrr[first]
+    return customers, mrr
+
+
+def _runs(*rows: np.ndarray) -> list[tuple[int, int]]:
+    """``(first, stop)`` of each run of months in which every row (months,) keeps its bits
+    (compared as bits: 0.0 and -0.0 differ, a NaN equals itself)."""
+    months = rows[0].shape[0]
+    changes = np.zeros(months, dtype=bool)
+    changes[0] = True
+    for row in rows:
+        bits = np.ascontiguousarray(row, dtype=float).view(np.uint64)
+        changes[1:] |= bits[1:] != bits[:-1]
+    firsts = np.flatnonzero(changes)
+    return list(zip(firsts.tolist(), np.append(firsts[1:], months).tolist()))
+
+
+#: cells (months x paths) of the opening book computed at once: a few months of every
+#: path, so that its temporaries stay in a core's cache and its NumPy calls are few
+BOOK_CELLS = 1 << 15
+
+
 class OpeningBook:
-    """The opening book of a geometric segment month by month: what
+    """The opening book of a geometric segment a few months at a time: what
     :func:`~planner.engine.retention.trajectory` gives it at its ages (survival
-    ``(1 - churn) ** age`` relative to the first age, times the MRR per customer), one row
-    of every path at a time, so that no (months, paths) array of it is made.
+    ``(1 - churn) ** age`` relative to the first age, times the MRR per customer), for
+    :data:`BOOK_CELLS` cells at a time, so that no (months, paths) array of it is made.
 
     Parameters
     ----------
@@ -292,67 +386,78 @@ class OpeningBook:
 
     def __init__(self, segment: Segment, start_age: int, inputs: Inputs):
         churn = _row(inputs.value(segment.retention.monthly_churn))[0]  # (paths or 1,)
-        self._base, self._gone = 1.0 - churn, np.broadcast_to(churn >= 1.0, (inputs.paths,))
+        paths = inputs.paths
+        self._base, self._gone = 1.0 - churn, np.broadcast_to(churn >= 1.0, (paths,))
         self._any_gone = bool(self._gone.any())
         ages = np.arange(start_age, start_age + inputs.horizon + 1)
         self._ages = ages.astype(float)
-        # the age as an array of every path: with one number as exponent NumPy squares
+        #: months computed at once
+        self.months = max(1, min(inputs.horizon, BOOK_CELLS // paths))
+        # the ages as arrays of every path: with one number as exponent NumPy squares
         # where age is 2 instead of calling its power function, as the full engine does
-        self._exponent = np.empty(inputs.paths)
-        self._first = self._survival(0, np.empty(inputs.paths))
+        self._exponent = np.empty((self.months, paths))
+        self._first = self._survival(0, 1, np.empty((1, paths)))[0]
         self._starts = self._first > 0
         self._all_start = bool(self._starts.all())
-        self._term = np.empty(inputs.paths)
+        self._term = np.empty((self.months, paths))
         exp_rate, con_rate = mrr_rates(segment, ages, inputs)
         growth = 1.0 + exp_rate - con_rate
         self._per_customer = _months_major(np.cumprod(growth, axis=1) / growth[:, :1])
 
-    def _survival(self, i: int, out: np.ndarray) -> np.ndarray:
-        """:func:`~planner.engine.retention.constant_survival` at age index ``i``, into
-        ``out`` (paths,)."""
-        self._exponent.fill(self._ages[i])
-        np.power(self._base, self._exponent, out=out)
+    def _survival(self, first: int, stop: int, out: np.ndarray) -> np.ndarray:
+        """:func:`~planner.engine.retention.constant_survival` at age indices
+        ``first..stop-1``, into ``out`` (stop - first, paths)."""
+        ages = self._ages[first:stop, None]
+        exponent = self._exponent[:stop - first]
+        np.copyto(exponent, ages)
+        np.power(self._base, exponent, out=out)
         if self._any_gone:  # everyone leaves in their first month: alive only at age 0
-            out[self._gone] = float(self._ages[i] == 0)
+            out[:, self._gone] = (ages == 0).astype(float)
         return out
 
     def adder(self, key: str, opening: np.ndarray):
-        """``add(t, row)``: adds to ``row`` (paths,) the book's ``key`` (``customers`` or
-        ``mrr``) at month ``t``, for ``opening`` of it at the start (paths or 1,)."""
-        def add(t: int, row: np.ndarray) -> None:
-            term = self._survival(t + 1, self._term)
-            # retention.per_starter, row by row
+        """``add(t, rows)``: adds to ``rows`` (months, paths) the book's ``key``
+        (``customers`` or ``mrr``) at months ``t..t+months-1``, for ``opening`` of it at
+        the start (paths or 1,)."""
+        def add(t: int, rows: np.ndarray) -> None:
+            term = self._survival(t + 1, t + 1 + rows.shape[0], self._term[:rows.shape[0]])
+            # retention.per_starter, cell by cell
             if self._all_start:
                 term /= self._first
             else:
                 np.divide(term, self._first, out=term, where=self._starts)
-                term[~self._starts] = 0.0
+                term[:, ~self._starts] = 0.0
             if key == "mrr":
-                term *= self._per_customer[t + 1]
+                term *= self._per_customer[t + 1:t + 1 + rows.shape[0]]
             term *= opening
-            row += term
+            rows += term
         return add
 
 
-def _layered(new: np.ndarray, profile: np.ndarray, add_book, in_place: bool = False) -> np.ndarray:
-    """The cohorts of ``new`` (months, paths) on the geometric ``profile`` (rows, >= 3
-    ages), months-major: :func:`~planner.engine.revenue.layer_geometric`'s recursion
-    (written over ``new`` if ``in_place`` and the profile starts at 1), plus the opening book (``add_book(t, row)``,
-    :meth:`OpeningBook.adder`) added to each month after its cohorts."""
-    head, scale, second = (np.ascontiguousarray(profile[:, k]) for k in range(3))
+def _layered(new: np.ndarray, profile: np.ndarray, add_book, book_months: int,
+             in_place: bool = False) -> np.ndarray:
+    """The cohorts of ``new`` (months, paths) on the geometric ``profile`` (3 ages,
+    paths or 1), months-major: :func:`~planner.engine.revenue.layer_geometric`'s recursion
+    (written over ``new`` if ``in_place`` and the profile starts at 1), plus the opening
+    book (``add_book(t, rows)``, :meth:`OpeningBook.adder`) added to ``book_months``
+    months at a time after their cohorts."""
+    head, scale, second = profile
     ratio = np.divide(second, scale, out=np.zeros_like(scale), where=scale != 0)
     # the cohort of the month; a unit profile starts at 1 (x / x), and 1.0 * x is x
     if np.all(head == 1.0):
         out = new if in_place else new.copy()
     else:  # not over new: the recursion reads the cohorts as won
         out = np.multiply(head, new)
+    months = new.shape[0]
     stock, carried = np.zeros(new.shape[1]), np.empty(new.shape[1])
-    for t in range(new.shape[0]):  # four operations a month, in place
+    for t in range(months):  # four operations a month, in place
         np.multiply(scale, stock, out=carried)  # the earlier cohorts' units this month
         stock *= ratio
         stock += new[t]  # before out[t] changes: it may be the same row
         out[t] += carried
-        add_book(t, out[t])
+        if (t + 1) % book_months == 0 or t + 1 == months:  # the book on the months done
+            first = t - t % book_months
+            add_book(first, out[first:t + 1])
     return out
 
 
