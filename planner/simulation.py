@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-from planner.arrays import TILE_MONTHS, assign, by_month, month_tiles
+from planner.arrays import assign
 from planner.errors import PlannerError
 
 from planner.engine.blas import one_blas_thread
@@ -112,6 +112,11 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
            | _arrival_records(scenario, p, rows) for p in chosen}
     step = lean_engine.chunk_paths(scenario) if lean else BLOCK
     money_in = bool(scenario.rounds) or any(p.instruments for p in chosen)
+    # the lean engine writes company totals of segment series, and the cash of one plan
+    # with no money coming in, into the results itself, while it makes them
+    totals_into = {n: a for n, a in ops_company.items() if n in lean_engine.SEGMENT} if lean else {}
+    cash_into = fin[chosen[0].name]["cash"] if lean and not money_in and len(chosen) == 1 \
+        and "cash" in fin[chosen[0].name] else None
     with one_blas_thread():  # the engine's products are tiny: threads only spin-wait
         for offset in range(0, paths, step):
             stop = min(paths, offset + step)
@@ -122,7 +127,10 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
             into = {name: array[offset:end] for name, array in by_seg.items()}
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 if lean:
-                    ops = lean_engine.operations(scenario, inputs, wanted, into)
+                    ops = lean_engine.operations(
+                        scenario, inputs, wanted, into,
+                        {n: a[offset:end] for n, a in totals_into.items()},
+                        None if cash_into is None else cash_into[offset:end])
                     financing = {p.name: finance(scenario, p, inputs, ops,
                                                  block_when_insolvent=block_when_insolvent,
                                                  keep=wanted & _FINANCING,
@@ -138,7 +146,8 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
             floor[offset:end] = np.broadcast_to(inputs.value(scenario.minimum_cash), (end - offset, 1))[:, 0]
             if progress is not None:
                 progress(stop, paths)
-            _store(ops, by_seg | by_role, ops_company, opening, offset, end)
+            _store(ops, by_seg | by_role, {n: a for n, a in ops_company.items() if n not in totals_into},
+                   opening, offset, end)
             for name, arrays in fin.items():
                 for key, array in arrays.items():
                     if not np.may_share_memory(array[offset:end], financing[name][key]):
@@ -240,21 +249,6 @@ def _first(arrays: dict, paths: int) -> dict:
     return {k: _first(v, paths) if isinstance(v, dict) else v[:paths] for k, v in arrays.items()}
 
 
-def _total_by_month(values: np.ndarray, target: np.ndarray) -> None:
-    """``segment_total(values, out=target)`` of months-major ``values`` (paths, months,
-    segments): a tile of months at a time summed months-major, then copied (of one
-    segment ``0.0 + x``, as segment_total adds it)."""
-    paths, months = target.shape
-    tile = np.empty((TILE_MONTHS, paths))
-    for first, stop in month_tiles(months):
-        rows = tile[:stop - first].T  # (paths, months of the tile), months-major
-        if values.shape[2] == 1:
-            np.add(values[:, first:stop, 0], 0.0, out=rows)
-        else:
-            segment_total(values[:, first:stop], out=rows)
-        target[:, first:stop] = rows
-
-
 def _store(ops: dict, by_seg: dict, company: dict, opening: dict, start: int, stop: int) -> None:
     """Write one whole block's operating series into rows ``start:stop`` of the result
     arrays (segment series the engine stacked there already are left as they are)."""
@@ -270,8 +264,6 @@ def _store(ops: dict, by_seg: dict, company: dict, opening: dict, start: int, st
             assign(target, weighted_total(ops[name], ops[WEIGHTED[name]]))
         elif ops[name].ndim == 2:  # summed in the engine
             assign(target, ops[name])
-        elif by_month(ops[name]):  # the lean engine's months-major series
-            _total_by_month(ops[name], target)
         else:
             segment_total(ops[name], out=target)
     for name, array in opening.items():

@@ -235,3 +235,24 @@ def test_an_overflow_is_an_error_on_the_lean_engine(name, costs, keep, tmp_path)
     assert lean.applies(scenario, base_series(keep or LEAN)) or keep is None
     with pytest.raises(PlannerError, match="overflowed"):
         planner.simulate(scenario, paths=300, seed=1, keep=keep)
+
+
+@pytest.mark.parametrize("keep", [("arr", "cash"), ("operating_cash_flow", "cash", "insolvent"), ("mrr",)], ids=str)
+def test_plans_with_no_money_in_on_the_same_paths(keep, tmp_path, monkeypatch):
+    """One plan with no money in has its cash accumulated by the lean engine as it makes
+    the flows; two such plans by the funding pass, each into its own array: the full
+    engine's numbers either way."""
+    from planner.simulation import simulate_plans
+
+    text = SIMPLE.replace("    none: []", "    none: []\n    also_none: []")
+    scenario = scenario_from_text(text, tmp_path)
+    paths = 2 * BLOCK + 77
+    with monkeypatch.context() as patch:
+        patch.setattr(lean, "applies", lambda *args: False)
+        full = simulate_plans(scenario, ("none", "also_none"), paths=paths, seed=3)
+    for plans in (("none",), ("also_none", "none")):
+        quick = simulate_plans(scenario, plans, paths=paths, seed=3, keep=keep, by_segment=False)
+        for plan in plans:
+            for series in base_series(keep):
+                np.testing.assert_array_equal(quick[plan].total(series), full[plan].total(series),
+                                              err_msg=f"{plan} {series}")

@@ -140,9 +140,11 @@ def apply_plan(scenario: Scenario, plan: Plan, inputs: Inputs, operating_cash_fl
     insolvency : bool
         False: a plan with no money coming in leaves ``insolvent`` None (not asked for).
     cash_into : ndarray, shape (paths, months), optional
-        Where the cash of a plan with no money coming in is written.
+        Where the cash of a plan with no money coming in is written; with
+        ``operating_cash_flow`` None, where it was written already (the lean engine
+        accumulates it while it makes the flows).
     """
-    paths, months = operating_cash_flow.shape
+    paths, months = (cash_into if operating_cash_flow is None else operating_cash_flow).shape
     dated = [(x, np.broadcast_to(inputs.value(x.amount)[:, 0], paths))
              for x in scenario.rounds + tuple(x for x in plan.instruments
                                               if isinstance(x, EquityRound))]
@@ -151,6 +153,8 @@ def apply_plan(scenario: Scenario, plan: Plan, inputs: Inputs, operating_cash_fl
                                inputs)) for x in plan.instruments if isinstance(x, VentureDebt)]
     if not (dated or triggered or debts):
         return _no_financing(operating_cash_flow, opening_cash, insolvency, cash_into)
+    if operating_cash_flow is None:
+        raise ValueError("a plan with money coming in needs the operating cash flow")
     arr = arr() if callable(arr) else arr
     state = _State(paths, months, opening_cash, len(triggered), len(debts), len(dated))
     for t in range(months):
@@ -210,12 +214,32 @@ def _no_financing(operating_cash_flow: np.ndarray, opening_cash: np.ndarray,
     plus the operating cash flow, accumulated month by month in the same order as the
     monthly pass (so the same numbers), and a path is insolvent from its first month
     below zero (None unless ``insolvency``); no instrument, so the
-    :data:`ARRIVAL_RECORDS` have no column. ``out``: the array cash is written into."""
-    paths, months = operating_cash_flow.shape
-    # the flows' layout: their columns may be contiguous
-    cash = np.empty_like(operating_cash_flow, dtype=float) if out is None else out
+    :data:`ARRIVAL_RECORDS` have no column. ``out``: the array cash is written into;
+    with ``operating_cash_flow`` None, the cash written there already."""
+    if operating_cash_flow is None:
+        cash = out
+        paths, months = cash.shape
+    else:
+        paths, months = operating_cash_flow.shape
+        # the flows' layout: their columns may be contiguous
+        cash = np.empty_like(operating_cash_flow, dtype=float) if out is None else out
+        _accumulate(operating_cash_flow, opening_cash, cash)
+    insolvent = _insolvent(cash) if insolvency else None
+
+    def zero():  # read-only: nothing adds to the flows of a plan without money in
+        return np.broadcast_to(np.zeros(1), (paths, months))
+
+    none = (np.full((paths, 0), -1), np.zeros((paths, 0)), np.zeros((paths, 0)), np.ones((paths, 0)))
+    return Financing(zero(), zero(), zero(), zero(), zero(), zero(), cash, insolvent,
+                     np.ones(paths), *none)
+
+
+def _accumulate(operating_cash_flow: np.ndarray, opening_cash: np.ndarray, cash: np.ndarray) -> None:
+    """``cash`` (paths, months) = ``opening_cash`` (paths,) plus the flows (paths,
+    months) month by month (np.cumsum adds in this order too, but along a row per path,
+    slower)."""
+    paths, months = cash.shape
     balance = opening_cash.astype(float)  # a copy
-    # month by month (np.cumsum adds in this order too, but along a row per path, slower)
     if by_month(operating_cash_flow) and not by_month(cash):
         # the flows months-major, cash by path: a tile of months made months-major, then copied
         tile = np.empty((TILE_MONTHS, paths))
@@ -227,14 +251,6 @@ def _no_financing(operating_cash_flow: np.ndarray, opening_cash: np.ndarray,
         for t in range(months):
             balance += operating_cash_flow[:, t]
             cash[:, t] = balance
-    insolvent = _insolvent(cash) if insolvency else None
-
-    def zero():  # read-only: nothing adds to the flows of a plan without money in
-        return np.broadcast_to(np.zeros(1), (paths, months))
-
-    none = (np.full((paths, 0), -1), np.zeros((paths, 0)), np.zeros((paths, 0)), np.ones((paths, 0)))
-    return Financing(zero(), zero(), zero(), zero(), zero(), zero(), cash, insolvent,
-                     np.ones(paths), *none)
 
 
 def _insolvent(cash: np.ndarray) -> np.ndarray:

@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner.arrays import assign, month_tiles
+from planner.arrays import TILE_MONTHS, assign, month_tiles
 from planner.engine.costs import commissions, department_rows, headcount, role_counts, segment_cogs
 from planner.engine.revenue import new_price, opening_slices
 from planner.engine.retention import constant_survival, mrr_rates, per_starter
 from planner.engine.sampling import BLOCK, Inputs
-from planner.engine.totals import company_total
+from planner.engine.totals import PAIRWISE_FROM, add_in_order, company_total
 from planner.scenario.model import Scenario, Segment
 from planner.scenario.spec import Param
 
@@ -76,12 +76,21 @@ def _geometric(segment: Segment) -> bool:
 
 
 def operations(scenario: Scenario, inputs: Inputs, wanted: set[str],
-               into: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+               into: dict[str, np.ndarray] | None = None,
+               totals_into: dict[str, np.ndarray] | None = None,
+               cash_into: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """:func:`planner.engine.core.operations` of a geometric scenario (see :func:`applies`):
     the series in ``wanted`` and those cash and the funding plans are made of.
 
     ``into``: arrays, shape (paths, months, segments), that segment series are written
-    into instead of new arrays.
+    into instead of new arrays. ``totals_into``: arrays, shape (paths, months), laid out
+    by path, that the company totals of segment series are written into (the series
+    themselves are returned too). ``cash_into``: (paths, months), laid out by path, where
+    the cash of a plan with no money coming in is written (the opening cash plus the
+    operating cash flow month by month, as :func:`~planner.engine.financing.apply_plan`
+    adds them); the operating cash flow is then None unless it is wanted. All three are
+    written in one pass over the months, a tile of months at a time, while the tile is
+    in cache.
 
     Returns
     -------
@@ -122,11 +131,14 @@ def operations(scenario: Scenario, inputs: Inputs, wanted: set[str],
         company["bad_debt"] = sum(s["revenue"] * s["bad_debt_rate"] for s in per_segment)
         company["ga_expense"] = depts["ga"] + company["bad_debt"]
     cash_opex = depts["sales"] + depts["marketing"] + depts["rnd"] + depts["cs"] + depts["ga"]
-    company["operating_cash_flow"] = _operating_cash_flow(per_segment, cash_opex,
-                                                          scratch.empty((horizon, inputs.paths)))
-    out |= {name: value.T for name, value in company.items()}
-    out["headcount"] = headcount(counts, inputs)
     out["opening_cash"] = inputs.full(inputs.value(scenario.opening_cash))[:, 0]
+    flow = scratch.empty((horizon, inputs.paths)) \
+        if cash_into is None or "operating_cash_flow" in wanted else None
+    _by_month_tiles(per_segment, cash_opex, flow, {} if totals_into is None else totals_into,
+                    cash_into, out["opening_cash"])
+    out |= {name: value.T for name, value in company.items()}
+    out["operating_cash_flow"] = None if flow is None else flow.T
+    out["headcount"] = headcount(counts, inputs)
     # nothing unearned or unpaid at the start: billed monthly, paid when billed
     for name in ("opening_deferred_revenue", "opening_receivables", "opening_pipeline"):
         out[name] = np.zeros(inputs.paths)
@@ -251,20 +263,46 @@ def _cogs(s: dict, rows: slice = slice(None), out: np.ndarray | None = None) -> 
     return segment_cogs(s["hosting"], s["cost_per_customer"], s["revenue"][rows], s["customers"][rows])
 
 
-def _operating_cash_flow(per_segment: list[dict], cash_opex: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """Collections less COGS less the cash operating expense ``cash_opex`` (months,
-    paths or 1), into ``out`` (months, paths), as the full engine subtracts them; of
-    segments whose collections or COGS were not made whole, a tile of months at a time
-    (:func:`~planner.arrays.month_tiles`), so that each is made, read and dropped while
-    in cache."""
-    for first, stop in month_tiles(out.shape[0]):
-        rows = slice(first, stop)
+def _by_month_tiles(per_segment: list[dict], cash_opex: np.ndarray, flow: np.ndarray | None,
+                    totals_into: dict[str, np.ndarray], cash_into: np.ndarray | None,
+                    opening_cash: np.ndarray) -> None:
+    """One pass over the months, a tile at a time (:func:`~planner.arrays.month_tiles`),
+    so that what is made of a tile is made, read and dropped while it is in cache:
+
+    - the company totals of segment series into ``totals_into`` (name: (paths, months),
+      laid out by path), added as :func:`~planner.engine.totals.segment_total` adds them;
+    - collections less COGS less the cash operating expense ``cash_opex`` (months,
+      paths or 1), as the full engine subtracts them, into ``flow`` (months, paths), or
+      a tile of its own when None; collections and COGS not made whole are made here;
+    - cash (``cash_into``, (paths, months) laid out by path, unless None): the opening
+      balance ``opening_cash`` (paths,) plus the flows month by month.
+    """
+    months, paths = per_segment[0]["revenue"].shape
+    totals = np.empty((TILE_MONTHS, paths))
+    flows = np.empty((TILE_MONTHS, paths)) if flow is None else None
+    balances = np.empty((TILE_MONTHS, paths))
+    balance = opening_cash.astype(float)  # a copy
+    for first, stop in month_tiles(months):
+        rows, n = slice(first, stop), stop - first
+        for name, target in totals_into.items():
+            target[:, rows] = _segments_total([s[name][rows] for s in per_segment], totals[:n]).T
         collections = _total([s["collections"][rows] if "collections" in s else _collections(s, rows)
                               for s in per_segment])
         cogs = _total([s["cogs"][rows] if "cogs" in s else _cogs(s, rows) for s in per_segment])
-        flow = np.subtract(collections, cogs, out=out[rows])
-        np.subtract(flow, cash_opex[rows], out=flow)
-    return out
+        tile = np.subtract(collections, cogs, out=flows[:n] if flow is None else flow[rows])
+        np.subtract(tile, cash_opex[rows], out=tile)
+        if cash_into is not None:
+            for t in range(n):
+                balance = np.add(balance, tile[t], out=balances[t])
+            cash_into[:, rows] = balances[:n].T
+
+
+def _segments_total(terms: list[np.ndarray], out: np.ndarray) -> np.ndarray:
+    """:func:`~planner.engine.totals.segment_total` of the segments' arrays ``terms``
+    (all of one shape) into ``out``: of one segment ``0.0 + x``."""
+    if len(terms) < PAIRWISE_FROM:
+        return add_in_order(terms, out)
+    return np.sum(np.stack(terms, axis=-1), axis=-1, out=out)
 
 
 class Scratch:
