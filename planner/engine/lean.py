@@ -134,8 +134,9 @@ def operations(scenario: Scenario, inputs: Inputs, wanted: set[str],
     out["opening_cash"] = inputs.full(inputs.value(scenario.opening_cash))[:, 0]
     flow = scratch.empty((horizon, inputs.paths)) \
         if cash_into is None or "operating_cash_flow" in wanted else None
-    _by_month_tiles(per_segment, cash_opex, flow, {} if totals_into is None else totals_into,
-                    cash_into, out["opening_cash"])
+    out["cash_finite"] = _by_month_tiles(per_segment, cash_opex, flow,
+                                         {} if totals_into is None else totals_into,
+                                         cash_into, out["opening_cash"])
     out |= {name: value.T for name, value in company.items()}
     out["operating_cash_flow"] = None if flow is None else flow.T
     out["headcount"] = headcount(counts, inputs)
@@ -265,7 +266,7 @@ def _cogs(s: dict, rows: slice = slice(None), out: np.ndarray | None = None) -> 
 
 def _by_month_tiles(per_segment: list[dict], cash_opex: np.ndarray, flow: np.ndarray | None,
                     totals_into: dict[str, np.ndarray], cash_into: np.ndarray | None,
-                    opening_cash: np.ndarray) -> None:
+                    opening_cash: np.ndarray) -> bool | None:
     """One pass over the months, a tile at a time (:func:`~planner.arrays.month_tiles`),
     so that what is made of a tile is made, read and dropped while it is in cache:
 
@@ -276,12 +277,16 @@ def _by_month_tiles(per_segment: list[dict], cash_opex: np.ndarray, flow: np.nda
       a tile of its own when None; collections and COGS not made whole are made here;
     - cash (``cash_into``, (paths, months) laid out by path, unless None): the opening
       balance ``opening_cash`` (paths,) plus the flows month by month.
+
+    Returns whether every cash balance is finite (None without ``cash_into``): checked
+    on each tile while it is in cache.
     """
     months, paths = per_segment[0]["revenue"].shape
     totals = np.empty((TILE_MONTHS, paths))
     flows = np.empty((TILE_MONTHS, paths)) if flow is None else None
     balances = np.empty((TILE_MONTHS, paths))
     balance = opening_cash.astype(float)  # a copy
+    finite = None if cash_into is None else True
     for first, stop in month_tiles(months):
         rows, n = slice(first, stop), stop - first
         for name, target in totals_into.items():
@@ -295,6 +300,8 @@ def _by_month_tiles(per_segment: list[dict], cash_opex: np.ndarray, flow: np.nda
             for t in range(n):
                 balance = np.add(balance, tile[t], out=balances[t])
             cash_into[:, rows] = balances[:n].T
+            finite = finite and bool(np.isfinite(balances[:n]).all())
+    return finite
 
 
 def _segments_total(terms: list[np.ndarray], out: np.ndarray) -> np.ndarray:
@@ -405,7 +412,7 @@ def _runs(*rows: np.ndarray) -> list[tuple[int, int]]:
 
 #: cells (months x paths) of the opening book computed at once: a few months of every
 #: path, so that its temporaries stay in a core's cache and its NumPy calls are few
-BOOK_CELLS = 1 << 15
+BOOK_CELLS = 1 << 16
 
 
 class OpeningBook:
@@ -445,12 +452,12 @@ class OpeningBook:
     def _survival(self, first: int, stop: int, out: np.ndarray) -> np.ndarray:
         """:func:`~planner.engine.retention.constant_survival` at age indices
         ``first..stop-1``, into ``out`` (stop - first, paths)."""
-        ages = self._ages[first:stop, None]
         exponent = self._exponent[:stop - first]
-        np.copyto(exponent, ages)
+        for row, age in zip(exponent, self._ages[first:stop]):
+            row.fill(age)
         np.power(self._base, exponent, out=out)
         if self._any_gone:  # everyone leaves in their first month: alive only at age 0
-            out[:, self._gone] = (ages == 0).astype(float)
+            out[:, self._gone] = (self._ages[first:stop, None] == 0).astype(float)
         return out
 
     def adder(self, key: str, opening: np.ndarray):
