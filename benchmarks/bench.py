@@ -332,7 +332,7 @@ def bench_engine(scenarios, paths: int = 10_000, repeat: int = 3) -> None:
               f"x{r['noise'] / r['expected']:.1f} | x{r['noise_cpu'] / r['expected_cpu']:.1f} |")
     for setting in ([], ["--planner-allocator"]):  # a process each: the setting is for good
         table = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "simple_model.py"),
-                                "--paths", str(paths), "--repeat", "7", *setting],
+                                "--paths", str(paths), "--repeat", "21", *setting],
                                check=True, capture_output=True, text=True).stdout
         print(f"\n{table.strip()}\n(load {load()})")
 

@@ -158,7 +158,7 @@ def agrees(a: np.ndarray, b: np.ndarray) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paths", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=21)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--planner-allocator", action="store_true",
                         help="set this process's allocator as the planner command sets its own "
@@ -173,34 +173,65 @@ def main() -> None:
                      else "the default allocator"))
 
 
+def in_turn(ways: dict, repeat: int) -> dict:
+    """``{name: (seconds of each round, last value)}`` of ``ways`` (name: function), run
+    in turn, one call of each per round, ``repeat`` rounds: a drift in the machine's
+    speed (30% within minutes on a shared machine) reaches every way alike. Each way's
+    last value stays alive while the others run, as a caller's would."""
+    seconds = {name: [] for name in ways}
+    values = dict.fromkeys(ways)
+    for _ in range(repeat):
+        for name, fn in ways.items():
+            t = time.perf_counter()
+            values[name] = fn()
+            seconds[name].append(time.perf_counter() - t)
+    return {name: (np.array(seconds[name]), values[name]) for name in ways}
+
+
 def comparison(paths: int, seed: int, repeat: int, allocator: str = "the default allocator") -> str:
     """The Markdown table of the four ways and the checks (``allocator``: how this
-    process's allocator is set, for the heading)."""
+    process's allocator is set, for the heading). The numpy loop, ``simulate()`` and
+    squigglepy run in turn (:func:`in_turn`); monaco, a thousand times slower, once."""
     import planner
 
     loading, scenario = timed(lambda: planner.load_scenario(MODEL), repeat)
     planner_way(200, seed, scenario)  # warm-up: imports, first-use caches
     numpy_loop(*own_draws(200, seed))
-    base, (arr, cash, result) = timed(lambda: planner_way(paths, seed, scenario), repeat)
+    ways = {"loop": lambda: numpy_loop(*own_draws(paths, seed + 1)),
+            "planner": lambda: planner_way(paths, seed, scenario)}
+    try:
+        squigglepy_way(200, seed)
+        ways["squigglepy"] = lambda: squigglepy_way(paths, seed + 2)
+    except ImportError as error:
+        missing = error.name
+    runs = in_turn(ways, repeat)
+    loop, base = runs["loop"][0].min(), runs["planner"][0].min()
+    arr, cash, result = runs["planner"][1]
     draws = dict(zip(result.input_names, result.draws.T))
     same = numpy_loop(draws["segments.smb.acquisition.cac"], draws["segments.smb.retention.monthly_churn"])
     exact = max(float(np.max(np.abs(same[0] - arr) / np.abs(arr).max())),
                 float(np.max(np.abs(same[1] - cash) / np.abs(cash).max())))
-    loop, _ = timed(lambda: numpy_loop(*own_draws(paths, seed + 1)), repeat)
-    lines = [f"simple model, {paths:,} paths x {MONTHS} months (min of {repeat} runs; {allocator})", "",
+    paired = np.median(runs["planner"][0] / runs["loop"][0])
+    lines = [f"simple model, {paths:,} paths x {MONTHS} months (min of {repeat} rounds, the ways "
+             f"in turn; {allocator})", "",
              "| way | seconds | x numpy loop | ARR and cash at the horizon agree with simulate() |",
              "|---|---:|---:|---|",
              f"| numpy month loop, vectorised over paths | {loop:.4f} | x1.0 | "
-             f"{_verdict(numpy_loop(*own_draws(paths, seed + 1)), arr, cash)} |",
+             f"{_verdict(runs['loop'][1], arr, cash)} |",
              f"| planner `simulate(keep=('arr', 'cash'))` | {base:.4f} | x{base / loop:.1f} | (reference) |"]
-    for name, fn, runs in (("squigglepy", squigglepy_way, repeat), ("monaco", monaco_way, 1)):
-        try:
-            seconds, out = timed(lambda: fn(paths, seed + 2), runs)
-        except ImportError as error:
-            lines.append(f"| {name} | skipped ({error.name} not installed) | | |")
-            continue
-        lines.append(f"| {name} | {seconds:.4f} | x{seconds / loop:.1f} | {_verdict(out, arr, cash)} |")
-    lines += ["", f"numpy loop on simulate()'s own draws vs simulate(): largest difference "
+    if "squigglepy" in runs:
+        seconds = runs["squigglepy"][0].min()
+        lines.append(f"| squigglepy | {seconds:.4f} | x{seconds / loop:.1f} | "
+                     f"{_verdict(runs['squigglepy'][1], arr, cash)} |")
+    else:
+        lines.append(f"| squigglepy | skipped ({missing} not installed) | | |")
+    try:
+        seconds, out = timed(lambda: monaco_way(paths, seed + 2), 1)
+        lines.append(f"| monaco | {seconds:.4f} | x{seconds / loop:.1f} | {_verdict(out, arr, cash)} |")
+    except ImportError as error:
+        lines.append(f"| monaco | skipped ({error.name} not installed) | | |")
+    lines += ["", f"simulate() / numpy loop, the median of the {repeat} rounds' ratios: x{paired:.2f}; "
+                  f"numpy loop on simulate()'s own draws vs simulate(): largest difference "
                   f"{exact:.1e} of the series' scale; loading the scenario file (once, not in "
                   f"the times above): {loading:.4f} s"]
     return "\n".join(lines)
