@@ -151,14 +151,17 @@ def block_uniforms(seed: int, block: int, keys: tuple[str, ...], method: str,
     ndarray, shape (BLOCK, len(keys))
     """
     rngs = [stream(seed, block, INPUT, key) for key in keys]
-    u = np.empty((BLOCK, len(keys)))
+    u = np.empty((len(keys), BLOCK)).T  # a column per input, each contiguous
     if method == "sobol":
         basis = _sobol_basis(len(keys)) if keys else None
         for dim, column in enumerate(sorted(range(len(keys)), key=keys.__getitem__)):
             u[:, column] = scrambled_sobol_column(basis[dim], rngs[column])
+    elif method == "monte_carlo":
+        for column, rng in enumerate(rngs):
+            rng.random(BLOCK, out=u[:, column])
     else:
         for column, rng in enumerate(rngs):
-            u[:, column] = rng.random(BLOCK) if method == "monte_carlo" else latin_column(rng)
+            u[:, column] = latin_column(rng)
     for columns, target, name in correlated:
         u = impose(u, columns, target, stream(seed, block, CORRELATION, name))
     return u

@@ -11,6 +11,7 @@ its names: adding, removing or reordering other inputs or segments leaves it unc
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 import numpy as np
 
@@ -19,6 +20,7 @@ import numpy as np
 INPUT, CORRELATION, NOISE = 0, 1, 2
 
 
+@lru_cache(maxsize=4096)
 def key_words(name: str) -> tuple[int, int]:
     """Two 32-bit words from the BLAKE2b digest of ``name`` (stable across processes and platforms)."""
     digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
