@@ -253,7 +253,13 @@ def _unit_profile(segment: Segment, inputs: Inputs, keys: list[str]) -> dict[str
 
 def _collections(s: dict, rows: slice = slice(None), out: np.ndarray | None = None) -> np.ndarray:
     """A segment's collections (``s``: :func:`_segment`'s series) in months ``rows``:
-    what is billed less bad debt, paid when billed."""
+    what is billed less bad debt, paid when billed. With no bad debt the revenue itself
+    (``x * 1.0`` is ``x`` to the bit), written into ``out`` if given, else a view."""
+    if s["collected"].shape == (1, 1) and s["collected"][0, 0] == 1.0:
+        if out is None:
+            return s["revenue"][rows]
+        out[...] = s["revenue"][rows]
+        return out
     return np.multiply(s["revenue"][rows], s["collected"], out=out)
 
 
