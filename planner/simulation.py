@@ -131,7 +131,9 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
                         scenario, inputs, wanted, into,
                         {n: a[offset:end] for n, a in totals_into.items()},
                         None if cash_into is None else cash_into[offset:end])
-                    financing = {p.name: finance(scenario, p, inputs, ops,
+                    # cash the lean engine wrote itself is not added up again from the flows
+                    written = ops if cash_into is None else ops | {"operating_cash_flow": None}
+                    financing = {p.name: finance(scenario, p, inputs, written,
                                                  block_when_insolvent=block_when_insolvent,
                                                  keep=wanted & _FINANCING,
                                                  cash_into=_rows_of(fin[p.name], "cash", offset, end))

@@ -8,7 +8,7 @@ from scipy import stats
 import planner
 from planner.engine.sampling import sample_params
 
-from conftest import scenario_from_text
+from conftest import ROOT, scenario_from_text
 
 TEXT = """
 name: d
@@ -86,3 +86,15 @@ def test_count_and_choice_distributions(tmp_path):
     values, counts = np.unique(choice["segments.s.price.arpa"], return_counts=True)
     assert values.tolist() == [80, 100, 130]
     assert counts / counts.sum() == pytest.approx([0.25, 0.5, 0.25], abs=0.015)
+
+
+@pytest.mark.parametrize("paths", [1, 1000, 1024, 3000])
+def test_draws_are_laid_out_by_path(paths):
+    """Each block's uniforms are made a contiguous column per input, but what the
+    sampling functions return is laid out by path, as it always was (sums and means
+    over it keep their bits)."""
+    from planner.engine.sampling import draw_inputs, uniforms
+
+    scenario = planner.load_scenario(ROOT / "benchmarks" / "simple_model.yaml")
+    assert uniforms(3, ("a", "b", "c"), 0, paths).flags.c_contiguous
+    assert draw_inputs(scenario, 3, 0, paths).flags.c_contiguous

@@ -149,6 +149,8 @@ def block_uniforms(seed: int, block: int, keys: tuple[str, ...], method: str,
     Returns
     -------
     ndarray, shape (BLOCK, len(keys))
+        Each column contiguous (the array is laid out by input); :func:`uniforms` returns
+        its draws laid out by path.
     """
     rngs = [stream(seed, block, INPUT, key) for key in keys]
     u = np.empty((len(keys), BLOCK)).T  # a column per input, each contiguous
@@ -214,8 +216,9 @@ def uniforms(seed: int, inputs: int | tuple[str, ...], start: int, stop: int,
     first, last = start // BLOCK, (stop - 1) // BLOCK
     blocks = [block_uniforms(seed, b, keys, method, correlated) for b in range(first, last + 1)]
     u = np.concatenate(blocks, axis=0)[start - first * BLOCK: stop - first * BLOCK]
-    # keep the inverse CDFs finite at the edges
-    return np.clip(u, 1e-12, 1 - 1e-12)
+    # keep the inverse CDFs finite at the edges; laid out by path, whatever the blocks'
+    # layout (what callers compute from it keeps its bits)
+    return np.clip(u, 1e-12, 1 - 1e-12, out=np.empty(u.shape))
 
 
 def sample_params(params: tuple[Param, ...], seed: int, start: int, stop: int,
