@@ -111,7 +111,7 @@ def simulate_plans(scenario: Scenario, plans: Iterable[str], *, paths: int | Non
                     for n in wanted if n in _FINANCING} | {"ownership": np.empty(rows)}
            | _arrival_records(scenario, p, rows) for p in chosen}
     step = lean_engine.chunk_paths(scenario) if lean else BLOCK
-    money_in = bool(scenario.rounds) or any(p.instruments for p in chosen)
+    money_in = any(instruments(scenario, p) for p in chosen)
     # the lean engine writes company totals of segment series, and the cash of one plan
     # with no money coming in, into the results itself, while it makes them
     totals_into = {n: a for n, a in ops_company.items() if n in lean_engine.SEGMENT} if lean else {}

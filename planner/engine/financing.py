@@ -244,13 +244,21 @@ def _accumulate(operating_cash_flow: np.ndarray, opening_cash: np.ndarray, cash:
         # the flows months-major, cash by path: a tile of months made months-major, then copied
         tile = np.empty((TILE_MONTHS, paths))
         for first, stop in month_tiles(months):
-            for t in range(first, stop):
-                balance = np.add(balance, operating_cash_flow[:, t], out=tile[t - first])
+            balance = running_balance(balance, operating_cash_flow[:, first:stop].T, tile)
             cash[:, first:stop] = tile[:stop - first].T
     else:
         for t in range(months):
             balance += operating_cash_flow[:, t]
             cash[:, t] = balance
+
+
+def running_balance(balance: np.ndarray, flows: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """The balance after each month: ``out[t] = out[t - 1] + flows[t]`` (paths,) from the
+    opening ``balance`` (paths,), for the months-major ``flows`` (months, paths) into
+    ``out`` (at least as many rows); returns the last (a row of ``out``)."""
+    for t in range(flows.shape[0]):
+        balance = np.add(balance, flows[t], out=out[t])
+    return balance
 
 
 def _insolvent(cash: np.ndarray) -> np.ndarray:

@@ -31,10 +31,11 @@ import numpy as np
 
 from planner.arrays import TILE_MONTHS, assign, month_tiles
 from planner.engine.costs import commissions, department_rows, headcount, role_counts, segment_cogs
+from planner.engine.financing import running_balance
 from planner.engine.revenue import new_price, opening_slices
 from planner.engine.retention import constant_survival, mrr_rates, per_starter
 from planner.engine.sampling import BLOCK, Inputs
-from planner.engine.totals import PAIRWISE_FROM, add_in_order, company_total
+from planner.engine.totals import company_total
 from planner.scenario.model import Scenario, Segment
 from planner.scenario.spec import Param
 
@@ -296,26 +297,17 @@ def _by_month_tiles(per_segment: list[dict], cash_opex: np.ndarray, flow: np.nda
     for first, stop in month_tiles(months):
         rows, n = slice(first, stop), stop - first
         for name, target in totals_into.items():
-            target[:, rows] = _segments_total([s[name][rows] for s in per_segment], totals[:n]).T
+            target[:, rows] = company_total([s[name][rows] for s in per_segment], out=totals[:n]).T
         collections = _total([s["collections"][rows] if "collections" in s else _collections(s, rows)
                               for s in per_segment])
         cogs = _total([s["cogs"][rows] if "cogs" in s else _cogs(s, rows) for s in per_segment])
         tile = np.subtract(collections, cogs, out=flows[:n] if flow is None else flow[rows])
         np.subtract(tile, cash_opex[rows], out=tile)
         if cash_into is not None:
-            for t in range(n):
-                balance = np.add(balance, tile[t], out=balances[t])
+            balance = running_balance(balance, tile, balances)
             cash_into[:, rows] = balances[:n].T
             finite = finite and bool(np.isfinite(balances[:n]).all())
     return finite
-
-
-def _segments_total(terms: list[np.ndarray], out: np.ndarray) -> np.ndarray:
-    """:func:`~planner.engine.totals.segment_total` of the segments' arrays ``terms``
-    (all of one shape) into ``out``: of one segment ``0.0 + x``."""
-    if len(terms) < PAIRWISE_FROM:
-        return add_in_order(terms, out)
-    return np.sum(np.stack(terms, axis=-1), axis=-1, out=out)
 
 
 class Scratch:

@@ -30,12 +30,14 @@ def segment_total(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarr
     return add_in_order([values[..., k] for k in range(values.shape[-1])], out)
 
 
-def company_total(terms, stacked: np.ndarray | None = None) -> np.ndarray:
+def company_total(terms, stacked: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
     """``np.sum(np.stack(terms, axis=-1), axis=-1)`` to the bit, from the segments' own
-    arrays ``terms`` (all of one shape); ``stacked``, that stack if it exists already."""
+    arrays ``terms`` (all of one shape); ``stacked``, that stack if it exists already;
+    into ``out`` when given."""
     if len(terms) < PAIRWISE_FROM:
-        return add_in_order(terms)
-    return np.sum(np.stack(terms, axis=-1) if stacked is None else _segments_inner(stacked), axis=-1)
+        return add_in_order(terms, out)
+    return np.sum(np.stack(terms, axis=-1) if stacked is None else _segments_inner(stacked), axis=-1,
+                  out=out)
 
 
 def _segments_inner(values: np.ndarray) -> np.ndarray:
